@@ -1,0 +1,88 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export type LedgerRole = 'api' | 'projector' | 'all';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** The environment, validated once at boot. Field names are the variables they come from. */
+class LedgerEnvironment {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  LEDGER_DATA_DIR = './.ledger';
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'LEDGER_ADMIN_KEY must be at least 16 characters' })
+  LEDGER_ADMIN_KEY?: string;
+
+  @IsOptional() @Matches(/^(esdb|esdb\+discover):\/\/\S+$/, { message: 'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// URL' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @IsOptional() @IsIn(['api', 'projector', 'all'])
+  LEDGER_ROLE: LedgerRole = 'all';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  LEDGER_PROJECTOR_BATCH = 5000;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  LEDGER_AUTO_REBUILD = true;
+}
+
+export interface AppConfig {
+  readonly port: number;
+  /** Unset means: run an embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  /** Unset in embedded mode means: generate one and keep it under `dataDir`. */
+  readonly adminKey?: string;
+  /** Set means: EventStoreDB is the event store; otherwise the PostgreSQL log. */
+  readonly eventStoreConnectionString?: string;
+  readonly role: LedgerRole;
+  readonly projectorBatchSize: number;
+  /** Restate history automatically when a price change touches recorded usage. */
+  readonly autoRebuild: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment. Throws a ConfigError that lists every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(new LedgerEnvironment())
+    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING'])) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = plainToInstance(LedgerEnvironment, raw);
+  const problems = validateSync(parsed).flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${JSON.stringify(raw[e.property])}: ${m}`),
+  );
+  if (parsed.DATABASE_URL && !parsed.LEDGER_ADMIN_KEY) {
+    problems.push('LEDGER_ADMIN_KEY is required when DATABASE_URL is set (an external database has no data directory to keep a generated key in)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    port: parsed.PORT,
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: parsed.LEDGER_DATA_DIR,
+    adminKey: parsed.LEDGER_ADMIN_KEY,
+    eventStoreConnectionString: parsed.EVENTSTORE_CONNECTION_STRING,
+    role: parsed.LEDGER_ROLE,
+    projectorBatchSize: parsed.LEDGER_PROJECTOR_BATCH,
+    autoRebuild: parsed.LEDGER_AUTO_REBUILD,
+  };
+}
+
+/** Nest injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

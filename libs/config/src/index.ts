@@ -1,0 +1,2 @@
+export { APP_CONFIG, ConfigError, loadConfig } from './app-config';
+export type { AppConfig, LedgerRole } from './app-config';

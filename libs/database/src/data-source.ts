@@ -1,0 +1,33 @@
+import { DataSource } from 'typeorm';
+import { EventLog1732240000000 } from './migrations/1732240000000-event-log';
+import { ReadModel1732240000001 } from './migrations/1732240000001-read-model';
+
+export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001];
+
+export function createDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    extra: { max: poolSize },
+  });
+}
+
+/** Connects and applies pending migrations. */
+export async function openDatabase(url: string, poolSize?: number): Promise<DataSource> {
+  const ds = createDataSource(url, poolSize);
+  await ds.initialize();
+  // Replicas may boot together: one migrates, the others wait for it.
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(7231001)');
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(7231001)').catch(() => undefined);
+    await lock.release();
+  }
+  return ds;
+}

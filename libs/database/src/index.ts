@@ -1,0 +1,4 @@
+export { createDataSource, MIGRATIONS, openDatabase } from './data-source';
+export { startEmbeddedPostgres } from './embedded-postgres';
+export type { EmbeddedDatabase } from './embedded-postgres';
+export { READ_MODEL_SCHEMA, readModelIndexes, readModelTables } from './read-model.schema';

@@ -1,0 +1,14 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { READ_MODEL_SCHEMA, readModelIndexes, readModelTables } from '../read-model.schema';
+
+export class ReadModel1732240000001 implements MigrationInterface {
+  name = 'ReadModel1732240000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    for (const sql of [...readModelTables(READ_MODEL_SCHEMA), ...readModelIndexes(READ_MODEL_SCHEMA)]) await q.query(sql);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP SCHEMA ${READ_MODEL_SCHEMA} CASCADE`);
+  }
+}

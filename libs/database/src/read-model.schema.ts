@@ -1,0 +1,132 @@
+/**
+ * The read-model schema. It is disposable: every row in it is derived from the
+ * event log and the pricing catalog, so a rebuild creates the same DDL under a
+ * shadow name, fills it, and swaps it in. Indexes are created after a bulk load
+ * (`readModelIndexes`) because building them once is cheaper than maintaining
+ * them row by row.
+ *
+ * Ledger terms used in column names:
+ * - token cost: the priced cost of `TokenUsed` events; NULL on a fact means unpriced.
+ * - compute cost: the cost a `ToolCalled` event carries (or its tool's compute price).
+ * - dimension: the breakdown a row belongs to, `model`, `tool` or `phase`.
+ */
+export const READ_MODEL_SCHEMA = 'read_model';
+
+export function readModelTables(schema: string): string[] {
+  const s = schema;
+  return [
+    `CREATE SCHEMA ${s}`,
+    `CREATE TABLE ${s}.checkpoint (
+       projection text PRIMARY KEY,
+       commit_pos numeric NOT NULL,
+       prepare_pos numeric NOT NULL,
+       events_applied bigint NOT NULL DEFAULT 0,
+       pricing_version bigint NOT NULL DEFAULT 0,
+       updated_at timestamptz NOT NULL DEFAULT now())`,
+    // One row per usage event: the per-call facts the Stevora API and range summaries read.
+    `CREATE TABLE ${s}.cost_facts (
+       workspace_id text NOT NULL,
+       event_id text NOT NULL,
+       event_type text NOT NULL,
+       session_id text NOT NULL,
+       execution_id text,
+       workflow_id text,
+       phase_id text,
+       step_name text,
+       occurred_at timestamptz NOT NULL,
+       model text,
+       input_tokens bigint NOT NULL DEFAULT 0,
+       output_tokens bigint NOT NULL DEFAULT 0,
+       cache_creation_tokens bigint NOT NULL DEFAULT 0,
+       cache_read_tokens bigint NOT NULL DEFAULT 0,
+       token_cost numeric,
+       price_ref text,
+       tool_name text,
+       duration_ms bigint,
+       compute_cost numeric NOT NULL DEFAULT 0,
+       status text,
+       num_turns integer,
+       tool_tokens jsonb,
+       tool_token_costs jsonb,
+       reported_cost numeric,
+       commit_pos numeric NOT NULL,
+       prepare_pos numeric NOT NULL,
+       PRIMARY KEY (workspace_id, event_id))`,
+    `CREATE TABLE ${s}.session_costs (
+       workspace_id text NOT NULL,
+       session_id text NOT NULL,
+       execution_id text,
+       workflow_id text,
+       phase_id text,
+       token_cost numeric NOT NULL DEFAULT 0,
+       compute_cost numeric NOT NULL DEFAULT 0,
+       total_cost numeric GENERATED ALWAYS AS (token_cost + compute_cost) STORED,
+       input_tokens bigint NOT NULL DEFAULT 0,
+       output_tokens bigint NOT NULL DEFAULT 0,
+       cache_creation_tokens bigint NOT NULL DEFAULT 0,
+       cache_read_tokens bigint NOT NULL DEFAULT 0,
+       total_tokens bigint GENERATED ALWAYS AS (input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) STORED,
+       token_events integer NOT NULL DEFAULT 0,
+       unpriced_events integer NOT NULL DEFAULT 0,
+       tool_calls integer NOT NULL DEFAULT 0,
+       reported_cost numeric,
+       is_finalized boolean NOT NULL DEFAULT false,
+       final_status text,
+       final_num_turns integer,
+       final_duration_ms bigint,
+       started_at timestamptz NOT NULL,
+       completed_at timestamptz,
+       last_event_at timestamptz NOT NULL,
+       PRIMARY KEY (workspace_id, session_id))`,
+    `CREATE TABLE ${s}.session_breakdown (
+       workspace_id text NOT NULL,
+       session_id text NOT NULL,
+       dimension text NOT NULL,
+       key text NOT NULL,
+       token_cost numeric NOT NULL DEFAULT 0,
+       compute_cost numeric NOT NULL DEFAULT 0,
+       tokens bigint NOT NULL DEFAULT 0,
+       tool_tokens bigint NOT NULL DEFAULT 0,
+       tool_token_cost numeric NOT NULL DEFAULT 0,
+       calls integer NOT NULL DEFAULT 0,
+       attributions integer NOT NULL DEFAULT 0,
+       unpriced_calls integer NOT NULL DEFAULT 0,
+       PRIMARY KEY (workspace_id, session_id, dimension, key))`,
+    `CREATE TABLE ${s}.execution_index (
+       workspace_id text NOT NULL,
+       execution_id text NOT NULL,
+       workflow_id text,
+       started_at timestamptz NOT NULL,
+       PRIMARY KEY (workspace_id, execution_id))`,
+    // Hourly rollup per workspace and dimension: summaries add whole hours from
+    // here and only the partial hours at a range's edges from cost_facts.
+    `CREATE TABLE ${s}.hourly_costs (
+       workspace_id text NOT NULL,
+       hour timestamptz NOT NULL,
+       dimension text NOT NULL,
+       key text NOT NULL,
+       token_cost numeric NOT NULL DEFAULT 0,
+       compute_cost numeric NOT NULL DEFAULT 0,
+       input_tokens bigint NOT NULL DEFAULT 0,
+       output_tokens bigint NOT NULL DEFAULT 0,
+       cache_creation_tokens bigint NOT NULL DEFAULT 0,
+       cache_read_tokens bigint NOT NULL DEFAULT 0,
+       calls integer NOT NULL DEFAULT 0,
+       unpriced_calls integer NOT NULL DEFAULT 0,
+       PRIMARY KEY (workspace_id, dimension, hour, key))`,
+  ];
+}
+
+export function readModelIndexes(schema: string): string[] {
+  const s = schema;
+  return [
+    `CREATE INDEX ON ${s}.cost_facts (workspace_id, execution_id, occurred_at, event_id) WHERE execution_id IS NOT NULL`,
+    `CREATE INDEX ON ${s}.cost_facts (workspace_id, occurred_at)`,
+    `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
+    `CREATE INDEX ON ${s}.session_costs (started_at DESC, session_id DESC)`,
+    `CREATE INDEX ON ${s}.session_costs (workspace_id, execution_id) WHERE execution_id IS NOT NULL`,
+    `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC)`,
+    `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
+    `CREATE INDEX ON ${s}.execution_index (started_at DESC, execution_id DESC)`,
+  ];
+}

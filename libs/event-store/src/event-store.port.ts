@@ -1,0 +1,175 @@
+/**
+ * The event-store port. Shaped after EventStoreDB so that both the embedded
+ * PostgreSQL log and EventStoreDB fit behind it without special cases.
+ */
+
+/**
+ * A point in the global log. Totally ordered by (commit, prepare).
+ * PostgreSQL log: commit = writer's transaction id (xid8), prepare = global position.
+ * EventStoreDB: the commit and prepare positions of `$all`.
+ * Both halves are bigints: a JS number would lose precision past 2^53.
+ */
+export interface LogPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+/** Before the first event of the log. */
+export const LOG_START: LogPosition = Object.freeze({ commit: -1n, prepare: -1n });
+
+export function comparePositions(a: LogPosition, b: LogPosition): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+
+export function maxPosition(a: LogPosition, b: LogPosition): LogPosition {
+  return comparePositions(a, b) >= 0 ? a : b;
+}
+
+/** The opaque token clients see, e.g. in `POST /v1/events` answers and `?after=`. */
+export function formatPosition(p: LogPosition): string {
+  return `${p.commit}-${p.prepare}`;
+}
+
+const POSITION_PATTERN = /^(-?\d{1,30})-(-?\d{1,30})$/;
+
+/** Returns undefined when the token is not a position this service minted. */
+export function parsePosition(token: string): LogPosition | undefined {
+  const m = POSITION_PATTERN.exec(token);
+  return m ? { commit: BigInt(m[1]), prepare: BigInt(m[2]) } : undefined;
+}
+
+export type JsonObject = { [key: string]: unknown };
+
+/** An event to append. `id` is a UUID; deterministic ids make re-appends idempotent. */
+export interface EventData {
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata?: JsonObject;
+}
+
+export interface RecordedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+  readonly streamId: string;
+  /** 0-based index of the event within its stream. */
+  readonly revision: bigint;
+  readonly position: LogPosition;
+  readonly created: Date;
+}
+
+/**
+ * What the writer believes about the stream before appending.
+ * - `any`: no check;
+ * - `no_stream`: the stream must not exist;
+ * - `stream_exists`: it must exist;
+ * - a bigint: the revision of the stream's last event.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly EventData[];
+  readonly expectedRevision?: ExpectedRevision;
+}
+
+export interface EventRef {
+  readonly streamId: string;
+  readonly id: string;
+}
+
+export interface AppendResult {
+  /** Position of the last event written; LOG_START when nothing was written. */
+  readonly position: LogPosition;
+  /** The stream's last revision after the append, per stream. */
+  readonly revisions: ReadonlyMap<string, bigint>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/** Server-side filter for `$all` reads and subscriptions. Empty means everything. */
+export interface EventFilter {
+  readonly eventTypes?: readonly string[];
+  readonly streamPrefixes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive lower bound. Defaults to LOG_START. */
+  readonly from?: LogPosition;
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive. Defaults to 0. */
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+}
+
+/**
+ * What a catch-up subscription yields, in log order.
+ * - `event`: a recorded event that passed the filter.
+ * - `checkpoint`: the reader has scanned up to this position; events it skipped
+ *   were filtered out. Lets a projector advance across long filtered gaps.
+ * - `caught-up`: everything committed so far has been delivered; what follows is live.
+ */
+export type SubscriptionItem =
+  | { readonly kind: 'event'; readonly event: RecordedEvent }
+  | { readonly kind: 'checkpoint'; readonly position: LogPosition }
+  | { readonly kind: 'caught-up'; readonly position: LogPosition };
+
+export interface Subscription extends AsyncIterable<SubscriptionItem> {
+  /** Ends the iteration; pending `next()` calls resolve as done. */
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive lower bound. Defaults to LOG_START. */
+  readonly from?: LogPosition;
+  readonly filter?: EventFilter;
+}
+
+export interface EventStore {
+  /**
+   * Appends to one or more streams. Events whose id is already in the store are
+   * skipped, not written twice. The PostgreSQL log writes all streams in one
+   * transaction; EventStoreDB writes stream by stream (atomic per stream only).
+   */
+  append(appends: readonly StreamAppend[]): Promise<AppendResult>;
+
+  /**
+   * The already-stored events among `refs`, in any order. The stream id is a hint
+   * a store may need (EventStoreDB reads the stream; PostgreSQL uses an id index).
+   */
+  findEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]>;
+
+  /** Events of one stream in revision order; empty when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** One page of `$all` in log order, never skipping an event that commits late. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catch-up subscription to `$all`: history from `from`, then live events. */
+  subscribeToAll(options?: SubscribeOptions): Subscription;
+
+  /** Position of the last committed event, LOG_START for an empty log. */
+  headPosition(): Promise<LogPosition>;
+
+  close(): Promise<void>;
+}
+
+/** Nest injection token for the configured EventStore. */
+export const EVENT_STORE = Symbol('EVENT_STORE');

@@ -1,0 +1,2 @@
+export * from './event-store.port';
+export { PgEventStore } from './pg/pg-event-store';

@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events';
+import { Pool, PoolClient } from 'pg';
+import {
+  AppendResult,
+
+  EventFilter,
+  EventRef,
+  EventStore,
+  ExpectedRevision,
+  LOG_START,
+  LogPosition,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionItem,
+  WrongExpectedVersionError,
+} from '../event-store.port';
+
+const NOTIFY_CHANNEL = 'event_log_appended';
+const SUBSCRIPTION_PAGE = 5000;
+/** A fallback poll: a notification can arrive while an older writer still holds the horizon back. */
+const IDLE_POLL_MS = 200;
+
+interface EventRow {
+  transaction_id: string;
+  global_position: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const COLUMNS = 'transaction_id::text, global_position, stream_id, stream_revision, event_id, event_type, data, metadata, created_at';
+
+function toRecorded(r: EventRow): RecordedEvent {
+  return {
+    id: r.event_id,
+    type: r.event_type,
+    data: r.data,
+    metadata: r.metadata,
+    streamId: r.stream_id,
+    revision: BigInt(r.stream_revision),
+    position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.global_position) },
+    created: r.created_at,
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+/**
+ * The embedded event log: an append-only PostgreSQL table.
+ *
+ * Readers order by (writer transaction id, position) and only read below
+ * `pg_snapshot_xmin`, the oldest transaction still in flight. A writer that took
+ * a lower position but commits late therefore always sorts after what a reader
+ * has already passed, so nothing is skipped (the scheme Emmett uses).
+ */
+export class PgEventStore implements EventStore {
+  private readonly appended = new EventEmitter();
+  private listener?: Promise<PoolClient>;
+  private closed = false;
+
+  constructor(private readonly pool: Pool) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    try {
+      return await this.appendOnce(appends);
+    } catch (err) {
+      // A concurrent writer stored one of these ids between our check and insert:
+      // a second pass sees it and skips it.
+      if (isUniqueViolation(err)) return this.appendOnce(appends);
+      throw err;
+    }
+  }
+
+  private async appendOnce(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const ids = appends.flatMap((a) => a.events.map((e) => e.id));
+      const existing = new Set(
+        ids.length === 0
+          ? []
+          : (await client.query<{ id: string }>('SELECT event_id::text AS id FROM event_log WHERE event_id = ANY($1::uuid[])', [ids])).rows.map(
+              (r) => r.id,
+            ),
+      );
+      const seen = new Set<string>();
+      const fresh = new Map<string, StreamAppend['events'][number][]>();
+      for (const a of appends) {
+        const list = fresh.get(a.streamId) ?? [];
+        for (const e of a.events) {
+          const id = e.id.toLowerCase();
+          if (existing.has(id) || seen.has(id)) continue;
+          seen.add(id);
+          list.push(e);
+        }
+        fresh.set(a.streamId, list);
+      }
+
+      const revisions = new Map<string, bigint>();
+      // An append whose events are all stored already is an idempotent repeat and
+      // succeeds whatever the stream's revision is now, as in EventStoreDB.
+      const checked = appends.filter(
+        (a) => a.expectedRevision !== undefined && a.expectedRevision !== 'any' && (a.events.length === 0 || fresh.get(a.streamId)!.length > 0),
+      );
+      if (checked.length) {
+        const current = new Map(
+          (
+            await client.query<{ stream_id: string; revision: string }>(
+              'SELECT stream_id, revision FROM event_streams WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE',
+              [checked.map((a) => a.streamId)],
+            )
+          ).rows.map((r) => [r.stream_id, BigInt(r.revision)]),
+        );
+        for (const a of checked) assertExpected(a.streamId, a.expectedRevision as ExpectedRevision, current.get(a.streamId));
+      }
+
+      const streams = [...fresh.entries()].filter(([, evs]) => evs.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      let position = LOG_START;
+      if (streams.length) {
+        const bumped = await client.query<{ stream_id: string; revision: string }>(
+          `INSERT INTO event_streams (stream_id, revision)
+           SELECT stream_id, n - 1 FROM unnest($1::text[], $2::bigint[]) AS t(stream_id, n)
+           ON CONFLICT (stream_id) DO UPDATE SET revision = event_streams.revision + excluded.revision + 1
+           RETURNING stream_id, revision`,
+          [streams.map(([s]) => s), streams.map(([, evs]) => evs.length)],
+        );
+        const last = new Map(bumped.rows.map((r) => [r.stream_id, BigInt(r.revision)]));
+        const cols = { stream: [] as string[], rev: [] as string[], id: [] as string[], type: [] as string[], data: [] as string[], meta: [] as string[] };
+        for (const [streamId, evs] of streams) {
+          const end = last.get(streamId)!;
+          let rev = end - BigInt(evs.length) + 1n;
+          for (const e of evs) {
+            cols.stream.push(streamId);
+            cols.rev.push(String(rev++));
+            cols.id.push(e.id);
+            cols.type.push(e.type);
+            cols.data.push(JSON.stringify(e.data));
+            cols.meta.push(JSON.stringify(e.metadata ?? {}));
+          }
+          revisions.set(streamId, end);
+        }
+        const inserted = await client.query<{ tx: string; pos: string }>(
+          `WITH ins AS (
+             INSERT INTO event_log (stream_id, stream_revision, event_id, event_type, data, metadata)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
+             RETURNING transaction_id, global_position)
+           SELECT max(transaction_id)::text AS tx, max(global_position)::text AS pos FROM ins`,
+          [cols.stream, cols.rev, cols.id, cols.type, cols.data, cols.meta],
+        );
+        position = { commit: BigInt(inserted.rows[0].tx), prepare: BigInt(inserted.rows[0].pos) };
+        await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+      }
+      await client.query('COMMIT');
+      return { position, revisions };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findEvents(refs: readonly EventRef[]): Promise<RecordedEvent[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM event_log WHERE event_id = ANY($1::uuid[])`, [
+      refs.map((r) => r.id),
+    ]);
+    return rows.map(toRecorded);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM event_log WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision LIMIT $3`,
+      [streamId, String(options.fromRevision ?? 0n), options.maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const from = options.from ?? LOG_START;
+    const params: unknown[] = [from.commit < 0n ? '0' : String(from.commit), String(from.prepare), options.maxCount ?? null];
+    const where = [
+      '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
+      'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+      ...filterClauses(options.filter, params),
+    ];
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM event_log WHERE ${where.join(' AND ')} ORDER BY transaction_id, global_position LIMIT $3`,
+      params,
+    );
+    return rows.map(toRecorded);
+  }
+
+  async headPosition(): Promise<LogPosition> {
+    const { rows } = await this.pool.query<{ tx: string; pos: string }>(
+      `SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    return rows.length ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].pos) } : LOG_START;
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    let position = options.from ?? LOG_START;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const onAppend = () => wake?.();
+    void this.listen().then(() => this.appended.on('appended', onAppend), () => undefined);
+
+    const items = async function* (this: PgEventStore): AsyncGenerator<SubscriptionItem> {
+      try {
+        while (!stopped && !this.closed) {
+          const page = await this.readAll({ from: position, maxCount: SUBSCRIPTION_PAGE, filter: options.filter });
+          for (const event of page) {
+            if (stopped) return;
+            position = event.position;
+            yield { kind: 'event', event };
+          }
+          if (page.length < SUBSCRIPTION_PAGE) {
+            yield { kind: 'caught-up', position };
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, IDLE_POLL_MS);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+          }
+        }
+      } finally {
+        this.appended.off('appended', onAppend);
+      }
+    }.call(this);
+
+    return {
+      [Symbol.asyncIterator]: () => items,
+      close: async () => {
+        stopped = true;
+        wake?.();
+        await items.return(undefined);
+      },
+    };
+  }
+
+  private listen(): Promise<PoolClient> {
+    this.listener ??= (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', () => this.appended.emit('appended'));
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      return client;
+    })();
+    return this.listener;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.appended.emit('appended');
+    if (this.listener) {
+      const client = await this.listener.catch(() => undefined);
+      client?.release();
+    }
+  }
+}
+
+function assertExpected(streamId: string, expected: ExpectedRevision, actual: bigint | undefined): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === undefined) ||
+    (expected === 'stream_exists' && actual !== undefined) ||
+    (typeof expected === 'bigint' && actual === expected);
+  if (!ok) throw new WrongExpectedVersionError(streamId, expected, actual ?? 'no_stream');
+}
+
+function filterClauses(filter: EventFilter | undefined, params: unknown[]): string[] {
+  const clauses: string[] = [];
+  if (filter?.eventTypes?.length) {
+    params.push(filter.eventTypes);
+    clauses.push(`event_type = ANY($${params.length}::text[])`);
+  }
+  if (filter?.streamPrefixes?.length) {
+    params.push(filter.streamPrefixes.map((p) => p.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'));
+    clauses.push(`stream_id LIKE ANY($${params.length}::text[])`);
+  }
+  return clauses;
+}
+
