@@ -1,0 +1,28 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+
+/**
+ * Who is calling. A workspace key sees only its workspace; the admin key sees
+ * all of them and manages keys and prices.
+ */
+export type Principal = { readonly kind: 'admin' } | { readonly kind: 'workspace'; readonly workspaceId: string };
+
+export const isAdmin = (p: Principal): p is { kind: 'admin' } => p.kind === 'admin';
+
+/** The workspace a principal is confined to; undefined for the admin key. */
+export const scopeOf = (p: Principal): string | undefined => (p.kind === 'workspace' ? p.workspaceId : undefined);
+
+export interface AuthenticatedRequest {
+  principal?: Principal;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal!;
+});
+
+export const PUBLIC_ROUTE = 'ledger:public';
+/** Marks a route that needs no API key. */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+export const ADMIN_ROUTE = 'ledger:admin';
+/** Marks a route only the admin key may call. */
+export const AdminOnly = () => SetMetadata(ADMIN_ROUTE, true);

@@ -1,0 +1,15 @@
+export { familyOf, LedgerExceptionFilter, respond } from './exception.filter';
+export type { ApiFamily } from './exception.filter';
+export {
+  ConflictError,
+  ForbiddenError,
+  IdempotencyConflictError,
+  LedgerError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+} from './ledger-errors';
+export type { FieldProblem, LedgerErrorCode } from './ledger-errors';
+export { LedgerValidationPipe, toProblems } from './validation.pipe';

@@ -1,0 +1,88 @@
+/**
+ * The handful of error kinds the ledger raises below its controllers. Each has
+ * a stable code; the exception filter renders it in the shape of the API family
+ * the request belongs to.
+ */
+export interface FieldProblem {
+  /** Position of the offending item in a batch, when the input is a batch. */
+  readonly index?: number;
+  /** Dotted path of the field, or the query/path parameter's name. */
+  readonly field: string;
+  readonly message: string;
+  /** Where the field came from, for the Syntropic `loc` (body, query, path). */
+  readonly location?: 'body' | 'query' | 'path' | 'header';
+}
+
+export type LedgerErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'CONFLICT'
+  | 'AUTH_ERROR'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAVAILABLE';
+
+export abstract class LedgerError extends Error {
+  abstract readonly code: LedgerErrorCode;
+  abstract readonly status: number;
+  constructor(
+    message: string,
+    readonly details: readonly unknown[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends LedgerError {
+  readonly code = 'VALIDATION_ERROR';
+  readonly status = 400;
+  constructor(
+    readonly problems: readonly FieldProblem[],
+    message = problems.map((p) => (p.index === undefined ? `${p.field}: ${p.message}` : `events[${p.index}].${p.field}: ${p.message}`)).join('; '),
+  ) {
+    super(message, problems);
+  }
+}
+
+export class NotFoundError extends LedgerError {
+  readonly code = 'NOT_FOUND';
+  readonly status = 404;
+  constructor(
+    readonly resource: string,
+    readonly param: string,
+  ) {
+    super(`${resource} not found`);
+  }
+}
+
+export class IdempotencyConflictError extends LedgerError {
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+  readonly status = 409;
+}
+
+export class ConflictError extends LedgerError {
+  readonly code = 'CONFLICT';
+  readonly status = 409;
+}
+
+export class UnauthorizedError extends LedgerError {
+  readonly code = 'AUTH_ERROR';
+  readonly status = 401;
+}
+
+export class ForbiddenError extends LedgerError {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+}
+
+export class PayloadTooLargeError extends LedgerError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly status = 413;
+}
+
+export class UnavailableError extends LedgerError {
+  readonly code = 'UNAVAILABLE';
+  readonly status = 503;
+}

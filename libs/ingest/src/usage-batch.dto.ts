@@ -1,0 +1,122 @@
+
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
+
+const MAX_TOKENS = 1_000_000_000;
+/** Non-negative plain decimal, up to 18 integer and 18 fractional digits. */
+export const DECIMAL = /^\d{1,18}(\.\d{1,18})?$/;
+/** ISO-8601 date-time that states its offset (`Z` or `±hh:mm`). */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function IsTokenMap(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isTokenMap',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.entries(value).every(
+            ([k, v]) => k.length >= 1 && k.length <= 128 && Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TOKENS,
+          ),
+        defaultMessage: () => 'tool_tokens must be an object of tool name (1-128 chars) to an integer token count 0..1000000000',
+      },
+    },
+    options,
+  );
+}
+
+const TokenCount = () => (target: object, key: string) => {
+  IsOptional()(target, key);
+  IsInt({ message: `${key} must be an integer` })(target, key);
+  Min(0, { message: `${key} must be >= 0` })(target, key);
+  Max(MAX_TOKENS, { message: `${key} must be <= ${MAX_TOKENS}` })(target, key);
+};
+
+
+/** Fields every usage event carries. */
+export class UsageEventBody {
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'event_id must be 1-128 characters of letters, digits, . _ : -' })
+  event_id: string;
+
+  @IsIn(['TokenUsed', 'ToolCalled', 'SessionFinalized'], { message: 'type must be one of TokenUsed, ToolCalled, SessionFinalized' })
+  type: string;
+
+  @IsString() @Length(1, 128)
+  session_id: string;
+
+  @IsOptional() @IsString() @MaxLength(128)
+  execution_id?: string;
+
+  @IsOptional() @IsString() @MaxLength(128)
+  workflow_id?: string;
+
+  @IsOptional() @IsString() @MaxLength(128)
+  phase_id?: string;
+
+  @Matches(ISO_WITH_ZONE, { message: 'occurred_at must be an ISO-8601 date-time with a timezone, e.g. 2026-04-02T12:00:05.100Z' })
+  occurred_at: string;
+}
+
+export class TokenUsedBody extends UsageEventBody {
+  @IsString() @MinLength(1) @MaxLength(200)
+  model: string;
+
+  @TokenCount() input_tokens?: number;
+  @TokenCount() output_tokens?: number;
+  @TokenCount() cache_creation_tokens?: number;
+  @TokenCount() cache_read_tokens?: number;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  step_name?: string;
+
+  @IsOptional() @IsTokenMap()
+  tool_tokens?: Record<string, number>;
+
+  @IsOptional() @Matches(DECIMAL, { message: 'reported_cost_usd must be a decimal string such as "0.0342"' })
+  reported_cost_usd?: string;
+}
+
+export class ToolCalledBody extends UsageEventBody {
+  @IsString() @Length(1, 128)
+  tool_name: string;
+
+  @IsOptional() @IsInt() @Min(0)
+  duration_ms?: number;
+
+  @IsOptional() @Matches(DECIMAL, { message: 'compute_cost_usd must be a decimal string such as "0.0015"' })
+  compute_cost_usd?: string;
+
+  @IsOptional() @IsString() @MaxLength(64)
+  status?: string;
+}
+
+export class SessionFinalizedBody extends UsageEventBody {
+  @IsOptional() @IsIn(['completed', 'failed', 'cancelled'], { message: 'status must be one of completed, failed, cancelled' })
+  status?: 'completed' | 'failed' | 'cancelled';
+
+  @IsOptional() @IsInt() @Min(0)
+  duration_ms?: number;
+
+  @IsOptional() @IsInt() @Min(0)
+  num_turns?: number;
+}
+
+export const BODY_CLASS_BY_TYPE = {
+  TokenUsed: TokenUsedBody,
+  ToolCalled: ToolCalledBody,
+  SessionFinalized: SessionFinalizedBody,
+} as const;

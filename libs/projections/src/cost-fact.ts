@@ -1,0 +1,106 @@
+import type { RecordedEvent } from '@ledger/event-store';
+import { attributeToTools, PriceCatalog, priceUsage } from '@ledger/pricing';
+
+/** One row of `cost_facts`: a usage event with its cost, as the projection derives it. */
+export interface CostFact {
+  readonly workspace_id: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly session_id: string;
+  readonly execution_id: string | null;
+  readonly workflow_id: string | null;
+  readonly phase_id: string | null;
+  readonly step_name: string | null;
+  readonly occurred_at: string;
+  readonly model: string | null;
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly cache_creation_tokens: number;
+  readonly cache_read_tokens: number;
+  /** Decimal string; null means unpriced. */
+  readonly token_cost: string | null;
+  readonly price_ref: string | null;
+  readonly tool_name: string | null;
+  readonly duration_ms: number | null;
+  readonly compute_cost: string;
+  readonly status: string | null;
+  readonly num_turns: number | null;
+  readonly tool_tokens: string | null;
+  readonly tool_token_costs: string | null;
+  readonly reported_cost: string | null;
+  readonly commit_pos: string;
+  readonly prepare_pos: string;
+}
+
+type Data = Record<string, unknown>;
+const str = (d: Data, k: string): string | null => (typeof d[k] === 'string' ? (d[k] as string) : null);
+const num = (d: Data, k: string): number | null => (typeof d[k] === 'number' ? (d[k] as number) : null);
+
+/**
+ * The projection's evolve step for one event: derives its cost from the catalog
+ * as known now. Pure; the same event and catalog always give the same fact.
+ */
+export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'position'>, catalog: PriceCatalog): CostFact {
+  const d = event.data;
+  const input = num(d, 'input_tokens') ?? 0;
+  const output = num(d, 'output_tokens') ?? 0;
+  const cacheCreation = num(d, 'cache_creation_tokens') ?? 0;
+  const cacheRead = num(d, 'cache_read_tokens') ?? 0;
+  const occurredAt = str(d, 'occurred_at')!;
+  let tokenCost: string | null = null;
+  let priceRef: string | null = null;
+  let toolTokenCosts: string | null = null;
+  const toolTokens = event.type === 'TokenUsed' && d.tool_tokens ? (d.tool_tokens as Record<string, number>) : undefined;
+  if (event.type === 'TokenUsed') {
+    const priced = priceUsage(catalog, str(d, 'model')!, Date.parse(occurredAt), { input, output, cacheCreation, cacheRead });
+    if (priced) {
+      tokenCost = priced.cost.toFixed();
+      priceRef = priced.priceRef;
+      if (toolTokens) toolTokenCosts = JSON.stringify(attributeToTools(priced.cost, input + output + cacheCreation + cacheRead, toolTokens));
+    }
+  }
+  return {
+    workspace_id: str(d, 'workspace_id')!,
+    event_id: str(d, 'event_id')!,
+    event_type: event.type,
+    session_id: str(d, 'session_id')!,
+    execution_id: str(d, 'execution_id'),
+    workflow_id: str(d, 'workflow_id'),
+    phase_id: str(d, 'phase_id'),
+    step_name: str(d, 'step_name'),
+    occurred_at: occurredAt,
+    model: str(d, 'model'),
+    input_tokens: input,
+    output_tokens: output,
+    cache_creation_tokens: cacheCreation,
+    cache_read_tokens: cacheRead,
+    token_cost: tokenCost,
+    price_ref: priceRef,
+    tool_name: str(d, 'tool_name'),
+    duration_ms: num(d, 'duration_ms'),
+    compute_cost: str(d, 'compute_cost_usd') ?? '0',
+    status: str(d, 'status'),
+    num_turns: num(d, 'num_turns'),
+    tool_tokens: toolTokens ? JSON.stringify(toolTokens) : null,
+    tool_token_costs: toolTokenCosts,
+    reported_cost: str(d, 'reported_cost_usd'),
+    commit_pos: String(event.position.commit),
+    prepare_pos: String(event.position.prepare),
+  };
+}
+
+/** Column order of `cost_facts`, shared by the batch upsert. */
+export const COST_FACT_COLUMNS: readonly (keyof CostFact)[] = [
+  'workspace_id', 'event_id', 'event_type', 'session_id', 'execution_id', 'workflow_id', 'phase_id', 'step_name',
+  'occurred_at', 'model', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'token_cost',
+  'price_ref', 'tool_name', 'duration_ms', 'compute_cost', 'status', 'num_turns', 'tool_tokens', 'tool_token_costs',
+  'reported_cost', 'commit_pos', 'prepare_pos',
+];
+
+export const COST_FACT_SQL_TYPES: Readonly<Record<keyof CostFact, string>> = {
+  workspace_id: 'text', event_id: 'text', event_type: 'text', session_id: 'text', execution_id: 'text', workflow_id: 'text',
+  phase_id: 'text', step_name: 'text', occurred_at: 'timestamptz', model: 'text', input_tokens: 'bigint', output_tokens: 'bigint',
+  cache_creation_tokens: 'bigint', cache_read_tokens: 'bigint', token_cost: 'numeric', price_ref: 'text', tool_name: 'text',
+  duration_ms: 'bigint', compute_cost: 'numeric', status: 'text', num_turns: 'integer', tool_tokens: 'jsonb',
+  tool_token_costs: 'jsonb', reported_cost: 'numeric', commit_pos: 'numeric', prepare_pos: 'numeric',
+};

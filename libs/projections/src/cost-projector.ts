@@ -1,0 +1,124 @@
+import { EventEmitter } from 'node:events';
+import type { Pool } from 'pg';
+import { comparePositions, EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
+import type { PriceCatalog } from '@ledger/pricing';
+import { batched } from './batched';
+import { toCostFact } from './cost-fact';
+import { applyCostBatch, readCheckpoint } from './cost.projection';
+
+export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };
+
+export interface ProjectorOptions {
+  /** The read-model schema this projector writes (live, or a rebuild's shadow). */
+  readonly schema: string;
+  readonly batchSize: number;
+  /** The catalog to price with; read once per batch so a new version applies from the next batch. */
+  readonly catalog: () => PriceCatalog;
+  /** How long a live batch waits for more events. */
+  readonly lingerMs?: number;
+  /** Test seam: runs after a batch's rows are written and before its commit. */
+  readonly beforeCommit?: (batch: readonly RecordedEvent[]) => Promise<void>;
+  readonly log?: (message: string) => void;
+}
+
+export interface ProjectorProgress {
+  readonly position: LogPosition;
+  readonly eventsApplied: number;
+  readonly caughtUp: boolean;
+}
+
+/**
+ * Reads the log in order and applies it to the cost read model in batches,
+ * each in one transaction with its checkpoint. A crash at any point leaves the
+ * last committed checkpoint, and the read side's dedupe by (workspace, event_id)
+ * makes re-applying a batch harmless.
+ */
+export class CostProjector {
+  private readonly events = new EventEmitter();
+  private running?: Promise<void>;
+  private stopRequested = false;
+  private closeSubscription?: () => Promise<void>;
+  private progress: ProjectorProgress = { position: LOG_START, eventsApplied: 0, caughtUp: false };
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly pool: Pool,
+    private readonly options: ProjectorOptions,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  get current(): ProjectorProgress {
+    return this.progress;
+  }
+
+  onProgress(listener: (p: ProjectorProgress) => void): () => void {
+    this.events.on('progress', listener);
+    return () => this.events.off('progress', listener);
+  }
+
+  /** Runs until stopped, resuming from the checkpoint and retrying after failures. */
+  start(): void {
+    this.stopRequested = false;
+    this.running ??= (async () => {
+      while (!this.stopRequested) {
+        try {
+          await this.consume(false);
+        } catch (err) {
+          this.options.log?.(`projector ${this.options.schema} failed, resuming from its checkpoint: ${(err as Error).message}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })().finally(() => (this.running = undefined));
+  }
+
+  /** Consumes until the projector has reached the head of the log, then returns. */
+  async catchUp(): Promise<ProjectorProgress> {
+    await this.consume(true);
+    return this.progress;
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    await this.closeSubscription?.();
+    await this.running;
+  }
+
+  private async consume(untilCaughtUp: boolean): Promise<void> {
+    const saved = await readCheckpoint(this.pool, this.options.schema);
+    this.progress = { ...this.progress, position: saved?.position ?? LOG_START };
+    const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
+    this.closeSubscription = () => subscription.close();
+    try {
+      for await (const batch of batched(subscription, this.options.batchSize, this.options.lingerMs ?? 20)) {
+        if (this.stopRequested) break;
+        if (batch.events.length || comparePositions(batch.position, this.progress.position) > 0) {
+          await this.apply(batch.events, batch.position);
+        }
+        this.progress = { ...this.progress, caughtUp: batch.caughtUp };
+        this.events.emit('progress', this.progress);
+        if (untilCaughtUp && batch.caughtUp) break;
+      }
+    } finally {
+      await subscription.close();
+    }
+  }
+
+  private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
+    const catalog = this.options.catalog();
+    const facts = events.map((e) => toCostFact(e, catalog));
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await applyCostBatch(client, this.options.schema, facts, position, catalog.version);
+      await this.options.beforeCommit?.(events);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
+  }
+}
