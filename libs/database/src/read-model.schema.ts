@@ -98,7 +98,7 @@ export function readModelTables(schema: string): string[] {
        workflow_id text,
        started_at timestamptz NOT NULL,
        PRIMARY KEY (workspace_id, execution_id))`,
-    // Hourly rollup per workspace and dimension: summaries add whole hours from
+    // Hourly rollup per workspace and dimension (model, tool, execution): summaries add whole hours from
     // here and only the partial hours at a range's edges from cost_facts.
     `CREATE TABLE ${s}.hourly_costs (
        workspace_id text NOT NULL,
@@ -123,10 +123,11 @@ export function readModelIndexes(schema: string): string[] {
     `CREATE INDEX ON ${s}.cost_facts (workspace_id, execution_id, occurred_at, event_id) WHERE execution_id IS NOT NULL`,
     `CREATE INDEX ON ${s}.cost_facts (workspace_id, occurred_at)`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
-    `CREATE INDEX ON ${s}.session_costs (started_at DESC, session_id DESC)`,
+    `CREATE INDEX ON ${s}.session_costs (started_at DESC, workspace_id DESC, session_id DESC)`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, execution_id) WHERE execution_id IS NOT NULL`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC)`,
+    `CREATE INDEX ON ${s}.session_costs (total_cost DESC)`,
     `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
-    `CREATE INDEX ON ${s}.execution_index (started_at DESC, execution_id DESC)`,
+    `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
   ];
 }

@@ -21,6 +21,7 @@ export class LedgerValidationPipe extends ValidationPipe {
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
+      stopAtFirstError: true,
       exceptionFactory: (errors) => new ValidationError(toProblems(errors)),
     });
   }

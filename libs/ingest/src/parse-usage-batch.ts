@@ -9,7 +9,7 @@ export const MAX_BATCH = 1000;
 /** Clock skew tolerated for events stamped in the future. */
 export const MAX_FUTURE_MS = 5 * 60_000;
 
-const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } };
+const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, validationError: { target: false, value: false } };
 
 const optional = <T>(v: T | undefined | null): T | undefined => (v === null ? undefined : v);
 

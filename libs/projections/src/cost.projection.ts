@@ -105,7 +105,7 @@ hourly AS (
     SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC') AS hour,
       CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END AS dimension, COALESCE(model, tool_name) AS key,
       token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-      (event_type = 'TokenUsed')::int AS calls, (event_type = 'TokenUsed' AND token_cost IS NULL)::int AS unpriced_calls
+      1 AS calls, (event_type = 'TokenUsed' AND token_cost IS NULL)::int AS unpriced_calls
     FROM ins WHERE event_type <> 'SessionFinalized'
     UNION ALL
     SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), 'execution', execution_id,

@@ -5,3 +5,6 @@ export type { CostFact } from './cost-fact';
 export { applyCostBatch, COST_PROJECTION, readCheckpoint } from './cost.projection';
 export { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 export type { ProjectorOptions, ProjectorProgress } from './cost-projector';
+export { ProjectionWatermark } from './projection-watermark';
+export { ProjectionsModule, ProjectorRunner } from './projections.module';
+export type { ProjectionsOptions } from './projections.module';

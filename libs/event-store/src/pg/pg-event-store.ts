@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Pool, PoolClient } from 'pg';
 import {
   AppendResult,
+  comparePositions,
 
   EventFilter,
   EventRef,
@@ -162,6 +163,14 @@ export class PgEventStore implements EventStore {
         position = { commit: BigInt(inserted.rows[0].tx), prepare: BigInt(inserted.rows[0].pos) };
         await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
       }
+      const unchanged = appends.map((a) => a.streamId).filter((id) => !revisions.has(id));
+      if (unchanged.length) {
+        const { rows } = await client.query<{ stream_id: string; revision: string }>(
+          'SELECT stream_id, revision FROM event_streams WHERE stream_id = ANY($1::text[])',
+          [unchanged],
+        );
+        for (const r of rows) revisions.set(r.stream_id, BigInt(r.revision));
+      }
       await client.query('COMMIT');
       return { position, revisions };
     } catch (err) {
@@ -189,6 +198,10 @@ export class PgEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readPage(this.pool, options);
+  }
+
+  private async readPage(db: Pool | PoolClient, options: ReadAllOptions): Promise<RecordedEvent[]> {
     const from = options.from ?? LOG_START;
     const params: unknown[] = [from.commit < 0n ? '0' : String(from.commit), String(from.prepare), options.maxCount ?? null];
     const where = [
@@ -196,7 +209,7 @@ export class PgEventStore implements EventStore {
       'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
       ...filterClauses(options.filter, params),
     ];
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await db.query<EventRow>(
       `SELECT ${COLUMNS} FROM event_log WHERE ${where.join(' AND ')} ORDER BY transaction_id, global_position LIMIT $3`,
       params,
     );
@@ -204,7 +217,11 @@ export class PgEventStore implements EventStore {
   }
 
   async headPosition(): Promise<LogPosition> {
-    const { rows } = await this.pool.query<{ tx: string; pos: string }>(
+    return this.head(this.pool);
+  }
+
+  private async head(db: Pool | PoolClient): Promise<LogPosition> {
+    const { rows } = await db.query<{ tx: string; pos: string }>(
       `SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
@@ -222,13 +239,15 @@ export class PgEventStore implements EventStore {
     const items = async function* (this: PgEventStore): AsyncGenerator<SubscriptionItem> {
       try {
         while (!stopped && !this.closed) {
-          const page = await this.readAll({ from: position, maxCount: SUBSCRIPTION_PAGE, filter: options.filter });
+          const { page, head } = await this.readSnapshot(position, options.filter);
           for (const event of page) {
             if (stopped) return;
             position = event.position;
             yield { kind: 'event', event };
           }
           if (page.length < SUBSCRIPTION_PAGE) {
+            // Everything up to the snapshot's head was read; what the filter skipped need not be read again.
+            if (comparePositions(head, position) > 0) position = head;
             yield { kind: 'caught-up', position };
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, IDLE_POLL_MS);
@@ -253,6 +272,24 @@ export class PgEventStore implements EventStore {
         await items.return(undefined);
       },
     };
+  }
+
+  /** A page and the log head, read in one snapshot so the head is safe to skip to when the page is short. */
+  private async readSnapshot(from: LogPosition, filter: EventFilter | undefined): Promise<{ page: RecordedEvent[]; head: LogPosition }> {
+    if (!filter) return { page: await this.readPage(this.pool, { from, maxCount: SUBSCRIPTION_PAGE }), head: LOG_START };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const page = await this.readPage(client, { from, maxCount: SUBSCRIPTION_PAGE, filter });
+      const head = page.length < SUBSCRIPTION_PAGE ? await this.head(client) : LOG_START;
+      await client.query('COMMIT');
+      return { page, head };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   private listen(): Promise<PoolClient> {

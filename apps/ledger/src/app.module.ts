@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthModule } from '@ledger/auth';
+import { AppConfig } from '@ledger/config';
+import { DatabaseModule } from '@ledger/database';
+import { EventStoreModule } from '@ledger/event-store';
+import { LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
+import { IngestModule } from '@ledger/ingest';
+import { ProjectionsModule, ProjectionWatermark } from '@ledger/projections';
+import { QueriesModule } from '@ledger/queries';
+import { HealthController } from './health.controller';
+
+export interface AppModuleOptions {
+  readonly config: AppConfig;
+  /** The database to use: DATABASE_URL, or the embedded server's. */
+  readonly databaseUrl: string;
+  /** LEDGER_ADMIN_KEY, or the one generated for the embedded mode. */
+  readonly adminKey: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, adminKey }: AppModuleOptions): DynamicModule {
+    const serves = config.role !== 'projector';
+    return {
+      module: AppModule,
+      imports: [
+        DatabaseModule.forRoot(databaseUrl),
+        EventStoreModule.forRoot(config.eventStoreConnectionString),
+        CqrsModule.forRoot(),
+        AuthModule.forRoot(adminKey),
+        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize }),
+        ...(serves ? [IngestModule, QueriesModule] : []),
+      ],
+      controllers: [HealthController],
+      providers: [
+        ProjectionWatermark,
+        { provide: APP_FILTER, useClass: LedgerExceptionFilter },
+        { provide: APP_PIPE, useClass: LedgerValidationPipe },
+      ],
+    };
+  }
+}

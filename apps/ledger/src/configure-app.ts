@@ -1,0 +1,18 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { respond } from '@ledger/http';
+import express, { NextFunction, Request, Response } from 'express';
+
+export const BODY_LIMIT = '1mb';
+
+/**
+ * HTTP settings shared by the server and the end-to-end specs. The JSON parser
+ * is registered here, followed by an error handler, so that a malformed or
+ * oversized body gets the same error shapes as everything else.
+ */
+export function configureApp(app: INestApplication): INestApplication {
+  const logger = new Logger('Http');
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
+  app.enableShutdownHooks();
+  return app;
+}

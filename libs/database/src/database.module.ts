@@ -1,0 +1,33 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { openDatabase } from './data-source';
+
+/** The pg pool the event log and the projector write through (TypeORM serves migrations and reads). */
+export const PG_POOL = Symbol('PG_POOL');
+
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DataSource, useFactory: () => openDatabase(url) },
+        // Depends on DataSource so that migrations have run before anyone writes.
+        { provide: PG_POOL, useFactory: () => new Pool({ connectionString: url, max: 20 }), inject: [DataSource] },
+      ],
+      exports: [DataSource, PG_POOL],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+    await this.dataSource.destroy();
+  }
+}

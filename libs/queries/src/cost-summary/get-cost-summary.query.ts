@@ -1,0 +1,64 @@
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { DataSource } from 'typeorm';
+import { money } from '../session-cost/session-cost.view';
+
+const S = READ_MODEL_SCHEMA;
+
+export interface CostSummaryView {
+  total_cost_usd: string;
+  total_sessions: number;
+  total_executions: number;
+  total_tokens: number;
+  total_tool_calls: number;
+  top_models: { model: string; total_cost_usd: string; total_tokens: number; calls: number; unpriced_calls: number }[];
+  top_sessions: { session_id: string; execution_id: string | null; total_cost_usd: string; total_tokens: number; workspace_id: string }[];
+}
+
+export class GetCostSummary extends Query<CostSummaryView> {
+  constructor(readonly scope: string | undefined) {
+    super();
+  }
+}
+
+/** All-time totals of a workspace (every workspace for the admin key), from the hourly rollup. */
+@QueryHandler(GetCostSummary)
+export class GetCostSummaryHandler implements IQueryHandler<GetCostSummary, CostSummaryView> {
+  constructor(private readonly db: DataSource) {}
+
+  async execute({ scope }: GetCostSummary): Promise<CostSummaryView> {
+    const [row] = await this.db.query(
+      `WITH h AS (
+         SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
+                sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
+                sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
+         FROM ${S}.hourly_costs
+         WHERE ($1::text IS NULL OR workspace_id = $1) AND dimension IN ('model', 'tool')
+         GROUP BY dimension, key)
+       SELECT
+         (SELECT ${money('COALESCE(sum(token_cost + compute_cost), 0)')} FROM h) AS total_cost,
+         (SELECT COALESCE(sum(tokens), 0) FROM h WHERE dimension = 'model') AS total_tokens,
+         (SELECT COALESCE(sum(calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
+         (SELECT count(*) FROM ${S}.session_costs WHERE $1::text IS NULL OR workspace_id = $1) AS total_sessions,
+         (SELECT count(*) FROM ${S}.execution_index WHERE $1::text IS NULL OR workspace_id = $1) AS total_executions,
+         (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'total_tokens', tokens,
+                   'calls', calls, 'unpriced_calls', unpriced_calls) ORDER BY token_cost DESC, key), '[]')
+            FROM (SELECT * FROM h WHERE dimension = 'model' ORDER BY token_cost DESC, key LIMIT 10) m) AS top_models,
+         (SELECT COALESCE(json_agg(json_build_object('session_id', session_id, 'execution_id', execution_id,
+                   'total_cost_usd', ${money('total_cost')}, 'total_tokens', total_tokens, 'workspace_id', workspace_id)
+                   ORDER BY total_cost DESC, session_id), '[]')
+            FROM (SELECT * FROM ${S}.session_costs WHERE $1::text IS NULL OR workspace_id = $1
+                  ORDER BY total_cost DESC, session_id LIMIT 10) t) AS top_sessions`,
+      [scope ?? null],
+    );
+    return {
+      total_cost_usd: row.total_cost,
+      total_sessions: Number(row.total_sessions),
+      total_executions: Number(row.total_executions),
+      total_tokens: Number(row.total_tokens),
+      total_tool_calls: Number(row.total_tool_calls),
+      top_models: row.top_models,
+      top_sessions: row.top_sessions,
+    };
+  }
+}

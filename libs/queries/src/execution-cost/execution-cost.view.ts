@@ -1,0 +1,91 @@
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { BreakdownTuple, foldBreakdown, money, pricingStatus } from '../session-cost/session-cost.view';
+
+const S = READ_MODEL_SCHEMA;
+
+export interface ExecutionRow {
+  workspace_id: string;
+  execution_id: string;
+  workflow_id: string | null;
+  session_count: number;
+  finalized_count: number;
+  session_ids: string[];
+  total_cost: string;
+  token_cost: string;
+  compute_cost: string;
+  input_tokens: string;
+  output_tokens: string;
+  cache_creation_tokens: string;
+  cache_read_tokens: string;
+  total_tokens: string;
+  tool_calls: string;
+  turns: string;
+  unpriced_events: string;
+  started_at: Date;
+  completed_at: Date | null;
+  last_event_at: Date;
+  breakdown: BreakdownTuple[] | null;
+  pricing_version: string | null;
+}
+
+/**
+ * An execution's figures are the sums over its sessions, computed at read time
+ * from the session rows (a run has a handful), so the two views never disagree.
+ * `workspace` and `execution` are SQL expressions naming the execution.
+ */
+export const executionAggregate = (workspace: string, execution: string) => `
+  SELECT s.workspace_id, s.execution_id,
+    (array_agg(s.workflow_id ORDER BY s.started_at) FILTER (WHERE s.workflow_id IS NOT NULL))[1] AS workflow_id,
+    count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
+    array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
+    ${money('sum(s.total_cost)')} AS total_cost, ${money('sum(s.token_cost)')} AS token_cost, ${money('sum(s.compute_cost)')} AS compute_cost,
+    sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens, sum(s.cache_creation_tokens) AS cache_creation_tokens,
+    sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
+    sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
+    min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,
+    (SELECT json_agg(json_build_array(b.dimension, b.key, ${money('sum_token')}, ${money('sum_compute')}, 0, '0', calls, 0, unpriced))
+       FROM (SELECT b.dimension, b.key, sum(b.token_cost) AS sum_token, sum(b.compute_cost) AS sum_compute, sum(b.calls) AS calls,
+                    sum(b.unpriced_calls) AS unpriced
+               FROM ${S}.session_breakdown b
+               JOIN ${S}.session_costs bs ON bs.workspace_id = b.workspace_id AND bs.session_id = b.session_id
+              WHERE bs.workspace_id = s.workspace_id AND bs.execution_id = s.execution_id
+              GROUP BY b.dimension, b.key) b) AS breakdown,
+    (SELECT pricing_version FROM ${S}.checkpoint WHERE projection = 'costs') AS pricing_version
+  FROM ${S}.session_costs s
+  WHERE s.workspace_id = ${workspace} AND s.execution_id = ${execution}
+  GROUP BY s.workspace_id, s.execution_id`;
+
+/** The Syntropic137 execution shape, field for field, plus pricing extras. */
+export function toExecutionView(row: ExecutionRow, includeBreakdown: boolean, includeSessionIds: boolean) {
+  const b = foldBreakdown(row.breakdown ?? []);
+  const isComplete = row.session_count > 0 && row.finalized_count === row.session_count;
+  const end = isComplete && row.completed_at ? row.completed_at : row.last_event_at;
+  return {
+    execution_id: row.execution_id,
+    workflow_id: row.workflow_id,
+    session_count: row.session_count,
+    session_ids: includeSessionIds ? row.session_ids : [],
+    total_cost_usd: row.total_cost,
+    token_cost_usd: row.token_cost,
+    compute_cost_usd: row.compute_cost,
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    total_tokens: Number(row.total_tokens),
+    cache_creation_tokens: Number(row.cache_creation_tokens),
+    cache_read_tokens: Number(row.cache_read_tokens),
+    tool_calls: Number(row.tool_calls),
+    turns: Number(row.turns),
+    duration_ms: end.getTime() - row.started_at.getTime(),
+    cost_by_phase: includeBreakdown ? b.cost_by_phase : {},
+    cost_by_model: includeBreakdown ? b.cost_by_model : {},
+    cost_by_tool: includeBreakdown ? b.cost_by_tool : {},
+    is_complete: isComplete,
+    started_at: row.started_at.toISOString(),
+    completed_at: isComplete && row.completed_at ? row.completed_at.toISOString() : null,
+    workspace_id: row.workspace_id,
+    ...pricingStatus(Number(row.unpriced_events), b.unpriced_models),
+    pricing_version: Number(row.pricing_version ?? 0),
+  };
+}
+
+export type ExecutionView = ReturnType<typeof toExecutionView>;

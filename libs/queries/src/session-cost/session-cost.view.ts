@@ -1,0 +1,124 @@
+import Big from 'big.js';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+
+const S = READ_MODEL_SCHEMA;
+
+/** `[dimension, key, token_cost, compute_cost, tool_tokens, tool_token_cost, calls, attributions, unpriced_calls]` */
+export type BreakdownTuple = [string, string, string, string, number, string, number, number, number];
+
+export interface SessionRow {
+  workspace_id: string;
+  session_id: string;
+  execution_id: string | null;
+  workflow_id: string | null;
+  phase_id: string | null;
+  total_cost: string;
+  token_cost: string;
+  compute_cost: string;
+  reported_cost: string | null;
+  input_tokens: string;
+  output_tokens: string;
+  cache_creation_tokens: string;
+  cache_read_tokens: string;
+  total_tokens: string;
+  tool_calls: number;
+  token_events: number;
+  unpriced_events: number;
+  final_num_turns: number | null;
+  final_duration_ms: string | null;
+  is_finalized: boolean;
+  started_at: Date;
+  completed_at: Date | null;
+  last_event_at: Date;
+  breakdown: BreakdownTuple[] | null;
+}
+
+/** Money leaves as a plain decimal string without trailing zeros (`trim_scale`). */
+export const money = (col: string) => `trim_scale(${col})::text`;
+
+export const breakdownOf = (alias: string) => `(
+  SELECT json_agg(json_build_array(b.dimension, b.key, ${money('b.token_cost')}, ${money('b.compute_cost')}, b.tool_tokens,
+    ${money('b.tool_token_cost')}, b.calls, b.attributions, b.unpriced_calls) ORDER BY b.dimension, b.key)
+  FROM ${S}.session_breakdown b WHERE b.workspace_id = ${alias}.workspace_id AND b.session_id = ${alias}.session_id)`;
+
+export const SESSION_COLUMNS = `s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
+  ${money('s.total_cost')} AS total_cost, ${money('s.token_cost')} AS token_cost, ${money('s.compute_cost')} AS compute_cost,
+  ${money('s.reported_cost')} AS reported_cost, s.input_tokens, s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens,
+  s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
+  s.started_at, s.completed_at, s.last_event_at`;
+
+/** Maps of one dimension, as the Syntropic views carry them. */
+export interface Breakdown {
+  cost_by_model: Record<string, string>;
+  cost_by_tool: Record<string, string>;
+  tokens_by_tool: Record<string, number>;
+  cost_by_tool_tokens: Record<string, string>;
+  cost_by_phase: Record<string, string>;
+  unpriced_models: string[];
+}
+
+const addMoney = (a: string | undefined, b: string): string => (a === undefined ? b : new Big(a).plus(b).toFixed());
+
+export function foldBreakdown(tuples: readonly BreakdownTuple[]): Breakdown {
+  const out: Breakdown = { cost_by_model: {}, cost_by_tool: {}, tokens_by_tool: {}, cost_by_tool_tokens: {}, cost_by_phase: {}, unpriced_models: [] };
+  const unpriced = new Set<string>();
+  for (const [dimension, key, tokenCost, computeCost, toolTokens, toolTokenCost, calls, attributions, unpricedCalls] of tuples) {
+    if (dimension === 'model') {
+      // A model with no priced call has no cost to show; it is listed in unpriced_models.
+      if (calls > unpricedCalls) out.cost_by_model[key] = addMoney(out.cost_by_model[key], tokenCost);
+      if (unpricedCalls > 0) unpriced.add(key);
+    } else if (dimension === 'tool') {
+      if (calls > 0) out.cost_by_tool[key] = addMoney(out.cost_by_tool[key], computeCost);
+      if (attributions > 0) {
+        out.tokens_by_tool[key] = (out.tokens_by_tool[key] ?? 0) + Number(toolTokens);
+        out.cost_by_tool_tokens[key] = addMoney(out.cost_by_tool_tokens[key], toolTokenCost);
+      }
+    } else if (dimension === 'phase') {
+      out.cost_by_phase[key] = addMoney(out.cost_by_phase[key], new Big(tokenCost).plus(computeCost).toFixed());
+    }
+  }
+  out.unpriced_models = [...unpriced].sort();
+  return out;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function pricingStatus(unpricedEvents: number, unpricedModels: readonly string[]) {
+  return { pricing_status: unpricedEvents > 0 ? ('partial' as const) : ('complete' as const), unpriced_models: unpricedModels };
+}
+
+/** The Syntropic137 session shape, field for field, plus pricing extras. */
+export function toSessionView(row: SessionRow, includeBreakdown: boolean, pricingVersion: number) {
+  const b = foldBreakdown(row.breakdown ?? []);
+  const end = row.completed_at ?? row.last_event_at;
+  return {
+    session_id: row.session_id,
+    execution_id: row.execution_id,
+    workflow_id: row.workflow_id,
+    phase_id: row.phase_id,
+    workspace_id: row.workspace_id,
+    total_cost_usd: row.total_cost,
+    token_cost_usd: row.token_cost,
+    compute_cost_usd: row.compute_cost,
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    total_tokens: Number(row.total_tokens),
+    cache_creation_tokens: Number(row.cache_creation_tokens),
+    cache_read_tokens: Number(row.cache_read_tokens),
+    tool_calls: row.tool_calls,
+    turns: row.final_num_turns ?? row.token_events,
+    duration_ms: row.final_duration_ms !== null ? Number(row.final_duration_ms) : end.getTime() - row.started_at.getTime(),
+    cost_by_model: includeBreakdown ? b.cost_by_model : {},
+    cost_by_tool: includeBreakdown ? b.cost_by_tool : {},
+    tokens_by_tool: includeBreakdown ? b.tokens_by_tool : {},
+    cost_by_tool_tokens: includeBreakdown ? b.cost_by_tool_tokens : {},
+    is_finalized: row.is_finalized,
+    started_at: row.started_at.toISOString(),
+    completed_at: iso(row.completed_at),
+    ...pricingStatus(row.unpriced_events, b.unpriced_models),
+    pricing_version: pricingVersion,
+    reported_cost_usd: row.reported_cost,
+  };
+}
+
+export type SessionView = ReturnType<typeof toSessionView>;

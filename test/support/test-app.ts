@@ -1,0 +1,49 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { loadConfig } from '@ledger/config';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { AppModule } from '../../apps/ledger/src/app.module';
+import { configureApp } from '../../apps/ledger/src/configure-app';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestApp {
+  readonly app: INestApplication;
+  readonly db: TestDatabase;
+  readonly http: TestAgent;
+  /** Issues a key for a workspace through the admin API. */
+  keyFor(workspaceId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The whole service on a fresh database, spoken to over real HTTP. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ DATABASE_URL: db.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '500', ...env });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ config, databaseUrl: db.url, adminKey: ADMIN_KEY })],
+  }).compile();
+  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] }));
+  await app.init();
+  const http = request(app.getHttpServer());
+  return {
+    app,
+    db,
+    http,
+    keyFor: async (workspaceId) => {
+      const res = await http.post('/v1/admin/api-keys').set('x-api-key', ADMIN_KEY).send({ workspace_id: workspaceId, name: 'test' });
+      if (res.status !== 201) throw new Error(`issuing a key failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.data.key as string;
+    },
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A workspace id no other test uses. */
+export const freshWorkspace = (label = 'ws') => `${label}_${process.pid}_${Date.now().toString(36)}_${++counter}`;
