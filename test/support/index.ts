@@ -1,4 +1,4 @@
 export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { ADMIN_KEY, freshWorkspace, startTestApp } from './test-app';
-export type { TestApp } from './test-app';
+export type { TestApp, TestEventStore } from './test-app';

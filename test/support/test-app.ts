@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { loadConfig } from '@ledger/config';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { startEsdbTestServer } from '../../libs/event-store/testing/esdb-test-server';
 import { AppModule } from '../../apps/ledger/src/app.module';
 import { configureApp } from '../../apps/ledger/src/configure-app';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -18,10 +19,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole service on a fresh database, spoken to over real HTTP. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export type TestEventStore = 'postgres' | 'esdb';
+
+/**
+ * The whole service on a fresh database, spoken to over real HTTP. With `esdb`
+ * the event store is EventStoreDB through the real client, against the
+ * in-process test double.
+ */
+export async function startTestApp(env: Record<string, string> = {}, eventStore: TestEventStore = 'postgres'): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: db.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '500', ...env });
+  const esdb = eventStore === 'esdb' ? await startEsdbTestServer() : undefined;
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LEDGER_ADMIN_KEY: ADMIN_KEY,
+    LEDGER_PROJECTOR_BATCH: '500',
+    ...(esdb ? { EVENTSTORE_CONNECTION_STRING: esdb.connectionString } : {}),
+    ...env,
+  });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, databaseUrl: db.url, adminKey: ADMIN_KEY })],
   }).compile();
@@ -39,6 +53,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     close: async () => {
       await app.close();
+      await esdb?.stop();
       await db.drop();
     },
   };
