@@ -1,4 +1,5 @@
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp, TestEventStore } from '@ledger/testing';
+import { DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 
 /**
  * The core contract over real HTTP: usage events in through `POST /v1/events`,
@@ -70,7 +71,7 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
     completed_at: '2026-04-02T12:00:14.000Z',
     pricing_status: 'complete',
     unpriced_models: [],
-    pricing_version: 1,
+    pricing_version: DEFAULT_PRICE_ROWS.length,
     reported_cost_usd: '0.0118',
   });
 
@@ -261,7 +262,7 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         workspace_id: ws,
         pricing_status: 'partial',
         unpriced_models: ['acme-1'],
-        pricing_version: 1,
+        pricing_version: DEFAULT_PRICE_ROWS.length,
       });
       const bare = await get(key, `/costs/executions/ex1?include_breakdown=false`);
       expect(bare.body).toMatchObject({ session_ids: [], cost_by_phase: {}, cost_by_model: {}, cost_by_tool: {} });

@@ -46,7 +46,7 @@ function normalize(body: UsageEventBody, workspaceId: string, occurredAt: string
         ...base,
         tool_name: body.tool_name,
         duration_ms: optional(body.duration_ms),
-        compute_cost_usd: new Big(body.compute_cost_usd ?? '0').toFixed(),
+        compute_cost_usd: body.compute_cost_usd === undefined ? undefined : new Big(body.compute_cost_usd).toFixed(),
         status: optional(body.status),
       },
     };

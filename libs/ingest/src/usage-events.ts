@@ -35,8 +35,8 @@ export interface TokenUsed extends UsageEventBase {
 export interface ToolCalled extends UsageEventBase {
   readonly tool_name: string;
   readonly duration_ms?: number;
-  /** Decimal string, USD. */
-  readonly compute_cost_usd: string;
+  /** Decimal string, USD, as the runtime reported it; absent means: price it from the tool's compute rate. */
+  readonly compute_cost_usd?: string;
   readonly status?: string;
 }
 

@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import type { CatalogState, ToolPriceRow } from './pricing-events';
 
 /** The four token classes a `TokenUsed` event carries. Rates are USD per 1,000,000 tokens. */
 export interface TokenRates {
@@ -44,11 +45,20 @@ interface CompiledRow {
   readonly tiers: readonly { readonly above: number; readonly ref: string; readonly rates: CompiledRates }[];
 }
 
-/** The catalog as known at one version: rows by model and alias, newest first. */
+interface CompiledToolRow {
+  readonly from: number;
+  readonly to: number;
+  readonly perCall: Big;
+  readonly perSecond: Big;
+}
+
+/** The catalog as known at one version: rows by model and alias, and by tool, newest first. */
 export interface PriceCatalog {
   readonly version: number;
   readonly rows: readonly PriceRow[];
+  readonly tools: readonly ToolPriceRow[];
   readonly byModel: ReadonlyMap<string, readonly CompiledRow[]>;
+  readonly byTool: ReadonlyMap<string, readonly CompiledToolRow[]>;
 }
 
 const compileRates = (r: TokenRates): CompiledRates => ({
@@ -61,7 +71,16 @@ const compileRates = (r: TokenRates): CompiledRates => ({
 /** A stable name for the row (and tier) that priced a call, kept on each fact for audit. */
 export const priceRef = (row: PriceRow): string => `${row.model}@${row.effective_from}`;
 
-export function buildCatalog(rows: readonly PriceRow[], version: number): PriceCatalog {
+const instant = (iso: string | null | undefined, open: number) => (iso ? Date.parse(iso) : open);
+
+export function buildCatalog(rows: readonly PriceRow[], version: number, tools: readonly ToolPriceRow[] = []): PriceCatalog {
+  const byTool = new Map<string, CompiledToolRow[]>();
+  for (const t of tools) {
+    const list = byTool.get(t.tool) ?? [];
+    list.push({ from: instant(t.effective_from, 0), to: instant(t.effective_to, Infinity), perCall: new Big(t.per_call_usd), perSecond: new Big(t.per_second_usd) });
+    byTool.set(t.tool, list);
+  }
+  for (const list of byTool.values()) list.sort((a, b) => b.from - a.from);
   const byModel = new Map<string, CompiledRow[]>();
   for (const row of rows) {
     const ref = priceRef(row);
@@ -81,8 +100,10 @@ export function buildCatalog(rows: readonly PriceRow[], version: number): PriceC
     }
   }
   for (const list of byModel.values()) list.sort((a, b) => b.from - a.from);
-  return { version, rows, byModel };
+  return { version, rows, tools, byModel, byTool };
 }
+
+export const catalogFromState = (state: CatalogState): PriceCatalog => buildCatalog(state.models, state.version, state.tools);
 
 export interface TokenCounts {
   readonly input: number;
@@ -124,6 +145,19 @@ export function priceUsage(catalog: PriceCatalog, model: string, occurredAt: num
 /** Division needs headroom beyond ATTRIBUTION_DP so that the final rounding is the only one. */
 const Precise = Big();
 Precise.DP = 40;
+
+const SECONDS_PER_MS = new Big('0.001');
+
+/**
+ * The compute cost of a tool call whose runtime reported none: the tool's
+ * per-call rate plus its per-second rate times `duration_ms`. Undefined when no
+ * compute price covers the tool at that instant.
+ */
+export function priceToolCall(catalog: PriceCatalog, tool: string, occurredAt: number, durationMs: number | null): Big | undefined {
+  const row = catalog.byTool.get(tool)?.find((r) => r.from <= occurredAt && occurredAt < r.to);
+  if (!row) return undefined;
+  return row.perCall.plus(row.perSecond.times(durationMs ?? 0).times(SECONDS_PER_MS));
+}
 
 /** Decimal places kept when a call's cost is split across tools by token share. */
 export const ATTRIBUTION_DP = 18;

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@ledger/event-store';
-import { attributeToTools, PriceCatalog, priceUsage } from '@ledger/pricing';
+import { attributeToTools, PriceCatalog, priceToolCall, priceUsage } from '@ledger/pricing';
 
 /** One row of `cost_facts`: a usage event with its cost, as the projection derives it. */
 export interface CostFact {
@@ -78,7 +78,7 @@ export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'positio
     price_ref: priceRef,
     tool_name: str(d, 'tool_name'),
     duration_ms: num(d, 'duration_ms'),
-    compute_cost: str(d, 'compute_cost_usd') ?? '0',
+    compute_cost: computeCost(event.type, d, catalog, Date.parse(occurredAt)),
     status: str(d, 'status'),
     num_turns: num(d, 'num_turns'),
     tool_tokens: toolTokens ? JSON.stringify(toolTokens) : null,
@@ -87,6 +87,14 @@ export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'positio
     commit_pos: String(event.position.commit),
     prepare_pos: String(event.position.prepare),
   };
+}
+
+/** A tool call's cost as reported by the runtime, else from the tool's compute price, else zero. */
+function computeCost(type: string, d: Data, catalog: PriceCatalog, occurredAt: number): string {
+  if (type !== 'ToolCalled') return '0';
+  const reported = str(d, 'compute_cost_usd');
+  if (reported !== null) return reported;
+  return priceToolCall(catalog, str(d, 'tool_name')!, occurredAt, num(d, 'duration_ms'))?.toFixed() ?? '0';
 }
 
 /** Column order of `cost_facts`, shared by the batch upsert. */

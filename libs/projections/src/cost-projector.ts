@@ -12,8 +12,8 @@ export interface ProjectorOptions {
   /** The read-model schema this projector writes (live, or a rebuild's shadow). */
   readonly schema: string;
   readonly batchSize: number;
-  /** The catalog to price with; read once per batch so a new version applies from the next batch. */
-  readonly catalog: () => PriceCatalog;
+  /** The catalog to price with; asked once per batch so a new version applies from the next batch. */
+  readonly catalog: () => PriceCatalog | Promise<PriceCatalog>;
   /** How long a live batch waits for more events. */
   readonly lingerMs?: number;
   /** Test seam: runs after a batch's rows are written and before its commit. */
@@ -105,7 +105,7 @@ export class CostProjector {
   }
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
-    const catalog = this.options.catalog();
+    const catalog = await this.options.catalog();
     const facts = events.map((e) => toCostFact(e, catalog));
     const client = await this.pool.connect();
     try {

@@ -29,7 +29,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
     this.projector = new CostProjector(store, pool, {
       schema: READ_MODEL_SCHEMA,
       batchSize: options.batchSize,
-      catalog: () => catalog.current(),
+      catalog: () => catalog.refresh(),
       log: (m) => this.logger.warn(m),
     });
   }

@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EVENT_STORE, EventStore, WrongExpectedVersionError } from '@ledger/event-store';
+import { ConflictError } from '@ledger/http';
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { DEFAULT_PRICE_ROWS } from './default-catalog';
+import { catalogFromState, PriceCatalog } from './price-catalog';
+import { CatalogState, EMPTY_CATALOG_STATE, evolveCatalog, PRICING_STREAM, PricingEvent } from './pricing-events';
+
+const SEED_NAMESPACE = '0b7d7c52-8f0e-4f6e-9a53-2b8f1f0c5e11';
+
+/**
+ * The pricing catalog as currently known: a fold of the pricing stream. The
+ * shipped default catalog seeds the stream on first start. `refresh` reads only
+ * what was appended since, so the projector can call it before every batch and
+ * pick up a change made through any replica.
+ */
+@Injectable()
+export class PricingCatalog implements OnModuleInit {
+  private readonly logger = new Logger('Pricing');
+  private state: CatalogState = EMPTY_CATALOG_STATE;
+  private catalog: PriceCatalog = catalogFromState(EMPTY_CATALOG_STATE);
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    if (this.state.version === 0) await this.seed();
+  }
+
+  current(): PriceCatalog {
+    return this.catalog;
+  }
+
+  get version(): number {
+    return this.state.version;
+  }
+
+  async refresh(): Promise<PriceCatalog> {
+    const events = await this.store.readStream(PRICING_STREAM, { fromRevision: BigInt(this.state.version) });
+    if (events.length) {
+      this.state = events.reduce((s, e) => evolveCatalog(s, { type: e.type, data: e.data } as PricingEvent), this.state);
+      this.catalog = catalogFromState(this.state);
+    }
+    return this.catalog;
+  }
+
+  /**
+   * Appends a change if the catalog is still at `expectedVersion` (optimistic
+   * concurrency: two admins editing at once do not overwrite each other).
+   */
+  async change(event: PricingEvent, expectedVersion: number): Promise<PriceCatalog> {
+    try {
+      await this.store.append([
+        {
+          streamId: PRICING_STREAM,
+          expectedRevision: expectedVersion === 0 ? 'no_stream' : BigInt(expectedVersion - 1),
+          events: [{ id: randomUUID(), type: event.type, data: { ...event.data } }],
+        },
+      ]);
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) {
+        throw new ConflictError(`the pricing catalog changed meanwhile (expected version ${expectedVersion}); read it again and retry`);
+      }
+      throw err;
+    }
+    return this.refresh();
+  }
+
+  private async seed(): Promise<void> {
+    try {
+      await this.store.append([
+        {
+          streamId: PRICING_STREAM,
+          expectedRevision: 'no_stream',
+          // Deterministic ids: replicas that boot together seed once.
+          events: DEFAULT_PRICE_ROWS.map((row, i) => ({
+            id: uuidv5(`default-catalog/${i}`, SEED_NAMESPACE),
+            type: 'PriceSet',
+            data: { ...row, reason: 'default catalog' },
+          })),
+        },
+      ]);
+      this.logger.log(`seeded the pricing catalog with ${DEFAULT_PRICE_ROWS.length} default prices`);
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw err;
+    }
+    await this.refresh();
+  }
+}

@@ -1,0 +1,73 @@
+import type { PriceRow, TokenRates, PriceTier } from './price-catalog';
+
+/** The catalog's own stream. Its revision + 1 is the catalog version. */
+export const PRICING_STREAM = 'pricing-catalog';
+
+/**
+ * A compute price for a tool: what a `ToolCalled` costs when the runtime does
+ * not report `compute_cost_usd`. `per_second_usd` applies to `duration_ms`.
+ */
+export interface ToolPriceRow {
+  readonly tool: string;
+  readonly effective_from: string;
+  readonly effective_to?: string | null;
+  readonly per_call_usd: string;
+  readonly per_second_usd: string;
+}
+
+/** Stored event contracts of the pricing stream. */
+export type PricingEvent =
+  | { readonly type: 'PriceSet'; readonly data: PriceRow & { readonly reason?: string } }
+  | { readonly type: 'PriceRemoved'; readonly data: { readonly model: string; readonly effective_from: string; readonly reason?: string } }
+  | { readonly type: 'ToolPriceSet'; readonly data: ToolPriceRow & { readonly reason?: string } }
+  | { readonly type: 'ToolPriceRemoved'; readonly data: { readonly tool: string; readonly effective_from: string; readonly reason?: string } };
+
+export const PRICING_EVENT_TYPES = ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved'] as const;
+
+/** The catalog as a fold of the pricing stream. */
+export interface CatalogState {
+  /** Number of pricing events folded: the catalog version. */
+  readonly version: number;
+  readonly models: readonly PriceRow[];
+  readonly tools: readonly ToolPriceRow[];
+}
+
+export const EMPTY_CATALOG_STATE: CatalogState = { version: 0, models: [], tools: [] };
+
+const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+
+function withoutReason<T extends { reason?: string }>(data: T): Omit<T, 'reason'> {
+  const { reason: _reason, ...row } = data;
+  return row;
+}
+
+/** Setting a row replaces the row of the same model (or tool) and effective_from. */
+export function evolveCatalog(state: CatalogState, event: PricingEvent): CatalogState {
+  const version = state.version + 1;
+  switch (event.type) {
+    case 'PriceSet': {
+      const row = withoutReason(event.data) as PriceRow;
+      const others = state.models.filter((r) => !(r.model === row.model && sameInstant(r.effective_from, row.effective_from)));
+      return { ...state, version, models: [...others, row] };
+    }
+    case 'PriceRemoved':
+      return {
+        ...state,
+        version,
+        models: state.models.filter((r) => !(r.model === event.data.model && sameInstant(r.effective_from, event.data.effective_from))),
+      };
+    case 'ToolPriceSet': {
+      const row = withoutReason(event.data) as ToolPriceRow;
+      const others = state.tools.filter((r) => !(r.tool === row.tool && sameInstant(r.effective_from, row.effective_from)));
+      return { ...state, version, tools: [...others, row] };
+    }
+    case 'ToolPriceRemoved':
+      return {
+        ...state,
+        version,
+        tools: state.tools.filter((r) => !(r.tool === event.data.tool && sameInstant(r.effective_from, event.data.effective_from))),
+      };
+  }
+}
+
+export type { PriceRow, PriceTier, TokenRates };
