@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { openDatabase, startEmbeddedPostgres } from '../../libs/database/src';
@@ -12,7 +13,8 @@ export const TEMPLATE_DB = 'ledger_test_template';
 export default async function globalSetup(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const dir = path.resolve(__dirname, '../../.test-pg');
+    // One cluster per run: concurrent runs on one machine must not share a data directory.
+    const dir = path.join(tmpdir(), `ledger-test-pg-${process.pid}`);
     await rm(dir, { recursive: true, force: true });
     const db = await startEmbeddedPostgres({ dir, persistent: false });
     (globalThis as { __LEDGER_PG__?: unknown }).__LEDGER_PG__ = db;

@@ -30,7 +30,7 @@ export class AppModule {
         EventStoreModule.forRoot(config.eventStoreConnectionString),
         CqrsModule.forRoot(),
         AuthModule.forRoot(adminKey),
-        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize }),
+        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild }),
         ...(serves ? [IngestModule, QueriesModule] : []),
       ],
       controllers: [HealthController],

@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { EventLog1732240000000 } from './migrations/1732240000000-event-log';
 import { ReadModel1732240000001 } from './migrations/1732240000001-read-model';
+import { ProjectionRebuilds1732240000002 } from './migrations/1732240000002-projection-rebuilds';
 
-export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001];
+export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001, ProjectionRebuilds1732240000002];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({

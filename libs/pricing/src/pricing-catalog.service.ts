@@ -36,6 +36,17 @@ export class PricingCatalog implements OnModuleInit {
     return this.state.version;
   }
 
+  /** The folded rows, for what-if folds of a candidate change. */
+  get rows(): CatalogState {
+    return this.state;
+  }
+
+  /** Every change ever made, oldest first: the catalog's audit trail. */
+  async history(): Promise<{ version: number; type: string; data: Record<string, unknown>; recorded_at: string }[]> {
+    const events = await this.store.readStream(PRICING_STREAM);
+    return events.map((e) => ({ version: Number(e.revision) + 1, type: e.type, data: e.data, recorded_at: e.created.toISOString() }));
+  }
+
   async refresh(): Promise<PriceCatalog> {
     const events = await this.store.readStream(PRICING_STREAM, { fromRevision: BigInt(this.state.version) });
     if (events.length) {

@@ -48,7 +48,7 @@ export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'positio
   const cacheRead = num(d, 'cache_read_tokens') ?? 0;
   const occurredAt = str(d, 'occurred_at')!;
   let tokenCost: string | null = null;
-  let priceRef: string | null = null;
+  let priceRef: string | null = event.type === 'ToolCalled' && str(d, 'compute_cost_usd') !== null ? 'reported' : null;
   let toolTokenCosts: string | null = null;
   const toolTokens = event.type === 'TokenUsed' && d.tool_tokens ? (d.tool_tokens as Record<string, number>) : undefined;
   if (event.type === 'TokenUsed') {

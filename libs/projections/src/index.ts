@@ -8,3 +8,6 @@ export type { ProjectorOptions, ProjectorProgress } from './cost-projector';
 export { ProjectionWatermark } from './projection-watermark';
 export { ProjectionsModule, ProjectorRunner } from './projections.module';
 export type { ProjectionsOptions } from './projections.module';
+export { blueGreenRebuild } from './rebuild/blue-green-rebuild';
+export { recentRebuilds, requestRebuild } from './rebuild/rebuild-requests';
+export type { RebuildRecord } from './rebuild/rebuild-requests';

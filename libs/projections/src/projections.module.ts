@@ -5,20 +5,27 @@ import { PricingCatalog, PricingModule } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { CostProjector } from './cost-projector';
 import { ProjectionWatermark } from './projection-watermark';
+import { PricingController } from './pricing-admin/pricing.controller';
+import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
+import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
+import { RebuildCoordinator } from './rebuild/rebuild-coordinator';
 
 export interface ProjectionsOptions {
   /** Whether this process runs the projector (LEDGER_ROLE projector or all). */
   readonly runProjector: boolean;
   readonly batchSize: number;
+  /** LEDGER_AUTO_REBUILD: restate history when a price change touches recorded usage. */
+  readonly autoRebuild: boolean;
 }
 
 const OPTIONS = Symbol('PROJECTIONS_OPTIONS');
 
-/** Runs the live cost projector for the lifetime of the application. */
+/** Runs the live cost projector, and the rebuilds it is asked for, for the lifetime of the application. */
 @Injectable()
 export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projector');
   readonly projector: CostProjector;
+  readonly rebuilds: RebuildCoordinator;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -32,13 +39,33 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       catalog: () => catalog.refresh(),
       log: (m) => this.logger.warn(m),
     });
+    this.rebuilds = new RebuildCoordinator({
+      store,
+      pool,
+      live: this.projector,
+      catalog: () => catalog.refresh(),
+      // Bulk loading favours larger batches than live tailing.
+      batchSize: options.batchSize * 4,
+      log: (m) => this.logger.log(m),
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.runProjector) this.projector.start();
+    if (this.options.runProjector) this.activate();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.deactivate();
+  }
+
+  /** Starts projecting and running rebuilds: only the one active projector instance does this. */
+  private activate(): void {
+    this.projector.start();
+    this.rebuilds.start();
+  }
+
+  private async deactivate(): Promise<void> {
+    await this.rebuilds.stop();
     await this.projector.stop();
   }
 }
@@ -49,7 +76,14 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule],
-      providers: [{ provide: OPTIONS, useValue: options }, ProjectorRunner, ProjectionWatermark],
+      controllers: [ProjectionsAdminController, PricingController],
+      providers: [
+        { provide: OPTIONS, useValue: options },
+        { provide: PRICING_OPTIONS, useValue: { autoRebuild: options.autoRebuild } },
+        ProjectorRunner,
+        ProjectionWatermark,
+        PricingChanges,
+      ],
       exports: [ProjectionWatermark, ProjectorRunner],
     };
   }

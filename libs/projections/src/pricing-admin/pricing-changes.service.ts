@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@ledger/database';
+import { NotFoundError } from '@ledger/http';
+import { catalogFromState, CatalogState, evolveCatalog, PricingCatalog, PricingEvent } from '@ledger/pricing';
+import Big from 'big.js';
+import type { Pool } from 'pg';
+import { requestRebuild } from '../rebuild/rebuild-requests';
+import { Impact, measureImpact, previewChange, PriceScope } from './pricing-impact';
+
+export const PRICING_OPTIONS = Symbol('PRICING_OPTIONS');
+
+export interface PricingOptions {
+  /** Restate history automatically when a change touches recorded usage (LEDGER_AUTO_REBUILD). */
+  readonly autoRebuild: boolean;
+}
+
+export interface ChangeResult {
+  readonly catalog_version: number;
+  readonly affected: Impact;
+  readonly rebuild: { readonly state: 'queued' | 'not_needed' | 'disabled'; readonly id?: number };
+}
+
+const later = (a: string | null | undefined, b: string | null | undefined) => (!a || !b ? null : Date.parse(a) >= Date.parse(b) ? a : b);
+const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
+const same = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+
+/** The recorded usage a change can reprice: the changed row's range, widened by the row it replaces. */
+export function scopesOf(event: PricingEvent, state: CatalogState): PriceScope[] {
+  switch (event.type) {
+    case 'PriceSet': {
+      const old = state.models.find((r) => r.model === event.data.model && same(r.effective_from, event.data.effective_from));
+      return [
+        {
+          kind: 'model',
+          names: [...new Set([event.data.model, ...(event.data.aliases ?? []), ...(old?.aliases ?? [])])],
+          from: old ? earlier(old.effective_from, event.data.effective_from) : event.data.effective_from,
+          to: old ? later(old.effective_to, event.data.effective_to) : (event.data.effective_to ?? null),
+        },
+      ];
+    }
+    case 'PriceRemoved': {
+      const old = state.models.find((r) => r.model === event.data.model && same(r.effective_from, event.data.effective_from));
+      if (!old) throw new NotFoundError('Price', 'effective_from');
+      return [{ kind: 'model', names: [old.model, ...(old.aliases ?? [])], from: old.effective_from, to: old.effective_to ?? null }];
+    }
+    case 'ToolPriceSet': {
+      const old = state.tools.find((r) => r.tool === event.data.tool && same(r.effective_from, event.data.effective_from));
+      return [{ kind: 'tool', names: [event.data.tool], from: event.data.effective_from, to: old ? later(old.effective_to, event.data.effective_to) : (event.data.effective_to ?? null) }];
+    }
+    case 'ToolPriceRemoved': {
+      const old = state.tools.find((r) => r.tool === event.data.tool && same(r.effective_from, event.data.effective_from));
+      if (!old) throw new NotFoundError('Tool price', 'effective_from');
+      return [{ kind: 'tool', names: [old.tool], from: old.effective_from, to: old.effective_to ?? null }];
+    }
+  }
+}
+
+/** Changes the catalog, measures what it touches, and queues the restatement. */
+@Injectable()
+export class PricingChanges {
+  constructor(
+    private readonly catalog: PricingCatalog,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PRICING_OPTIONS) private readonly options: PricingOptions,
+  ) {}
+
+  async apply(event: PricingEvent, expectedVersion?: number): Promise<ChangeResult> {
+    await this.catalog.refresh();
+    const scopes = scopesOf(event, this.catalog.rows);
+    const changed = await this.catalog.change(event, expectedVersion ?? this.catalog.version);
+    const affected = await measureImpact(this.pool, scopes);
+    if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
+    if (!this.options.autoRebuild) return { catalog_version: changed.version, affected, rebuild: { state: 'disabled' } };
+    const name = 'model' in event.data ? event.data.model : event.data.tool;
+    const id = await requestRebuild(this.pool, `${event.type} ${name} from ${event.data.effective_from} (catalog version ${changed.version})`);
+    return { catalog_version: changed.version, affected, rebuild: { state: 'queued', id } };
+  }
+
+  /** The same change, tried on a copy of the catalog: per workspace and model, before, after and delta. */
+  async preview(event: PricingEvent) {
+    await this.catalog.refresh();
+    const state = this.catalog.rows;
+    const scopes = scopesOf(event, state);
+    const lines = await previewChange(this.pool, scopes, catalogFromState(evolveCatalog(state, event)));
+    const sum = (k: 'before_usd' | 'after_usd' | 'delta_usd') => lines.reduce((acc, l) => acc.plus(l[k]), new Big(0)).toFixed();
+    return {
+      catalog_version: state.version,
+      affected: await measureImpact(this.pool, scopes),
+      totals: { before_usd: sum('before_usd'), after_usd: sum('after_usd'), delta_usd: sum('delta_usd') },
+      lines,
+    };
+  }
+}

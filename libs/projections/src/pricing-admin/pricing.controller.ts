@@ -1,0 +1,110 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { AdminOnly } from '@ledger/auth';
+import { toProblems, ValidationError } from '@ledger/http';
+import { PricingCatalog, PricingEvent } from '@ledger/pricing';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ModelPriceBody, PreviewBody, RemovePriceQuery, ToolPriceBody } from './pricing-admin.dto';
+import { PricingChanges } from './pricing-changes.service';
+
+const modelPriceSet = (model: string, b: ModelPriceBody): PricingEvent => ({
+  type: 'PriceSet',
+  data: {
+    model,
+    aliases: b.aliases,
+    effective_from: new Date(b.effective_from).toISOString(),
+    effective_to: b.effective_to ? new Date(b.effective_to).toISOString() : null,
+    rates: { input: b.rates.input, output: b.rates.output, cache_creation: b.rates.cache_creation, cache_read: b.rates.cache_read },
+    tiers: b.tiers?.map((t) => ({ above_prompt_tokens: t.above_prompt_tokens, rates: { ...t.rates } })),
+    reason: b.reason,
+  },
+});
+
+const toolPriceSet = (tool: string, b: ToolPriceBody): PricingEvent => ({
+  type: 'ToolPriceSet',
+  data: {
+    tool,
+    effective_from: new Date(b.effective_from).toISOString(),
+    effective_to: b.effective_to ? new Date(b.effective_to).toISOString() : null,
+    per_call_usd: b.per_call_usd ?? '0',
+    per_second_usd: b.per_second_usd ?? '0',
+    reason: b.reason,
+  },
+});
+
+function validated<T extends object>(cls: new () => T, value: unknown, field: string): T {
+  const instance = plainToInstance(cls, value ?? {});
+  const problems = toProblems(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }));
+  if (problems.length) throw new ValidationError(problems.map((p) => ({ ...p, field: `${field}.${p.field}`, location: 'body' as const })));
+  return instance;
+}
+
+/**
+ * The pricing catalog's admin API. Every change answers with the new catalog
+ * version, the recorded usage it touches, and the rebuild that restates it.
+ */
+@Controller('v1/pricing')
+@AdminOnly()
+export class PricingController {
+  constructor(
+    private readonly catalog: PricingCatalog,
+    private readonly changes: PricingChanges,
+  ) {}
+
+  @Get('models')
+  async list() {
+    await this.catalog.refresh();
+    const { version, models, tools } = this.catalog.rows;
+    const byName = <T>(key: (r: T) => string, from: (r: T) => string) => (a: T, b: T) =>
+      key(a).localeCompare(key(b)) || Date.parse(from(a)) - Date.parse(from(b));
+    return {
+      success: true,
+      data: {
+        version,
+        models: [...models].sort(byName((r) => r.model, (r) => r.effective_from)),
+        tools: [...tools].sort(byName((r) => r.tool, (r) => r.effective_from)),
+        changes: await this.catalog.history(),
+      },
+    };
+  }
+
+  @Put('models/:model')
+  async setModel(@Param('model') model: string, @Body() body: ModelPriceBody) {
+    return { success: true, data: await this.changes.apply(modelPriceSet(model, body), body.expected_version) };
+  }
+
+  @Delete('models/:model')
+  async removeModel(@Param('model') model: string, @Query() q: RemovePriceQuery) {
+    const event: PricingEvent = { type: 'PriceRemoved', data: { model, effective_from: new Date(q.effective_from).toISOString() } };
+    return { success: true, data: await this.changes.apply(event, q.expected_version) };
+  }
+
+  @Put('tools/:tool')
+  async setTool(@Param('tool') tool: string, @Body() body: ToolPriceBody) {
+    return { success: true, data: await this.changes.apply(toolPriceSet(tool, body), body.expected_version) };
+  }
+
+  @Delete('tools/:tool')
+  async removeTool(@Param('tool') tool: string, @Query() q: RemovePriceQuery) {
+    const event: PricingEvent = { type: 'ToolPriceRemoved', data: { tool, effective_from: new Date(q.effective_from).toISOString() } };
+    return { success: true, data: await this.changes.apply(event, q.expected_version) };
+  }
+
+  /** Dry run: what a change would restate, per workspace and model. Nothing changes. */
+  @Post('preview')
+  @HttpCode(200)
+  async preview(@Body() body: PreviewBody) {
+    if (!!body.model === !!body.tool) throw new ValidationError([{ field: 'model', location: 'body', message: 'name exactly one of model or tool' }]);
+    let event: PricingEvent;
+    if (body.action === 'remove') {
+      if (!body.effective_from) throw new ValidationError([{ field: 'effective_from', location: 'body', message: 'effective_from names the row to remove' }]);
+      const effective_from = new Date(body.effective_from).toISOString();
+      event = body.model ? { type: 'PriceRemoved', data: { model: body.model, effective_from } } : { type: 'ToolPriceRemoved', data: { tool: body.tool!, effective_from } };
+    } else {
+      event = body.model
+        ? modelPriceSet(body.model, validated(ModelPriceBody, body.price, 'price'))
+        : toolPriceSet(body.tool!, validated(ToolPriceBody, body.price, 'price'));
+    }
+    return { success: true, data: await this.changes.preview(event) };
+  }
+}

@@ -1,0 +1,74 @@
+import type { Pool } from 'pg';
+import { READ_MODEL_SCHEMA, readModelIndexes, readModelTables } from '@ledger/database';
+import type { EventStore } from '@ledger/event-store';
+import type { PriceCatalog } from '@ledger/pricing';
+import { CostProjector } from '../cost-projector';
+
+export interface RebuildProgress {
+  readonly phase: 'loading' | 'indexing' | 'catching-up' | 'swapping' | 'done';
+  readonly done: number;
+  /** The live projection's count when the rebuild started; later events add to `done` beyond it. */
+  readonly total: number;
+}
+
+export interface RebuildDeps {
+  readonly store: EventStore;
+  readonly pool: Pool;
+  /** The live projector: paused only for the final catch-up and the swap. */
+  readonly live: { stop(): Promise<void>; start(): void };
+  readonly batchSize: number;
+  readonly onProgress?: (p: RebuildProgress) => void;
+}
+
+/**
+ * Restates the cost read model from the start of the log with `catalog`, blue/green:
+ * 1. loads a shadow schema (tables with primary keys only), while the live schema keeps answering;
+ * 2. builds the secondary indexes once, after the bulk load;
+ * 3. pauses the live projector, catches the shadow up to the head, and swaps the
+ *    schemas in one transaction; the shadow's checkpoint comes with it, so the live
+ *    projector resumes exactly where the shadow stopped.
+ * Ingest is never refused: it only appends to the log.
+ */
+export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: RebuildDeps): Promise<void> {
+  const shadow = `${READ_MODEL_SCHEMA}_rebuild_${id}`;
+  const retired = `${READ_MODEL_SCHEMA}_retired_${id}`;
+  const { pool } = deps;
+  const total = Number(
+    (await pool.query<{ n: string }>(`SELECT COALESCE(max(events_applied), 0)::text AS n FROM ${READ_MODEL_SCHEMA}.checkpoint`)).rows[0].n,
+  );
+  const report = (phase: RebuildProgress['phase'], done: number) => deps.onProgress?.({ phase, done, total });
+
+  await pool.query(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
+  for (const sql of readModelTables(shadow)) await pool.query(sql);
+
+  const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
+  projector.onProgress((p) => report('loading', p.eventsApplied));
+  await projector.catchUp();
+
+  report('indexing', projector.current.eventsApplied);
+  for (const sql of readModelIndexes(shadow)) await pool.query(sql);
+  await pool.query(`ANALYZE ${shadow}.cost_facts, ${shadow}.session_costs, ${shadow}.session_breakdown, ${shadow}.hourly_costs, ${shadow}.execution_index`);
+
+  await deps.live.stop();
+  try {
+    report('catching-up', projector.current.eventsApplied);
+    await projector.catchUp();
+    report('swapping', projector.current.eventsApplied);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
+      await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  } finally {
+    deps.live.start();
+  }
+  await pool.query(`DROP SCHEMA IF EXISTS ${retired} CASCADE`);
+  report('done', projector.current.eventsApplied);
+}

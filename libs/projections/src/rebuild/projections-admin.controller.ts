@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { AdminOnly } from '@ledger/auth';
+import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { EVENT_STORE, EventStore, formatPosition } from '@ledger/event-store';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Pool } from 'pg';
+import { readCheckpoint } from '../cost.projection';
+import { USAGE_EVENT_FILTER } from '../cost-projector';
+import { recentRebuilds, requestRebuild } from './rebuild-requests';
+
+const LAG_SCAN_LIMIT = 10_000;
+
+export class RebuildBody {
+  @IsOptional() @IsString() @MaxLength(500)
+  reason?: string;
+}
+
+@Controller('v1/admin/projections')
+@AdminOnly()
+export class ProjectionsAdminController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  /** Every projection's position, lag and state, with its current or last rebuild. */
+  @Get()
+  async status() {
+    const checkpoint = await readCheckpoint(this.pool, READ_MODEL_SCHEMA);
+    const behind = await this.store.readAll({ from: checkpoint?.position, maxCount: LAG_SCAN_LIMIT, filter: USAGE_EVENT_FILTER });
+    const meta = (
+      await this.pool.query<{ events_applied: string; updated_at: Date }>(
+        `SELECT events_applied::text, updated_at FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = 'costs'`,
+      )
+    ).rows[0];
+    const rebuilds = await recentRebuilds(this.pool, 5);
+    const running = rebuilds.find((r) => r.state === 'running');
+    const pending = rebuilds.filter((r) => r.state === 'pending').length;
+    return {
+      success: true,
+      data: [
+        {
+          name: 'costs',
+          state: running ? 'rebuilding' : behind.length ? 'catching-up' : 'live',
+          position: checkpoint ? formatPosition(checkpoint.position) : null,
+          events_applied: meta ? Number(meta.events_applied) : 0,
+          lag_events: behind.length,
+          lag_events_capped: behind.length === LAG_SCAN_LIMIT,
+          lag_seconds: behind.length && meta ? Math.max(0, (Date.now() - meta.updated_at.getTime()) / 1000) : 0,
+          pricing_version: checkpoint?.pricingVersion ?? 0,
+          pending_rebuilds: pending,
+          rebuild: running ?? rebuilds[0] ?? null,
+        },
+      ],
+    };
+  }
+
+  /** Queues a full blue/green rebuild; progress shows in GET /v1/admin/projections. */
+  @Post('rebuild')
+  @HttpCode(202)
+  async rebuild(@Body() body: RebuildBody) {
+    const id = await requestRebuild(this.pool, body.reason ?? 'requested by an operator');
+    return { success: true, data: { rebuild_id: id, state: 'pending' } };
+  }
+}

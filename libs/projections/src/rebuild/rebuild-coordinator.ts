@@ -1,0 +1,93 @@
+import type { Pool } from 'pg';
+import type { EventStore } from '@ledger/event-store';
+import type { PriceCatalog } from '@ledger/pricing';
+import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
+
+const POLL_MS = 1000;
+const PROGRESS_WRITE_MS = 500;
+
+export interface RebuildCoordinatorDeps {
+  readonly store: EventStore;
+  readonly pool: Pool;
+  readonly live: { stop(): Promise<void>; start(): void };
+  readonly catalog: () => Promise<PriceCatalog>;
+  readonly batchSize: number;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Runs queued rebuilds, one at a time, in the process that owns the projector.
+ * Requests that arrive while one runs wait in the queue; when it finishes, all
+ * waiting requests are merged into one rebuild with the catalog as it is then.
+ */
+export class RebuildCoordinator {
+  private timer?: NodeJS.Timeout;
+  private active?: Promise<void>;
+  private stopped = true;
+
+  constructor(private readonly deps: RebuildCoordinatorDeps) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    // A rebuild that was running when its process died starts over.
+    void this.deps.pool
+      .query(`UPDATE projection_rebuilds SET state = 'pending', started_at = NULL, events_done = 0 WHERE state = 'running'`)
+      .catch((err: Error) => this.deps.log(`could not requeue interrupted rebuilds: ${err.message}`))
+      .finally(() => this.schedule());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.active;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.active = this.runPending()
+        .then(() => undefined)
+        .catch((err: Error) => this.deps.log(`rebuild failed: ${err.message}`))
+        .finally(() => {
+          this.active = undefined;
+          this.schedule();
+        });
+    }, POLL_MS);
+  }
+
+  /** Runs every pending request as one rebuild. Returns false when nothing was pending. */
+  async runPending(): Promise<boolean> {
+    const { pool } = this.deps;
+    const pending = (await pool.query<{ id: string }>(`SELECT id::text FROM projection_rebuilds WHERE state = 'pending' ORDER BY id`)).rows.map((r) =>
+      Number(r.id),
+    );
+    if (!pending.length) return false;
+    const id = pending[pending.length - 1];
+    const catalog = await this.deps.catalog();
+    await pool.query(`UPDATE projection_rebuilds SET state = 'merged', merged_into = $1, finished_at = now() WHERE id = ANY($2::bigint[])`, [
+      id,
+      pending.slice(0, -1),
+    ]);
+    await pool.query(`UPDATE projection_rebuilds SET state = 'running', started_at = now(), catalog_version = $2 WHERE id = $1`, [id, catalog.version]);
+    this.deps.log(`rebuild ${id}: restating every cost with catalog version ${catalog.version}`);
+    let lastWrite = 0;
+    const onProgress = (p: RebuildProgress) => {
+      const now = Date.now();
+      if (p.phase === 'loading' && now - lastWrite < PROGRESS_WRITE_MS) return;
+      lastWrite = now;
+      void pool
+        .query(`UPDATE projection_rebuilds SET events_done = $2, events_total = $3 WHERE id = $1 AND state = 'running'`, [id, p.done, p.total])
+        .catch(() => undefined);
+    };
+    try {
+      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress });
+      await pool.query(`UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE id = $1`, [id]);
+      this.deps.log(`rebuild ${id}: swapped in`);
+    } catch (err) {
+      await pool.query(`UPDATE projection_rebuilds SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [id, (err as Error).message]);
+      throw err;
+    }
+    return true;
+  }
+}
