@@ -35,12 +35,22 @@ export abstract class LedgerError extends Error {
   }
 }
 
+const SHOWN_IN_MESSAGE = 3;
+
+/** The first few problems in one line; `details` carries all of them. */
+function summarize(problems: readonly FieldProblem[]): string {
+  const line = (p: FieldProblem) => (p.index === undefined ? `${p.field}: ${p.message}` : `events[${p.index}].${p.field}: ${p.message}`);
+  const shown = problems.slice(0, SHOWN_IN_MESSAGE).map(line).join('; ');
+  const rest = problems.length - SHOWN_IN_MESSAGE;
+  return rest > 0 ? `${shown}; and ${rest} more (see details)` : shown;
+}
+
 export class ValidationError extends LedgerError {
   readonly code = 'VALIDATION_ERROR';
   readonly status = 400;
   constructor(
     readonly problems: readonly FieldProblem[],
-    message = problems.map((p) => (p.index === undefined ? `${p.field}: ${p.message}` : `events[${p.index}].${p.field}: ${p.message}`)).join('; '),
+    message = summarize(problems),
   ) {
     super(message, problems);
   }
