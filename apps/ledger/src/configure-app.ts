@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { respond } from '@ledger/http';
+import { respond, setupOpenApi } from '@ledger/http';
 import express, { NextFunction, Request, Response } from 'express';
 
 export const BODY_LIMIT = '1mb';
@@ -14,5 +14,6 @@ export function configureApp(app: INestApplication): INestApplication {
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }

@@ -13,3 +13,4 @@ export {
 } from './ledger-errors';
 export type { FieldProblem, LedgerErrorCode } from './ledger-errors';
 export { LedgerValidationPipe, toProblems } from './validation.pipe';
+export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, V1ErrorBody } from './openapi';

@@ -2,10 +2,14 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CurrentPrincipal, Principal } from '@ledger/auth';
 import { Clock } from '@ledger/config';
-import { ForbiddenError } from '@ledger/http';
+import { ApiV1Errors, ForbiddenError } from '@ledger/http';
+import { ApiAcceptedResponse, ApiBody, ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RecordUsageResponse, SessionFinalizedBody, TokenUsedBody, ToolCalledBody, UsageBatchBody } from './usage-batch.dto';
 import { parseUsageBatch } from './parse-usage-batch';
 import { RecordUsageEvents } from './record-usage.command';
 
+@ApiTags('ingestion')
+@ApiExtraModels(TokenUsedBody, ToolCalledBody, SessionFinalizedBody)
 @Controller('v1/events')
 export class EventsController {
   constructor(
@@ -15,6 +19,10 @@ export class EventsController {
 
   @Post()
   @HttpCode(202)
+  @ApiOperation({ summary: 'Record 1 to 1000 usage events', description: 'Answers only after every event is durably appended. Idempotent by event_id; nothing of a refused batch is stored.' })
+  @ApiBody({ type: UsageBatchBody })
+  @ApiAcceptedResponse({ type: RecordUsageResponse })
+  @ApiV1Errors(400, 401, 403, 409, 413)
   async record(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     if (principal.kind !== 'workspace') throw new ForbiddenError('usage events are recorded with a workspace key; the admin key has no workspace');
     const events = parseUsageBatch(body, principal.workspaceId, this.clock.now());

@@ -1,4 +1,5 @@
 
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
   IsInt,
@@ -49,68 +50,86 @@ const TokenCount = () => (target: object, key: string) => {
 
 /** Fields every usage event carries. */
 export class UsageEventBody {
+  @ApiProperty({ description: 'The idempotency key, unique per workspace.', pattern: '^[A-Za-z0-9._:-]{1,128}$', example: 'evt_01' })
   @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'event_id must be 1-128 characters of letters, digits, . _ : -' })
   event_id: string;
 
+  @ApiProperty({ enum: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] })
   @IsIn(['TokenUsed', 'ToolCalled', 'SessionFinalized'], { message: 'type must be one of TokenUsed, ToolCalled, SessionFinalized' })
   type: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 128, example: 'sess_1' })
   @IsString() @Length(1, 128)
   session_id: string;
 
+  @ApiPropertyOptional({ maxLength: 128, description: 'The workflow run; send it on every event of the session.' })
   @IsOptional() @IsString() @MaxLength(128)
   execution_id?: string;
 
+  @ApiPropertyOptional({ maxLength: 128 })
   @IsOptional() @IsString() @MaxLength(128)
   workflow_id?: string;
 
+  @ApiPropertyOptional({ maxLength: 128 })
   @IsOptional() @IsString() @MaxLength(128)
   phase_id?: string;
 
+  @ApiProperty({ format: 'date-time', description: 'ISO-8601 with a timezone; at most 5 minutes in the future.', example: '2026-04-02T12:00:05.100Z' })
   @Matches(ISO_WITH_ZONE, { message: 'occurred_at must be an ISO-8601 date-time with a timezone, e.g. 2026-04-02T12:00:05.100Z' })
   occurred_at: string;
 }
 
 export class TokenUsedBody extends UsageEventBody {
+  @ApiProperty({ example: 'gpt-4o' })
   @IsString() @MinLength(1) @MaxLength(200)
   model: string;
 
-  @TokenCount() input_tokens?: number;
-  @TokenCount() output_tokens?: number;
-  @TokenCount() cache_creation_tokens?: number;
-  @TokenCount() cache_read_tokens?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0, description: 'Uncached input tokens only.' }) @TokenCount() input_tokens?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() output_tokens?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() cache_creation_tokens?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() cache_read_tokens?: number;
 
+  @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200)
   step_name?: string;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer', minimum: 0 }, example: { Read: 100, Bash: 200 } })
   @IsOptional() @IsTokenMap()
   tool_tokens?: Record<string, number>;
 
+  @ApiPropertyOptional({ example: '0.0118', description: 'Kept for reconciliation; never replaces the computed cost.' })
   @IsOptional() @Matches(DECIMAL, { message: 'reported_cost_usd must be a decimal string such as "0.0342"' })
   reported_cost_usd?: string;
 }
 
 export class ToolCalledBody extends UsageEventBody {
+  @ApiProperty({ example: 'Bash' })
   @IsString() @Length(1, 128)
   tool_name: string;
 
+  @ApiPropertyOptional({ minimum: 0 })
   @IsOptional() @IsInt() @Min(0)
   duration_ms?: number;
 
+  @ApiPropertyOptional({ example: '0.0015', description: 'Absent: priced from the tool’s compute rate, else 0.' })
   @IsOptional() @Matches(DECIMAL, { message: 'compute_cost_usd must be a decimal string such as "0.0015"' })
   compute_cost_usd?: string;
 
+  @ApiPropertyOptional({ maxLength: 64 })
   @IsOptional() @IsString() @MaxLength(64)
   status?: string;
 }
 
 export class SessionFinalizedBody extends UsageEventBody {
+  @ApiPropertyOptional({ enum: ['completed', 'failed', 'cancelled'] })
   @IsOptional() @IsIn(['completed', 'failed', 'cancelled'], { message: 'status must be one of completed, failed, cancelled' })
   status?: 'completed' | 'failed' | 'cancelled';
 
+  @ApiPropertyOptional({ minimum: 0 })
   @IsOptional() @IsInt() @Min(0)
   duration_ms?: number;
 
+  @ApiPropertyOptional({ minimum: 0 })
   @IsOptional() @IsInt() @Min(0)
   num_turns?: number;
 }
@@ -120,3 +139,25 @@ export const BODY_CLASS_BY_TYPE = {
   ToolCalled: ToolCalledBody,
   SessionFinalized: SessionFinalizedBody,
 } as const;
+
+/** `POST /v1/events` request body (documentation; validation is per event type in parseUsageBatch). */
+export class UsageBatchBody {
+  @ApiProperty({
+    minItems: 1,
+    maxItems: 1000,
+    type: 'array',
+    items: { oneOf: [{ $ref: '#/components/schemas/TokenUsedBody' }, { $ref: '#/components/schemas/ToolCalledBody' }, { $ref: '#/components/schemas/SessionFinalizedBody' }] },
+  })
+  events: unknown[];
+}
+
+export class RecordUsageData {
+  @ApiProperty({ description: 'Events newly stored.' }) accepted: number;
+  @ApiProperty({ description: 'Events already recorded with an identical payload.' }) duplicates: number;
+  @ApiProperty({ example: '812-3', description: 'Opaque; pass as ?after= to read your own writes.' }) position: string;
+}
+
+export class RecordUsageResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: RecordUsageData }) data: RecordUsageData;
+}

@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
-import { toProblems, ValidationError } from '@ledger/http';
+import { ApiV1Errors, toProblems, ValidationError } from '@ledger/http';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PricingCatalog, PricingEvent } from '@ledger/pricing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { ModelPriceBody, PreviewBody, RemovePriceQuery, ToolPriceBody } from './pricing-admin.dto';
+import { CatalogResponse, ModelPriceBody, PreviewBody, PreviewResponse, PricingChangeResponse, RemovePriceQuery, ToolPriceBody } from './pricing-admin.dto';
 import { PricingChanges } from './pricing-changes.service';
 
 const modelPriceSet = (model: string, b: ModelPriceBody): PricingEvent => ({
@@ -43,6 +44,9 @@ function validated<T extends object>(cls: new () => T, value: unknown, field: st
  * The pricing catalog's admin API. Every change answers with the new catalog
  * version, the recorded usage it touches, and the rebuild that restates it.
  */
+@ApiTags('pricing')
+@ApiExtraModels(ModelPriceBody, ToolPriceBody)
+@ApiV1Errors(400, 401, 403)
 @Controller('v1/pricing')
 @AdminOnly()
 export class PricingController {
@@ -52,6 +56,8 @@ export class PricingController {
   ) {}
 
   @Get('models')
+  @ApiOperation({ summary: 'The catalog: every effective-dated row, and the change history' })
+  @ApiOkResponse({ type: CatalogResponse })
   async list() {
     await this.catalog.refresh();
     const { version, models, tools } = this.catalog.rows;
@@ -69,22 +75,34 @@ export class PricingController {
   }
 
   @Put('models/:model')
+  @ApiOperation({ summary: 'Set a model price row; queues a rebuild when it touches recorded usage' })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(409)
   async setModel(@Param('model') model: string, @Body() body: ModelPriceBody) {
     return { success: true, data: await this.changes.apply(modelPriceSet(model, body), body.expected_version) };
   }
 
   @Delete('models/:model')
+  @ApiOperation({ summary: 'Remove a model price row (by effective_from)' })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(404, 409)
   async removeModel(@Param('model') model: string, @Query() q: RemovePriceQuery) {
     const event: PricingEvent = { type: 'PriceRemoved', data: { model, effective_from: new Date(q.effective_from).toISOString() } };
     return { success: true, data: await this.changes.apply(event, q.expected_version) };
   }
 
   @Put('tools/:tool')
+  @ApiOperation({ summary: 'Set a tool compute price (per call and per second of duration_ms)' })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(409)
   async setTool(@Param('tool') tool: string, @Body() body: ToolPriceBody) {
     return { success: true, data: await this.changes.apply(toolPriceSet(tool, body), body.expected_version) };
   }
 
   @Delete('tools/:tool')
+  @ApiOperation({ summary: 'Remove a tool compute price row' })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(404, 409)
   async removeTool(@Param('tool') tool: string, @Query() q: RemovePriceQuery) {
     const event: PricingEvent = { type: 'ToolPriceRemoved', data: { tool, effective_from: new Date(q.effective_from).toISOString() } };
     return { success: true, data: await this.changes.apply(event, q.expected_version) };
@@ -93,6 +111,8 @@ export class PricingController {
   /** Dry run: what a change would restate, per workspace and model. Nothing changes. */
   @Post('preview')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Dry run: what a change would restate, per workspace and model' })
+  @ApiOkResponse({ type: PreviewResponse })
   async preview(@Body() body: PreviewBody) {
     if (!!body.model === !!body.tool) throw new ValidationError([{ field: 'model', location: 'body', message: 'name exactly one of model or tool' }]);
     let event: PricingEvent;

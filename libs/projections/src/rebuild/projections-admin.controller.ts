@@ -2,6 +2,8 @@ import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { EVENT_STORE, EventStore, formatPosition } from '@ledger/event-store';
+import { ApiV1Errors } from '@ledger/http';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Pool } from 'pg';
 import { readCheckpoint } from '../cost.projection';
@@ -11,10 +13,57 @@ import { recentRebuilds, requestRebuild } from './rebuild-requests';
 const LAG_SCAN_LIMIT = 10_000;
 
 export class RebuildBody {
+  @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional() @IsString() @MaxLength(500)
   reason?: string;
 }
 
+class RebuildDoc {
+  @ApiProperty() id: number;
+  @ApiProperty() reason: string;
+  @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'merged'] }) state: string;
+  @ApiProperty({ format: 'date-time' }) requested_at: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) started_at: string | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) finished_at: string | null;
+  @ApiProperty({ type: 'integer', nullable: true }) catalog_version: number | null;
+  @ApiProperty({ description: 'Events replayed so far.' }) done: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Events the live projection had applied when the rebuild started.' }) total: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) rate_per_s: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) eta_s: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) merged_into: number | null;
+  @ApiProperty({ type: 'string', nullable: true }) error: string | null;
+}
+
+class ProjectionStatusDoc {
+  @ApiProperty({ example: 'costs' }) name: string;
+  @ApiProperty({ enum: ['live', 'catching-up', 'rebuilding'] }) state: string;
+  @ApiProperty({ type: 'string', nullable: true }) position: string | null;
+  @ApiProperty() events_applied: number;
+  @ApiProperty() lag_events: number;
+  @ApiProperty({ description: 'True when lag_events stopped counting at 10,000.' }) lag_events_capped: boolean;
+  @ApiProperty() lag_seconds: number;
+  @ApiProperty() pricing_version: number;
+  @ApiProperty() pending_rebuilds: number;
+  @ApiProperty({ type: RebuildDoc, nullable: true }) rebuild: RebuildDoc | null;
+}
+
+class ProjectionsResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: [ProjectionStatusDoc] }) data: ProjectionStatusDoc[];
+}
+
+class RebuildQueued {
+  @ApiProperty() rebuild_id: number;
+  @ApiProperty({ enum: ['pending'] }) state: string;
+}
+
+class RebuildQueuedResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: RebuildQueued }) data: RebuildQueued;
+}
+
+@ApiTags('admin')
+@ApiV1Errors(401, 403)
 @Controller('v1/admin/projections')
 @AdminOnly()
 export class ProjectionsAdminController {
@@ -25,6 +74,7 @@ export class ProjectionsAdminController {
 
   /** Every projection's position, lag and state, with its current or last rebuild. */
   @Get()
+  @ApiOkResponse({ type: ProjectionsResponse })
   async status() {
     const checkpoint = await readCheckpoint(this.pool, READ_MODEL_SCHEMA);
     const behind = await this.store.readAll({ from: checkpoint?.position, maxCount: LAG_SCAN_LIMIT, filter: USAGE_EVENT_FILTER });
@@ -58,6 +108,8 @@ export class ProjectionsAdminController {
   /** Queues a full blue/green rebuild; progress shows in GET /v1/admin/projections. */
   @Post('rebuild')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a full blue/green rebuild of the cost projections' })
+  @ApiAcceptedResponse({ type: RebuildQueuedResponse })
   async rebuild(@Body() body: RebuildBody) {
     const id = await requestRebuild(this.pool, body.reason ?? 'requested by an operator');
     return { success: true, data: { rebuild_id: id, state: 'pending' } };

@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** OpenAPI shapes of the Syntropic137 `/costs` views, field for field, plus the ledger's extras. */
+const money = (description?: string) => ApiProperty({ type: 'string', example: '0.0342', description: description ?? 'USD, exact decimal string.' });
+const moneyMap = (description: string) => ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description });
+const nullableString = () => ApiProperty({ type: 'string', nullable: true });
+
+class PricingExtras {
+  @ApiProperty({ enum: ['complete', 'partial'], description: '`partial` when some usage is of a model with no price.' }) pricing_status: string;
+  @ApiProperty({ type: [String] }) unpriced_models: string[];
+  @ApiProperty({ description: 'The pricing catalog version the figures were computed with.' }) pricing_version: number;
+}
+
+export class SessionCostDoc extends PricingExtras {
+  @ApiProperty() session_id: string;
+  @nullableString() execution_id: string | null;
+  @nullableString() workflow_id: string | null;
+  @nullableString() phase_id: string | null;
+  @ApiProperty() workspace_id: string;
+  @money('token_cost_usd + compute_cost_usd.') total_cost_usd: string;
+  @money('Priced TokenUsed costs.') token_cost_usd: string;
+  @money('ToolCalled compute costs.') compute_cost_usd: string;
+  @ApiProperty() input_tokens: number;
+  @ApiProperty() output_tokens: number;
+  @ApiProperty({ description: 'input + output + cache_creation + cache_read.' }) total_tokens: number;
+  @ApiProperty() cache_creation_tokens: number;
+  @ApiProperty() cache_read_tokens: number;
+  @ApiProperty() tool_calls: number;
+  @ApiProperty() turns: number;
+  @ApiProperty() duration_ms: number;
+  @moneyMap('Priced token cost per model.') cost_by_model: Record<string, string>;
+  @moneyMap('Compute cost per tool.') cost_by_tool: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) tokens_by_tool: Record<string, number>;
+  @moneyMap('Token cost attributed to each tool by token share (18 decimal places).') cost_by_tool_tokens: Record<string, string>;
+  @ApiProperty() is_finalized: boolean;
+  @ApiProperty({ format: 'date-time' }) started_at: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Sum of the runtime-reported costs, for reconciliation.' }) reported_cost_usd: string | null;
+  @ApiPropertyOptional({ description: 'With group_by: a compact breakdown.', type: 'array', items: { type: 'object' } }) breakdown?: unknown[];
+}
+
+export class ExecutionCostDoc extends PricingExtras {
+  @ApiProperty() execution_id: string;
+  @nullableString() workflow_id: string | null;
+  @ApiProperty() session_count: number;
+  @ApiProperty({ type: [String], description: 'Filled with include_session_ids=true.' }) session_ids: string[];
+  @money() total_cost_usd: string;
+  @money() token_cost_usd: string;
+  @money() compute_cost_usd: string;
+  @ApiProperty() input_tokens: number;
+  @ApiProperty() output_tokens: number;
+  @ApiProperty() total_tokens: number;
+  @ApiProperty() cache_creation_tokens: number;
+  @ApiProperty() cache_read_tokens: number;
+  @ApiProperty() tool_calls: number;
+  @ApiProperty() turns: number;
+  @ApiProperty() duration_ms: number;
+  @moneyMap('Cost per phase; usage with no phase is `unattributed`.') cost_by_phase: Record<string, string>;
+  @moneyMap('Priced token cost per model.') cost_by_model: Record<string, string>;
+  @moneyMap('Compute cost per tool.') cost_by_tool: Record<string, string>;
+  @ApiProperty() is_complete: boolean;
+  @ApiProperty({ format: 'date-time' }) started_at: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
+  @ApiProperty() workspace_id: string;
+}
+
+class TopModelDoc {
+  @ApiProperty() model: string;
+  @money() total_cost_usd: string;
+  @ApiProperty() total_tokens: number;
+  @ApiProperty() calls: number;
+  @ApiProperty() unpriced_calls: number;
+}
+
+class TopSessionDoc {
+  @ApiProperty() session_id: string;
+  @nullableString() execution_id: string | null;
+  @money() total_cost_usd: string;
+  @ApiProperty() total_tokens: number;
+  @ApiProperty() workspace_id: string;
+}
+
+export class CostSummaryDoc {
+  @money() total_cost_usd: string;
+  @ApiProperty() total_sessions: number;
+  @ApiProperty() total_executions: number;
+  @ApiProperty() total_tokens: number;
+  @ApiProperty() total_tool_calls: number;
+  @ApiProperty({ type: [TopModelDoc], description: 'The 10 costliest models.' }) top_models: TopModelDoc[];
+  @ApiProperty({ type: [TopSessionDoc], description: 'The 10 costliest sessions.' }) top_sessions: TopSessionDoc[];
+}
