@@ -11,3 +11,5 @@ export type { ProjectionsOptions } from './projections.module';
 export { blueGreenRebuild } from './rebuild/blue-green-rebuild';
 export { recentRebuilds, requestRebuild } from './rebuild/rebuild-requests';
 export type { RebuildRecord } from './rebuild/rebuild-requests';
+export { findLeaseHolder, PROJECTOR_LEASE_KEY, ProjectorLease } from './projector-lease';
+export type { LeasedWork } from './projector-lease';

@@ -5,6 +5,7 @@ import { PricingCatalog, PricingModule } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { CostProjector } from './cost-projector';
 import { ProjectionWatermark } from './projection-watermark';
+import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
 import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
@@ -26,6 +27,10 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('Projector');
   readonly projector: CostProjector;
   readonly rebuilds: RebuildCoordinator;
+  /** Single active projector (ADR 0005): projecting and rebuilding happen only while this instance holds the lease. */
+  private readonly lease: ProjectorLease;
+  private readonly stopping = new AbortController();
+  private leading?: Promise<void>;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -48,13 +53,20 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       batchSize: options.batchSize * 4,
       log: (m) => this.logger.log(m),
     });
+    this.lease = new ProjectorLease(pool, { log: (m) => this.logger.log(m) });
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.runProjector) this.activate();
+    if (this.options.runProjector) {
+      this.leading = this.lease
+        .runWhileHeld({ start: () => this.activate(), stop: () => this.deactivate() }, this.stopping.signal)
+        .catch((err: Error) => this.logger.error(`projector lease: ${err.message}`));
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.leading;
     await this.deactivate();
   }
 

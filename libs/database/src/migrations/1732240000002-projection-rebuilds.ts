@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Requests to restate the read models, and their progress. A durable queue:
  * any replica may request a rebuild, the active projector runs it, and a request
- * made during a rebuild waits here instead of being lost.
+ * made during a rebuild waits here instead of being lost. `owner` fences a rebuild
+ * to the projector instance that started it.
  */
 export class ProjectionRebuilds1732240000002 implements MigrationInterface {
   name = 'ProjectionRebuilds1732240000002';
@@ -20,6 +21,7 @@ export class ProjectionRebuilds1732240000002 implements MigrationInterface {
       events_done bigint NOT NULL DEFAULT 0,
       events_total bigint,
       merged_into bigint,
+      owner text,
       error text)`);
     await q.query(`CREATE INDEX projection_rebuilds_open ON projection_rebuilds (id) WHERE state IN ('pending', 'running')`);
   }

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { READ_MODEL_SCHEMA, readModelIndexes, readModelTables } from '@ledger/database';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
@@ -18,6 +18,11 @@ export interface RebuildDeps {
   readonly live: { stop(): Promise<void>; start(): void };
   readonly batchSize: number;
   readonly onProgress?: (p: RebuildProgress) => void;
+  /**
+   * Runs inside the swap's transaction and throws if this rebuild may no longer
+   * swap (another projector instance has taken over meanwhile).
+   */
+  readonly fence?: (db: PoolClient) => Promise<void>;
 }
 
 /**
@@ -57,6 +62,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
+      await deps.fence?.(client);
       await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
       await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
       await client.query('COMMIT');

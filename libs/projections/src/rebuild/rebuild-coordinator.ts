@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
@@ -24,15 +25,18 @@ export class RebuildCoordinator {
   private timer?: NodeJS.Timeout;
   private active?: Promise<void>;
   private stopped = true;
+  /** Fences this instance's rebuilds: a standby that takes over requeues them under no owner. */
+  private owner = randomUUID();
 
   constructor(private readonly deps: RebuildCoordinatorDeps) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    // A rebuild that was running when its process died starts over.
+    this.owner = randomUUID();
+    // A rebuild that was running when its process died (or lost the lease) starts over here.
     void this.deps.pool
-      .query(`UPDATE projection_rebuilds SET state = 'pending', started_at = NULL, events_done = 0 WHERE state = 'running'`)
+      .query(`UPDATE projection_rebuilds SET state = 'pending', started_at = NULL, events_done = 0, owner = NULL WHERE state = 'running'`)
       .catch((err: Error) => this.deps.log(`could not requeue interrupted rebuilds: ${err.message}`))
       .finally(() => this.schedule());
   }
@@ -69,7 +73,12 @@ export class RebuildCoordinator {
       id,
       pending.slice(0, -1),
     ]);
-    await pool.query(`UPDATE projection_rebuilds SET state = 'running', started_at = now(), catalog_version = $2 WHERE id = $1`, [id, catalog.version]);
+    const owner = this.owner;
+    await pool.query(`UPDATE projection_rebuilds SET state = 'running', started_at = now(), catalog_version = $2, owner = $3 WHERE id = $1`, [
+      id,
+      catalog.version,
+      owner,
+    ]);
     this.deps.log(`rebuild ${id}: restating every cost with catalog version ${catalog.version}`);
     let lastWrite = 0;
     const onProgress = (p: RebuildProgress) => {
@@ -77,15 +86,23 @@ export class RebuildCoordinator {
       if (p.phase === 'loading' && now - lastWrite < PROGRESS_WRITE_MS) return;
       lastWrite = now;
       void pool
-        .query(`UPDATE projection_rebuilds SET events_done = $2, events_total = $3 WHERE id = $1 AND state = 'running'`, [id, p.done, p.total])
+        .query(`UPDATE projection_rebuilds SET events_done = $2, events_total = $3 WHERE id = $1 AND owner = $4`, [id, p.done, p.total, owner])
         .catch(() => undefined);
     };
     try {
-      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress });
-      await pool.query(`UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE id = $1`, [id]);
+      const fence = async (db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }) => {
+        const held = await db.query(`SELECT 1 FROM projection_rebuilds WHERE id = $1 AND owner = $2 AND state = 'running' FOR UPDATE`, [id, owner]);
+        if (!held.rowCount) throw new Error(`rebuild ${id} was taken over by another projector instance; not swapping`);
+      };
+      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence });
+      await pool.query(`UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE id = $1 AND owner = $2`, [id, owner]);
       this.deps.log(`rebuild ${id}: swapped in`);
     } catch (err) {
-      await pool.query(`UPDATE projection_rebuilds SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [id, (err as Error).message]);
+      await pool.query(`UPDATE projection_rebuilds SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND owner = $3`, [
+        id,
+        (err as Error).message,
+        owner,
+      ]);
       throw err;
     }
     return true;

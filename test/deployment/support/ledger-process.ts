@@ -1,0 +1,85 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const REGISTER = path.join(__dirname, 'register-typescript.cjs');
+const MAIN = path.join(ROOT, 'apps/ledger/src/main.ts');
+const OUTPUT_LINES = 200;
+
+/** The service as a real OS process, started from the TypeScript sources (no build needed). */
+export interface LedgerProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Resolves with the exit code or signal once the process has exited. */
+  readonly exited: Promise<number | string>;
+  /** The last lines it printed, for failure messages. */
+  output(): string;
+  /** Resolves once `GET /health` answers 200; rejects if the process exits or `timeoutMs` passes. */
+  waitHealthy(timeoutMs: number): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGKILL unless it has exited, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address() as { port: number };
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/**
+ * Starts `node apps/ledger/src/main.ts` with only the given variables (plus PATH and
+ * a free PORT), so that nothing from the test runner's environment leaks in.
+ */
+export async function startLedgerProcess(name: string, env: Record<string, string>): Promise<LedgerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`));
+    lines.splice(0, Math.max(0, lines.length - OUTPUT_LINES));
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  let exitedWith: number | string | undefined;
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve((exitedWith = code ?? signal ?? 'unknown'))),
+  );
+  const output = () => lines.join('\n');
+
+  return {
+    name,
+    port,
+    pid: child.pid!,
+    exited,
+    output,
+    async waitHealthy(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (exitedWith !== undefined) throw new Error(`${name} exited (${exitedWith}) before it was healthy:\n${output()}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`${name} was not healthy within ${timeoutMs} ms:\n${output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    kill(signal) {
+      child.kill(signal);
+    },
+    async stop() {
+      if (exitedWith === undefined) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
