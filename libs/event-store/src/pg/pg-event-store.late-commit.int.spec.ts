@@ -40,3 +40,26 @@ describe('PgEventStore: an append that commits late', () => {
     expect(new Set(positions).size).toBe(3);
   });
 });
+
+describe('PgEventStore: log order across transaction ids of different lengths', () => {
+  it('orders by transaction id as a number, not as text', async () => {
+    const db = await createTestDatabase();
+    const store = new PgEventStore(db.pool);
+    try {
+      await store.append([{ streamId: 'order-a', events: [event(101)] }]);
+      const first = (await store.readAll())[0].position.commit;
+      // Burn transaction ids until the next one has one more digit ("9999" sorts after "10000" as text).
+      const target = 10n ** BigInt(String(first).length);
+      const client = await db.pool.connect();
+      for (let xid = first; xid < target; xid++) await client.query('SELECT pg_current_xact_id()');
+      client.release();
+      await store.append([{ streamId: 'order-b', events: [event(102)] }]);
+      const all = await store.readAll();
+      expect(all.map((e) => e.data.n)).toEqual([101, 102]);
+      expect(String(all[1].position.commit).length).toBeGreaterThan(String(all[0].position.commit).length);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

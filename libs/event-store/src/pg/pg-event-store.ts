@@ -26,7 +26,7 @@ const SUBSCRIPTION_PAGE = 5000;
 const IDLE_POLL_MS = 200;
 
 interface EventRow {
-  transaction_id: string;
+  tx: string;
   global_position: string;
   stream_id: string;
   stream_revision: string;
@@ -37,7 +37,9 @@ interface EventRow {
   created_at: Date;
 }
 
-const COLUMNS = 'transaction_id::text, global_position, stream_id, stream_revision, event_id, event_type, data, metadata, created_at';
+// `tx` is aliased: an output column named transaction_id (as text) would shadow the
+// real column in ORDER BY, sorting xids as strings and defeating the index.
+const COLUMNS = 'transaction_id::text AS tx, global_position, stream_id, stream_revision, event_id, event_type, data, metadata, created_at';
 
 function toRecorded(r: EventRow): RecordedEvent {
   return {
@@ -47,7 +49,7 @@ function toRecorded(r: EventRow): RecordedEvent {
     metadata: r.metadata,
     streamId: r.stream_id,
     revision: BigInt(r.stream_revision),
-    position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.global_position) },
+    position: { commit: BigInt(r.tx), prepare: BigInt(r.global_position) },
     created: r.created_at,
   };
 }
