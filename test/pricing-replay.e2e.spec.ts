@@ -37,7 +37,6 @@ describe('Pricing changes and replay', () => {
     const tables: Record<string, string> = {
       cost_facts: 'workspace_id, event_id',
       session_costs: 'workspace_id, session_id',
-      session_breakdown: 'workspace_id, session_id, dimension, key',
       hourly_costs: 'workspace_id, dimension, hour, key',
       execution_index: 'workspace_id, execution_id',
     };
@@ -207,6 +206,7 @@ describe('Pricing changes and replay', () => {
       effective_from: '2026-08-01T00:00:00Z',
       rates: { input: '0.60', output: '5.00', cache_creation: '0.60', cache_read: '0.06' },
     });
+    expect({ status: change.status, body: change.status === 200 ? 'ok' : change.body }).toEqual({ status: 200, body: 'ok' });
     expect(change.body.data.rebuild.state).toBe('queued');
     await waitForRebuild(Math.max(manual.body.data.rebuild_id, change.body.data.rebuild.id));
     expect((await get(key, '/costs/summary')).body.total_cost_usd).toBe(expectedCost(usage, '0.60', '5.00'));

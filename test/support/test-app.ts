@@ -7,6 +7,8 @@ import { startEsdbTestServer } from '../../libs/event-store/testing/esdb-test-se
 import { AppModule } from '../../apps/ledger/src/app.module';
 import { configureApp } from '../../apps/ledger/src/configure-app';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { buildOpenApi } from '@ledger/http';
+import { conformanceProblems, recordResponses, RecordedResponse } from './openapi-conformance';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -39,7 +41,11 @@ export async function startTestApp(env: Record<string, string> = {}, eventStore:
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ config, databaseUrl: db.url, adminKey: ADMIN_KEY })],
   }).compile();
-  const app = configureApp(moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] }));
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+  // Every response the suite sees is checked against the OpenAPI document when it closes.
+  const responses: RecordedResponse[] = [];
+  app.use(recordResponses(responses));
+  configureApp(app);
   await app.init();
   const http = request(app.getHttpServer());
   return {
@@ -52,9 +58,11 @@ export async function startTestApp(env: Record<string, string> = {}, eventStore:
       return res.body.data.key as string;
     },
     close: async () => {
+      const problems = conformanceProblems(buildOpenApi(app) as unknown as Record<string, unknown>, responses);
       await app.close();
       await esdb?.stop();
       await db.drop();
+      if (problems.length) throw new Error(`responses that do not match the OpenAPI document:\n${problems.join('\n')}`);
     },
   };
 }

@@ -8,7 +8,13 @@
  * Ledger terms used in column names:
  * - token cost: the priced cost of `TokenUsed` events; NULL on a fact means unpriced.
  * - compute cost: the cost a `ToolCalled` event carries (or its tool's compute price).
- * - dimension: the breakdown a row belongs to, `model`, `tool` or `phase`.
+ * - dimension: the breakdown an hourly row belongs to.
+ *
+ * Aggregate tables are written once per batch per row, so they are kept lean:
+ * only columns that rarely change are indexed, and pages keep free space
+ * (fillfactor 70), which lets PostgreSQL update a row in place (a HOT update)
+ * without touching any index. Per-session breakdowns are not stored: they are
+ * summed from the session's facts when read.
  */
 export const READ_MODEL_SCHEMA = 'read_model';
 
@@ -77,29 +83,18 @@ export function readModelTables(schema: string): string[] {
        started_at timestamptz NOT NULL,
        completed_at timestamptz,
        last_event_at timestamptz NOT NULL,
-       PRIMARY KEY (workspace_id, session_id))`,
-    `CREATE TABLE ${s}.session_breakdown (
-       workspace_id text NOT NULL,
-       session_id text NOT NULL,
-       dimension text NOT NULL,
-       key text NOT NULL,
-       token_cost numeric NOT NULL DEFAULT 0,
-       compute_cost numeric NOT NULL DEFAULT 0,
-       tokens bigint NOT NULL DEFAULT 0,
-       tool_tokens bigint NOT NULL DEFAULT 0,
-       tool_token_cost numeric NOT NULL DEFAULT 0,
-       calls integer NOT NULL DEFAULT 0,
-       attributions integer NOT NULL DEFAULT 0,
-       unpriced_calls integer NOT NULL DEFAULT 0,
-       PRIMARY KEY (workspace_id, session_id, dimension, key))`,
+       PRIMARY KEY (workspace_id, session_id)) WITH (fillfactor = 70)`,
     `CREATE TABLE ${s}.execution_index (
        workspace_id text NOT NULL,
        execution_id text NOT NULL,
        workflow_id text,
        started_at timestamptz NOT NULL,
-       PRIMARY KEY (workspace_id, execution_id))`,
-    // Hourly rollup per workspace and dimension (model, tool, execution): summaries add whole hours from
-    // here and only the partial hours at a range's edges from cost_facts.
+       PRIMARY KEY (workspace_id, execution_id)) WITH (fillfactor = 70)`,
+    // Hourly rollup per workspace and dimension (model, tool, execution, workflow, phase): summaries add whole
+    // hours from here and only the partial hours at a range's edges from cost_facts. `calls` counts TokenUsed
+    // events on model and execution rows, ToolCalled events on tool rows, and both on workflow and phase rows.
+    // Model and tool rows together partition all usage; workflow, phase and execution rows exist only for
+    // events that carry that id (an event without one is the remainder of the hour's total).
     `CREATE TABLE ${s}.hourly_costs (
        workspace_id text NOT NULL,
        hour timestamptz NOT NULL,
@@ -113,7 +108,7 @@ export function readModelTables(schema: string): string[] {
        cache_read_tokens bigint NOT NULL DEFAULT 0,
        calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0,
-       PRIMARY KEY (workspace_id, dimension, hour, key))`,
+       PRIMARY KEY (workspace_id, dimension, hour, key)) WITH (fillfactor = 70)`,
   ];
 }
 
@@ -122,11 +117,12 @@ export function readModelIndexes(schema: string): string[] {
   return [
     `CREATE INDEX ON ${s}.cost_facts (workspace_id, execution_id, occurred_at, event_id) WHERE execution_id IS NOT NULL`,
     `CREATE INDEX ON ${s}.cost_facts (workspace_id, occurred_at)`,
+    `CREATE INDEX ON ${s}.cost_facts (workspace_id, session_id)`,
+    // A run's totals: its execution rows, whatever hours they are in (key and hour never change: HOT-safe).
+    `CREATE INDEX ON ${s}.hourly_costs (workspace_id, key, hour) WHERE dimension = 'execution'`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
     `CREATE INDEX ON ${s}.session_costs (started_at DESC, workspace_id DESC, session_id DESC)`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, execution_id) WHERE execution_id IS NOT NULL`,
-    `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC)`,
-    `CREATE INDEX ON ${s}.session_costs (total_cost DESC)`,
     `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
     `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
   ];

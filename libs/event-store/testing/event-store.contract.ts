@@ -237,9 +237,9 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const p = prefix();
         const start = await store().headPosition();
         const [a1, b1, a2] = [event('A'), event('B'), event('A')];
-        await store().append([{ streamId: `${p}-a`, events: [a1] }]);
-        await store().append([{ streamId: `${p}-b`, events: [b1] }]);
-        await store().append([{ streamId: `${p}-a`, events: [a2] }]);
+        await appendVisible(store(), [{ streamId: `${p}-a`, events: [a1] }]);
+        await appendVisible(store(), [{ streamId: `${p}-b`, events: [b1] }]);
+        await appendVisible(store(), [{ streamId: `${p}-a`, events: [a2] }]);
         const stored = byPosition([...(await store().readStream(`${p}-a`)), ...(await store().readStream(`${p}-b`))]);
         expect(stored.map((e) => e.id)).toEqual([a1.id, b1.id, a2.id]);
 
@@ -255,8 +255,8 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const p = prefix();
         const start = await store().headPosition();
         const events = [0, 1, 2, 3, 4].map((n) => event('N', { n }));
-        await store().append([{ streamId: `${p}-1`, events: events.slice(0, 3) }]);
-        await store().append([{ streamId: `${p}-2`, events: events.slice(3) }]);
+        await appendVisible(store(), [{ streamId: `${p}-1`, events: events.slice(0, 3) }]);
+        await appendVisible(store(), [{ streamId: `${p}-2`, events: events.slice(3) }]);
 
         const pages: RecordedEvent[][] = [];
         let from = start;
@@ -277,8 +277,8 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const start = await store().headPosition();
         const [used, called, finalized, usedV2] = ['Used', 'Called', 'Finalized', 'UsedV2'].map((t) => `${p}.${t}`);
         const events = [event(used), event(called), event(usedV2), event(finalized), event(used)];
-        await store().append([{ streamId: `${p}-1`, events: events.slice(0, 3) }]);
-        await store().append([{ streamId: `${p}-2`, events: events.slice(3) }]);
+        await appendVisible(store(), [{ streamId: `${p}-1`, events: events.slice(0, 3) }]);
+        await appendVisible(store(), [{ streamId: `${p}-2`, events: events.slice(3) }]);
 
         const read = await store().readAll({ from: start, filter: { eventTypes: [used, finalized] } });
 
@@ -292,7 +292,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const a = [event(kept), event(dropped)];
         const b = [event(kept)];
         const c = [event(kept)];
-        await store().append([
+        await appendVisible(store(), [
           { streamId: `${p}-a-1`, events: a },
           { streamId: `${p}-b-1`, events: b },
           { streamId: `${p}-c-1`, events: c },
@@ -441,6 +441,21 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
 }
 
 /** A stream-id prefix no other test uses; also serves as a unique event-type prefix. */
+/**
+ * Appends, then waits until `$all` readers can see the append. The PostgreSQL log
+ * hides events behind the oldest writing transaction in the cluster (ADR 0001),
+ * which on a busy test server may be another spec's for a moment.
+ */
+async function appendVisible(store: EventStore, appends: Parameters<EventStore['append']>[0]) {
+  const result = await store.append(appends);
+  const deadline = Date.now() + WAIT_MS;
+  while (comparePositions(await store.headPosition(), result.position) < 0) {
+    if (Date.now() > deadline) throw new Error('the append did not become visible to $all readers');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return result;
+}
+
 function prefix(): string {
   return `contract-${randomUUID().replaceAll('-', '')}`;
 }

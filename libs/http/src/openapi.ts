@@ -44,7 +44,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'apiKey')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token.' }, 'bearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'The same API key as a bearer token.' }, 'bearer')
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('bearer')
     .build();

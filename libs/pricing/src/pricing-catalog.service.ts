@@ -20,6 +20,7 @@ export class PricingCatalog implements OnModuleInit {
   private readonly logger = new Logger('Pricing');
   private state: CatalogState = EMPTY_CATALOG_STATE;
   private catalog: PriceCatalog = catalogFromState(EMPTY_CATALOG_STATE);
+  private refreshing: Promise<PriceCatalog> = Promise.resolve(this.catalog);
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
@@ -47,13 +48,22 @@ export class PricingCatalog implements OnModuleInit {
     return events.map((e) => ({ version: Number(e.revision) + 1, type: e.type, data: e.data, recorded_at: e.created.toISOString() }));
   }
 
-  async refresh(): Promise<PriceCatalog> {
-    const events = await this.store.readStream(PRICING_STREAM, { fromRevision: BigInt(this.state.version) });
-    if (events.length) {
-      this.state = events.reduce((s, e) => evolveCatalog(s, { type: e.type, data: e.data } as PricingEvent), this.state);
-      this.catalog = catalogFromState(this.state);
-    }
-    return this.catalog;
+  /**
+   * Folds what was appended since the last refresh. Calls are serialised: the
+   * projector and API requests refresh concurrently, and two overlapping reads
+   * from the same version would fold the same events twice.
+   */
+  refresh(): Promise<PriceCatalog> {
+    const run = this.refreshing.then(async () => {
+      const events = await this.store.readStream(PRICING_STREAM, { fromRevision: BigInt(this.state.version) });
+      if (events.length) {
+        this.state = events.reduce((s, e) => evolveCatalog(s, { type: e.type, data: e.data } as PricingEvent), this.state);
+        this.catalog = catalogFromState(this.state);
+      }
+      return this.catalog;
+    });
+    this.refreshing = run.catch(() => this.catalog);
+    return run;
   }
 
   /**

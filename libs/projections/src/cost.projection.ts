@@ -8,7 +8,6 @@ export interface SqlRunner {
 
 export const COST_PROJECTION = 'costs';
 
-const tokenSum = 'input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens';
 const latestFinal = (col: string) =>
   `(array_agg(${col} ORDER BY occurred_at DESC, event_id DESC) FILTER (WHERE event_type = 'SessionFinalized'))[1]`;
 const firstSeen = (col: string) => `(array_agg(${col} ORDER BY occurred_at, event_id) FILTER (WHERE ${col} IS NOT NULL))[1]`;
@@ -20,7 +19,7 @@ const add = (alias: string, cols: string[]) => cols.map((c) => `${c} = ${alias}.
 /**
  * One statement applies a whole batch: facts are inserted with the read-side
  * dedupe `(workspace_id, event_id)`, and only the rows actually inserted flow on
- * into the session, breakdown, hourly and execution aggregates, grouped first so
+ * into the session, hourly and execution aggregates, grouped first so
  * each aggregate row is touched once. The checkpoint is written by the same
  * statement, so it commits with the rows or not at all.
  */
@@ -68,34 +67,6 @@ sessions AS (
     last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)
   RETURNING 1
 ),
-breakdown AS (
-  INSERT INTO ${s}.session_breakdown AS b (workspace_id, session_id, dimension, key, token_cost, compute_cost, tokens,
-    tool_tokens, tool_token_cost, calls, attributions, unpriced_calls)
-  SELECT workspace_id, session_id, dimension, key, COALESCE(sum(token_cost), 0), sum(compute_cost), sum(tokens),
-    sum(tool_tokens), sum(tool_token_cost), sum(calls), sum(attributions), sum(unpriced_calls)
-  FROM (
-    SELECT workspace_id, session_id, 'model' AS dimension, model AS key, token_cost, 0::numeric AS compute_cost,
-      ${tokenSum} AS tokens, 0::bigint AS tool_tokens, 0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions,
-      (token_cost IS NULL)::int AS unpriced_calls
-    FROM ins WHERE event_type = 'TokenUsed'
-    UNION ALL
-    SELECT workspace_id, session_id, 'phase', COALESCE(phase_id, 'unattributed'), token_cost, compute_cost, ${tokenSum}, 0, 0, 1, 0,
-      (event_type = 'TokenUsed' AND token_cost IS NULL)::int
-    FROM ins WHERE event_type <> 'SessionFinalized'
-    UNION ALL
-    SELECT workspace_id, session_id, 'tool', tool_name, 0, compute_cost, 0, 0, 0, 1, 0, 0
-    FROM ins WHERE event_type = 'ToolCalled'
-    UNION ALL
-    SELECT i.workspace_id, i.session_id, 'tool', t.key, 0, 0, 0, t.value::bigint,
-      COALESCE((i.tool_token_costs ->> t.key)::numeric, 0), 0, 1, 0
-    FROM ins i CROSS JOIN LATERAL jsonb_each_text(i.tool_tokens) AS t
-    WHERE i.event_type = 'TokenUsed' AND i.tool_tokens IS NOT NULL
-  ) x
-  GROUP BY workspace_id, session_id, dimension, key
-  ON CONFLICT (workspace_id, session_id, dimension, key) DO UPDATE SET
-    ${add('b', ['token_cost', 'compute_cost', 'tokens', 'tool_tokens', 'tool_token_cost', 'calls', 'attributions', 'unpriced_calls'])}
-  RETURNING 1
-),
 hourly AS (
   INSERT INTO ${s}.hourly_costs AS h (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
     cache_creation_tokens, cache_read_tokens, calls, unpriced_calls)
@@ -112,6 +83,12 @@ hourly AS (
       token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
       (event_type = 'TokenUsed')::int, (event_type = 'TokenUsed' AND token_cost IS NULL)::int
     FROM ins WHERE event_type <> 'SessionFinalized' AND execution_id IS NOT NULL
+    UNION ALL
+    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), d.dimension, d.key,
+      token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
+      1, (event_type = 'TokenUsed' AND token_cost IS NULL)::int
+    FROM ins CROSS JOIN LATERAL (VALUES ('workflow', workflow_id), ('phase', phase_id)) AS d(dimension, key)
+    WHERE event_type <> 'SessionFinalized' AND d.key IS NOT NULL
   ) x
   GROUP BY workspace_id, hour, dimension, key
   ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET

@@ -1,14 +1,21 @@
 import { Module } from '@nestjs/common';
 import { ProjectionWatermark } from '@ledger/projections';
 import { CostsController } from './costs.controller';
+import { GetCostRangeSummaryHandler } from './cost-range-summary/get-cost-range-summary.query';
+import { GetCostTimeseriesHandler } from './cost-timeseries/get-cost-timeseries.query';
 import { GetCostSummaryHandler } from './cost-summary/get-cost-summary.query';
 import { GetExecutionCostHandler } from './execution-cost/get-execution-cost.query';
 import { ListExecutionCostsHandler } from './execution-cost/list-execution-costs.query';
 import { GetSessionCostHandler } from './session-cost/get-session-cost.query';
 import { ListSessionCostsHandler } from './session-cost/list-session-costs.query';
+import { V1CostsController } from './v1-costs.controller';
+import { GetWorkflowRunCostHandler } from './workflow-run-cost/get-workflow-run-cost.query';
 
 @Module({
-  controllers: [CostsController],
-  providers: [ProjectionWatermark, GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler],
+  controllers: [CostsController, V1CostsController],
+  providers: [
+    ProjectionWatermark, GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler,
+    GetWorkflowRunCostHandler, GetCostRangeSummaryHandler, GetCostTimeseriesHandler,
+  ],
 })
 export class QueriesModule {}

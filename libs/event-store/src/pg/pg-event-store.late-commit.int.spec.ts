@@ -2,6 +2,19 @@ import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { formatPosition, LOG_START } from '../event-store.port';
 import { PgEventStore } from './pg-event-store';
 
+/**
+ * Reads the whole log once it holds `count` events: readers stop below the oldest
+ * writing transaction in the cluster, which may briefly be another spec's.
+ */
+async function readWhenVisible(store: PgEventStore, count: number) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const all = await store.readAll({ from: LOG_START });
+    if (all.length >= count || Date.now() > deadline) return all;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const event = (n: number) => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, type: 'TokenUsed', data: { n } });
 
 describe('PgEventStore: an append that commits late', () => {
@@ -33,7 +46,7 @@ describe('PgEventStore: an append that commits late', () => {
     await slow.query('COMMIT');
     slow.release();
 
-    const afterCommit = await store.readAll({ from: LOG_START });
+    const afterCommit = await readWhenVisible(store, 3);
     expect(afterCommit.map((e) => e.data.n)).toEqual([1, 2, 3]);
     // A reader that checkpointed before the late commit still gets it next.
     const positions = afterCommit.map((e) => formatPosition(e.position));
@@ -47,14 +60,14 @@ describe('PgEventStore: log order across transaction ids of different lengths', 
     const store = new PgEventStore(db.pool);
     try {
       await store.append([{ streamId: 'order-a', events: [event(101)] }]);
-      const first = (await store.readAll())[0].position.commit;
+      const first = (await readWhenVisible(store, 1))[0].position.commit;
       // Burn transaction ids until the next one has one more digit ("9999" sorts after "10000" as text).
       const target = 10n ** BigInt(String(first).length);
       const client = await db.pool.connect();
       for (let xid = first; xid < target; xid++) await client.query('SELECT pg_current_xact_id()');
       client.release();
       await store.append([{ streamId: 'order-b', events: [event(102)] }]);
-      const all = await store.readAll();
+      const all = await readWhenVisible(store, 2);
       expect(all.map((e) => e.data.n)).toEqual([101, 102]);
       expect(String(all[1].position.commit).length).toBeGreaterThan(String(all[0].position.commit).length);
     } finally {

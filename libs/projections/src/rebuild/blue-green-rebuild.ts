@@ -52,7 +52,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
 
   report('indexing', projector.current.eventsApplied);
   for (const sql of readModelIndexes(shadow)) await pool.query(sql);
-  await pool.query(`ANALYZE ${shadow}.cost_facts, ${shadow}.session_costs, ${shadow}.session_breakdown, ${shadow}.hourly_costs, ${shadow}.execution_index`);
+  await pool.query(`ANALYZE ${shadow}.cost_facts, ${shadow}.session_costs, ${shadow}.hourly_costs, ${shadow}.execution_index`);
 
   await deps.live.stop();
   try {

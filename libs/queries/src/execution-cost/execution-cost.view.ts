@@ -1,5 +1,5 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { BreakdownTuple, foldBreakdown, money, pricingStatus } from '../session-cost/session-cost.view';
+import { BreakdownTuple, breakdownFromFacts, foldBreakdown, money, pricingStatus } from '../session-cost/session-cost.view';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -43,13 +43,7 @@ export const executionAggregate = (workspace: string, execution: string) => `
     sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
     sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
     min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,
-    (SELECT json_agg(json_build_array(b.dimension, b.key, ${money('sum_token')}, ${money('sum_compute')}, 0, '0', calls, 0, unpriced))
-       FROM (SELECT b.dimension, b.key, sum(b.token_cost) AS sum_token, sum(b.compute_cost) AS sum_compute, sum(b.calls) AS calls,
-                    sum(b.unpriced_calls) AS unpriced
-               FROM ${S}.session_breakdown b
-               JOIN ${S}.session_costs bs ON bs.workspace_id = b.workspace_id AND bs.session_id = b.session_id
-              WHERE bs.workspace_id = s.workspace_id AND bs.execution_id = s.execution_id
-              GROUP BY b.dimension, b.key) b) AS breakdown,
+    ${breakdownFromFacts(`SELECT bs.workspace_id, bs.session_id FROM ${S}.session_costs bs WHERE bs.workspace_id = s.workspace_id AND bs.execution_id = s.execution_id`)} AS breakdown,
     (SELECT pricing_version FROM ${S}.checkpoint WHERE projection = 'costs') AS pricing_version
   FROM ${S}.session_costs s
   WHERE s.workspace_id = ${workspace} AND s.execution_id = ${execution}

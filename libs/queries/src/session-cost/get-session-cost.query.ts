@@ -3,32 +3,50 @@ import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import { DataSource } from 'typeorm';
 import { PRICING_VERSION_SQL } from '../shared/page';
-import { breakdownOf, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
+import { CallGroupBy, readCallBreakdown } from '../workflow-run-cost/call-breakdown';
+import { breakdownFromFacts, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
 
-export class GetSessionCost extends Query<SessionView> {
+/** One entry of the compact `breakdown` (`group_by=step|model|phase`); money as decimal strings, null when unpriced. */
+export interface SessionBreakdownEntry {
+  key: string | null;
+  cost_usd: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  calls: number;
+  unpriced_calls: number;
+}
+
+export class GetSessionCost extends Query<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
   constructor(
     /** Undefined: any workspace (admin). */
     readonly scope: string | undefined,
     readonly sessionId: string,
     readonly includeBreakdown: boolean,
+    readonly groupBy?: CallGroupBy,
   ) {
     super();
   }
 }
 
 @QueryHandler(GetSessionCost)
-export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView> {
+export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView & { breakdown?: SessionBreakdownEntry[] }> {
   constructor(private readonly db: DataSource) {}
 
-  async execute({ scope, sessionId, includeBreakdown }: GetSessionCost): Promise<SessionView> {
+  async execute({ scope, sessionId, includeBreakdown, groupBy }: GetSessionCost): Promise<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
     const rows: (SessionRow & { pricing_version: string | null })[] = await this.db.query(
-      `SELECT ${SESSION_COLUMNS}, ${breakdownOf('s')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
+      `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
        FROM ${READ_MODEL_SCHEMA}.session_costs s
        WHERE s.session_id = $1 AND ($2::text IS NULL OR s.workspace_id = $2)
        ORDER BY s.started_at DESC LIMIT 1`,
       [sessionId, scope ?? null],
     );
     if (!rows.length) throw new NotFoundError('Session', 'session_id');
-    return toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
+    const view = toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
+    if (!groupBy) return view;
+    const groups = await readCallBreakdown(this.db, rows[0].workspace_id, 'session_id', sessionId, groupBy);
+    const breakdown = groups.map((g) => ({
+      key: g.key, cost_usd: g.cost, input_tokens: g.inputTokens, output_tokens: g.outputTokens, calls: g.calls, unpriced_calls: g.unpricedCalls,
+    }));
+    return { ...view, breakdown };
   }
 }

@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { DataSource } from 'typeorm';
 import { encodeCursor, PageKey } from '../shared/cursor';
 import { Page, PRICING_VERSION_SQL } from '../shared/page';
-import { breakdownOf, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
+import { breakdownFromFacts, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
 
 export class ListSessionCosts extends Query<Page<SessionView>> {
   constructor(
@@ -23,7 +23,7 @@ export class ListSessionCostsHandler implements IQueryHandler<ListSessionCosts, 
 
   async execute({ scope, executionId, limit, after }: ListSessionCosts): Promise<Page<SessionView>> {
     const rows: (SessionRow & { pricing_version: string | null })[] = await this.db.query(
-      `SELECT ${SESSION_COLUMNS}, ${breakdownOf('s')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
+      `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
        FROM ${READ_MODEL_SCHEMA}.session_costs s
        WHERE ($1::text IS NULL OR s.workspace_id = $1)
          AND ($2::text IS NULL OR s.execution_id = $2)

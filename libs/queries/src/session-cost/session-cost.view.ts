@@ -36,10 +36,37 @@ export interface SessionRow {
 /** Money leaves as a plain decimal string without trailing zeros (`trim_scale`). */
 export const money = (col: string) => `trim_scale(${col})::text`;
 
-export const breakdownOf = (alias: string) => `(
-  SELECT json_agg(json_build_array(b.dimension, b.key, ${money('b.token_cost')}, ${money('b.compute_cost')}, b.tool_tokens,
-    ${money('b.tool_token_cost')}, b.calls, b.attributions, b.unpriced_calls) ORDER BY b.dimension, b.key)
-  FROM ${S}.session_breakdown b WHERE b.workspace_id = ${alias}.workspace_id AND b.session_id = ${alias}.session_id)`;
+/**
+ * A session's breakdown tuples, summed from its facts (a session has tens of
+ * calls): per model, per tool (compute cost of ToolCalled, and tokens and cost
+ * attributed by TokenUsed.tool_tokens), and per phase. `sessions` is a SQL
+ * expression for the set of (workspace_id, session_id) to include.
+ */
+export const breakdownFromFacts = (sessions: string) => `(
+  SELECT json_agg(json_build_array(dimension, key, ${money('token_cost')}, ${money('compute_cost')}, tool_tokens,
+    ${money('tool_token_cost')}, calls, attributions, unpriced_calls) ORDER BY dimension, key)
+  FROM (
+    SELECT d.dimension, d.key, COALESCE(sum(d.token_cost), 0) AS token_cost, sum(d.compute_cost) AS compute_cost,
+           sum(d.tool_tokens) AS tool_tokens, sum(d.tool_token_cost) AS tool_token_cost, sum(d.calls)::int AS calls,
+           sum(d.attributions)::int AS attributions, sum(d.unpriced_calls)::int AS unpriced_calls
+    FROM ${S}.cost_facts f
+    CROSS JOIN LATERAL (
+      SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
+             0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, (f.token_cost IS NULL)::int AS unpriced_calls
+      WHERE f.event_type = 'TokenUsed'
+      UNION ALL
+      SELECT 'phase', COALESCE(f.phase_id, 'unattributed'), f.token_cost, f.compute_cost, 0, 0, 1, 0, (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+      WHERE f.event_type <> 'SessionFinalized'
+      UNION ALL
+      SELECT 'tool', f.tool_name, 0, f.compute_cost, 0, 0, 1, 0, 0
+      WHERE f.event_type = 'ToolCalled'
+      UNION ALL
+      SELECT 'tool', t.key, 0, 0, t.value::bigint, COALESCE((f.tool_token_costs ->> t.key)::numeric, 0), 0, 1, 0
+      FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
+      WHERE f.event_type = 'TokenUsed'
+    ) d
+    WHERE (f.workspace_id, f.session_id) IN (${sessions})
+    GROUP BY d.dimension, d.key) b)`;
 
 export const SESSION_COLUMNS = `s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
   ${money('s.total_cost')} AS total_cost, ${money('s.token_cost')} AS token_cost, ${money('s.compute_cost')} AS compute_cost,

@@ -1,0 +1,32 @@
+import { PgEventStore } from '@ledger/event-store';
+import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { DEFAULT_PRICE_ROWS } from './default-catalog';
+import { PricingCatalog } from './pricing-catalog.service';
+
+describe('PricingCatalog', () => {
+  let db: TestDatabase;
+  let store: PgEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PgEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('seeds once, and folds each change exactly once however many refreshes overlap', async () => {
+    const a = new PricingCatalog(store);
+    const b = new PricingCatalog(store);
+    await Promise.all([a.onModuleInit(), b.onModuleInit()]);
+    expect([a.version, b.version]).toEqual([DEFAULT_PRICE_ROWS.length, DEFAULT_PRICE_ROWS.length]);
+
+    await b.change({ type: 'PriceSet', data: { model: 'm', effective_from: '2026-01-01T00:00:00.000Z', rates: { input: '1', output: '1', cache_creation: '1', cache_read: '1' } } }, b.version);
+    const seen = await Promise.all([a.refresh(), a.refresh(), a.refresh()]);
+    expect(seen.map((c) => c.version)).toEqual([11, 11, 11].map((v) => v - 10 + DEFAULT_PRICE_ROWS.length));
+    expect(a.rows.models.filter((r) => r.model === 'm')).toHaveLength(1);
+    await expect(a.change({ type: 'PriceRemoved', data: { model: 'm', effective_from: '2026-01-01T00:00:00.000Z' } }, a.version - 1)).rejects.toThrow(
+      /the pricing catalog changed meanwhile/,
+    );
+  });
+});

@@ -1,0 +1,112 @@
+import Big from 'big.js';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { ValidationError } from '@ledger/http';
+import { DataSource } from 'typeorm';
+import { countRuns, Figures, isUnpriced, planRange, readRollup } from './hourly-range';
+import { isoUtc, parseInclusiveRange } from './instant';
+
+/** Money leaves this family as a JSON number (the Stevora shape), converted once from the exact decimal. */
+const usd = (exact: string) => new Big(exact).toNumber();
+
+export interface ModelCost {
+  model: string;
+  /** Token cost of the model's priced calls, as a JSON number (the Stevora shape); null when none is priced. */
+  costUsd: number | null;
+  costUsdExact: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  calls: number;
+  unpricedCalls: number;
+}
+
+export interface CostRangeSummaryView {
+  workspaceId: string;
+  from: string | null;
+  to: string | null;
+  /** Token cost plus ToolCalled compute cost, priced calls only. */
+  totalCostUsd: number;
+  totalCostUsdExact: string;
+  tokenCostUsdExact: string;
+  computeCostUsdExact: string;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+  totalCacheCreationTokens: number;
+  totalCacheReadTokens: number;
+  totalRuns: number;
+  /** TokenUsed events: the sum of `byModel[].calls`. */
+  totalCalls: number;
+  totalToolCalls: number;
+  unpricedCalls: number;
+  pricingStatus: 'complete' | 'partial';
+  byModel: ModelCost[];
+}
+
+export class GetCostRangeSummary extends Query<CostRangeSummaryView> {
+  constructor(
+    /** Undefined for the admin key without `workspace_id`, which this view refuses. */
+    readonly scope: string | undefined,
+    /** Raw query parameters: ISO-8601 instants, both inclusive, either optional. */
+    readonly from: string | undefined,
+    readonly to: string | undefined,
+  ) {
+    super();
+  }
+}
+
+function modelCost(model: string, f: Figures): ModelCost {
+  const cost = isUnpriced(f) ? null : f.tokenCost;
+  return {
+    model,
+    costUsd: cost === null ? null : usd(cost),
+    costUsdExact: cost,
+    inputTokens: f.inputTokens,
+    outputTokens: f.outputTokens,
+    cacheCreationTokens: f.cacheCreationTokens,
+    cacheReadTokens: f.cacheReadTokens,
+    calls: f.calls,
+    unpricedCalls: f.unpricedCalls,
+  };
+}
+
+/**
+ * The Stevora workspace summary over `[from, to]`, exact to the millisecond: whole UTC hours from the hourly
+ * rollup, the partial hours at either end per call (see docs/adr/0007-exact-range-summaries.md).
+ */
+@QueryHandler(GetCostRangeSummary)
+export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSummary, CostRangeSummaryView> {
+  constructor(private readonly db: DataSource) {}
+
+  async execute({ scope, from, to }: GetCostRangeSummary): Promise<CostRangeSummaryView> {
+    const range = parseInclusiveRange(from, to);
+    if (scope === undefined) {
+      throw new ValidationError([{ field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to summarise' }]);
+    }
+    // Usage is stored to the millisecond, so the inclusive `to` is the exclusive bound one millisecond later.
+    const plan = planRange([range.from ?? -Infinity, range.to === undefined ? Infinity : range.to + 1]);
+    const [[bucket], runs] = await Promise.all([readRollup(this.db, scope, plan, 'model'), countRuns(this.db, scope, plan)]);
+    const { total } = bucket;
+    // Groups come most expensive first; the null key is the remainder, ToolCalled compute cost.
+    const byModel = bucket.groups.flatMap((g) => (g.key === null ? [] : [modelCost(g.key, g.figures)]));
+    return {
+      workspaceId: scope,
+      from: isoUtc(range.from),
+      to: isoUtc(range.to),
+      totalCostUsd: usd(total.cost),
+      totalCostUsdExact: total.cost,
+      tokenCostUsdExact: total.tokenCost,
+      computeCostUsdExact: total.computeCost,
+      totalInputTokens: total.inputTokens,
+      totalOutputTokens: total.outputTokens,
+      totalCacheCreationTokens: total.cacheCreationTokens,
+      totalCacheReadTokens: total.cacheReadTokens,
+      totalRuns: runs,
+      totalCalls: byModel.reduce((n, m) => n + m.calls, 0),
+      totalToolCalls: bucket.groups.find((g) => g.key === null)?.figures.calls ?? 0,
+      unpricedCalls: total.unpricedCalls,
+      pricingStatus: total.unpricedCalls > 0 ? 'partial' : 'complete',
+      byModel,
+    };
+  }
+}

@@ -1,0 +1,275 @@
+import Big from 'big.js';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import type { DataSource } from 'typeorm';
+
+const S = READ_MODEL_SCHEMA;
+const HOUR_MS = 3_600_000;
+
+/** A half-open span of instants `[lo, hi)` in ms since the epoch; `±Infinity` is an open end. */
+export interface Span {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
+ * How a bucketed range is read exactly:
+ * - `wholeHours`: hour-aligned spans whose hours lie inside one bucket each, summed from `hourly_costs`;
+ * - `edges`: the parts of the range inside hours cut by a bucket boundary (a *split hour*), summed per
+ *   call from `cost_facts`.
+ * The two never overlap and together cover `[boundaries[0], boundaries[n])`.
+ */
+export interface RangePlan {
+  /** Ascending bucket boundaries; bucket `i` (1-based, as SQL `width_bucket` numbers it) is `[b[i-1], b[i])`. */
+  readonly boundaries: readonly number[];
+  readonly wholeHours: readonly Span[];
+  readonly edges: readonly Span[];
+}
+
+const floorHour = (t: number) => t - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS);
+const ceilHour = (t: number) => (Number.isFinite(t) ? -floorHour(-t) : t);
+
+/** Splits bucket boundaries into whole hours and edge spans. Pure. */
+export function planRange(boundaries: readonly number[]): RangePlan {
+  const lo = boundaries[0];
+  const hi = boundaries[boundaries.length - 1];
+  const split = [...new Set(boundaries.filter((b) => Number.isFinite(b) && floorHour(b) !== b).map(floorHour))].sort((a, b) => a - b);
+  const wholeLo = ceilHour(lo);
+  const wholeHi = Number.isFinite(hi) ? floorHour(hi) : hi;
+  const wholeHours: Span[] = [];
+  let cursor = wholeLo;
+  for (const hour of split) {
+    if (hour < wholeLo || hour >= wholeHi) continue;
+    if (cursor < hour) wholeHours.push({ lo: cursor, hi: hour });
+    cursor = hour + HOUR_MS;
+  }
+  if (cursor < wholeHi) wholeHours.push({ lo: cursor, hi: wholeHi });
+  const edges: Span[] = [];
+  for (const hour of split) {
+    const span = { lo: Math.max(hour, lo), hi: Math.min(hour + HOUR_MS, hi) };
+    if (span.lo >= span.hi) continue;
+    const last = edges[edges.length - 1];
+    if (last && last.hi === span.lo) edges[edges.length - 1] = { lo: last.lo, hi: span.hi };
+    else edges.push(span);
+  }
+  return { boundaries, wholeHours, edges };
+}
+
+/** PostgreSQL's spelling of an instant, infinities included. */
+const pgInstant = (t: number) => (t === Infinity ? 'infinity' : t === -Infinity ? '-infinity' : new Date(t).toISOString());
+
+/** The sums the rollup keeps, for one bucket or one group; money as exact decimal strings. */
+export interface Figures {
+  /** Token cost plus compute cost of the priced calls. */
+  readonly cost: string;
+  readonly tokenCost: string;
+  readonly computeCost: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheCreationTokens: number;
+  readonly cacheReadTokens: number;
+  /** Usage events, counted per dimension as in `hourly_costs` (see read-model.schema.ts). */
+  readonly calls: number;
+  /** TokenUsed events with no price: their tokens count, their cost is not invented. */
+  readonly unpricedCalls: number;
+}
+
+/** Every call of the group is unpriced: its cost is unknown, not $0. */
+export const isUnpriced = (f: Figures): boolean => f.calls > 0 && f.unpricedCalls === f.calls;
+
+/** What a group key can be: the hourly rollup's dimensions that partition usage by an attribute. */
+export type GroupDimension = 'model' | 'tool' | 'workflow' | 'phase';
+
+export interface BucketFigures {
+  /** Every usage event of the bucket (TokenUsed and ToolCalled). */
+  total: Figures;
+  /**
+   * Per key of the requested dimension, most expensive first, groups with no priced call last. The key
+   * `null` holds the usage without one: tool calls when grouping by model, model calls when grouping by
+   * tool, events without a workflow or phase id.
+   */
+  readonly groups: { readonly key: string | null; readonly figures: Figures }[];
+}
+
+const ZERO: Figures = { cost: '0', tokenCost: '0', computeCost: '0', inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 0, unpricedCalls: 0 };
+
+interface RollupRow {
+  i: number;
+  dim: string;
+  /** Null on a subtotal row (one per bucket and dimension). */
+  key: string | null;
+  token_cost: string;
+  compute_cost: string;
+  input_tokens: string;
+  output_tokens: string;
+  cache_creation_tokens: string;
+  cache_read_tokens: string;
+  calls: string;
+  unpriced_calls: string;
+}
+
+/**
+ * One statement, one pass of aggregation.
+ * - Each whole span is an index range scan of the rollup's primary key `(workspace_id, dimension, hour,
+ *   key)`; each edge span an index range scan of `cost_facts (workspace_id, occurred_at)`.
+ *   Both are LATERAL subqueries fenced with `OFFSET 0`, so the planner runs them as parameterised index
+ *   scans rather than flattening them into a join it would answer with one scan of the workspace's facts.
+ * - `width_bucket` over the boundaries places each row in its bucket.
+ * - Grouping sets give a subtotal per bucket and dimension, and the detail per key for the grouping
+ *   dimension $8 only (`gkey` is null on other rows, so their detail collapses into one group that is
+ *   dropped). Model and tool subtotals add up to the bucket's total.
+ */
+const ROLLUP_SQL = `
+WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
+     edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
+parts AS (
+  SELECT width_bucket(h.hour, $6::timestamptz[]) AS i, h.dimension AS dim, h.key, h.token_cost AS tc, h.compute_cost AS cc,
+    h.input_tokens AS it, h.output_tokens AS ot, h.cache_creation_tokens AS cct, h.cache_read_tokens AS crt, h.calls, h.unpriced_calls AS unpriced
+  FROM whole w CROSS JOIN LATERAL (
+    SELECT * FROM ${S}.hourly_costs h
+    WHERE h.workspace_id = $1 AND h.dimension = ANY($7::text[]) AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) h
+  UNION ALL
+  SELECT width_bucket(f.occurred_at, $6::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
+    f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, 1, (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+  FROM edge e CROSS JOIN LATERAL (
+    SELECT * FROM ${S}.cost_facts f
+    WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
+  CROSS JOIN LATERAL (VALUES
+    (CASE WHEN f.event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END, COALESCE(f.model, f.tool_name)),
+    ($8::text, CASE $8::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id END)) AS d(dim, key)
+  WHERE d.key IS NOT NULL
+)
+SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,
+  trim_scale(sum(tc))::text AS token_cost, trim_scale(sum(cc))::text AS compute_cost, sum(it)::text AS input_tokens,
+  sum(ot)::text AS output_tokens, sum(cct)::text AS cache_creation_tokens, sum(crt)::text AS cache_read_tokens,
+  sum(calls)::text AS calls, sum(unpriced)::text AS unpriced_calls
+FROM (SELECT parts.*, CASE WHEN dim = $8::text THEN key END AS gkey FROM parts) p
+GROUP BY GROUPING SETS ((i, dim), (i, dim, gkey))
+HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`;
+
+const spanParams = (plan: RangePlan) => [
+  plan.wholeHours.map((s) => pgInstant(s.lo)),
+  plan.wholeHours.map((s) => pgInstant(s.hi)),
+  plan.edges.map((s) => pgInstant(s.lo)),
+  plan.edges.map((s) => pgInstant(s.hi)),
+];
+
+/** Sums held while a bucket is assembled: money exact in big.js. */
+interface Sums {
+  tokenCost: Big;
+  computeCost: Big;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  calls: number;
+  unpricedCalls: number;
+}
+
+const toSums = (r: RollupRow): Sums => ({
+  tokenCost: new Big(r.token_cost),
+  computeCost: new Big(r.compute_cost),
+  inputTokens: Number(r.input_tokens),
+  outputTokens: Number(r.output_tokens),
+  cacheCreationTokens: Number(r.cache_creation_tokens),
+  cacheReadTokens: Number(r.cache_read_tokens),
+  calls: Number(r.calls),
+  unpricedCalls: Number(r.unpriced_calls),
+});
+
+/** `a + sign × b`, field by field. */
+const combine = (a: Sums, b: Sums, sign: 1 | -1): Sums => ({
+  tokenCost: sign > 0 ? a.tokenCost.plus(b.tokenCost) : a.tokenCost.minus(b.tokenCost),
+  computeCost: sign > 0 ? a.computeCost.plus(b.computeCost) : a.computeCost.minus(b.computeCost),
+  inputTokens: a.inputTokens + sign * b.inputTokens,
+  outputTokens: a.outputTokens + sign * b.outputTokens,
+  cacheCreationTokens: a.cacheCreationTokens + sign * b.cacheCreationTokens,
+  cacheReadTokens: a.cacheReadTokens + sign * b.cacheReadTokens,
+  calls: a.calls + sign * b.calls,
+  unpricedCalls: a.unpricedCalls + sign * b.unpricedCalls,
+});
+
+const toFigures = (s: Sums): Figures => ({
+  cost: s.tokenCost.plus(s.computeCost).toFixed(),
+  tokenCost: s.tokenCost.toFixed(),
+  computeCost: s.computeCost.toFixed(),
+  inputTokens: s.inputTokens,
+  outputTokens: s.outputTokens,
+  cacheCreationTokens: s.cacheCreationTokens,
+  cacheReadTokens: s.cacheReadTokens,
+  calls: s.calls,
+  unpricedCalls: s.unpricedCalls,
+});
+
+const byKey = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+
+/** Most expensive first; groups whose calls are all unpriced after the priced ones; then by key, null last. */
+function byCostDesc(a: { key: string | null; figures: Figures; cost: Big }, b: { key: string | null; figures: Figures; cost: Big }): number {
+  const ua = isUnpriced(a.figures);
+  const ub = isUnpriced(b.figures);
+  if (ua !== ub) return ua ? 1 : -1;
+  return (ua ? 0 : b.cost.cmp(a.cost)) || byKey(a.key, b.key);
+}
+
+/** Exact figures per bucket of `plan`, optionally grouped by a dimension. */
+export async function readRollup(db: DataSource, workspaceId: string, plan: RangePlan, groupBy?: GroupDimension): Promise<BucketFigures[]> {
+  const n = plan.boundaries.length - 1;
+  const buckets: BucketFigures[] = Array.from({ length: n }, () => ({ total: ZERO, groups: [] }));
+  if (!plan.wholeHours.length && !plan.edges.length) return buckets;
+  const extra = groupBy === 'workflow' || groupBy === 'phase' ? [groupBy] : [];
+  const rows: RollupRow[] = await db.query(ROLLUP_SQL, [
+    workspaceId,
+    ...spanParams(plan),
+    plan.boundaries.map(pgInstant),
+    ['model', 'tool', ...extra],
+    groupBy ?? null,
+  ]);
+  const subtotals = Array.from({ length: n }, () => new Map<string, Sums>());
+  const keyed: { key: string; sums: Sums }[][] = Array.from({ length: n }, () => []);
+  for (const row of rows) {
+    if (row.key === null) subtotals[row.i - 1].set(row.dim, toSums(row));
+    else keyed[row.i - 1].push({ key: row.key, sums: toSums(row) });
+  }
+  subtotals.forEach((sub, i) => {
+    const model = sub.get('model');
+    const tool = sub.get('tool');
+    const total = model && tool ? combine(model, tool, 1) : (model ?? tool);
+    if (!total) return;
+    buckets[i].total = toFigures(total);
+    if (!groupBy) return;
+    // The usage without a key of the grouping dimension: the bucket's total minus its keyed groups.
+    const grouped = sub.get(groupBy);
+    const rest = grouped ? combine(total, grouped, -1) : total;
+    const groups = keyed[i].map((g) => ({ key: g.key as string | null, sums: g.sums }));
+    if (rest.calls !== 0) groups.push({ key: null, sums: rest });
+    buckets[i].groups.push(
+      ...groups
+        .map((g) => ({ key: g.key, figures: toFigures(g.sums), cost: g.sums.tokenCost.plus(g.sums.computeCost) }))
+        .sort(byCostDesc)
+        .map(({ key, figures }) => ({ key, figures })),
+    );
+  });
+  return buckets;
+}
+
+/**
+ * Runs (execution ids) with usage in the range: whole-hour `execution` rows ∪ edge calls, made distinct by one
+ * hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating inside it.
+ */
+const RUNS_SQL = `
+WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
+     edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi))
+SELECT count(*)::int AS runs FROM (
+  SELECT r.key FROM whole w CROSS JOIN LATERAL (
+    SELECT h.key FROM ${S}.hourly_costs h
+    WHERE h.workspace_id = $1 AND h.dimension = 'execution' AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) r
+  UNION
+  SELECT r.key FROM edge e CROSS JOIN LATERAL (
+    SELECT f.execution_id AS key FROM ${S}.cost_facts f
+    WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi
+      AND f.execution_id IS NOT NULL AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) r) runs`;
+
+export async function countRuns(db: DataSource, workspaceId: string, plan: RangePlan): Promise<number> {
+  if (!plan.wholeHours.length && !plan.edges.length) return 0;
+  const rows: { runs: number }[] = await db.query(RUNS_SQL, [workspaceId, ...spanParams(plan)]);
+  return rows[0].runs;
+}

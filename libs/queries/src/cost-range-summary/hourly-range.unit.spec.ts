@@ -1,0 +1,47 @@
+import { planRange } from './hourly-range';
+
+const t = (iso: string) => Date.parse(iso);
+const spans = (list: readonly { lo: number; hi: number }[]) => list.map((s) => [s.lo, s.hi].map((x) => (Number.isFinite(x) ? new Date(x).toISOString() : String(x))));
+
+describe('planRange', () => {
+  it('reads an odd range as whole hours between two edge spans', () => {
+    const plan = planRange([t('2026-04-02T12:34:56.789Z'), t('2026-04-02T17:01:02.004Z')]);
+    expect(spans(plan.wholeHours)).toEqual([['2026-04-02T13:00:00.000Z', '2026-04-02T17:00:00.000Z']]);
+    expect(spans(plan.edges)).toEqual([
+      ['2026-04-02T12:34:56.789Z', '2026-04-02T13:00:00.000Z'],
+      ['2026-04-02T17:00:00.000Z', '2026-04-02T17:01:02.004Z'],
+    ]);
+  });
+
+  it('reads a range inside one hour from the calls only', () => {
+    const plan = planRange([t('2026-04-02T12:10:00.000Z'), t('2026-04-02T12:50:00.000Z')]);
+    expect(plan.wholeHours).toEqual([]);
+    expect(spans(plan.edges)).toEqual([['2026-04-02T12:10:00.000Z', '2026-04-02T12:50:00.000Z']]);
+  });
+
+  it('needs no calls when every boundary is on the hour, and keeps open ends open', () => {
+    expect(spans(planRange([t('2026-04-01T00:00:00Z'), t('2026-04-02T00:00:00Z'), t('2026-04-03T00:00:00Z')]).wholeHours)).toEqual([
+      ['2026-04-01T00:00:00.000Z', '2026-04-03T00:00:00.000Z'],
+    ]);
+    const open = planRange([-Infinity, t('2026-04-02T12:00:00.001Z')]);
+    expect(spans(open.wholeHours)).toEqual([['-Infinity', '2026-04-02T12:00:00.000Z']]);
+    expect(spans(open.edges)).toEqual([['2026-04-02T12:00:00.000Z', '2026-04-02T12:00:00.001Z']]);
+    expect(spans(planRange([-Infinity, Infinity]).wholeHours)).toEqual([['-Infinity', 'Infinity']]);
+  });
+
+  it('reads the hours a half-hour zone cuts per call and merges adjacent ones (Asia/Kolkata days)', () => {
+    const plan = planRange([t('2026-03-31T18:30:00Z'), t('2026-04-01T18:30:00Z'), t('2026-04-02T18:30:00Z')]);
+    expect(spans(plan.wholeHours)).toEqual([
+      ['2026-03-31T19:00:00.000Z', '2026-04-01T18:00:00.000Z'],
+      ['2026-04-01T19:00:00.000Z', '2026-04-02T18:00:00.000Z'],
+    ]);
+    expect(spans(plan.edges)).toEqual([
+      ['2026-03-31T18:30:00.000Z', '2026-03-31T19:00:00.000Z'],
+      ['2026-04-01T18:00:00.000Z', '2026-04-01T19:00:00.000Z'],
+      ['2026-04-02T18:00:00.000Z', '2026-04-02T18:30:00.000Z'],
+    ]);
+    const hourly = planRange([t('2026-04-01T00:30:00Z'), t('2026-04-01T01:30:00Z'), t('2026-04-01T02:30:00Z')]);
+    expect(hourly.wholeHours).toEqual([]);
+    expect(spans(hourly.edges)).toEqual([['2026-04-01T00:30:00.000Z', '2026-04-01T02:30:00.000Z']]);
+  });
+});

@@ -1,0 +1,139 @@
+import Big from 'big.js';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { FieldProblem, ValidationError } from '@ledger/http';
+import { IANAZone } from 'luxon';
+import { DataSource } from 'typeorm';
+import { Figures, GroupDimension, isUnpriced, planRange, readRollup } from '../cost-range-summary/hourly-range';
+import { isoUtc, parseInstant } from '../cost-range-summary/instant';
+import { Boundary, bucketBoundaries, Granularity, localIso, MAX_BUCKETS } from './time-buckets';
+
+export interface SeriesFigures {
+  /** Token plus compute cost of the priced calls, as a JSON number; null for a group whose calls are all unpriced. */
+  costUsd: number | null;
+  costUsdExact: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  /** Usage events: model calls (TokenUsed) and tool calls (ToolCalled). */
+  calls: number;
+  unpricedCalls: number;
+}
+
+export interface SeriesGroup extends SeriesFigures {
+  /** Null: the bucket's usage without the attribute (see the ADR and the controller's docs). */
+  key: string | null;
+}
+
+export interface SeriesBucket extends SeriesFigures {
+  /** Local start and end of the period in `tz`, with the offset in force at each: `[start, end)`. */
+  start: string;
+  end: string;
+  groups: SeriesGroup[];
+}
+
+export interface CostTimeseriesView {
+  workspaceId: string;
+  granularity: Granularity;
+  tz: string;
+  from: string;
+  to: string;
+  groupBy: GroupDimension | null;
+  totalCostUsd: number;
+  totalCostUsdExact: string;
+  buckets: SeriesBucket[];
+}
+
+export class GetCostTimeseries extends Query<CostTimeseriesView> {
+  constructor(
+    readonly scope: string | undefined,
+    /** Raw ISO-8601 instants; both required, both inclusive. */
+    readonly from: string | undefined,
+    readonly to: string | undefined,
+    readonly granularity: Granularity,
+    readonly groupBy: GroupDimension | undefined,
+    /** An IANA zone name (Area/City) or UTC. */
+    readonly tz: string,
+  ) {
+    super();
+  }
+}
+
+/** `priced`: false for a group whose calls are all unpriced, whose cost is unknown. */
+function figures(f: Figures, priced = true): SeriesFigures {
+  return {
+    costUsd: priced ? new Big(f.cost).toNumber() : null,
+    costUsdExact: priced ? f.cost : null,
+    inputTokens: f.inputTokens,
+    outputTokens: f.outputTokens,
+    cacheCreationTokens: f.cacheCreationTokens,
+    cacheReadTokens: f.cacheReadTokens,
+    calls: f.calls,
+    unpricedCalls: f.unpricedCalls,
+  };
+}
+
+function validate(q: GetCostTimeseries): { from: number; to: number; boundaries: Boundary[] } {
+  const problems: FieldProblem[] = [];
+  const instant = (value: string | undefined, field: 'from' | 'to') => {
+    if (value === undefined) {
+      problems.push({ field, location: 'query', message: `${field} is required: an ISO-8601 date-time with a timezone` });
+      return undefined;
+    }
+    try {
+      return parseInstant(value, field);
+    } catch (err) {
+      problems.push(...(err as ValidationError).problems);
+      return undefined;
+    }
+  };
+  const from = instant(q.from, 'from');
+  const to = instant(q.to, 'to');
+  if (!IANAZone.isValidZone(q.tz)) problems.push({ field: 'tz', location: 'query', message: 'tz must be an IANA time zone name such as Europe/Berlin, or UTC' });
+  if (q.scope === undefined) problems.push({ field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to read' });
+  if (problems.length) throw new ValidationError(problems);
+  if (from! > to!) throw new ValidationError([{ field: 'from', location: 'query', message: 'from must not be after to' }]);
+  const boundaries = bucketBoundaries(from!, to!, q.granularity, q.tz);
+  if (!boundaries) {
+    throw new ValidationError([
+      { field: 'to', location: 'query', message: `the range needs more than ${MAX_BUCKETS} ${q.granularity} buckets; narrow from/to or choose a coarser granularity` },
+    ]);
+  }
+  return { from: from!, to: to!, boundaries };
+}
+
+/**
+ * `GET /v1/cost/timeseries`: cost per calendar period of a time zone, optionally per group. Every period
+ * from the one containing `from` to the one containing `to` is present, as zeros when empty, and covered
+ * whole. Exact like the summary: whole UTC hours from the rollup, hours cut by a boundary per call.
+ */
+@QueryHandler(GetCostTimeseries)
+export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries, CostTimeseriesView> {
+  constructor(private readonly db: DataSource) {}
+
+  async execute(q: GetCostTimeseries): Promise<CostTimeseriesView> {
+    const { from, to, boundaries } = validate(q);
+    const rollup = await readRollup(this.db, q.scope!, planRange(boundaries.map((b) => b.at)), q.groupBy);
+    let total = new Big(0);
+    const buckets = rollup.map((b, i): SeriesBucket => {
+      total = total.plus(b.total.cost);
+      return {
+        start: localIso(boundaries[i]),
+        end: localIso(boundaries[i + 1]),
+        ...figures(b.total),
+        groups: b.groups.map((g) => ({ key: g.key, ...figures(g.figures, !isUnpriced(g.figures)) })),
+      };
+    });
+    return {
+      workspaceId: q.scope!,
+      granularity: q.granularity,
+      tz: q.tz,
+      from: isoUtc(from)!,
+      to: isoUtc(to)!,
+      groupBy: q.groupBy ?? null,
+      totalCostUsd: total.toNumber(),
+      totalCostUsdExact: total.toFixed(),
+      buckets,
+    };
+  }
+}

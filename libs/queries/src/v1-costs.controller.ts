@@ -1,0 +1,93 @@
+import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { CurrentPrincipal, Principal } from '@ledger/auth';
+import { ApiV1Errors } from '@ledger/http';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CostRangeSummaryResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { GetCostRangeSummary } from './cost-range-summary/get-cost-range-summary.query';
+import type { GroupDimension } from './cost-range-summary/hourly-range';
+import { GetCostTimeseries } from './cost-timeseries/get-cost-timeseries.query';
+import { Granularity, GRANULARITIES } from './cost-timeseries/time-buckets';
+import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
+import { GetWorkflowRunCost } from './workflow-run-cost/get-workflow-run-cost.query';
+import { ReadParams, toInteger } from './shared/query-params';
+import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
+import { readScope } from './shared/scope';
+
+export class WorkflowRunCostParams extends ReadParams {
+  /** Extension: calls per page (default 100, at most 1000). Totals always cover the whole run. */
+  @IsOptional() @Transform(toInteger) @IsInt({ message: 'calls_limit must be an integer' })
+  @Min(1, { message: 'calls_limit must be >= 1' }) @Max(1000, { message: 'calls_limit must be <= 1000' })
+  calls_limit = 100;
+
+  /** Extension: the opaque `data.nextCallsCursor` of the previous page. */
+  @IsOptional() @IsString({ message: 'calls_cursor must be a string' }) @MaxLength(512, { message: 'calls_cursor is too long' })
+  calls_cursor?: string;
+
+  /** Extension: adds `data.breakdown`, the run's calls grouped by step, model or phase, most expensive first. */
+  @IsOptional() @IsIn(CALL_GROUP_BY, { message: 'group_by must be one of step, model, phase' })
+  group_by?: CallGroupBy;
+}
+
+export class CostRangeParams extends ReadParams {
+  /** ISO-8601 date-time with a timezone, inclusive. */
+  @IsOptional() @IsString({ message: 'from must be a single ISO-8601 date-time' }) @MaxLength(64, { message: 'from is too long' })
+  from?: string;
+
+  /** ISO-8601 date-time with a timezone, inclusive. */
+  @IsOptional() @IsString({ message: 'to must be a single ISO-8601 date-time' }) @MaxLength(64, { message: 'to is too long' })
+  to?: string;
+}
+
+const SERIES_GROUPS: readonly GroupDimension[] = ['model', 'workflow', 'phase', 'tool'];
+
+export class CostTimeseriesParams extends CostRangeParams {
+  @IsOptional() @IsIn(GRANULARITIES, { message: 'granularity must be one of hour, day, week, month' })
+  granularity: Granularity = 'day';
+
+  @IsOptional() @IsIn(SERIES_GROUPS, { message: 'group_by must be one of model, workflow, phase, tool' })
+  group_by?: GroupDimension;
+
+  /** IANA time zone the periods follow (Area/City), daylight-saving changes included. */
+  @IsOptional() @IsString({ message: 'tz must be a single IANA time zone name' }) @MaxLength(64, { message: 'tz is too long' })
+  tz = 'UTC';
+}
+
+/**
+ * The Stevora cost API (`/v1`, `{"success":true,"data":…}`), plus the time series. Money is a JSON number
+ * in this family because the Stevora shape says so; each figure is converted once from its exact decimal,
+ * which rides along as a `…Exact` decimal string.
+ */
+@ApiTags('stevora')
+@ApiV1Errors(400, 401)
+@Controller('v1')
+@UseInterceptors(ReadYourWritesInterceptor)
+export class V1CostsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('workflow-runs/:id/cost')
+  @ApiOperation({ summary: 'Cost of a workflow run (an execution) with its calls, paged by calls_limit/calls_cursor' })
+  @ApiOkResponse({ type: WorkflowRunCostResponse })
+  @ApiV1Errors(404)
+  async workflowRunCost(@Param('id') id: string, @Query() q: WorkflowRunCostParams, @CurrentPrincipal() p: Principal) {
+    const data = await this.queries.execute(new GetWorkflowRunCost(readScope(p, q.workspace_id), id, q.calls_limit, q.calls_cursor, q.group_by));
+    return { success: true, data };
+  }
+
+  @Get('cost/summary')
+  @ApiOperation({ summary: 'Workspace cost summary, exact to the millisecond for any inclusive from/to range' })
+  @ApiOkResponse({ type: CostRangeSummaryResponse })
+  async summary(@Query() q: CostRangeParams, @CurrentPrincipal() p: Principal) {
+    return { success: true, data: await this.queries.execute(new GetCostRangeSummary(readScope(p, q.workspace_id), q.from, q.to)) };
+  }
+
+  @Get('cost/timeseries')
+  @ApiOperation({ summary: 'Cost per period (hour, day, week, month) in a time zone, optionally per model, workflow, phase or tool' })
+  @ApiOkResponse({ type: CostTimeseriesResponse })
+  async timeseries(@Query() q: CostTimeseriesParams, @CurrentPrincipal() p: Principal) {
+    const query = new GetCostTimeseries(readScope(p, q.workspace_id), q.from, q.to, q.granularity, q.group_by, q.tz);
+    return { success: true, data: await this.queries.execute(query) };
+  }
+}

@@ -1,0 +1,48 @@
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import type { DataSource } from 'typeorm';
+
+const S = READ_MODEL_SCHEMA;
+
+/** The attribute a compact breakdown groups a set of model calls by. */
+export type CallGroupBy = 'step' | 'model' | 'phase';
+export const CALL_GROUP_BY: readonly CallGroupBy[] = ['step', 'model', 'phase'];
+
+/** A call's step is its `step_name`, else its phase, as `stepName` shows it in the run view. */
+const KEY_SQL: Record<CallGroupBy, string> = { step: 'COALESCE(f.step_name, f.phase_id)', model: 'f.model', phase: 'f.phase_id' };
+
+export interface CallGroup {
+  /** Null: calls without the attribute. */
+  readonly key: string | null;
+  /** Exact decimal token cost of the group's priced calls; null when none of them is priced. */
+  readonly cost: string | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly calls: number;
+  readonly unpricedCalls: number;
+}
+
+/**
+ * The model calls (TokenUsed) of one run or one session, grouped, most expensive first. It reads every call
+ * of the run or session once, through the `(workspace_id, execution_id, …)` or `(workspace_id, session_id)`
+ * index of `cost_facts`, so it is opt-in (`group_by`).
+ */
+export async function readCallBreakdown(db: DataSource, workspaceId: string, of: 'execution_id' | 'session_id', id: string, groupBy: CallGroupBy): Promise<CallGroup[]> {
+  const rows: { key: string | null; cost: string | null; input_tokens: string; output_tokens: string; calls: number; unpriced_calls: number }[] = await db.query(
+    `SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
+       sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
+       count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
+     FROM ${S}.cost_facts f
+     WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
+     GROUP BY 1
+     ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`,
+    [workspaceId, id],
+  );
+  return rows.map((r) => ({
+    key: r.key,
+    cost: r.cost,
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    calls: r.calls,
+    unpricedCalls: r.unpriced_calls,
+  }));
+}

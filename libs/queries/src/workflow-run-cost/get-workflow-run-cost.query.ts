@@ -1,0 +1,212 @@
+import Big from 'big.js';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { NotFoundError, ValidationError } from '@ledger/http';
+import { DataSource } from 'typeorm';
+import { CallGroupBy, readCallBreakdown } from './call-breakdown';
+
+const S = READ_MODEL_SCHEMA;
+
+/** Money leaves this family as a JSON number (the Stevora shape), converted once from the exact decimal. */
+const usd = (exact: string | null) => (exact === null ? null : new Big(exact).toNumber());
+
+/** One model call of a run: a `TokenUsed` event. */
+export interface RunCall {
+  stepName: string | null;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when the call is unpriced (no price covers its model at that instant). */
+  costUsd: number | null;
+  costUsdExact: string | null;
+  createdAt: string;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  pricingStatus: 'priced' | 'unpriced';
+  eventId: string;
+  sessionId: string;
+}
+
+export interface RunCostGroup {
+  key: string | null;
+  costUsd: number | null;
+  costUsdExact: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  calls: number;
+  unpricedCalls: number;
+}
+
+export interface WorkflowRunCostView {
+  workflowRunId: string;
+  /** The sum of every call's exact cost (all pages), converted once; unpriced calls add nothing. */
+  totalCostUsd: number;
+  totalCostUsdExact: string;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+  calls: RunCall[];
+  nextCallsCursor: string | null;
+  totalCacheCreationTokens: number;
+  totalCacheReadTokens: number;
+  totalCalls: number;
+  unpricedCalls: number;
+  pricingStatus: 'complete' | 'partial';
+  /** ToolCalled compute cost of the run; not part of `totalCostUsd`, which is the LLM cost of `calls`. */
+  computeCostUsdExact: string;
+  workflowId: string | null;
+  breakdown?: RunCostGroup[];
+}
+
+export class GetWorkflowRunCost extends Query<WorkflowRunCostView> {
+  constructor(
+    /** Undefined: any workspace (the admin key without `workspace_id`): the most recent run with this id. */
+    readonly scope: string | undefined,
+    readonly runId: string,
+    readonly callsLimit: number,
+    /** Raw `calls_cursor` from a previous page's `nextCallsCursor`. */
+    readonly callsCursor: string | undefined,
+    readonly groupBy: CallGroupBy | undefined,
+  ) {
+    super();
+  }
+}
+
+/** Keyset position of a call: `(occurred_at, event_id)`, the order of `calls`. */
+interface CallKey {
+  readonly at: string;
+  readonly eventId: string;
+}
+
+const encodeCallsCursor = (key: CallKey) => Buffer.from(JSON.stringify([key.at, key.eventId])).toString('base64url');
+
+function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [at, eventId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof eventId === 'string' && !Number.isNaN(Date.parse(at))) return { at, eventId };
+  } catch {
+    // falls through to the validation error
+  }
+  throw new ValidationError([{ field: 'calls_cursor', location: 'query', message: 'calls_cursor is not one this service issued; take it from data.nextCallsCursor' }]);
+}
+
+interface RunRow {
+  workspace_id: string;
+  workflow_id: string | null;
+  token_cost: string;
+  compute_cost: string;
+  input_tokens: string;
+  output_tokens: string;
+  cache_creation_tokens: string;
+  cache_read_tokens: string;
+  calls: string;
+  unpriced_calls: string;
+}
+
+/**
+ * The run (execution) and its totals. Totals come from the run's `execution` rows of the hourly rollup,
+ * found through its partial index `(workspace_id, key, hour) WHERE dimension = 'execution'`: a run of
+ * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
+ * so the totals are exactly the sums over every call.
+ */
+const RUN_SQL = `
+SELECT e.workspace_id, e.workflow_id, t.*
+FROM ${S}.execution_index e
+CROSS JOIN LATERAL (
+  SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
+    COALESCE(sum(h.input_tokens), 0)::text AS input_tokens, COALESCE(sum(h.output_tokens), 0)::text AS output_tokens,
+    COALESCE(sum(h.cache_creation_tokens), 0)::text AS cache_creation_tokens, COALESCE(sum(h.cache_read_tokens), 0)::text AS cache_read_tokens,
+    COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
+  FROM ${S}.hourly_costs h
+  WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+WHERE e.execution_id = $2 AND ($1::text IS NULL OR e.workspace_id = $1)
+ORDER BY e.started_at DESC
+LIMIT 1`;
+
+interface CallRow {
+  event_id: string;
+  session_id: string;
+  step_name: string | null;
+  model: string;
+  input_tokens: string;
+  output_tokens: string;
+  cache_creation_tokens: string;
+  cache_read_tokens: string;
+  cost: string | null;
+  occurred_at: Date;
+  cursor_at: string;
+}
+
+/** A page of calls in `(occurred_at, event_id)` order, read along the `(workspace_id, execution_id, occurred_at, event_id)` index. */
+const callsSql = (after: boolean) => `
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+  f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
+  trim_scale(f.token_cost)::text AS cost, f.occurred_at,
+  to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+FROM ${S}.cost_facts f
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
+  ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
+ORDER BY f.occurred_at, f.event_id
+LIMIT $3`;
+
+const toCall = (r: CallRow): RunCall => ({
+  stepName: r.step_name,
+  model: r.model,
+  inputTokens: Number(r.input_tokens),
+  outputTokens: Number(r.output_tokens),
+  costUsd: usd(r.cost),
+  costUsdExact: r.cost,
+  createdAt: r.occurred_at.toISOString(),
+  cacheCreationTokens: Number(r.cache_creation_tokens),
+  cacheReadTokens: Number(r.cache_read_tokens),
+  pricingStatus: r.cost === null ? 'unpriced' : 'priced',
+  eventId: r.event_id,
+  sessionId: r.session_id,
+});
+
+/** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
+@QueryHandler(GetWorkflowRunCost)
+export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCost, WorkflowRunCostView> {
+  constructor(private readonly db: DataSource) {}
+
+  async execute({ scope, runId, callsLimit, callsCursor, groupBy }: GetWorkflowRunCost): Promise<WorkflowRunCostView> {
+    const after = decodeCallsCursor(callsCursor);
+    const runs: RunRow[] = await this.db.query(RUN_SQL, [scope ?? null, runId]);
+    // Another workspace's run answers exactly like an unknown one.
+    if (!runs.length) throw new NotFoundError('Workflow run', 'id');
+    const run = runs[0];
+    const [calls, breakdown] = await Promise.all([
+      this.db.query(callsSql(after !== undefined), [run.workspace_id, runId, callsLimit + 1, ...(after ? [after.at, after.eventId] : [])]) as Promise<CallRow[]>,
+      groupBy ? readCallBreakdown(this.db, run.workspace_id, 'execution_id', runId, groupBy) : undefined,
+    ]);
+    const last = calls.length > callsLimit ? calls[callsLimit - 1] : undefined;
+    const unpriced = Number(run.unpriced_calls);
+    return {
+      workflowRunId: runId,
+      totalCostUsd: usd(run.token_cost)!,
+      totalCostUsdExact: run.token_cost,
+      totalInputTokens: Number(run.input_tokens),
+      totalOutputTokens: Number(run.output_tokens),
+      calls: calls.slice(0, callsLimit).map(toCall),
+      nextCallsCursor: last ? encodeCallsCursor({ at: last.cursor_at, eventId: last.event_id }) : null,
+      totalCacheCreationTokens: Number(run.cache_creation_tokens),
+      totalCacheReadTokens: Number(run.cache_read_tokens),
+      totalCalls: Number(run.calls),
+      unpricedCalls: unpriced,
+      pricingStatus: unpriced > 0 ? 'partial' : 'complete',
+      computeCostUsdExact: run.compute_cost,
+      workflowId: run.workflow_id,
+      ...(breakdown && {
+        breakdown: breakdown.map((g) => ({
+          key: g.key,
+          costUsd: usd(g.cost),
+          costUsdExact: g.cost,
+          inputTokens: g.inputTokens,
+          outputTokens: g.outputTokens,
+          calls: g.calls,
+          unpricedCalls: g.unpricedCalls,
+        })),
+      }),
+    };
+  }
+}
