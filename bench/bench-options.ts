@@ -1,0 +1,74 @@
+export interface BenchOptions {
+  /** Sizes to run, one suite each (more than one with --growth). */
+  readonly sizes: readonly number[];
+  readonly seed: string;
+  readonly quick: boolean;
+  readonly smoke: boolean;
+  readonly skipPeers: boolean;
+  readonly profile: boolean;
+  readonly querySeconds: number;
+  readonly rywSeconds: number;
+  readonly peerEvents: number;
+  readonly peerBudgetS: number;
+  readonly clients: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+  --events N        distinct events to generate (default 1000000)
+  --seed S          generator seed (default "cost-ledger")
+  --quick           100k events and short query windows (< 2 min)
+  --smoke           CI: --quick, plus sanity checks that fail the run
+  --growth          run 100k and 1M (and 5M with --huge), peers skipped
+  --huge            with --growth, add 5M
+  --skip-peers      skip Emmett, naive TypeORM and the COPY ceiling
+  --profile         write V8 CPU profiles of the service to bench/results/profiles
+  --query-seconds S seconds per read route (default 5, quick 2)
+  --peer-events N   distinct events given to each peer (default 100000, quick 20000)
+  --peer-budget S   seconds each peer may run before it is stopped (default 30, quick 8)
+  --clients N       concurrent ingest clients and peer writers (default 8)`;
+
+export class UsageError extends Error {}
+
+/** Parses `process.argv.slice(2)`; unknown flags are an error, so a typo never runs a different benchmark. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients'];
+  const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help'];
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split('=', 2);
+    if (valued.includes(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      values.set(name, value);
+    } else if (plain.includes(name)) flags.add(name);
+    else throw new UsageError(`unknown option ${argv[i]}`);
+  }
+  if (flags.has('--help')) throw new UsageError('');
+  const int = (name: string, fallback: number) => {
+    const v = values.get(name);
+    if (v === undefined) return fallback;
+    const n = Number(v.replace(/[_,]/g, ''));
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer`);
+    return n;
+  };
+  const smoke = flags.has('--smoke');
+  const quick = flags.has('--quick') || smoke;
+  const growth = flags.has('--growth');
+  const events = int('--events', quick ? 100_000 : 1_000_000);
+  const sizes = growth ? [100_000, 1_000_000, ...(flags.has('--huge') ? [5_000_000] : [])] : [events];
+  if (sizes.some((n) => n < 1000)) throw new UsageError('--events must be at least 1000');
+  return {
+    sizes,
+    seed: values.get('--seed') ?? 'cost-ledger',
+    quick,
+    smoke,
+    skipPeers: flags.has('--skip-peers') || growth,
+    profile: flags.has('--profile'),
+    querySeconds: int('--query-seconds', quick ? 2 : 5),
+    rywSeconds: quick ? 5 : 15,
+    peerEvents: int('--peer-events', quick ? 20_000 : 100_000),
+    peerBudgetS: int('--peer-budget', quick ? 8 : 30),
+    clients: int('--clients', 8),
+  };
+}

@@ -1,0 +1,185 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SuiteResult } from '../suite-result';
+import { MachineFacts } from '../support/machine';
+import { fmtInt, fmtMb, fmtMs, fmtRatio } from '../support/stats';
+import { ratios, targets } from './targets';
+
+interface Table {
+  readonly title: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+export interface RunReport {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: MachineFacts;
+  readonly suites: readonly SuiteResult[];
+}
+
+const rate = (r: { eventsPerS?: number; error?: string } | undefined, unit = 'events/s') =>
+  !r ? 'n/a' : r.error ? `error: ${r.error.slice(0, 80)}` : `${fmtInt(r.eventsPerS ?? NaN)} ${unit}`;
+const secs = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '' : `${(ms / 1000).toFixed(1)} s`);
+
+function phaseTable(s: SuiteResult): Table {
+  const i = s.ingest;
+  const rows: string[][] = [
+    ['1 ingest, HTTP (role api)', rate(i), i ? `${fmtInt(i.logEvents)} events, ${fmtInt(i.requests)} requests (${i.retriedBatches} retried), ${i.clients} clients, batch p50/p99 ${fmtMs(i.batchLatency.p50)}/${fmtMs(i.batchLatency.p99)} ms, ${secs(i.elapsedMs)}` : '', fmtMb(i?.peakRssKb)],
+    ['2 projector catch-up (role projector)', rate(s.projector), s.projector ? `${fmtInt(s.projector.events)} events (events_applied ${fmtInt(s.projector.eventsApplied)}), ${secs(s.projector.elapsedMs)}` : '', fmtMb(s.projector?.peakRssKb)],
+    ['3 full rebuild (admin API)', s.rebuild && !s.rebuild.available ? 'n/a (404)' : rate(s.rebuild), s.rebuild?.events ? `${fmtInt(s.rebuild.events)} events, ${secs(s.rebuild.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
+  ];
+  const q = s.queries.filter((r) => r.available && r.latency);
+  rows.push(['4 queries (autocannon)', q.length ? `${q.length}/${s.queries.length} routes` : 'n/a', 'see the query table', fmtMb(s.servingPeakRssKb)]);
+  const y = s.readYourWrites;
+  rows.push([
+    '5 read-your-writes (role all)',
+    !y ? 'n/a' : y.error ? `error: ${y.error.slice(0, 80)}` : `p50 ${fmtMs(y.lag.p50)} ms, p99 ${fmtMs(y.lag.p99)} ms`,
+    y ? `${fmtInt(y.achievedEventsPerS)} of ${fmtInt(y.targetEventsPerS)} events/s offered, ${y.lag.count} reads, ${y.stale} stale` : '',
+    fmtMb(s.servingPeakRssKb),
+  ]);
+  return { title: `Phases: ${fmtInt(s.events)} events (seed ${s.seed})`, headers: ['phase', 'result', 'detail', 'peak RSS'], rows };
+}
+
+function queryTable(s: SuiteResult): Table {
+  return {
+    title: 'Query latency (ms), random workspace keys and ids',
+    headers: ['route', 'req/s', 'p50', 'p95', 'p99', 'errors'],
+    rows: s.queries.map((q) =>
+      q.available && q.latency
+        ? [q.name, fmtInt(q.requestsPerS ?? NaN), fmtMs(q.latency.p50), fmtMs(q.latency.p95), fmtMs(q.latency.p99), String(q.errors ?? 0) + (q.note ? ` (${q.note})` : '')]
+        : [q.name, 'n/a', 'n/a', 'n/a', 'n/a', q.available ? (q.note ?? '') : 'route not there yet (404)'],
+    ),
+  };
+}
+
+function peerTable(s: SuiteResult): Table {
+  const p = s.peers;
+  const row = (label: string, r: typeof p.naive, what: string) => [
+    label,
+    rate(r),
+    r ? `${fmtInt(r.events ?? NaN)} events in ${secs(r.elapsedMs)}${r.timeBoxed ? ` (stopped at the ${p.budgetS} s budget)` : ''}${r.note ? `; ${r.note}` : ''}` : '',
+    what,
+  ];
+  return {
+    title: p.skipped ? 'Peers: skipped (--skip-peers)' : `Peers on the same PostgreSQL (sample: the first ${fmtInt(p.sample)} distinct events)`,
+    headers: ['peer', 'rate', 'measured on', 'does'],
+    rows: p.skipped
+      ? []
+      : [
+          row('naive NestJS + TypeORM', p.naive, 'save() per event + read-modify-write of the session row, 1 tx per event'),
+          row('Emmett 0.42 append', p.emmettAppend, '100-event appends per session stream, expected versions'),
+          row('Emmett 0.42 projection', p.emmettProjection, 'raw batch SQL projection, consumer until no messages left'),
+          row('COPY ceiling', p.ceiling, 'rows/s: the same events COPYed into a bare table'),
+        ],
+  };
+}
+
+function ratioTable(s: SuiteResult): Table {
+  const r = ratios(s);
+  const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+  return {
+    title: 'Ratios (same run, same server, same events)',
+    headers: ['ratio', 'value'],
+    rows: [
+      ['ingest ÷ naive', fmtRatio(r.ingestVsNaive)],
+      ['ingest ÷ Emmett append', fmtRatio(r.ingestVsEmmettAppend)],
+      ['ingest ÷ COPY ceiling', pct(r.ingestVsCeiling)],
+      ['projector ÷ Emmett projection', fmtRatio(r.projectorVsEmmett)],
+      ['projector ÷ naive', fmtRatio(r.projectorVsNaive)],
+      ['projector ÷ COPY ceiling', pct(r.projectorVsCeiling)],
+      ['rebuild ÷ COPY ceiling', pct(r.rebuildVsCeiling)],
+    ],
+  };
+}
+
+function targetTable(s: SuiteResult): Table {
+  return { title: 'Targets (a MISS is reported, never fatal)', headers: ['target', 'measured', 'verdict'], rows: targets(s).map((t) => [t.target, t.measured, t.verdict]) };
+}
+
+function checkTable(s: SuiteResult): Table {
+  return {
+    title: 'Sanity checks',
+    headers: ['check', 'result', 'detail'],
+    rows: [...s.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAILED', c.detail]), ...s.errors.map((e) => ['run', 'FAILED', e])],
+  };
+}
+
+function growthTable(suites: readonly SuiteResult[]): Table {
+  const p99 = (s: SuiteResult, name: string) => {
+    const q = s.queries.find((r) => r.name === name);
+    return q?.latency ? fmtMs(q.latency.p99) : 'n/a';
+  };
+  return {
+    title: 'Growth',
+    headers: ['events', 'ingest events/s', 'projector events/s', 'rebuild events/s', 'session p99 ms', 'summary p99 ms', 'RYW p99 ms'],
+    rows: suites.map((s) => [
+      fmtInt(s.events),
+      rate(s.ingest, ''),
+      rate(s.projector, ''),
+      s.rebuild?.available ? rate(s.rebuild, '') : 'n/a',
+      p99(s, 'GET /costs/sessions/:id'),
+      p99(s, 'GET /costs/summary'),
+      s.readYourWrites ? fmtMs(s.readYourWrites.lag.p99) : 'n/a',
+    ]),
+  };
+}
+
+function tablesOf(report: RunReport): Table[] {
+  const tables = report.suites.flatMap((s) => [phaseTable(s), queryTable(s), peerTable(s), ratioTable(s), targetTable(s), checkTable(s)]);
+  if (report.suites.length > 1) tables.push(growthTable(report.suites));
+  return tables;
+}
+
+const header = (r: RunReport) => {
+  const m = r.machine;
+  return [
+    `Cost Ledger benchmark, ${r.date}`,
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres} (embedded); load at start ${m.loadAtStart}`,
+    `command: ${r.command}`,
+  ];
+};
+
+export function renderText(report: RunReport): string {
+  const out = [...header(report), ''];
+  for (const t of tablesOf(report)) {
+    if (!t.rows.length) {
+      out.push(t.title, '');
+      continue;
+    }
+    const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells: readonly string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+    out.push(t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), '');
+  }
+  return out.join('\n');
+}
+
+export function renderMarkdown(report: RunReport): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const out = ['# Cost Ledger benchmark: latest run', '', ...header(report).map((l) => `- ${l}`), ''];
+  out.push('Figures are from one run on a shared machine; compare the ratios, which were measured side by side (see docs/adr/0006-benchmark-method.md).', '');
+  for (const t of tablesOf(report)) {
+    out.push(`## ${t.title}`, '');
+    if (!t.rows.length) continue;
+    out.push(`| ${t.headers.map(esc).join(' | ')} |`, `|${t.headers.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`), '');
+  }
+  return out.join('\n');
+}
+
+/**
+ * Writes latest.json (every figure, raw) and latest.md beside it, and the same
+ * as latest-<label>.* so that a quick run does not hide the last full one.
+ */
+export async function writeReport(dir: string, report: RunReport, label: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const json = JSON.stringify(
+    { ...report, suites: report.suites.map((s) => ({ ...s, ratios: ratios(s), targets: targets(s) })) },
+    (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v),
+    2,
+  );
+  const markdown = renderMarkdown(report);
+  for (const name of ['latest', `latest-${label}`]) {
+    await writeFile(path.join(dir, `${name}.json`), `${json}\n`);
+    await writeFile(path.join(dir, `${name}.md`), `${markdown}\n`);
+  }
+}

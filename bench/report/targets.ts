@@ -1,0 +1,71 @@
+import { SuiteResult } from '../suite-result';
+import { fmtInt, fmtMs, fmtRatio } from '../support/stats';
+
+export type Verdict = 'PASS' | 'MISS' | 'n/a';
+
+export interface TargetRow {
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: Verdict;
+}
+
+const verdict = (value: number | undefined, ok: (v: number) => boolean): Verdict =>
+  value === undefined || !Number.isFinite(value) ? 'n/a' : ok(value) ? 'PASS' : 'MISS';
+
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+
+/** Rates only count from a phase that completed. */
+const rate = (r: { eventsPerS?: number; error?: string } | undefined) => (r && !r.error ? r.eventsPerS : undefined);
+
+export interface Ratios {
+  readonly ingestVsNaive?: number;
+  readonly ingestVsEmmettAppend?: number;
+  readonly ingestVsCeiling?: number;
+  readonly projectorVsEmmett?: number;
+  readonly projectorVsNaive?: number;
+  readonly projectorVsCeiling?: number;
+  readonly rebuildVsCeiling?: number;
+}
+
+export function ratios(s: SuiteResult): Ratios {
+  const ingest = rate(s.ingest);
+  const projector = rate(s.projector);
+  return {
+    ingestVsNaive: ratio(ingest, rate(s.peers.naive)),
+    ingestVsEmmettAppend: ratio(ingest, rate(s.peers.emmettAppend)),
+    ingestVsCeiling: ratio(ingest, rate(s.peers.ceiling)),
+    projectorVsEmmett: ratio(projector, rate(s.peers.emmettProjection)),
+    projectorVsNaive: ratio(projector, rate(s.peers.naive)),
+    projectorVsCeiling: ratio(projector, rate(s.peers.ceiling)),
+    rebuildVsCeiling: ratio(rate(s.rebuild), rate(s.peers.ceiling)),
+  };
+}
+
+/** The targets of issues #2 and #6. A miss is reported, never fatal. */
+export function targets(s: SuiteResult): TargetRow[] {
+  const r = ratios(s);
+  const ingest = rate(s.ingest);
+  const projector = rate(s.projector);
+  const rebuild = s.rebuild?.available ? rate(s.rebuild) : undefined;
+  const p99 = (kind: string) => {
+    const routes = s.queries.filter((q) => q.kind === kind && q.available && q.latency);
+    return routes.length ? Math.max(...routes.map((q) => q.latency!.p99)) : undefined;
+  };
+  const worst = (kind: string) => {
+    const routes = s.queries.filter((q) => q.kind === kind && q.available && q.latency);
+    if (!routes.length) return 'n/a';
+    const w = routes.reduce((a, b) => (b.latency!.p99 > a.latency!.p99 ? b : a));
+    return `${fmtMs(w.latency!.p99)} ms (${w.name}; ${routes.length} route${routes.length > 1 ? 's' : ''})`;
+  };
+  return [
+    { target: 'ingest ≥ 20,000 events/s', measured: `${fmtInt(ingest ?? NaN)} events/s`, verdict: verdict(ingest, (v) => v >= 20_000) },
+    { target: 'ingest ≥ 5× naive', measured: fmtRatio(r.ingestVsNaive), verdict: verdict(r.ingestVsNaive, (v) => v >= 5) },
+    { target: 'projector catch-up ≥ 50,000 events/s', measured: `${fmtInt(projector ?? NaN)} events/s`, verdict: verdict(projector, (v) => v >= 50_000) },
+    { target: "projector ≥ 10× Emmett's projector", measured: fmtRatio(r.projectorVsEmmett), verdict: verdict(r.projectorVsEmmett, (v) => v >= 10) },
+    { target: 'projector ≥ 25% of the COPY ceiling', measured: r.projectorVsCeiling === undefined ? 'n/a' : `${(r.projectorVsCeiling * 100).toFixed(1)}%`, verdict: verdict(r.projectorVsCeiling, (v) => v >= 0.25) },
+    { target: 'rebuild ≥ 100,000 events/s', measured: rebuild === undefined ? 'n/a' : `${fmtInt(rebuild)} events/s`, verdict: verdict(rebuild, (v) => v >= 100_000) },
+    { target: 'GET /costs/sessions/:id p99 ≤ 10 ms', measured: worst('session'), verdict: verdict(p99('session'), (v) => v <= 10) },
+    { target: 'single-entity views p99 ≤ 10 ms', measured: worst('entity'), verdict: verdict(p99('entity'), (v) => v <= 10) },
+    { target: 'summaries and time series p99 ≤ 20 ms', measured: worst('summary'), verdict: verdict(p99('summary'), (v) => v <= 20) },
+  ];
+}

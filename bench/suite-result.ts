@@ -1,0 +1,36 @@
+import { GenerationStats } from './data/data-set';
+import { PeerResult } from './peers/session-cost';
+import { IngestResult } from './phases/ingest.phase';
+import { ProjectorResult } from './phases/projector.phase';
+import { RouteResult } from './phases/queries.phase';
+import { ReadYourWritesResult } from './phases/read-your-writes.phase';
+import { RebuildResult } from './phases/rebuild.phase';
+import { Check } from './phases/smoke.check';
+
+/** Everything one run at one size measured. */
+export interface SuiteResult {
+  readonly events: number;
+  readonly seed: string;
+  readonly generation: { readonly elapsedMs: number; readonly sent: number; readonly batches: number; readonly stats: GenerationStats };
+  readonly ingest?: IngestResult;
+  readonly projector?: ProjectorResult;
+  readonly rebuild?: RebuildResult;
+  readonly queries: readonly RouteResult[];
+  readonly readYourWrites?: ReadYourWritesResult;
+  /** Peak RSS of the role=all service that served phases 3 to 5. */
+  readonly servingPeakRssKb?: number;
+  readonly peers: {
+    readonly skipped: boolean;
+    /** Distinct events each peer was given (the first of the data set, in send order). */
+    readonly sample: number;
+    readonly budgetS: number;
+    readonly naive?: PeerResult;
+    readonly emmettAppend?: PeerResult;
+    readonly emmettProjection?: PeerResult;
+    readonly ceiling?: PeerResult;
+  };
+  readonly checks: readonly Check[];
+  /** Failures outside any one phase. */
+  readonly errors: readonly string[];
+  readonly elapsedMs: number;
+}

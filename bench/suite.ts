@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { distinctEvents } from './data/data-set';
+import { generateUsage } from './data/usage.generator';
+import { runCopyCeiling } from './peers/copy-ceiling.peer';
+import { runEmmett } from './peers/emmett.peer';
+import { runNaiveTypeOrm } from './peers/naive-typeorm.peer';
+import { runIngest } from './phases/ingest.phase';
+import { PhaseContext } from './phases/phase-context';
+import { runProjectorCatchUp } from './phases/projector.phase';
+import { runQueries } from './phases/queries.phase';
+import { runReadYourWrites } from './phases/read-your-writes.phase';
+import { runRebuild } from './phases/rebuild.phase';
+import { Check, check, checkTotals } from './phases/smoke.check';
+import { SuiteResult } from './suite-result';
+import { HttpJson } from './support/http-json';
+import { BenchPostgres } from './support/postgres';
+import { Progress } from './support/progress';
+import { LedgerRole, ServiceProcess } from './support/service-process';
+import { elapsedSince, now } from './support/stats';
+
+export interface SuiteOptions {
+  readonly events: number;
+  readonly seed: string;
+  readonly clients: number;
+  readonly querySeconds: number;
+  readonly rywSeconds: number;
+  readonly skipPeers: boolean;
+  /** Distinct events given to each peer, and the seconds each may run. */
+  readonly peerEvents: number;
+  readonly peerBudgetS: number;
+  /** Rows for the COPY ceiling (it is fast, so it gets more than the other peers). */
+  readonly ceilingEvents: number;
+  readonly logDir: string;
+  readonly cpuProfileDir?: string;
+}
+
+/** Runs every phase and peer at one size, on fresh databases of the shared server. */
+export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progress: Progress): Promise<SuiteResult> {
+  const suiteStart = now();
+  const errors: string[] = [];
+  const checks: Check[] = [];
+
+  const genStart = now();
+  const data = await progress.step(`generate ${options.events.toLocaleString('en-US')} events (seed ${options.seed})`, async () =>
+    generateUsage({ events: options.events, seed: options.seed }),
+  );
+  const generation = { elapsedMs: elapsedSince(genStart), sent: data.sent, batches: data.batches.length, stats: data.stats };
+  progress.line(
+    `  ${data.stats.sessions.toLocaleString('en-US')} sessions, ${data.stats.executions.toLocaleString('en-US')} executions, ` +
+      `${data.stats.lateEvents} late + ${data.stats.afterFinalization} after finalization, ${data.stats.resent} re-sent, ` +
+      `${data.stats.longContextCalls} long-context calls, ${data.stats.unpricedCalls} unpriced calls, ${data.stats.retriedBatches} retried batches`,
+  );
+
+  const database = `ledger_${options.events}`;
+  const databaseUrl = await pg.createDatabase(database);
+  const adminKey = `bench-admin-${randomBytes(12).toString('hex')}`;
+  const services: ServiceProcess[] = [];
+  const ctx: PhaseContext = {
+    data,
+    pg,
+    database,
+    databaseUrl,
+    adminKey,
+    progress,
+    querySeconds: options.querySeconds,
+    rywSeconds: options.rywSeconds,
+    startService: async (role: LedgerRole) => {
+      const service = await ServiceProcess.start({
+        databaseUrl,
+        adminKey,
+        role,
+        logFile: path.join(options.logDir, `ledger-${options.events}-${role}.log`),
+        cpuProfileDir: options.cpuProfileDir,
+      });
+      services.push(service);
+      return service;
+    },
+  };
+
+  let result: Omit<SuiteResult, 'peers' | 'checks' | 'errors' | 'elapsedMs'> = { events: data.events, seed: data.seed, generation, queries: [] };
+  try {
+    // Phase 1, with the keys issued on the same api process.
+    const api = await ctx.startService('api');
+    const keys = await issueKeys(api, adminKey, data.workspaces);
+    const ingest = await runIngest(ctx, api, keys, options.clients);
+    result = { ...result, ingest };
+    checks.push(check('ingest completed', !ingest.error, ingest.error ?? `${ingest.requests} requests`));
+    checks.push(
+      check('ingest answered no 5xx', ingest.serverErrors === 0, ingest.serverErrors ? `${ingest.serverErrors} × 5xx (retried by the client); first: ${ingest.firstServerError}` : 'none'),
+    );
+    const retriedEvents = data.batches.filter((b) => b.retry).reduce((n, b) => n + b.events, 0);
+    checks.push(check('the log holds every distinct event once', ingest.logEvents === data.events, `${ingest.logEvents} in the log, ${data.events} generated`));
+    checks.push(
+      check(
+        'accepted + duplicates = events sent',
+        ingest.accepted + ingest.duplicates === data.sent + retriedEvents,
+        `${ingest.accepted} + ${ingest.duplicates} vs ${data.sent} + ${retriedEvents} retried` +
+          // Two in-flight batches holding the same new event may both count it as accepted (ADR 0004).
+          (ingest.accepted > data.events ? `; ${ingest.accepted - data.events} answered accepted by concurrent batches (ADR 0004)` : ''),
+      ),
+    );
+
+    // Phase 2.
+    const projector = await runProjectorCatchUp(ctx);
+    result = { ...result, projector };
+    checks.push(check('projector caught up with the whole log', !projector.error, projector.error ?? `${projector.events} events`));
+    checks.push(
+      check(
+        'checkpoint events_applied equals the log count at the head',
+        projector.eventsApplied === projector.events,
+        `events_applied ${projector.eventsApplied}, usage events in the log ${projector.events}`,
+      ),
+    );
+
+    // Phases 3 to 5 on one role=all service.
+    const serving = await ctx.startService('all');
+    const http = new HttpJson(serving.url, 8);
+    try {
+      checks.push(...(await checkTotals(http, data, keys, adminKey, 'after catch-up')));
+      const rebuild = await runRebuild(ctx, http, ingest.logEvents);
+      result = { ...result, rebuild };
+      if (rebuild.available) {
+        checks.push(check('rebuild completed', !rebuild.error, rebuild.error ?? `${rebuild.events} events`));
+        if (!rebuild.error) checks.push(...(await checkTotals(http, data, keys, adminKey, 'after rebuild')));
+      }
+      const queries = await runQueries(ctx, http, keys);
+      result = { ...result, queries };
+      const failing = queries.filter((q) => q.available && (q.errors ?? 0) > 0);
+      checks.push(check('every available read route answered 200', failing.length === 0, failing.map((q) => `${q.name}: ${q.errors} errors ${q.note ?? ''}`).join('; ') || `${queries.filter((q) => q.available).length} routes`));
+      const readYourWrites = await runReadYourWrites(ctx, http, keys.get(data.workspaces[0])!);
+      result = { ...result, readYourWrites };
+      checks.push(check('read-your-writes: every read saw its write', !readYourWrites.error && readYourWrites.stale === 0, readYourWrites.error ?? `${readYourWrites.lag.count} reads, ${readYourWrites.stale} stale`));
+    } finally {
+      http.close();
+      result = { ...result, servingPeakRssKb: serving.peakRssKb() };
+      await serving.stop();
+    }
+  } catch (err) {
+    errors.push((err as Error).message);
+    progress.line(`✘ ${(err as Error).message}`);
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+  }
+
+  const peers = await runPeers(pg, data, options, progress).catch((err: Error) => {
+    errors.push(`peers: ${err.message}`);
+    return { skipped: false, sample: options.peerEvents, budgetS: options.peerBudgetS };
+  });
+  return { ...result, peers, checks, errors, elapsedMs: elapsedSince(suiteStart) };
+}
+
+async function runPeers(pg: BenchPostgres, data: Parameters<typeof distinctEvents>[0], options: SuiteOptions, progress: Progress): Promise<SuiteResult['peers']> {
+  const sample = Math.min(options.peerEvents, data.events);
+  if (options.skipPeers) return { skipped: true, sample, budgetS: options.peerBudgetS };
+  const events = [...distinctEvents(data, sample)];
+  const budgetMs = options.peerBudgetS * 1000;
+  const safely = async <T>(name: string, fn: () => Promise<T>): Promise<T | { name: string; error: string }> => {
+    try {
+      return await fn();
+    } catch (err) {
+      return { name, error: (err as Error).message };
+    }
+  };
+  const naive = await safely('naive NestJS + TypeORM', () => runNaiveTypeOrm(pg, events, progress, budgetMs, options.clients));
+  const emmett = await safely('Emmett', () => runEmmett(pg, events, progress, budgetMs, options.clients));
+  const ceiling = await safely('COPY ceiling', () => runCopyCeiling(pg, distinctEvents(data, Math.min(options.ceilingEvents, data.events)), progress));
+  const emmettFailed = 'error' in emmett;
+  return {
+    skipped: false,
+    sample,
+    budgetS: options.peerBudgetS,
+    naive,
+    emmettAppend: emmettFailed ? { name: 'Emmett append', error: emmett.error } : emmett.append,
+    emmettProjection: emmettFailed ? { name: 'Emmett projection', error: emmett.error } : emmett.projection,
+    ceiling,
+  };
+}
+
+/** One key per workspace, through the admin API, as an operator would issue them. */
+async function issueKeys(service: ServiceProcess, adminKey: string, workspaces: readonly string[]): Promise<Map<string, string>> {
+  const http = new HttpJson(service.url, 4);
+  try {
+    const keys = new Map<string, string>();
+    for (const ws of workspaces) {
+      const res = await http.post<{ data: { key: string } }>('/v1/admin/api-keys', adminKey, { workspace_id: ws, name: 'bench' });
+      if (res.status !== 201) throw new Error(`issuing a key for ${ws} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      keys.set(ws, res.body.data.key);
+    }
+    return keys;
+  } finally {
+    http.close();
+  }
+}
