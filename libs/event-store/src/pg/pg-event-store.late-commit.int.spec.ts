@@ -76,3 +76,21 @@ describe('PgEventStore: log order across transaction ids of different lengths', 
     }
   });
 });
+
+describe('PgEventStore: concurrent appends of the same events', () => {
+  it('stores each id once and fails none of the writers', async () => {
+    const db = await createTestDatabase();
+    const store = new PgEventStore(db.pool);
+    try {
+      // Many writers, each appending the same events to the same streams in a different order.
+      const streams = Array.from({ length: 20 }, (_, s) => ({ streamId: `race-${s}`, events: [event(1000 + s * 2), event(1001 + s * 2)] }));
+      const writers = Array.from({ length: 8 }, (_, w) => store.append(w % 2 ? [...streams].reverse() : streams));
+      await expect(Promise.all(writers)).resolves.toHaveLength(8);
+      const { rows } = await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS d FROM event_log WHERE stream_id LIKE 'race-%'`);
+      expect(rows[0]).toEqual({ n: 40, d: 40 });
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

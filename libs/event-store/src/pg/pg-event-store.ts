@@ -54,8 +54,11 @@ function toRecorded(r: EventRow): RecordedEvent {
   };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
+const MAX_APPEND_ATTEMPTS = 5;
+
+/** unique_violation, deadlock_detected, serialization_failure. */
+function isRetryable(err: unknown): boolean {
+  return ['23505', '40P01', '40001'].includes((err as { code?: string }).code ?? '');
 }
 
 /**
@@ -76,13 +79,15 @@ export class PgEventStore implements EventStore {
   }
 
   async append(appends: readonly StreamAppend[]): Promise<AppendResult> {
-    try {
-      return await this.appendOnce(appends);
-    } catch (err) {
-      // A concurrent writer stored one of these ids between our check and insert:
-      // a second pass sees it and skips it.
-      if (isUniqueViolation(err)) return this.appendOnce(appends);
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(appends);
+      } catch (err) {
+        // Two writers racing with the same ids (a client's retry beside its original)
+        // collide on the id index, or deadlock between it and the stream rows. The
+        // transaction rolled back whole; a new pass sees what the other one stored.
+        if (!isRetryable(err) || attempt >= MAX_APPEND_ATTEMPTS) throw err;
+      }
     }
   }
 
