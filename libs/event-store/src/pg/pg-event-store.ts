@@ -283,12 +283,16 @@ export class PgEventStore implements EventStore {
 
   /** A page and the log head, read in one snapshot so the head is safe to skip to when the page is short. */
   private async readSnapshot(from: LogPosition, filter: EventFilter | undefined): Promise<{ page: RecordedEvent[]; head: LogPosition }> {
-    if (!filter) return { page: await this.readPage(this.pool, { from, maxCount: SUBSCRIPTION_PAGE }), head: LOG_START };
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // After a bulk ingest the statistics lag, and the planner would sort the whole
+      // rest of the log to return one page. Walking the (transaction_id, position)
+      // index under the LIMIT is always the right plan for a catch-up read.
+      await client.query('SET LOCAL enable_sort = off');
+      await client.query('SET LOCAL enable_bitmapscan = off');
       const page = await this.readPage(client, { from, maxCount: SUBSCRIPTION_PAGE, filter });
-      const head = page.length < SUBSCRIPTION_PAGE ? await this.head(client) : LOG_START;
+      const head = filter && page.length < SUBSCRIPTION_PAGE ? await this.head(client) : LOG_START;
       await client.query('COMMIT');
       return { page, head };
     } catch (err) {
