@@ -197,6 +197,28 @@ describe('Pricing changes and replay', () => {
     expect(after.total_cost_usd).toBe(totalBefore.plus(expectedCost(during, '2.00', '8.00')).toFixed());
   });
 
+  it('given a lost read model and an intact log, then a restarted projector loads it in bulk, identical to before', async () => {
+    const key = await t.keyFor(freshWorkspace());
+    const settled = await post(key, asEvents(calls('cold', 40, 'gpt-4.1', '2026-07-04')));
+    await get(key, `/costs/summary?after=${settled.body.data.position}`);
+    const before = await readModelHash();
+    const db = t.db;
+    await t.close({ keepDatabase: true });
+    await db.pool.query('DELETE FROM read_model.checkpoint');
+    await db.pool.query('TRUNCATE read_model.cost_facts, read_model.session_costs, read_model.hourly_costs, read_model.execution_index');
+
+    t = await startTestApp({}, 'postgres', db);
+    const deadline = Date.now() + 30_000;
+    let initial: { state: string; reason: string } | undefined;
+    while (initial?.state !== 'done') {
+      if (Date.now() > deadline) throw new Error(`no initial load finished: ${JSON.stringify(initial)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      initial = (await t.db.pool.query(`SELECT state, reason FROM projection_rebuilds ORDER BY id DESC LIMIT 1`)).rows[0];
+    }
+    expect(initial.reason).toBe('initial load: the read model is empty and the log is not');
+    expect(await readModelHash()).toBe(before);
+  });
+
   it('keeps a price change made during a rebuild: it queues and is applied', async () => {
     const key = await t.keyFor(freshWorkspace());
     const usage = calls('q', 20, 'gemini-2.5-flash', '2026-08-01');

@@ -18,7 +18,8 @@ export interface TestApp {
   readonly http: TestAgent;
   /** Issues a key for a workspace through the admin API. */
   keyFor(workspaceId: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops the app, fails on any response the OpenAPI document does not describe, and drops the database unless kept. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 export type TestEventStore = 'postgres' | 'esdb';
@@ -26,10 +27,11 @@ export type TestEventStore = 'postgres' | 'esdb';
 /**
  * The whole service on a fresh database, spoken to over real HTTP. With `esdb`
  * the event store is EventStoreDB through the real client, against the
- * in-process test double.
+ * in-process test double. Given a `database` (one a closed app kept), the
+ * service starts on it as a restarted process would.
  */
-export async function startTestApp(env: Record<string, string> = {}, eventStore: TestEventStore = 'postgres'): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, eventStore: TestEventStore = 'postgres', database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
   const esdb = eventStore === 'esdb' ? await startEsdbTestServer() : undefined;
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -57,11 +59,11 @@ export async function startTestApp(env: Record<string, string> = {}, eventStore:
       if (res.status !== 201) throw new Error(`issuing a key failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.data.key as string;
     },
-    close: async () => {
+    close: async (options = {}) => {
       const problems = conformanceProblems(buildOpenApi(app) as unknown as Record<string, unknown>, responses);
       await app.close();
       await esdb?.stop();
-      await db.drop();
+      if (!options.keepDatabase) await db.drop();
       if (problems.length) throw new Error(`responses that do not match the OpenAPI document:\n${problems.join('\n')}`);
     },
   };

@@ -1,9 +1,9 @@
 /**
  * The read-model schema. It is disposable: every row in it is derived from the
  * event log and the pricing catalog, so a rebuild creates the same DDL under a
- * shadow name, fills it, and swaps it in. Indexes are created after a bulk load
- * (`readModelIndexes`) because building them once is cheaper than maintaining
- * them row by row.
+ * shadow name, fills it, and swaps it in. Keys (`readModelKeys`) and indexes
+ * (`readModelIndexes`) are created after a bulk load, because building them once
+ * is cheaper than maintaining them row by row.
  *
  * Ledger terms used in column names:
  * - token cost: the priced cost of `TokenUsed` events; NULL on a fact means unpriced.
@@ -56,8 +56,7 @@ export function readModelTables(schema: string): string[] {
        tool_token_costs jsonb,
        reported_cost numeric,
        commit_pos numeric NOT NULL,
-       prepare_pos numeric NOT NULL,
-       PRIMARY KEY (workspace_id, event_id))`,
+       prepare_pos numeric NOT NULL)`,
     `CREATE TABLE ${s}.session_costs (
        workspace_id text NOT NULL,
        session_id text NOT NULL,
@@ -82,14 +81,12 @@ export function readModelTables(schema: string): string[] {
        final_duration_ms bigint,
        started_at timestamptz NOT NULL,
        completed_at timestamptz,
-       last_event_at timestamptz NOT NULL,
-       PRIMARY KEY (workspace_id, session_id)) WITH (fillfactor = 70)`,
+       last_event_at timestamptz NOT NULL) WITH (fillfactor = 70)`,
     `CREATE TABLE ${s}.execution_index (
        workspace_id text NOT NULL,
        execution_id text NOT NULL,
        workflow_id text,
-       started_at timestamptz NOT NULL,
-       PRIMARY KEY (workspace_id, execution_id)) WITH (fillfactor = 70)`,
+       started_at timestamptz NOT NULL) WITH (fillfactor = 70)`,
     // Hourly rollup per workspace and dimension (model, tool, execution, workflow, phase): summaries add whole
     // hours from here and only the partial hours at a range's edges from cost_facts. `calls` counts TokenUsed
     // events on model and execution rows, ToolCalled events on tool rows, and both on workflow and phase rows.
@@ -107,8 +104,21 @@ export function readModelTables(schema: string): string[] {
        cache_creation_tokens bigint NOT NULL DEFAULT 0,
        cache_read_tokens bigint NOT NULL DEFAULT 0,
        calls integer NOT NULL DEFAULT 0,
-       unpriced_calls integer NOT NULL DEFAULT 0,
-       PRIMARY KEY (workspace_id, dimension, hour, key)) WITH (fillfactor = 70)`,
+       unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70)`,
+  ];
+}
+
+/**
+ * The keys the projection upserts on. Separate from the tables so that a bulk
+ * load can fill them first and prove uniqueness once, when the key is built.
+ */
+export function readModelKeys(schema: string): string[] {
+  const s = schema;
+  return [
+    `ALTER TABLE ${s}.cost_facts ADD PRIMARY KEY (workspace_id, event_id)`,
+    `ALTER TABLE ${s}.session_costs ADD PRIMARY KEY (workspace_id, session_id)`,
+    `ALTER TABLE ${s}.execution_index ADD PRIMARY KEY (workspace_id, execution_id)`,
+    `ALTER TABLE ${s}.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key)`,
   ];
 }
 

@@ -142,10 +142,6 @@ export function priceUsage(catalog: PriceCatalog, model: string, occurredAt: num
   return { cost, priceRef: tier?.ref ?? row.ref };
 }
 
-/** Division needs headroom beyond ATTRIBUTION_DP so that the final rounding is the only one. */
-const Precise = Big();
-Precise.DP = 40;
-
 const SECONDS_PER_MS = new Big('0.001');
 
 /**
@@ -162,6 +158,11 @@ export function priceToolCall(catalog: PriceCatalog, tool: string, occurredAt: n
 /** Decimal places kept when a call's cost is split across tools by token share. */
 export const ATTRIBUTION_DP = 18;
 
+/** big.js rounds a quotient once, from its remainder, so the division itself gives the exact half-even result. */
+const Attribution = Big();
+Attribution.DP = ATTRIBUTION_DP;
+Attribution.RM = Big.roundHalfEven;
+
 /**
  * `cost_by_tool_tokens` for one call: each tool's share of the call's tokens
  * times the call's cost, rounded half-even to ATTRIBUTION_DP places. A call
@@ -171,7 +172,7 @@ export function attributeToTools(cost: Big, totalTokens: number, toolTokens: Rea
   const out: Record<string, string> = {};
   if (totalTokens === 0) return out;
   for (const [tool, n] of Object.entries(toolTokens)) {
-    out[tool] = new Precise(cost).times(n).div(totalTokens).round(ATTRIBUTION_DP, Big.roundHalfEven).toFixed();
+    out[tool] = new Attribution(cost).times(n).div(totalTokens).toFixed();
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { DEFAULT_PRICE_ROWS } from './default-catalog';
 import { attributeToTools, buildCatalog, priceUsage } from './price-catalog';
 
@@ -50,6 +51,23 @@ describe('attributeToTools', () => {
     expect(attributeToTools(cost, 300, { Read: 100, Bash: 200 })).toEqual({ Read: '0.00025', Bash: '0.0005' });
     expect(attributeToTools(cost, 300, { Grep: 1 })).toEqual({ Grep: '0.0000025' });
     expect(attributeToTools(cost.div(7), 3, { Edit: 1 })).toEqual({ Edit: '0.000035714285714286' });
+  });
+
+  it('rounds exact ties to even, and agrees with a 60-digit quotient rounded once', () => {
+    // 1e-18 * 5 / 10 is exactly half a unit in the last place: ties go to the even neighbour.
+    expect(attributeToTools(new Big('0.000000000000000005'), 10, { A: 1 })).toEqual({ A: '0' });
+    expect(attributeToTools(new Big('0.000000000000000015'), 10, { A: 1 })).toEqual({ A: '0.000000000000000002' });
+    const Wide = Big();
+    Wide.DP = 60;
+    let seed = 42;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 2000; i++) {
+      const cost = new Big(`${next(1000)}.${String(next(1e9)).padStart(9, '0')}${String(next(1e9)).padStart(9, '0')}`);
+      const total = 1 + next(2_000_000);
+      const n = next(total + 1);
+      const reference = new Wide(cost).times(n).div(total).round(18, Big.roundHalfEven).toFixed();
+      expect(attributeToTools(cost, total, { T: n })).toEqual({ T: reference });
+    }
   });
 
   it('attributes nothing for a call with no tokens', () => {

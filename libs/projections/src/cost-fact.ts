@@ -25,8 +25,8 @@ export interface CostFact {
   readonly compute_cost: string;
   readonly status: string | null;
   readonly num_turns: number | null;
-  readonly tool_tokens: string | null;
-  readonly tool_token_costs: string | null;
+  readonly tool_tokens: Readonly<Record<string, number>> | null;
+  readonly tool_token_costs: Readonly<Record<string, string>> | null;
   readonly reported_cost: string | null;
   readonly commit_pos: string;
   readonly prepare_pos: string;
@@ -49,14 +49,14 @@ export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'positio
   const occurredAt = str(d, 'occurred_at')!;
   let tokenCost: string | null = null;
   let priceRef: string | null = event.type === 'ToolCalled' && str(d, 'compute_cost_usd') !== null ? 'reported' : null;
-  let toolTokenCosts: string | null = null;
+  let toolTokenCosts: Record<string, string> | null = null;
   const toolTokens = event.type === 'TokenUsed' && d.tool_tokens ? (d.tool_tokens as Record<string, number>) : undefined;
   if (event.type === 'TokenUsed') {
     const priced = priceUsage(catalog, str(d, 'model')!, Date.parse(occurredAt), { input, output, cacheCreation, cacheRead });
     if (priced) {
       tokenCost = priced.cost.toFixed();
       priceRef = priced.priceRef;
-      if (toolTokens) toolTokenCosts = JSON.stringify(attributeToTools(priced.cost, input + output + cacheCreation + cacheRead, toolTokens));
+      if (toolTokens) toolTokenCosts = attributeToTools(priced.cost, input + output + cacheCreation + cacheRead, toolTokens);
     }
   }
   return {
@@ -81,7 +81,7 @@ export function toCostFact(event: Pick<RecordedEvent, 'type' | 'data' | 'positio
     compute_cost: computeCost(event.type, d, catalog, Date.parse(occurredAt)),
     status: str(d, 'status'),
     num_turns: num(d, 'num_turns'),
-    tool_tokens: toolTokens ? JSON.stringify(toolTokens) : null,
+    tool_tokens: toolTokens ?? null,
     tool_token_costs: toolTokenCosts,
     reported_cost: str(d, 'reported_cost_usd'),
     commit_pos: String(event.position.commit),
@@ -97,18 +97,10 @@ function computeCost(type: string, d: Data, catalog: PriceCatalog, occurredAt: n
   return priceToolCall(catalog, str(d, 'tool_name')!, occurredAt, num(d, 'duration_ms'))?.toFixed() ?? '0';
 }
 
-/** Column order of `cost_facts`, shared by the batch upsert. */
+/** The columns of `cost_facts`, named as CostFact's keys. */
 export const COST_FACT_COLUMNS: readonly (keyof CostFact)[] = [
   'workspace_id', 'event_id', 'event_type', 'session_id', 'execution_id', 'workflow_id', 'phase_id', 'step_name',
   'occurred_at', 'model', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'token_cost',
   'price_ref', 'tool_name', 'duration_ms', 'compute_cost', 'status', 'num_turns', 'tool_tokens', 'tool_token_costs',
   'reported_cost', 'commit_pos', 'prepare_pos',
 ];
-
-export const COST_FACT_SQL_TYPES: Readonly<Record<keyof CostFact, string>> = {
-  workspace_id: 'text', event_id: 'text', event_type: 'text', session_id: 'text', execution_id: 'text', workflow_id: 'text',
-  phase_id: 'text', step_name: 'text', occurred_at: 'timestamptz', model: 'text', input_tokens: 'bigint', output_tokens: 'bigint',
-  cache_creation_tokens: 'bigint', cache_read_tokens: 'bigint', token_cost: 'numeric', price_ref: 'text', tool_name: 'text',
-  duration_ms: 'bigint', compute_cost: 'numeric', status: 'text', num_turns: 'integer', tool_tokens: 'jsonb',
-  tool_token_costs: 'jsonb', reported_cost: 'numeric', commit_pos: 'numeric', prepare_pos: 'numeric',
-};

@@ -1,5 +1,5 @@
 import type { LogPosition } from '@ledger/event-store';
-import { COST_FACT_COLUMNS, COST_FACT_SQL_TYPES, CostFact } from './cost-fact';
+import { COST_FACT_COLUMNS, CostFact } from './cost-fact';
 
 /** Anything that runs SQL: a pg client inside the projector's transaction. */
 export interface SqlRunner {
@@ -8,13 +8,77 @@ export interface SqlRunner {
 
 export const COST_PROJECTION = 'costs';
 
+/**
+ * Facts travel as one JSON array in parameter $1, read by the table's own row
+ * type: one string for the driver to send and one fast parse for the server,
+ * where an array parameter per column costs an escaped literal per value.
+ */
+const factsFromJson = (schema: string) =>
+  `SELECT ${COST_FACT_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::${schema}.cost_facts, $1::json)`;
+
+/** Log order: ties in time and "first seen" are decided by the log, so any batching gives the same rows. */
+const LOG_ORDER = 'commit_pos, prepare_pos';
 const latestFinal = (col: string) =>
-  `(array_agg(${col} ORDER BY occurred_at DESC, event_id DESC) FILTER (WHERE event_type = 'SessionFinalized'))[1]`;
-const firstSeen = (col: string) => `(array_agg(${col} ORDER BY occurred_at, event_id) FILTER (WHERE ${col} IS NOT NULL))[1]`;
-/** The latest finalization wins; `s` is the stored row, `excluded` the batch's. */
+  `(array_agg(${col} ORDER BY occurred_at DESC, commit_pos DESC, prepare_pos DESC) FILTER (WHERE event_type = 'SessionFinalized'))[1]`;
+const firstSeen = (col: string) => `(array_agg(${col} ORDER BY ${LOG_ORDER}) FILTER (WHERE ${col} IS NOT NULL))[1]`;
+/** The latest finalization wins, a later one in the log on a tie; `s` is the stored row, `excluded` the batch's. */
 const ifNewerFinal = (col: string) =>
   `CASE WHEN excluded.completed_at IS NOT NULL AND (s.completed_at IS NULL OR excluded.completed_at >= s.completed_at) THEN excluded.${col} ELSE s.${col} END`;
 const add = (alias: string, cols: string[]) => cols.map((c) => `${c} = ${alias}.${c} + excluded.${c}`).join(', ');
+
+/*
+ * Each aggregate is one GROUP BY over a set of facts: a batch's newly inserted
+ * facts when projecting live (then merged into the stored rows ON CONFLICT),
+ * or the whole cost_facts table after a bulk load. One definition serves both,
+ * so a rebuild and the live projection cannot disagree.
+ */
+const SESSION_COLUMNS = `workspace_id, session_id, execution_id, workflow_id, phase_id, token_cost, compute_cost,
+    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_events, unpriced_events, tool_calls, reported_cost,
+    is_finalized, final_status, final_num_turns, final_duration_ms, started_at, completed_at, last_event_at`;
+const sessionRows = (facts: string) => `
+  SELECT workspace_id, session_id, ${firstSeen('execution_id')}, ${firstSeen('workflow_id')}, ${firstSeen('phase_id')},
+    COALESCE(sum(token_cost), 0), sum(compute_cost),
+    sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens),
+    count(*) FILTER (WHERE event_type = 'TokenUsed'),
+    count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL),
+    count(*) FILTER (WHERE event_type = 'ToolCalled'),
+    sum(reported_cost),
+    bool_or(event_type = 'SessionFinalized'), ${latestFinal('status')}, ${latestFinal('num_turns')}, ${latestFinal('duration_ms')},
+    min(occurred_at), max(occurred_at) FILTER (WHERE event_type = 'SessionFinalized'), max(occurred_at)
+  FROM ${facts} GROUP BY workspace_id, session_id`;
+
+const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
+    cache_creation_tokens, cache_read_tokens, calls, unpriced_calls`;
+/**
+ * Facts are first summed per (hour, item, execution, workflow, phase), which folds a
+ * session's many calls into a few rows, and only those rows fan out into the four
+ * dimensions: `calls` counts TokenUsed on model and execution rows, ToolCalled on
+ * tool rows, and both on workflow and phase rows.
+ */
+const hourlyRows = (facts: string) => `
+  SELECT workspace_id, hour, dimension, key, COALESCE(sum(token_cost), 0), sum(compute_cost), sum(input_tokens), sum(output_tokens),
+    sum(cache_creation_tokens), sum(cache_read_tokens), sum(d.calls), sum(unpriced_calls)
+  FROM (
+    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC') AS hour, event_type = 'TokenUsed' AS is_token, COALESCE(model, tool_name) AS item,
+      execution_id, workflow_id, phase_id, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
+      sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
+      sum(cache_read_tokens) AS cache_read_tokens, count(*) AS events,
+      count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
+    FROM ${facts} WHERE event_type <> 'SessionFinalized'
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ) g CROSS JOIN LATERAL (VALUES
+    (CASE WHEN g.is_token THEN 'model' ELSE 'tool' END, g.item, g.events),
+    ('execution', g.execution_id, CASE WHEN g.is_token THEN g.events ELSE 0 END),
+    ('workflow', g.workflow_id, g.events),
+    ('phase', g.phase_id, g.events)
+  ) AS d(dimension, key, calls)
+  WHERE d.key IS NOT NULL
+  GROUP BY workspace_id, hour, dimension, key`;
+
+const EXECUTION_COLUMNS = 'workspace_id, execution_id, workflow_id, started_at';
+const executionRows = (facts: string) => `
+  SELECT workspace_id, execution_id, ${firstSeen('workflow_id')}, min(occurred_at)
+  FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY workspace_id, execution_id`;
 
 /**
  * One statement applies a whole batch: facts are inserted with the read-side
@@ -25,31 +89,14 @@ const add = (alias: string, cols: string[]) => cols.map((c) => `${c} = ${alias}.
  */
 function batchSql(schema: string): string {
   const s = schema;
-  const n = COST_FACT_COLUMNS.length;
-  const unnest = COST_FACT_COLUMNS.map((c, i) => `$${i + 1}::${COST_FACT_SQL_TYPES[c]}[]`).join(', ');
   return `
-WITH input AS (
-  SELECT * FROM unnest(${unnest}) AS t(${COST_FACT_COLUMNS.join(', ')})
-),
-ins AS (
-  INSERT INTO ${s}.cost_facts (${COST_FACT_COLUMNS.join(', ')}) SELECT * FROM input
+WITH ins AS (
+  INSERT INTO ${s}.cost_facts (${COST_FACT_COLUMNS.join(', ')}) ${factsFromJson(s)}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *
 ),
 sessions AS (
-  INSERT INTO ${s}.session_costs AS s (workspace_id, session_id, execution_id, workflow_id, phase_id, token_cost, compute_cost,
-    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_events, unpriced_events, tool_calls, reported_cost,
-    is_finalized, final_status, final_num_turns, final_duration_ms, started_at, completed_at, last_event_at)
-  SELECT workspace_id, session_id, ${firstSeen('execution_id')}, ${firstSeen('workflow_id')}, ${firstSeen('phase_id')},
-    COALESCE(sum(token_cost), 0), sum(compute_cost),
-    sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens),
-    count(*) FILTER (WHERE event_type = 'TokenUsed'),
-    count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL),
-    count(*) FILTER (WHERE event_type = 'ToolCalled'),
-    sum(reported_cost),
-    bool_or(event_type = 'SessionFinalized'), ${latestFinal('status')}, ${latestFinal('num_turns')}, ${latestFinal('duration_ms')},
-    min(occurred_at), max(occurred_at) FILTER (WHERE event_type = 'SessionFinalized'), max(occurred_at)
-  FROM ins GROUP BY workspace_id, session_id
+  INSERT INTO ${s}.session_costs AS s (${SESSION_COLUMNS})${sessionRows('ins')}
   ON CONFLICT (workspace_id, session_id) DO UPDATE SET
     execution_id = COALESCE(s.execution_id, excluded.execution_id),
     workflow_id = COALESCE(s.workflow_id, excluded.workflow_id),
@@ -68,50 +115,52 @@ sessions AS (
   RETURNING 1
 ),
 hourly AS (
-  INSERT INTO ${s}.hourly_costs AS h (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
-    cache_creation_tokens, cache_read_tokens, calls, unpriced_calls)
-  SELECT workspace_id, hour, dimension, key, COALESCE(sum(token_cost), 0), sum(compute_cost), sum(input_tokens), sum(output_tokens),
-    sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(unpriced_calls)
-  FROM (
-    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC') AS hour,
-      CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END AS dimension, COALESCE(model, tool_name) AS key,
-      token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-      1 AS calls, (event_type = 'TokenUsed' AND token_cost IS NULL)::int AS unpriced_calls
-    FROM ins WHERE event_type <> 'SessionFinalized'
-    UNION ALL
-    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), 'execution', execution_id,
-      token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-      (event_type = 'TokenUsed')::int, (event_type = 'TokenUsed' AND token_cost IS NULL)::int
-    FROM ins WHERE event_type <> 'SessionFinalized' AND execution_id IS NOT NULL
-    UNION ALL
-    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), d.dimension, d.key,
-      token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-      1, (event_type = 'TokenUsed' AND token_cost IS NULL)::int
-    FROM ins CROSS JOIN LATERAL (VALUES ('workflow', workflow_id), ('phase', phase_id)) AS d(dimension, key)
-    WHERE event_type <> 'SessionFinalized' AND d.key IS NOT NULL
-  ) x
-  GROUP BY workspace_id, hour, dimension, key
+  INSERT INTO ${s}.hourly_costs AS h (${HOURLY_COLUMNS})${hourlyRows('ins')}
   ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET
     ${add('h', ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'])}
   RETURNING 1
 ),
 executions AS (
-  INSERT INTO ${s}.execution_index AS e (workspace_id, execution_id, workflow_id, started_at)
-  SELECT workspace_id, execution_id, ${firstSeen('workflow_id')}, min(occurred_at)
-  FROM ins WHERE execution_id IS NOT NULL GROUP BY workspace_id, execution_id
+  INSERT INTO ${s}.execution_index AS e (${EXECUTION_COLUMNS})${executionRows('ins')}
   ON CONFLICT (workspace_id, execution_id) DO UPDATE SET
     workflow_id = COALESCE(e.workflow_id, excluded.workflow_id),
     started_at = LEAST(e.started_at, excluded.started_at)
   RETURNING 1
 ),
 checkpoint AS (
-  INSERT INTO ${s}.checkpoint AS c (projection, commit_pos, prepare_pos, events_applied, pricing_version, updated_at)
-  VALUES ('${COST_PROJECTION}', $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, now())
-  ON CONFLICT (projection) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos,
-    events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()
+  ${checkpointUpsert(s, '$2, $3, $4, $5')}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins)::int AS inserted`;
+}
+
+const checkpointUpsert = (schema: string, values: string) => `
+  INSERT INTO ${schema}.checkpoint AS c (projection, commit_pos, prepare_pos, events_applied, pricing_version, updated_at)
+  VALUES ('${COST_PROJECTION}', ${values}, now())
+  ON CONFLICT (projection) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos,
+    events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()`;
+
+/**
+ * After a bulk load of `cost_facts` (no keys yet), derives every aggregate from
+ * the whole table with the same definitions the live projection uses.
+ */
+export function bulkAggregateSql(schema: string): string[] {
+  const s = schema;
+  return [
+    `INSERT INTO ${s}.session_costs (${SESSION_COLUMNS})${sessionRows(`${s}.cost_facts`)}`,
+    `INSERT INTO ${s}.hourly_costs (${HOURLY_COLUMNS})${hourlyRows(`${s}.cost_facts`)}`,
+    `INSERT INTO ${s}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${s}.cost_facts`)}`,
+  ];
+}
+
+/** Sets the checkpoint of a bulk-loaded schema. */
+export async function writeCheckpoint(db: SqlRunner, schema: string, position: LogPosition, eventsApplied: number, pricingVersion: number): Promise<void> {
+  await db.query(checkpointUpsert(schema, '$1, $2, $3, $4'), [String(position.commit), String(position.prepare), eventsApplied, pricingVersion]);
+}
+
+/** Appends facts to a table without keys: the bulk load's insert, no conflict handling. */
+export async function insertCostFacts(db: SqlRunner, schema: string, facts: readonly CostFact[]): Promise<void> {
+  await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS.join(', ')}) ${factsFromJson(schema)}`, [JSON.stringify(facts)]);
 }
 
 const statements = new Map<string, string>();
@@ -129,9 +178,8 @@ export async function applyCostBatch(
 ): Promise<number> {
   let sql = statements.get(schema);
   if (!sql) statements.set(schema, (sql = batchSql(schema)));
-  const columns = COST_FACT_COLUMNS.map((c) => facts.map((f) => f[c]));
   const { rows } = await db.query<{ inserted: number }>(sql, [
-    ...columns,
+    JSON.stringify(facts),
     String(position.commit),
     String(position.prepare),
     facts.length,

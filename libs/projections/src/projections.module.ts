@@ -3,7 +3,9 @@ import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { EVENT_STORE, EventStore } from '@ledger/event-store';
 import { PricingCatalog, PricingModule } from '@ledger/pricing';
 import type { Pool } from 'pg';
-import { CostProjector } from './cost-projector';
+import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
+import { readCheckpoint } from './cost.projection';
+import { requestRebuild } from './rebuild/rebuild-requests';
 import { ProjectionWatermark } from './projection-watermark';
 import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
@@ -31,10 +33,12 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
   private readonly lease: ProjectorLease;
   private readonly stopping = new AbortController();
   private leading?: Promise<void>;
+  /** Bumped on every activation and deactivation, so a slow start never outlives its lease. */
+  private generation = 0;
 
   constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
     catalog: PricingCatalog,
     @Inject(OPTIONS) private readonly options: ProjectionsOptions,
   ) {
@@ -70,13 +74,40 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
     await this.deactivate();
   }
 
-  /** Starts projecting and running rebuilds: only the one active projector instance does this. */
+  /**
+   * Starts projecting and running rebuilds: only the one active projector instance does this.
+   * An empty read model over a non-empty log is filled by a rebuild, whose bulk load is
+   * many times faster than projecting batch by batch; the rebuild starts the live
+   * projector when it swaps in.
+   */
   private activate(): void {
-    this.projector.start();
-    this.rebuilds.start();
+    const generation = ++this.generation;
+    void this.needsInitialLoad()
+      .then(async (cold) => {
+        if (generation !== this.generation) return;
+        if (!cold) this.projector.start();
+        else if (!(await this.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) {
+          const id = await requestRebuild(this.pool, 'initial load: the read model is empty and the log is not');
+          this.logger.log(`read model is empty: loading it in bulk (rebuild ${id})`);
+        }
+        this.rebuilds.start();
+      })
+      .catch((err: Error) => {
+        this.logger.error(`could not check the read model, projecting from its checkpoint: ${err.message}`);
+        if (generation === this.generation) {
+          this.projector.start();
+          this.rebuilds.start();
+        }
+      });
+  }
+
+  private async needsInitialLoad(): Promise<boolean> {
+    if (await readCheckpoint(this.pool, READ_MODEL_SCHEMA)) return false;
+    return (await this.store.readAll({ maxCount: 1, filter: USAGE_EVENT_FILTER })).length > 0;
   }
 
   private async deactivate(): Promise<void> {
+    this.generation++;
     await this.rebuilds.stop();
     await this.projector.stop();
   }

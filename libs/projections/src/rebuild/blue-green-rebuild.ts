@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { READ_MODEL_SCHEMA, readModelIndexes, readModelTables } from '@ledger/database';
+import { READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
+import { bulkLoad } from '../bulk-load';
 import { CostProjector } from '../cost-projector';
 
 export interface RebuildProgress {
@@ -27,9 +28,9 @@ export interface RebuildDeps {
 
 /**
  * Restates the cost read model from the start of the log with `catalog`, blue/green:
- * 1. loads a shadow schema (tables with primary keys only), while the live schema keeps answering;
- * 2. builds the secondary indexes once, after the bulk load;
- * 3. pauses the live projector, catches the shadow up to the head, and swaps the
+ * 1. bulk-loads a shadow schema up to the head of the log (`bulkLoad`: facts first,
+ *    then aggregates, keys and indexes, each set-based), while the live schema keeps answering;
+ * 2. pauses the live projector, catches the shadow up to the head, and swaps the
  *    schemas in one transaction; the shadow's checkpoint comes with it, so the live
  *    projector resumes exactly where the shadow stopped.
  * Ingest is never refused: it only appends to the log.
@@ -46,19 +47,20 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   await pool.query(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
   for (const sql of readModelTables(shadow)) await pool.query(sql);
 
-  const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
-  projector.onProgress((p) => report('loading', p.eventsApplied));
-  await projector.catchUp();
+  const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
+    batchSize: deps.batchSize,
+    onProgress: (p) => report(p.step === 'facts' ? 'loading' : 'indexing', p.events),
+  });
 
-  report('indexing', projector.current.eventsApplied);
-  for (const sql of readModelIndexes(shadow)) await pool.query(sql);
-  await pool.query(`ANALYZE ${shadow}.cost_facts, ${shadow}.session_costs, ${shadow}.hourly_costs, ${shadow}.execution_index`);
+  // Events appended during the load are applied incrementally, like the live projection does.
+  const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
+  const done = () => loaded.eventsApplied + projector.current.eventsApplied;
 
   await deps.live.stop();
   try {
-    report('catching-up', projector.current.eventsApplied);
+    report('catching-up', done());
     await projector.catchUp();
-    report('swapping', projector.current.eventsApplied);
+    report('swapping', done());
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -76,5 +78,5 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     deps.live.start();
   }
   await pool.query(`DROP SCHEMA IF EXISTS ${retired} CASCADE`);
-  report('done', projector.current.eventsApplied);
+  report('done', done());
 }

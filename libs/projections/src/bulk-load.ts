@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+import { readModelIndexes, readModelKeys } from '@ledger/database';
+import { EventStore, LOG_START, LogPosition } from '@ledger/event-store';
+import type { PriceCatalog } from '@ledger/pricing';
+import { batched } from './batched';
+import { toCostFact } from './cost-fact';
+import { bulkAggregateSql, insertCostFacts, writeCheckpoint } from './cost.projection';
+import { USAGE_EVENT_FILTER } from './cost-projector';
+
+export interface BulkLoadOptions {
+  readonly batchSize: number;
+  /** Events read so far, while facts load; then once per later step. */
+  readonly onProgress?: (p: { step: 'facts' | 'aggregates' | 'indexes'; events: number }) => void;
+}
+
+export interface BulkLoadResult {
+  readonly position: LogPosition;
+  readonly eventsApplied: number;
+}
+
+/**
+ * Fills a freshly created read-model schema (`readModelTables`, no keys yet)
+ * from the start of the log to its head, set-based:
+ * 1. every usage event becomes a fact, appended to `cost_facts` with no key or
+ *    index to maintain; the next batch is priced while the previous one is written;
+ * 2. the facts' primary key is built, which proves there are no duplicates
+ *    (a store without a unique constraint may hold some: the first in the log is kept,
+ *    as the live projection's ON CONFLICT DO NOTHING would);
+ * 3. each aggregate is one GROUP BY over all facts, with the live projection's own
+ *    definitions (`bulkAggregateSql`), run side by side;
+ * 4. the remaining keys and the secondary indexes are built, and the checkpoint set.
+ * The result is the schema the live projection would have built, ready for it to
+ * continue from the returned position.
+ */
+export async function bulkLoad(store: EventStore, pool: Pool, schema: string, catalog: PriceCatalog, options: BulkLoadOptions): Promise<BulkLoadResult> {
+  let position = LOG_START;
+  let events = 0;
+  const subscription = store.subscribeToAll({ from: LOG_START, filter: USAGE_EVENT_FILTER });
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const batch of batched(subscription, options.batchSize, 0)) {
+      const facts = batch.events.map((e) => toCostFact(e, catalog));
+      await writing;
+      if (facts.length) writing = insertCostFacts(pool, schema, facts);
+      // Surfaces at the next await; until then the rejection is owned here.
+      writing.catch(() => undefined);
+      position = batch.position;
+      events += batch.events.length;
+      options.onProgress?.({ step: 'facts', events });
+      if (batch.caughtUp) break;
+    }
+    await writing;
+  } finally {
+    await subscription.close();
+  }
+
+  const [factsKey, ...otherKeys] = readModelKeys(schema);
+  await addFactsKey(pool, schema, factsKey);
+  options.onProgress?.({ step: 'aggregates', events });
+  await Promise.all(bulkAggregateSql(schema).map((sql) => runWith(pool, { work_mem: '256MB' }, sql)));
+  options.onProgress?.({ step: 'indexes', events });
+  await Promise.all([...otherKeys, ...readModelIndexes(schema)].map((sql) => runWith(pool, { maintenance_work_mem: '256MB' }, sql)));
+  await writeCheckpoint(pool, schema, position, events, catalog.version);
+  await pool.query(`ANALYZE ${schema}.cost_facts, ${schema}.session_costs, ${schema}.hourly_costs, ${schema}.execution_index`);
+  return { position, eventsApplied: events };
+}
+
+async function addFactsKey(pool: Pool, schema: string, sql: string): Promise<void> {
+  try {
+    await runWith(pool, { maintenance_work_mem: '256MB' }, sql);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') throw err;
+    await pool.query(`DELETE FROM ${schema}.cost_facts f WHERE f.ctid <> (
+      SELECT first.ctid FROM ${schema}.cost_facts first
+      WHERE first.workspace_id = f.workspace_id AND first.event_id = f.event_id
+      ORDER BY first.commit_pos, first.prepare_pos LIMIT 1)
+      AND (f.workspace_id, f.event_id) IN (
+        SELECT workspace_id, event_id FROM ${schema}.cost_facts GROUP BY 1, 2 HAVING count(*) > 1)`);
+    await runWith(pool, { maintenance_work_mem: '256MB' }, sql);
+  }
+}
+
+/** Runs one statement with session settings that last only for its transaction. */
+async function runWith(pool: Pool, settings: Record<string, string>, sql: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    for (const [name, value] of Object.entries(settings)) await client.query(`SELECT set_config($1, $2, true)`, [name, value]);
+    await client.query(sql);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
