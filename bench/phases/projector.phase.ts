@@ -20,6 +20,8 @@ interface Progress {
   readonly applied: number;
   /** The checkpoint is at or past the last usage event of the log. */
   readonly atHead: boolean;
+  /** Events loaded by a running rebuild (an empty read model is filled by an initial-load rebuild, ADR 0012); null when none runs. */
+  readonly loading: number | null;
 }
 
 /**
@@ -27,7 +29,9 @@ interface Progress {
  * starts on the full log with an empty read model; the clock runs from the
  * moment Nest reports the application started (the projector starts from a
  * bootstrap hook once it holds its lease, so process boot is not counted) until
- * the checkpoint reaches the last usage event of the log. The checkpoint's
+ * the checkpoint reaches the last usage event of the log. With an empty read
+ * model the service fills it with a bulk initial load (ADR 0012) and the
+ * checkpoint appears when that swaps in; its progress is the rebuild's. The checkpoint's
  * position decides, not `events_applied` alone: a counter that drifts must not
  * end the phase early; the two are compared afterwards.
  */
@@ -49,7 +53,9 @@ export async function runProjectorCatchUp(ctx: PhaseContext): Promise<ProjectorR
            FROM read_model.checkpoint WHERE projection = 'costs'`,
         [head.tx, head.pos],
       );
-      return rows.length ? { applied: Number(rows[0].applied), atHead: rows[0].at_head } : { applied: 0, atHead: false };
+      const running = await db.query<{ done: string }>(`SELECT events_done::text AS done FROM projection_rebuilds WHERE state = 'running' ORDER BY id DESC LIMIT 1`);
+      const loading = running.rows.length ? Number(running.rows[0].done) : null;
+      return rows.length ? { applied: Number(rows[0].applied), atHead: rows[0].at_head, loading } : { applied: 0, atHead: false, loading };
     };
     if ((await progress()).applied !== 0) throw new Error('the read model is not empty: catch-up must start from zero');
 
@@ -57,7 +63,7 @@ export async function runProjectorCatchUp(ctx: PhaseContext): Promise<ProjectorR
       const service = await ctx.startService('projector');
       let error: string | undefined;
       let peakRssKb: number | undefined;
-      let p: Progress = { applied: 0, atHead: false };
+      let p: Progress = { applied: 0, atHead: false, loading: null };
       let elapsedMs = NaN;
       try {
         const start = await service.lineSeen(/Nest application successfully started|listening on/);
@@ -65,10 +71,12 @@ export async function runProjectorCatchUp(ctx: PhaseContext): Promise<ProjectorR
         for (;;) {
           p = await progress();
           if (p.atHead) break;
-          if (p.applied !== last.applied) last = { applied: p.applied, at: now() };
+          const seen = p.loading ?? p.applied;
+          // A rebuild's aggregate and index steps report no per-event progress; its own state is what a stall would show.
+          if (seen !== last.applied || p.loading !== null) last = { applied: seen, at: now() };
           else if (elapsedSince(last.at) > STALL_MS) throw new Error(`stalled at ${p.applied}/${total} for ${STALL_MS / 1000} s: ${await diagnose(db)}`);
           if (elapsedSince(start) > TIMEOUT_MS) throw new Error(`catch-up did not finish within ${TIMEOUT_MS / 60_000} min (${p.applied}/${total})`);
-          tick(`${p.applied.toLocaleString('en-US')}/${total.toLocaleString('en-US')} events`);
+          tick(`${seen.toLocaleString('en-US')}/${total.toLocaleString('en-US')} events${p.loading !== null ? ' (bulk initial load)' : ''}`);
           await sleep(POLL_MS);
         }
         elapsedMs = elapsedSince(start);
