@@ -15,8 +15,14 @@ export interface IssuedKey {
   readonly created_at: string;
 }
 
-/** How long a resolved key is trusted without asking the database again. */
+/**
+ * How long a resolved key (or a refused one) is trusted without asking the database again. There is no
+ * revoke route: a key is revoked by deleting its `api_keys` row, and each process honours that within
+ * this time.
+ */
 const CACHE_TTL_MS = 30_000;
+/** Presented keys are remembered up to this many, so that a flood of made-up keys cannot grow the cache without bound. */
+const CACHE_MAX_KEYS = 10_000;
 
 /**
  * API keys are stored as SHA-256 hashes only; the plaintext is shown once, when
@@ -57,7 +63,20 @@ export class ApiKeysService {
     );
     const principal: Principal | undefined =
       rows.length && timingSafeEqual(rows[0].key_hash, hash) ? { kind: 'workspace', workspaceId: rows[0].workspace_id } : undefined;
-    this.cache.set(cacheKey, { principal, until: Date.now() + CACHE_TTL_MS });
+    this.remember(cacheKey, principal);
     return principal;
+  }
+
+  private remember(cacheKey: string, principal: Principal | undefined): void {
+    const now = Date.now();
+    if (this.cache.size >= CACHE_MAX_KEYS) {
+      for (const [k, entry] of this.cache) if (entry.until <= now) this.cache.delete(k);
+      // Still full of live entries: forget the oldest (a Map iterates in insertion order).
+      for (const k of this.cache.keys()) {
+        if (this.cache.size < CACHE_MAX_KEYS) break;
+        this.cache.delete(k);
+      }
+    }
+    this.cache.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
   }
 }

@@ -1,7 +1,9 @@
 import Big from 'big.js';
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { PG_POOL } from '@ledger/database';
 import { ValidationError } from '@ledger/http';
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import { countRuns, Figures, isUnpriced, planRange, readRollup } from './hourly-range';
 import { isoUtc, parseInclusiveRange } from './instant';
 
@@ -76,7 +78,7 @@ function modelCost(model: string, f: Figures): ModelCost {
  */
 @QueryHandler(GetCostRangeSummary)
 export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSummary, CostRangeSummaryView> {
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, from, to }: GetCostRangeSummary): Promise<CostRangeSummaryView> {
     const range = parseInclusiveRange(from, to);
@@ -85,7 +87,7 @@ export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSum
     }
     // Usage is stored to the millisecond, so the inclusive `to` is the exclusive bound one millisecond later.
     const plan = planRange([range.from ?? -Infinity, range.to === undefined ? Infinity : range.to + 1]);
-    const [[bucket], runs] = await Promise.all([readRollup(this.db, scope, plan, 'model'), countRuns(this.db, scope, plan)]);
+    const [[bucket], runs] = await Promise.all([readRollup(this.pool, scope, plan, 'model'), countRuns(this.pool, scope, plan)]);
     const { total } = bucket;
     // Groups come most expensive first; the null key is the remainder, ToolCalled compute cost.
     const byModel = bucket.groups.flatMap((g) => (g.key === null ? [] : [modelCost(g.key, g.figures)]));

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
+import { Statement } from '../shared/statement';
 
 const S = READ_MODEL_SCHEMA;
 const HOUR_MS = 3_600_000;
@@ -118,7 +119,7 @@ interface RollupRow {
  *   dimension $8 only (`gkey` is null on other rows, so their detail collapses into one group that is
  *   dropped). Model and tool subtotals add up to the bucket's total.
  */
-const ROLLUP_SQL = `
+const ROLLUP = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
 parts AS (
@@ -144,7 +145,7 @@ SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,
   sum(calls)::text AS calls, sum(unpriced)::text AS unpriced_calls
 FROM (SELECT parts.*, CASE WHEN dim = $8::text THEN key END AS gkey FROM parts) p
 GROUP BY GROUPING SETS ((i, dim), (i, dim, gkey))
-HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`;
+HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`);
 
 const spanParams = (plan: RangePlan) => [
   plan.wholeHours.map((s) => pgInstant(s.lo)),
@@ -211,12 +212,12 @@ function byCostDesc(a: { key: string | null; figures: Figures; cost: Big }, b: {
 }
 
 /** Exact figures per bucket of `plan`, optionally grouped by a dimension. */
-export async function readRollup(db: DataSource, workspaceId: string, plan: RangePlan, groupBy?: GroupDimension): Promise<BucketFigures[]> {
+export async function readRollup(pool: Pool, workspaceId: string, plan: RangePlan, groupBy?: GroupDimension): Promise<BucketFigures[]> {
   const n = plan.boundaries.length - 1;
   const buckets: BucketFigures[] = Array.from({ length: n }, () => ({ total: ZERO, groups: [] }));
   if (!plan.wholeHours.length && !plan.edges.length) return buckets;
   const extra = groupBy === 'workflow' || groupBy === 'phase' ? [groupBy] : [];
-  const rows: RollupRow[] = await db.query(ROLLUP_SQL, [
+  const rows = await ROLLUP.rows<RollupRow>(pool, [
     workspaceId,
     ...spanParams(plan),
     plan.boundaries.map(pgInstant),
@@ -255,7 +256,7 @@ export async function readRollup(db: DataSource, workspaceId: string, plan: Rang
  * Runs (execution ids) with usage in the range: whole-hour `execution` rows ∪ edge calls, made distinct by one
  * hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating inside it.
  */
-const RUNS_SQL = `
+const RUNS = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi))
 SELECT count(*)::int AS runs FROM (
@@ -266,10 +267,10 @@ SELECT count(*)::int AS runs FROM (
   SELECT r.key FROM edge e CROSS JOIN LATERAL (
     SELECT f.execution_id AS key FROM ${S}.cost_facts f
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi
-      AND f.execution_id IS NOT NULL AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) r) runs`;
+      AND f.execution_id IS NOT NULL AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) r) runs`);
 
-export async function countRuns(db: DataSource, workspaceId: string, plan: RangePlan): Promise<number> {
+export async function countRuns(pool: Pool, workspaceId: string, plan: RangePlan): Promise<number> {
   if (!plan.wholeHours.length && !plan.edges.length) return 0;
-  const rows: { runs: number }[] = await db.query(RUNS_SQL, [workspaceId, ...spanParams(plan)]);
+  const rows = await RUNS.rows<{ runs: number }>(pool, [workspaceId, ...spanParams(plan)]);
   return rows[0].runs;
 }

@@ -1,7 +1,9 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { DataSource } from 'typeorm';
+import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import type { Pool } from 'pg';
 import { money } from '../session-cost/session-cost.view';
+import { Statement } from '../shared/statement';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -21,36 +23,38 @@ export class GetCostSummary extends Query<CostSummaryView> {
   }
 }
 
+/** `inWorkspace`: the condition on `workspace_id`; every workspace's totals for the admin key. */
+const summarySql = (inWorkspace: string) => `WITH h AS (
+     SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
+            sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
+            sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
+     FROM ${S}.hourly_costs
+     WHERE ${inWorkspace} AND dimension IN ('model', 'tool')
+     GROUP BY dimension, key)
+   SELECT
+     (SELECT ${money('COALESCE(sum(token_cost + compute_cost), 0)')} FROM h) AS total_cost,
+     (SELECT COALESCE(sum(tokens), 0) FROM h WHERE dimension = 'model') AS total_tokens,
+     (SELECT COALESCE(sum(calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
+     (SELECT count(*) FROM ${S}.session_costs WHERE ${inWorkspace}) AS total_sessions,
+     (SELECT count(*) FROM ${S}.execution_index WHERE ${inWorkspace}) AS total_executions,
+     (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'total_tokens', tokens,
+               'calls', calls, 'unpriced_calls', unpriced_calls) ORDER BY token_cost DESC, key), '[]')
+        FROM (SELECT * FROM h WHERE dimension = 'model' ORDER BY token_cost DESC, key LIMIT 10) m) AS top_models,
+     (SELECT COALESCE(json_agg(json_build_object('session_id', session_id, 'execution_id', execution_id,
+               'total_cost_usd', ${money('total_cost')}, 'total_tokens', total_tokens, 'workspace_id', workspace_id)
+               ORDER BY total_cost DESC, session_id), '[]')
+        FROM (SELECT * FROM ${S}.session_costs WHERE ${inWorkspace}
+              ORDER BY total_cost DESC, session_id LIMIT 10) t) AS top_sessions`;
+const IN_WORKSPACE = new Statement(summarySql('workspace_id = $1'));
+const ALL_WORKSPACES = new Statement(summarySql('true'));
+
 /** All-time totals of a workspace (every workspace for the admin key), from the hourly rollup. */
 @QueryHandler(GetCostSummary)
 export class GetCostSummaryHandler implements IQueryHandler<GetCostSummary, CostSummaryView> {
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope }: GetCostSummary): Promise<CostSummaryView> {
-    const [row] = await this.db.query(
-      `WITH h AS (
-         SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
-                sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
-                sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
-         FROM ${S}.hourly_costs
-         WHERE ($1::text IS NULL OR workspace_id = $1) AND dimension IN ('model', 'tool')
-         GROUP BY dimension, key)
-       SELECT
-         (SELECT ${money('COALESCE(sum(token_cost + compute_cost), 0)')} FROM h) AS total_cost,
-         (SELECT COALESCE(sum(tokens), 0) FROM h WHERE dimension = 'model') AS total_tokens,
-         (SELECT COALESCE(sum(calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
-         (SELECT count(*) FROM ${S}.session_costs WHERE $1::text IS NULL OR workspace_id = $1) AS total_sessions,
-         (SELECT count(*) FROM ${S}.execution_index WHERE $1::text IS NULL OR workspace_id = $1) AS total_executions,
-         (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'total_tokens', tokens,
-                   'calls', calls, 'unpriced_calls', unpriced_calls) ORDER BY token_cost DESC, key), '[]')
-            FROM (SELECT * FROM h WHERE dimension = 'model' ORDER BY token_cost DESC, key LIMIT 10) m) AS top_models,
-         (SELECT COALESCE(json_agg(json_build_object('session_id', session_id, 'execution_id', execution_id,
-                   'total_cost_usd', ${money('total_cost')}, 'total_tokens', total_tokens, 'workspace_id', workspace_id)
-                   ORDER BY total_cost DESC, session_id), '[]')
-            FROM (SELECT * FROM ${S}.session_costs WHERE $1::text IS NULL OR workspace_id = $1
-                  ORDER BY total_cost DESC, session_id LIMIT 10) t) AS top_sessions`,
-      [scope ?? null],
-    );
+    const [row] = scope === undefined ? await ALL_WORKSPACES.rows(this.pool, []) : await IN_WORKSPACE.rows(this.pool, [scope]);
     return {
       total_cost_usd: row.total_cost,
       total_sessions: Number(row.total_sessions),

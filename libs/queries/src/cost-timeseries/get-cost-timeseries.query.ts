@@ -1,11 +1,12 @@
 import Big from 'big.js';
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { PG_POOL } from '@ledger/database';
 import { FieldProblem, ValidationError } from '@ledger/http';
-import { IANAZone } from 'luxon';
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import { Figures, GroupDimension, isUnpriced, planRange, readRollup } from '../cost-range-summary/hourly-range';
 import { isoUtc, parseInstant } from '../cost-range-summary/instant';
-import { Boundary, bucketBoundaries, Granularity, localIso, MAX_BUCKETS } from './time-buckets';
+import { Boundary, bucketBoundaries, Granularity, isValidZone, localIso, MAX_BUCKETS } from './time-buckets';
 
 export interface SeriesFigures {
   /** Token plus compute cost of the priced calls, as a JSON number; null for a group whose calls are all unpriced. */
@@ -89,7 +90,7 @@ function validate(q: GetCostTimeseries): { from: number; to: number; boundaries:
   };
   const from = instant(q.from, 'from');
   const to = instant(q.to, 'to');
-  if (!IANAZone.isValidZone(q.tz)) problems.push({ field: 'tz', location: 'query', message: 'tz must be an IANA time zone name such as Europe/Berlin, or UTC' });
+  if (!isValidZone(q.tz)) problems.push({ field: 'tz', location: 'query', message: 'tz must be an IANA time zone name such as Europe/Berlin, or UTC' });
   if (q.scope === undefined) problems.push({ field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to read' });
   if (problems.length) throw new ValidationError(problems);
   if (from! > to!) throw new ValidationError([{ field: 'from', location: 'query', message: 'from must not be after to' }]);
@@ -109,11 +110,11 @@ function validate(q: GetCostTimeseries): { from: number; to: number; boundaries:
  */
 @QueryHandler(GetCostTimeseries)
 export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries, CostTimeseriesView> {
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute(q: GetCostTimeseries): Promise<CostTimeseriesView> {
     const { from, to, boundaries } = validate(q);
-    const rollup = await readRollup(this.db, q.scope!, planRange(boundaries.map((b) => b.at)), q.groupBy);
+    const rollup = await readRollup(this.pool, q.scope!, planRange(boundaries.map((b) => b.at)), q.groupBy);
     let total = new Big(0);
     const buckets = rollup.map((b, i): SeriesBucket => {
       total = total.plus(b.total.cost);

@@ -14,6 +14,20 @@ export interface Boundary {
   readonly offset: number;
 }
 
+/** Zones already found valid. There are a few hundred names, so the set stays small; invalid names are not kept. */
+const knownZones = new Set<string>();
+
+/**
+ * Whether `zone` names an IANA time zone. Luxon's `IANAZone.isValidZone` builds an `Intl.DateTimeFormat` on
+ * every call, about half a millisecond here, so a zone is asked once.
+ */
+export function isValidZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  if (!IANAZone.isValidZone(zone)) return false;
+  knownZones.add(zone);
+  return true;
+}
+
 /** Zone names whose offset never changes; their offset is read once. */
 const FIXED = /^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu|Greenwich)([+-]\d{1,2})?$/i;
 

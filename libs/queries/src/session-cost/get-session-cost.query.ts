@@ -1,8 +1,10 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import { PRICING_VERSION_SQL } from '../shared/page';
+import { Statements } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from '../workflow-run-cost/call-breakdown';
 import { breakdownFromFacts, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
 
@@ -28,22 +30,25 @@ export class GetSessionCost extends Query<SessionView & { breakdown?: SessionBre
   }
 }
 
+/** The admin key without a workspace reads the most recent session with this id. */
+const SESSION = new Statements(
+  (where) => `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown,
+     ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
+   FROM ${READ_MODEL_SCHEMA}.session_costs s
+   WHERE s.session_id = $1 AND ${where}
+   ORDER BY s.started_at DESC LIMIT 1`,
+);
+
 @QueryHandler(GetSessionCost)
 export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView & { breakdown?: SessionBreakdownEntry[] }> {
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sessionId, includeBreakdown, groupBy }: GetSessionCost): Promise<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
-    const rows: (SessionRow & { pricing_version: string | null })[] = await this.db.query(
-      `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
-       FROM ${READ_MODEL_SCHEMA}.session_costs s
-       WHERE s.session_id = $1 AND ($2::text IS NULL OR s.workspace_id = $2)
-       ORDER BY s.started_at DESC LIMIT 1`,
-      [sessionId, scope ?? null],
-    );
+    const rows = await SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [sessionId], [scope !== undefined && ['s.workspace_id = $?', scope]]);
     if (!rows.length) throw new NotFoundError('Session', 'session_id');
     const view = toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
     if (!groupBy) return view;
-    const groups = await readCallBreakdown(this.db, rows[0].workspace_id, 'session_id', sessionId, groupBy);
+    const groups = await readCallBreakdown(this.pool, rows[0].workspace_id, 'session_id', sessionId, groupBy);
     const breakdown = groups.map((g) => ({
       key: g.key, cost_usd: g.cost, input_tokens: g.inputTokens, output_tokens: g.outputTokens, calls: g.calls, unpriced_calls: g.unpricedCalls,
     }));

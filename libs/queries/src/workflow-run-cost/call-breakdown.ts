@@ -1,5 +1,6 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
+import { Statement } from '../shared/statement';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -21,22 +22,31 @@ export interface CallGroup {
   readonly unpricedCalls: number;
 }
 
+type Of = 'execution_id' | 'session_id';
+
+const breakdownSql = (of: Of, groupBy: CallGroupBy) => new Statement(`
+SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
+  sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
+  count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
+FROM ${S}.cost_facts f
+WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
+GROUP BY 1
+ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`);
+
+const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
+  execution_id: { step: breakdownSql('execution_id', 'step'), model: breakdownSql('execution_id', 'model'), phase: breakdownSql('execution_id', 'phase') },
+  session_id: { step: breakdownSql('session_id', 'step'), model: breakdownSql('session_id', 'model'), phase: breakdownSql('session_id', 'phase') },
+};
+
 /**
  * The model calls (TokenUsed) of one run or one session, grouped, most expensive first. It reads every call
  * of the run or session once, through the `(workspace_id, execution_id, …)` or `(workspace_id, session_id)`
  * index of `cost_facts`, so it is opt-in (`group_by`).
  */
-export async function readCallBreakdown(db: DataSource, workspaceId: string, of: 'execution_id' | 'session_id', id: string, groupBy: CallGroupBy): Promise<CallGroup[]> {
-  const rows: { key: string | null; cost: string | null; input_tokens: string; output_tokens: string; calls: number; unpriced_calls: number }[] = await db.query(
-    `SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
-       sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
-       count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
-     FROM ${S}.cost_facts f
-     WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
-     GROUP BY 1
-     ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`,
-    [workspaceId, id],
-  );
+export async function readCallBreakdown(pool: Pool, workspaceId: string, of: Of, id: string, groupBy: CallGroupBy): Promise<CallGroup[]> {
+  const rows = await STATEMENTS[of][groupBy].rows<{
+    key: string | null; cost: string | null; input_tokens: string; output_tokens: string; calls: number; unpriced_calls: number;
+  }>(pool, [workspaceId, id]);
   return rows.map((r) => ({
     key: r.key,
     cost: r.cost,

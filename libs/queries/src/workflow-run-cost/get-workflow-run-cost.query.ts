@@ -1,8 +1,10 @@
 import Big from 'big.js';
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError, ValidationError } from '@ledger/http';
-import { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
+import { Statement, Statements } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from './call-breakdown';
 
 const S = READ_MODEL_SCHEMA;
@@ -109,7 +111,8 @@ interface RunRow {
  * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
  * so the totals are exactly the sums over every call.
  */
-const RUN_SQL = `
+const RUN = new Statements(
+  (where) => `
 SELECT e.workspace_id, e.workflow_id, t.*
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
@@ -119,9 +122,10 @@ CROSS JOIN LATERAL (
     COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
-WHERE e.execution_id = $2 AND ($1::text IS NULL OR e.workspace_id = $1)
+WHERE e.execution_id = $1 AND ${where}
 ORDER BY e.started_at DESC
-LIMIT 1`;
+LIMIT 1`,
+);
 
 interface CallRow {
   event_id: string;
@@ -138,7 +142,8 @@ interface CallRow {
 }
 
 /** A page of calls in `(occurred_at, event_id)` order, read along the `(workspace_id, execution_id, occurred_at, event_id)` index. */
-const callsSql = (after: boolean) => `
+const callsSql = (after: boolean) =>
+  new Statement(`
 SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
   f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
   trim_scale(f.token_cost)::text AS cost, f.occurred_at,
@@ -147,7 +152,9 @@ FROM ${S}.cost_facts f
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
   ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
 ORDER BY f.occurred_at, f.event_id
-LIMIT $3`;
+LIMIT $3`);
+const FIRST_CALLS = callsSql(false);
+const CALLS_AFTER = callsSql(true);
 
 const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,
@@ -167,18 +174,25 @@ const toCall = (r: CallRow): RunCall => ({
 /** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
 @QueryHandler(GetWorkflowRunCost)
 export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCost, WorkflowRunCostView> {
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, runId, callsLimit, callsCursor, groupBy }: GetWorkflowRunCost): Promise<WorkflowRunCostView> {
     const after = decodeCallsCursor(callsCursor);
-    const runs: RunRow[] = await this.db.query(RUN_SQL, [scope ?? null, runId]);
+    // The admin key without a workspace reads the most recent run with this id.
+    const latest = scope === undefined ? await RUN.rows<RunRow>(this.pool, [runId], []) : undefined;
+    const workspace = scope ?? latest?.[0]?.workspace_id;
+    if (workspace === undefined) throw new NotFoundError('Workflow run', 'id');
+    // The run, its calls and its breakdown all key on (workspace, run), so they are read side by side.
+    const [runs, calls, breakdown] = await Promise.all([
+      latest ?? RUN.rows<RunRow>(this.pool, [runId], [['e.workspace_id = $?', workspace]]),
+      after
+        ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
+        : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
+      groupBy ? readCallBreakdown(this.pool, workspace, 'execution_id', runId, groupBy) : undefined,
+    ]);
     // Another workspace's run answers exactly like an unknown one.
     if (!runs.length) throw new NotFoundError('Workflow run', 'id');
     const run = runs[0];
-    const [calls, breakdown] = await Promise.all([
-      this.db.query(callsSql(after !== undefined), [run.workspace_id, runId, callsLimit + 1, ...(after ? [after.at, after.eventId] : [])]) as Promise<CallRow[]>,
-      groupBy ? readCallBreakdown(this.db, run.workspace_id, 'execution_id', runId, groupBy) : undefined,
-    ]);
     const last = calls.length > callsLimit ? calls[callsLimit - 1] : undefined;
     const unpriced = Number(run.unpriced_calls);
     return {
