@@ -1,6 +1,7 @@
 export { IngestModule } from './ingest.module';
 export { MAX_BATCH, parseUsageBatch } from './parse-usage-batch';
-export { RecordUsageEvents, storeEventId } from './record-usage.command';
+export { RecordUsageEvents } from './record-usage.command';
+export { storeEventId } from './store-event-id';
 export type { RecordUsageResult } from './record-usage.command';
 export { sessionStream, USAGE_EVENT_TYPES } from './usage-events';
 export type { SessionFinalized, TokenUsed, ToolCalled, UsageEvent, UsageEventType } from './usage-events';

@@ -1,8 +1,9 @@
 import Big from 'big.js';
 import { validateSync } from 'class-validator';
 import { FieldProblem, toProblems, ValidationError } from '@ledger/http';
+import { compileVerdict, Verdict } from './compiled-verdict';
 import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedBody, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
-import { UsageEvent } from './usage-events';
+import { UsageEvent, UsageEventType } from './usage-events';
 
 export const MAX_BATCH = 1000;
 /** Clock skew tolerated for events stamped in the future. */
@@ -10,57 +11,119 @@ export const MAX_FUTURE_MS = 5 * 60_000;
 
 const VALIDATOR_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, validationError: { target: false, value: false } };
 
+const VERDICT_BY_TYPE: Readonly<Record<string, Verdict | undefined>> = Object.fromEntries(
+  Object.entries(BODY_CLASS_BY_TYPE).map(([type, cls]) => [type, compileVerdict(cls)]),
+);
+
 const optional = <T>(v: T | undefined | null): T | undefined => (v === null ? undefined : v);
 
-function normalize(body: UsageEventBody, workspaceId: string, occurredAt: string): UsageEvent {
-  const base = {
-    workspace_id: workspaceId,
-    event_id: body.event_id,
-    session_id: body.session_id,
-    execution_id: optional(body.execution_id),
-    workflow_id: optional(body.workflow_id),
-    phase_id: optional(body.phase_id),
-    occurred_at: occurredAt,
-  };
-  if (body instanceof TokenUsedBody) {
+// Each shape is spelt out in one object literal: spreading a shared base object
+// made V8 build every event through its slow generic path (a quarter of ingest's CPU).
+function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: string, occurred_at: string): UsageEvent {
+  const { event_id, session_id } = body;
+  const execution_id = optional(body.execution_id);
+  const workflow_id = optional(body.workflow_id);
+  const phase_id = optional(body.phase_id);
+  if (type === 'TokenUsed') {
+    const token = body as TokenUsedBody;
     return {
-      type: 'TokenUsed',
+      type,
       data: {
-        ...base,
-        model: body.model,
-        input_tokens: body.input_tokens ?? 0,
-        output_tokens: body.output_tokens ?? 0,
-        cache_creation_tokens: body.cache_creation_tokens ?? 0,
-        cache_read_tokens: body.cache_read_tokens ?? 0,
-        step_name: optional(body.step_name),
-        tool_tokens: optional(body.tool_tokens),
-        reported_cost_usd: body.reported_cost_usd === undefined ? undefined : new Big(body.reported_cost_usd).toFixed(),
+        workspace_id,
+        event_id,
+        session_id,
+        execution_id,
+        workflow_id,
+        phase_id,
+        occurred_at,
+        model: token.model,
+        input_tokens: token.input_tokens ?? 0,
+        output_tokens: token.output_tokens ?? 0,
+        cache_creation_tokens: token.cache_creation_tokens ?? 0,
+        cache_read_tokens: token.cache_read_tokens ?? 0,
+        step_name: optional(token.step_name),
+        tool_tokens: optional(token.tool_tokens),
+        reported_cost_usd: canonicalDecimal(token.reported_cost_usd),
       },
     };
   }
-  if (body instanceof ToolCalledBody) {
+  if (type === 'ToolCalled') {
+    const tool = body as ToolCalledBody;
     return {
-      type: 'ToolCalled',
+      type,
       data: {
-        ...base,
-        tool_name: body.tool_name,
-        duration_ms: optional(body.duration_ms),
-        compute_cost_usd: body.compute_cost_usd === undefined ? undefined : new Big(body.compute_cost_usd).toFixed(),
-        status: optional(body.status),
+        workspace_id,
+        event_id,
+        session_id,
+        execution_id,
+        workflow_id,
+        phase_id,
+        occurred_at,
+        tool_name: tool.tool_name,
+        duration_ms: optional(tool.duration_ms),
+        compute_cost_usd: canonicalDecimal(tool.compute_cost_usd),
+        status: optional(tool.status),
       },
     };
   }
   const fin = body as SessionFinalizedBody;
   return {
-    type: 'SessionFinalized',
-    data: { ...base, status: optional(fin.status), duration_ms: optional(fin.duration_ms), num_turns: optional(fin.num_turns) },
+    type,
+    data: {
+      workspace_id,
+      event_id,
+      session_id,
+      execution_id,
+      workflow_id,
+      phase_id,
+      occurred_at,
+      status: optional(fin.status),
+      duration_ms: optional(fin.duration_ms),
+      num_turns: optional(fin.num_turns),
+    },
   };
 }
+
+/** The UTC form of a well-formed `occurred_at`, or what is wrong with it. */
+function checkOccurredAt(value: string, latest: number): string | FieldProblem {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return { field: 'occurred_at', message: 'occurred_at is not a valid date-time' };
+  if (ms > latest) return { field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' };
+  return toIsoUtc(ms);
+}
+
+const DAY_MS = 86_400_000;
+const dayPrefixes = new Map<number, string>();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `Date#toISOString` (the years ISO_WITH_ZONE admits have four digits), with the
+ * date part cached per day: `toISOString` cost more than the rest of an event's
+ * validation, and a batch's events share a few days.
+ */
+export function toIsoUtc(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 10_000) dayPrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  const t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  return `${prefix}${pad2(Math.floor(t / 3_600_000))}:${pad2(Math.floor(t / 60_000) % 60)}:${pad2(Math.floor(t / 1000) % 60)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+const canonicalDecimal = (v: string | undefined | null): string | undefined => (v == null ? undefined : new Big(v).toFixed());
 
 /**
  * Validates a `POST /v1/events` body and normalises each event (defaults
  * applied, timestamps in UTC, decimals canonical), so that an identical re-send
  * compares equal. Reports every bad field of every event at once.
+ *
+ * The verdict on each event comes from its DTO's decorators, compiled once
+ * (compiled-verdict.ts); a refused event goes through class-validator itself
+ * for its messages.
  */
 export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): UsageEvent[] {
   const events = (body as { events?: unknown } | null)?.events;
@@ -69,29 +132,35 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
   }
   const problems: FieldProblem[] = [];
   const parsed: UsageEvent[] = [];
+  const latest = now.getTime() + MAX_FUTURE_MS;
   events.forEach((raw, index) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       problems.push({ index, field: '', location: 'body', message: 'each event must be a JSON object' });
       return;
     }
     const type = (raw as { type?: unknown }).type;
+    const verdict = typeof type === 'string' ? VERDICT_BY_TYPE[type] : undefined;
+    if (verdict?.(raw as Record<string, unknown>)) {
+      const occurredAt = checkOccurredAt((raw as UsageEventBody).occurred_at, latest);
+      if (typeof occurredAt === 'string') parsed.push(normalize(type as UsageEventType, raw as UsageEventBody, workspaceId, occurredAt));
+      else problems.push({ ...occurredAt, index, location: 'body' });
+      return;
+    }
+    // Only a refused event pays for class-validator proper, which names each bad field.
     const cls = typeof type === 'string' ? BODY_CLASS_BY_TYPE[type as keyof typeof BODY_CLASS_BY_TYPE] : undefined;
-    // The bodies are flat JSON with no defaults or nested classes, so adopting the
-    // prototype is all class-transformer would do here, at a fraction of its cost.
     const instance: UsageEventBody = Object.setPrototypeOf({ ...raw }, (cls ?? UsageEventBody).prototype);
     const found = toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false }));
     let occurredAt: string | undefined;
     if (!found.some((p) => p.field === 'occurred_at')) {
-      const ms = Date.parse(instance.occurred_at);
-      if (Number.isNaN(ms)) found.push({ field: 'occurred_at', message: 'occurred_at is not a valid date-time' });
-      else if (ms > now.getTime() + MAX_FUTURE_MS) found.push({ field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' });
-      else occurredAt = new Date(ms).toISOString();
+      const checked = checkOccurredAt(instance.occurred_at, latest);
+      if (typeof checked === 'string') occurredAt = checked;
+      else found.push(checked);
     }
-    if (found.length || !occurredAt) {
+    if (found.length || !occurredAt || !cls) {
       problems.push(...found.map((p) => ({ ...p, index, location: 'body' as const })));
       return;
     }
-    parsed.push(normalize(instance, workspaceId, occurredAt));
+    parsed.push(normalize(type as UsageEventType, instance, workspaceId, occurredAt));
   });
   if (problems.length) throw new ValidationError(problems);
   return parsed;

@@ -4,20 +4,16 @@ import {
   EVENT_STORE,
   EventStore,
   formatPosition,
+  JsonObject,
   LOG_START,
   LogPosition,
   maxPosition,
   StreamAppend,
 } from '@ledger/event-store';
 import { IdempotencyConflictError } from '@ledger/http';
-import { v5 as uuidv5 } from 'uuid';
 import { decideRecording } from './record-usage.decider';
+import { storeEventId } from './store-event-id';
 import { sessionStream, UsageEvent } from './usage-events';
-
-/** Namespace for deterministic event UUIDs: the same (workspace, event_id) always maps to the same id. */
-const EVENT_ID_NAMESPACE = '6f1c3a52-3e0b-4c55-9d6a-0c7e1f5b9a10';
-
-export const storeEventId = (workspaceId: string, eventId: string): string => uuidv5(`${workspaceId}/${eventId}`, EVENT_ID_NAMESPACE);
 
 export interface RecordUsageResult {
   readonly accepted: number;
@@ -52,11 +48,13 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
       );
     }
     const byStream = new Map<string, StreamAppend['events'][number][]>();
-    for (const e of decision.fresh) {
-      const stream = sessionStream(workspaceId, e.data.session_id);
-      const list = byStream.get(stream) ?? [];
-      list.push({ id: storeEventId(workspaceId, e.data.event_id), type: e.type, data: { ...e.data } });
-      byStream.set(stream, list);
+    for (const index of decision.fresh) {
+      const { streamId, id } = refs[index];
+      const { type, data } = events[index];
+      let list = byStream.get(streamId);
+      if (!list) byStream.set(streamId, (list = []));
+      // Usage events are flat JSON data; interfaces just lack the index signature.
+      list.push({ id, type, data: data as unknown as JsonObject });
     }
     let position: LogPosition = LOG_START;
     if (byStream.size) {

@@ -8,6 +8,7 @@ import {
   EventRef,
   EventStore,
   ExpectedRevision,
+  JsonObject,
   LOG_START,
   LogPosition,
   ReadAllOptions,
@@ -56,6 +57,17 @@ function toRecorded(r: EventRow): RecordedEvent {
 
 const MAX_APPEND_ATTEMPTS = 5;
 
+/** One event_log row as the append sends it, inside a single JSON parameter. */
+interface AppendRow {
+  s: string;
+  /** The revision as a string: a bigint does not survive JSON. */
+  r: string;
+  i: string;
+  t: string;
+  d: JsonObject;
+  m?: JsonObject;
+}
+
 /** unique_violation, deadlock_detected, serialization_failure. */
 function isRetryable(err: unknown): boolean {
   return ['23505', '40P01', '40001'].includes((err as { code?: string }).code ?? '');
@@ -80,22 +92,28 @@ export class PgEventStore implements EventStore {
 
   async append(appends: readonly StreamAppend[]): Promise<AppendResult> {
     for (let attempt = 1; ; attempt++) {
+      // The first pass trusts that the ids are new, as they are when ingest has just
+      // filtered them through findEvents, and leaves the id index to say otherwise.
+      const lookUpStored = attempt > 1;
       try {
-        return await this.appendOnce(appends);
+        return await this.appendOnce(appends, lookUpStored);
       } catch (err) {
-        // Two writers racing with the same ids (a client's retry beside its original)
-        // collide on the id index, or deadlock between it and the stream rows. The
-        // transaction rolled back whole; a new pass sees what the other one stored.
-        if (!isRetryable(err) || attempt >= MAX_APPEND_ATTEMPTS) throw err;
+        // A stored id (a client's retry racing its original, or a caller re-appending)
+        // raises a unique violation; a re-append whose events are all stored may also
+        // look like a wrong revision until its ids are looked up. Two writers racing
+        // may deadlock between the id index and the stream rows. The transaction rolled
+        // back whole; the next pass looks the ids up and sees what the other one stored.
+        const unverified = !lookUpStored && err instanceof WrongExpectedVersionError;
+        if (!unverified && (!isRetryable(err) || attempt >= MAX_APPEND_ATTEMPTS)) throw err;
       }
     }
   }
 
-  private async appendOnce(appends: readonly StreamAppend[]): Promise<AppendResult> {
+  private async appendOnce(appends: readonly StreamAppend[], lookUpStored: boolean): Promise<AppendResult> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const ids = appends.flatMap((a) => a.events.map((e) => e.id));
+      const ids = lookUpStored ? appends.flatMap((a) => a.events.map((e) => e.id)) : [];
       const existing = new Set(
         ids.length === 0
           ? []
@@ -106,14 +124,14 @@ export class PgEventStore implements EventStore {
       const seen = new Set<string>();
       const fresh = new Map<string, StreamAppend['events'][number][]>();
       for (const a of appends) {
-        const list = fresh.get(a.streamId) ?? [];
+        let list = fresh.get(a.streamId);
+        if (!list) fresh.set(a.streamId, (list = []));
         for (const e of a.events) {
           const id = e.id.toLowerCase();
           if (existing.has(id) || seen.has(id)) continue;
           seen.add(id);
           list.push(e);
         }
-        fresh.set(a.streamId, list);
       }
 
       const revisions = new Map<string, bigint>();
@@ -145,27 +163,23 @@ export class PgEventStore implements EventStore {
           [streams.map(([s]) => s), streams.map(([, evs]) => evs.length)],
         );
         const last = new Map(bumped.rows.map((r) => [r.stream_id, BigInt(r.revision)]));
-        const cols = { stream: [] as string[], rev: [] as string[], id: [] as string[], type: [] as string[], data: [] as string[], meta: [] as string[] };
+        const rows: AppendRow[] = [];
         for (const [streamId, evs] of streams) {
           const end = last.get(streamId)!;
           let rev = end - BigInt(evs.length) + 1n;
-          for (const e of evs) {
-            cols.stream.push(streamId);
-            cols.rev.push(String(rev++));
-            cols.id.push(e.id);
-            cols.type.push(e.type);
-            cols.data.push(JSON.stringify(e.data));
-            cols.meta.push(JSON.stringify(e.metadata ?? {}));
-          }
+          for (const e of evs) rows.push({ s: streamId, r: String(rev++), i: e.id, t: e.type, d: e.data, m: e.metadata });
           revisions.set(streamId, end);
         }
+        // One JSON document rather than a jsonb[] per column: pg builds an array literal
+        // by escaping every quote of every payload in JavaScript, which cost the API
+        // process about three times what one JSON.stringify does; the server's cost is the same.
         const inserted = await client.query<{ tx: string; pos: string }>(
           `WITH ins AS (
              INSERT INTO event_log (stream_id, stream_revision, event_id, event_type, data, metadata)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
+             SELECT s, r, i, t, d, coalesce(m, '{}') FROM jsonb_to_recordset($1::jsonb) AS x(s text, r bigint, i uuid, t text, d jsonb, m jsonb)
              RETURNING transaction_id, global_position)
            SELECT max(transaction_id)::text AS tx, max(global_position)::text AS pos FROM ins`,
-          [cols.stream, cols.rev, cols.id, cols.type, cols.data, cols.meta],
+          [JSON.stringify(rows)],
         );
         position = { commit: BigInt(inserted.rows[0].tx), prepare: BigInt(inserted.rows[0].pos) };
         await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);

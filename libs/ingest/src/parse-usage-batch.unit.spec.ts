@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { validateSync, IsString } from 'class-validator';
+import { ValidationError } from '@ledger/http';
+import { compileVerdict } from './compiled-verdict';
+import { parseUsageBatch, toIsoUtc } from './parse-usage-batch';
+import { BODY_CLASS_BY_TYPE } from './usage-batch.dto';
+
+const NOW = new Date('2026-04-02T12:00:00.000Z');
+const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true, validationError: { target: false, value: false } };
+
+const GOOD: Record<string, unknown>[] = [
+  { event_id: 'e1', type: 'TokenUsed', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100Z', model: 'gpt-4o' },
+  {
+    event_id: 'ses-00a1.17:x_y-z', type: 'TokenUsed', session_id: 's1', execution_id: 'ex1', workflow_id: 'wf1', phase_id: 'p1',
+    occurred_at: '2026-04-02T13:00:05+02:00', model: 'claude-sonnet-4-20250514', input_tokens: 0, output_tokens: 1_000_000_000,
+    cache_creation_tokens: 5, cache_read_tokens: 7, step_name: 'plan', tool_tokens: { Read: 100, Bash: 0 }, reported_cost_usd: '0.0118',
+  },
+  { event_id: 'e3', type: 'ToolCalled', session_id: 's1', occurred_at: '2026-04-02T11:00:05Z', tool_name: 'Bash' },
+  { event_id: 'e4', type: 'ToolCalled', session_id: 's1', phase_id: 'p2', occurred_at: '2026-04-02T11:00:05.1Z', tool_name: 'Read', duration_ms: 1200, compute_cost_usd: '0.00050', status: 'ok' },
+  { event_id: 'e5', type: 'SessionFinalized', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100+0130' },
+  { event_id: 'e6', type: 'SessionFinalized', session_id: 's1', occurred_at: '2026-04-02T11:00Z', status: 'cancelled', duration_ms: 0, num_turns: 3 },
+];
+
+/** Values that sit on either side of each rule, and of each type. */
+const PROBES: unknown[] = [
+  undefined, null, '', ' ', 'x', 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(200), 'x'.repeat(201),
+  'ok id', 'é', '😀'.repeat(128), '😀'.repeat(129), 0, -0, -1, 1, 1.5, 1e9, 1e9 + 1, 1e21, Number.MAX_SAFE_INTEGER, true, false,
+  '1', '0.0342', '.5', '1.', '-0.1', '1e3', '0.1234567890123456789', '123456789012345678.1', '1234567890123456789',
+  [], ['a'], {}, { Read: 1 }, { Read: -1 }, { Read: 1.5 }, { Read: '1' }, { '': 1 }, { ['t'.repeat(129)]: 1 }, { Read: 1e9 + 1 },
+  'TokenUsed', 'completed', 'failed', 'done', 'gpt-4o',
+  '2026-04-02T12:00:00Z', '2026-04-02T12:00:00', '2026-04-02', '2026-02-30T00:00:00.000Z', '2026-04-02T12:00:00.1234567890Z', 'yesterday',
+];
+
+const PROTOTYPE_KEYS = ['constructor', 'hasOwnProperty', '__proto__', 'toString', 'valueOf'];
+
+/** Every good event with each of its fields (and a few foreign ones) set to each probe, or removed. */
+function* battery(): Generator<Record<string, unknown>> {
+  for (const good of GOOD) {
+    yield good;
+    const fields = new Set([...Object.keys(good), 'input_tokens', 'tool_tokens', 'tool_name', 'model', 'status', 'duration_ms', 'num_turns', 'nonsense']);
+    for (const field of fields) {
+      const { [field]: _dropped, ...without } = good;
+      yield without;
+      for (const probe of PROBES) yield { ...good, [field]: probe };
+    }
+    for (const type of ['TokenUsed', 'ToolCalled', 'SessionFinalized', 'Bogus', 7]) yield { ...good, type };
+  }
+}
+
+const classValidatorAccepts = (event: Record<string, unknown>): boolean => {
+  const cls = BODY_CLASS_BY_TYPE[event.type as keyof typeof BODY_CLASS_BY_TYPE];
+  return validateSync(Object.setPrototypeOf({ ...event }, cls.prototype), OPTIONS).length === 0;
+};
+
+describe('compileVerdict', () => {
+  const verdicts = Object.fromEntries(Object.entries(BODY_CLASS_BY_TYPE).map(([type, cls]) => [type, compileVerdict(cls)]));
+
+  it('gives class-validator’s verdict on every event of the battery', () => {
+    let checked = 0;
+    let accepted = 0;
+    for (const event of battery()) {
+      const verdict = verdicts[event.type as string];
+      if (!verdict) continue;
+      const expected = classValidatorAccepts(event);
+      if (verdict(event) !== expected) throw new Error(`verdict ${!expected} but class-validator says ${expected} for ${JSON.stringify(event)}`);
+      checked++;
+      if (expected) accepted++;
+    }
+    expect(checked).toBeGreaterThan(3000);
+    expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('refuses keys that class-validator’s whitelist lets through by inheritance, leaving them to class-validator', () => {
+    for (const key of PROTOTYPE_KEYS) {
+      const event = JSON.parse(`{"${key}": 1, "event_id": "e1", "type": "ToolCalled", "session_id": "s", "occurred_at": "2026-04-02T11:00:00Z", "tool_name": "Bash"}`);
+      expect(verdicts.ToolCalled(event)).toBe(false);
+      // parseUsageBatch then takes class-validator's word, whatever it is.
+      const direct = classValidatorAccepts(event);
+      const parsed = (() => {
+        try {
+          return parseUsageBatch({ events: [event] }, 'ws', NOW).length === 1;
+        } catch (err) {
+          if (err instanceof ValidationError) return false;
+          throw err;
+        }
+      })();
+      expect(parsed).toBe(direct);
+    }
+  });
+
+  it('refuses to compile a rule it cannot reproduce', () => {
+    class Each {
+      @IsString({ each: true }) tags: string[];
+    }
+    expect(() => compileVerdict(Each)).toThrow(/does not reproduce/);
+  });
+});
+
+describe('parseUsageBatch', () => {
+  it('names every bad field with class-validator’s own messages', () => {
+    const run = () =>
+      parseUsageBatch(
+        {
+          events: [
+            GOOD[0],
+            { event_id: 'bad id!', type: 'TokenUsed', session_id: '', occurred_at: '2026-04-02T12:00:00', model: 'gpt-4o', input_tokens: -1, extra: 1 },
+            { event_id: 'x2', type: 'ToolCalled', session_id: 's', occurred_at: '2026-04-02T12:00:00Z', compute_cost_usd: 0.5 },
+            { event_id: 'x3', type: 'Bogus', session_id: 's', occurred_at: '2026-04-02T12:00:00Z' },
+            { event_id: 'x4', type: 'SessionFinalized', session_id: 's', occurred_at: '2026-04-02T12:06:00Z' },
+            'nope',
+          ],
+        },
+        'ws',
+        NOW,
+      );
+    expect(run).toThrow(ValidationError);
+    let problems: unknown;
+    try {
+      run();
+    } catch (err) {
+      problems = (err as ValidationError).problems;
+    }
+    expect(problems).toEqual([
+      { index: 1, location: 'body', field: 'extra', message: 'property extra should not exist' },
+      { index: 1, location: 'body', field: 'input_tokens', message: 'input_tokens must be >= 0' },
+      { index: 1, location: 'body', field: 'event_id', message: 'event_id must be 1-128 characters of letters, digits, . _ : -' },
+      { index: 1, location: 'body', field: 'session_id', message: 'session_id must be longer than or equal to 1 characters' },
+      { index: 1, location: 'body', field: 'occurred_at', message: 'occurred_at must be an ISO-8601 date-time with a timezone, e.g. 2026-04-02T12:00:05.100Z' },
+      { index: 2, location: 'body', field: 'tool_name', message: 'tool_name must be longer than or equal to 1 characters' },
+      { index: 2, location: 'body', field: 'compute_cost_usd', message: 'compute_cost_usd must be a decimal string such as "0.0015"' },
+      { index: 3, location: 'body', field: 'type', message: 'type must be one of TokenUsed, ToolCalled, SessionFinalized' },
+      { index: 4, location: 'body', field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' },
+      { index: 5, location: 'body', field: '', message: 'each event must be a JSON object' },
+    ]);
+  });
+
+  it('normalises what it accepts: defaults, UTC milliseconds, canonical decimals, no nulls', () => {
+    const [first, second, , fourth, fifth] = parseUsageBatch({ events: GOOD.map((e) => ({ ...e, execution_id: e.execution_id ?? null })) }, 'ws', NOW);
+    expect(first).toEqual({
+      type: 'TokenUsed',
+      data: {
+        workspace_id: 'ws', event_id: 'e1', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100Z', model: 'gpt-4o',
+        input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0,
+      },
+    });
+    expect(JSON.parse(JSON.stringify(first))).toEqual(first);
+    expect(second.data).toMatchObject({ occurred_at: '2026-04-02T11:00:05.000Z', reported_cost_usd: '0.0118', execution_id: 'ex1' });
+    expect(fourth.data).toMatchObject({ occurred_at: '2026-04-02T11:00:05.100Z', compute_cost_usd: '0.0005' });
+    expect(fifth.data).toMatchObject({ occurred_at: '2026-04-02T09:30:05.100Z' });
+  });
+});
+
+describe('toIsoUtc', () => {
+  it('equals Date#toISOString over four-digit years', () => {
+    const samples = [0, -1, 86_399_999, 86_400_000, Date.parse('0001-01-01T00:00:00Z'), Date.parse('9999-12-31T23:59:59.999Z'), NOW.getTime()];
+    for (let i = 0; i < 5000; i++) samples.push(Math.floor(-62e12 + Math.random() * 315e12));
+    for (const ms of samples) expect(toIsoUtc(ms)).toBe(new Date(ms).toISOString());
+  });
+});
