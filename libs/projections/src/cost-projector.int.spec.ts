@@ -29,11 +29,18 @@ describe('CostProjector', () => {
     await db.drop();
   });
 
+  /** Appends and waits until readers see it: the log's horizon is the oldest write in flight anywhere on the server. */
+  const append = async (streamId: string, events: ReturnType<typeof tokenUsed>[]) => {
+    await store.append([{ streamId, events }]);
+    const ids = new Set(events.map((e) => e.id));
+    while ((await store.readAll()).filter((e) => ids.has(e.id)).length < ids.size) await new Promise((r) => setTimeout(r, 20));
+  };
+
   const session = async (ws: string, id: string) =>
     (await db.pool.query(`SELECT token_cost::text, input_tokens::int, token_events FROM ${READ_MODEL_SCHEMA}.session_costs WHERE workspace_id = $1 AND session_id = $2`, [ws, id])).rows[0];
 
   it('given events, then session rows hold their exact summed cost', async () => {
-    await store.append([{ streamId: 'session-w1/s1', events: [tokenUsed('w1', 's1', 'e1', 245, 312), tokenUsed('w1', 's1', 'e2', 680, 410)] }]);
+    await append('session-w1/s1', [tokenUsed('w1', 's1', 'e1', 245, 312), tokenUsed('w1', 's1', 'e2', 680, 410)]);
     const projector = new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
     await projector.catchUp();
     // (245×2.5 + 312×10) + (680×2.5 + 410×10) = 3732.5 + 5800 per 1M
@@ -41,7 +48,7 @@ describe('CostProjector', () => {
   });
 
   it('given a crash between the row writes and the commit, then a restart resumes with exact totals', async () => {
-    await store.append([{ streamId: 'session-w2/s1', events: [tokenUsed('w2', 's1', 'a', 1000, 0), tokenUsed('w2', 's1', 'b', 2000, 0)] }]);
+    await append('session-w2/s1', [tokenUsed('w2', 's1', 'a', 1000, 0), tokenUsed('w2', 's1', 'b', 2000, 0)]);
     const crashing = new CostProjector(store, db.pool, {
       schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog,
       beforeCommit: async () => { throw new Error('killed before commit'); },
@@ -54,7 +61,7 @@ describe('CostProjector', () => {
   });
 
   it('given the checkpoint is lost after a commit, then replaying the log counts nothing twice', async () => {
-    await store.append([{ streamId: 'session-w3/s1', events: [tokenUsed('w3', 's1', 'x', 100, 100)] }]);
+    await append('session-w3/s1', [tokenUsed('w3', 's1', 'x', 100, 100)]);
     const projector = new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
     await projector.catchUp();
     await db.pool.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET commit_pos = -1, prepare_pos = -1`);
