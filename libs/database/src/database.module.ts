@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { openDatabase } from './data-source';
@@ -20,7 +20,7 @@ export class DatabaseModule implements OnApplicationShutdown {
       providers: [
         { provide: DataSource, useFactory: () => openDatabase(url) },
         // Depends on DataSource so that migrations have run before anyone writes.
-        { provide: PG_POOL, useFactory: () => new Pool({ connectionString: url, max: 20 }), inject: [DataSource] },
+        { provide: PG_POOL, useFactory: () => createPool(url), inject: [DataSource] },
       ],
       exports: [DataSource, PG_POOL],
     };
@@ -30,4 +30,16 @@ export class DatabaseModule implements OnApplicationShutdown {
     await this.pool.end();
     await this.dataSource.destroy();
   }
+}
+
+/**
+ * An idle connection that the server ends (a restart, a failover, an operator's
+ * pg_terminate_backend) is an 'error' event on the pool; unheard, it would take
+ * the whole process down. The pool replaces the connection on its next checkout.
+ */
+function createPool(url: string): Pool {
+  const pool = new Pool({ connectionString: url, max: 20 });
+  const logger = new Logger('Database');
+  pool.on('error', (err) => logger.warn(`an idle database connection ended: ${err.message}`));
+  return pool;
 }

@@ -321,10 +321,22 @@ export class PgEventStore implements EventStore {
     this.listener ??= (async () => {
       const client = await this.pool.connect();
       client.on('notification', () => this.appended.emit('appended'));
+      // A LISTEN session the server ends (restart, failover, terminate) must not take the
+      // process down: subscriptions keep polling, and the channel is listened to again.
+      client.once('error', (err) => {
+        client.release(err);
+        this.relisten();
+      });
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
       return client;
     })();
+    this.listener.catch(() => this.relisten());
     return this.listener;
+  }
+
+  private relisten(): void {
+    this.listener = undefined;
+    if (!this.closed) setTimeout(() => void this.listen().catch(() => undefined), IDLE_POLL_MS).unref();
   }
 
   async close(): Promise<void> {
@@ -332,6 +344,8 @@ export class PgEventStore implements EventStore {
     this.appended.emit('appended');
     if (this.listener) {
       const client = await this.listener.catch(() => undefined);
+      // Checked out, the pool has no listener of its own on it yet.
+      client?.removeAllListeners('error');
       client?.release();
     }
   }
