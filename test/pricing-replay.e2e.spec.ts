@@ -38,6 +38,7 @@ describe('Pricing changes and replay', () => {
       cost_facts: 'workspace_id, event_id',
       session_costs: 'workspace_id, session_id',
       hourly_costs: 'workspace_id, dimension, hour, key',
+      daily_costs: 'workspace_id, dimension, day, key',
       execution_index: 'workspace_id, execution_id',
     };
     const hash = createHash('sha256');
@@ -205,7 +206,7 @@ describe('Pricing changes and replay', () => {
     const db = t.db;
     await t.close({ keepDatabase: true });
     await db.pool.query('DELETE FROM read_model.checkpoint');
-    await db.pool.query('TRUNCATE read_model.cost_facts, read_model.session_costs, read_model.hourly_costs, read_model.execution_index');
+    await db.pool.query('TRUNCATE read_model.cost_facts, read_model.session_costs, read_model.hourly_costs, read_model.daily_costs, read_model.execution_index');
 
     t = await startTestApp({}, 'postgres', db);
     const deadline = Date.now() + 30_000;

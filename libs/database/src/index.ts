@@ -1,5 +1,5 @@
 export { createDataSource, MIGRATIONS, openDatabase } from './data-source';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedDatabase } from './embedded-postgres';
-export { READ_MODEL_SCHEMA, readModelIndexes, readModelKeys, readModelTables } from './read-model.schema';
+export { READ_MODEL_SCHEMA, readModel, readModelIndexes, readModelKeys, readModelTables } from './read-model.schema';
 export { DatabaseModule, PG_POOL } from './database.module';

@@ -8,7 +8,7 @@
  * Ledger terms used in column names:
  * - token cost: the priced cost of `TokenUsed` events; NULL on a fact means unpriced.
  * - compute cost: the cost a `ToolCalled` event carries (or its tool's compute price).
- * - dimension: the breakdown an hourly row belongs to.
+ * - dimension: the breakdown an hourly or daily rollup row belongs to.
  *
  * Aggregate tables are written once per batch per row, so they are kept lean:
  * only columns that rarely change are indexed, and pages keep free space
@@ -105,6 +105,10 @@ export function readModelTables(schema: string): string[] {
        cache_read_tokens bigint NOT NULL DEFAULT 0,
        calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70)`,
+    // The same rollup per UTC day: long ranges add whole days from here, whole hours only around the days
+    // their bucket boundaries cut, and per-call facts only inside the hours those boundaries cut.
+    `CREATE TABLE ${s}.daily_costs (LIKE ${s}.hourly_costs INCLUDING DEFAULTS) WITH (fillfactor = 70)`,
+    `ALTER TABLE ${s}.daily_costs RENAME COLUMN hour TO day`,
   ];
 }
 
@@ -119,6 +123,7 @@ export function readModelKeys(schema: string): string[] {
     `ALTER TABLE ${s}.session_costs ADD PRIMARY KEY (workspace_id, session_id)`,
     `ALTER TABLE ${s}.execution_index ADD PRIMARY KEY (workspace_id, execution_id)`,
     `ALTER TABLE ${s}.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key)`,
+    `ALTER TABLE ${s}.daily_costs ADD PRIMARY KEY (workspace_id, dimension, day, key)`,
   ];
 }
 
@@ -137,3 +142,6 @@ export function readModelIndexes(schema: string): string[] {
     `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
   ];
 }
+
+/** The whole read model, keyed and indexed, as a migration creates it. */
+export const readModel = (schema: string): string[] => [...readModelTables(schema), ...readModelKeys(schema), ...readModelIndexes(schema)];

@@ -1,7 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { PgEventStore } from '@ledger/event-store';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
-import { readModelIndexes, readModelKeys, readModelTables } from '@ledger/database';
+import { readModel, readModelTables } from '@ledger/database';
 import { bulkLoad } from './bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 
@@ -59,6 +59,7 @@ describe('bulkLoad', () => {
       cost_facts: 'workspace_id, event_id',
       session_costs: 'workspace_id, session_id',
       hourly_costs: 'workspace_id, dimension, hour, key',
+      daily_costs: 'workspace_id, dimension, day, key',
       execution_index: 'workspace_id, execution_id',
     };
     const out: Record<string, unknown> = {};
@@ -70,7 +71,7 @@ describe('bulkLoad', () => {
   };
 
   it('given any history, then it builds exactly the rows that batch-by-batch projection builds', async () => {
-    for (const sql of [...readModelTables('by_batch'), ...readModelKeys('by_batch'), ...readModelIndexes('by_batch')]) await db.pool.query(sql);
+    for (const sql of readModel('by_batch')) await db.pool.query(sql);
     await new CostProjector(store, db.pool, { schema: 'by_batch', batchSize: 2, catalog: () => catalog }).catchUp();
     for (const sql of readModelTables('bulk')) await db.pool.query(sql);
     const loaded = await bulkLoad(store, db.pool, 'bulk', catalog, { batchSize: 3 });

@@ -57,11 +57,15 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   const [factsKey, ...otherKeys] = readModelKeys(schema);
   await addFactsKey(pool, schema, factsKey);
   options.onProgress?.({ step: 'aggregates', events });
-  await Promise.all(bulkAggregateSql(schema).map((sql) => runWith(pool, { work_mem: '256MB' }, sql)));
+  await Promise.all(
+    bulkAggregateSql(schema).map(async (chain) => {
+      for (const sql of chain) await runWith(pool, { work_mem: '256MB' }, sql);
+    }),
+  );
   options.onProgress?.({ step: 'indexes', events });
   await Promise.all([...otherKeys, ...readModelIndexes(schema)].map((sql) => runWith(pool, { maintenance_work_mem: '256MB' }, sql)));
   await writeCheckpoint(pool, schema, position, events, catalog.version);
-  await pool.query(`ANALYZE ${schema}.cost_facts, ${schema}.session_costs, ${schema}.hourly_costs, ${schema}.execution_index`);
+  await pool.query(`ANALYZE ${schema}.cost_facts, ${schema}.session_costs, ${schema}.hourly_costs, ${schema}.daily_costs, ${schema}.execution_index`);
   return { position, eventsApplied: events };
 }
 

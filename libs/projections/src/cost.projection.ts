@@ -56,8 +56,9 @@ const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_
  * tool rows, and both on workflow and phase rows.
  */
 const hourlyRows = (facts: string) => `
-  SELECT workspace_id, hour, dimension, key, COALESCE(sum(token_cost), 0), sum(compute_cost), sum(input_tokens), sum(output_tokens),
-    sum(cache_creation_tokens), sum(cache_read_tokens), sum(d.calls), sum(unpriced_calls)
+  SELECT workspace_id, hour, dimension, key, COALESCE(sum(token_cost), 0) AS token_cost, sum(compute_cost) AS compute_cost,
+    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens, sum(d.calls) AS calls, sum(unpriced_calls) AS unpriced_calls
   FROM (
     SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC') AS hour, event_type = 'TokenUsed' AS is_token, COALESCE(model, tool_name) AS item,
       execution_id, workflow_id, phase_id, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
@@ -75,6 +76,14 @@ const hourlyRows = (facts: string) => `
   WHERE d.key IS NOT NULL
   GROUP BY workspace_id, hour, dimension, key`;
 
+const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
+/** Hourly rows (as `hourlyRows` gives them) summed per UTC day: the daily rollup has no definition of its own. */
+const dailyRows = (hourly: string) => `
+  SELECT workspace_id, date_trunc('day', hour, 'UTC'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens),
+    sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(unpriced_calls)
+  FROM ${hourly} GROUP BY 1, 2, 3, 4`;
+const ROLLUP_SUMS = ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'];
+
 const EXECUTION_COLUMNS = 'workspace_id, execution_id, workflow_id, started_at';
 const executionRows = (facts: string) => `
   SELECT workspace_id, execution_id, ${firstSeen('workflow_id')}, min(occurred_at)
@@ -83,7 +92,7 @@ const executionRows = (facts: string) => `
 /**
  * One statement applies a whole batch: facts are inserted with the read-side
  * dedupe `(workspace_id, event_id)`, and only the rows actually inserted flow on
- * into the session, hourly and execution aggregates, grouped first so
+ * into the session, hourly, daily and execution aggregates, grouped first so
  * each aggregate row is touched once. The checkpoint is written by the same
  * statement, so it commits with the rows or not at all.
  */
@@ -114,10 +123,15 @@ sessions AS (
     last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)
   RETURNING 1
 ),
+batch_hours AS MATERIALIZED (${hourlyRows('ins')}),
 hourly AS (
-  INSERT INTO ${s}.hourly_costs AS h (${HOURLY_COLUMNS})${hourlyRows('ins')}
-  ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET
-    ${add('h', ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'])}
+  INSERT INTO ${s}.hourly_costs AS h (${HOURLY_COLUMNS}) SELECT * FROM batch_hours
+  ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET ${add('h', ROLLUP_SUMS)}
+  RETURNING 1
+),
+daily AS (
+  INSERT INTO ${s}.daily_costs AS d (${DAILY_COLUMNS})${dailyRows('batch_hours')}
+  ON CONFLICT (workspace_id, dimension, day, key) DO UPDATE SET ${add('d', ROLLUP_SUMS)}
   RETURNING 1
 ),
 executions AS (
@@ -142,14 +156,18 @@ const checkpointUpsert = (schema: string, values: string) => `
 
 /**
  * After a bulk load of `cost_facts` (no keys yet), derives every aggregate from
- * the whole table with the same definitions the live projection uses.
+ * the whole table with the same definitions the live projection uses. The chains
+ * may run side by side; the statements of one chain run in order.
  */
-export function bulkAggregateSql(schema: string): string[] {
+export function bulkAggregateSql(schema: string): string[][] {
   const s = schema;
   return [
-    `INSERT INTO ${s}.session_costs (${SESSION_COLUMNS})${sessionRows(`${s}.cost_facts`)}`,
-    `INSERT INTO ${s}.hourly_costs (${HOURLY_COLUMNS})${hourlyRows(`${s}.cost_facts`)}`,
-    `INSERT INTO ${s}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${s}.cost_facts`)}`,
+    [`INSERT INTO ${s}.session_costs (${SESSION_COLUMNS})${sessionRows(`${s}.cost_facts`)}`],
+    [
+      `INSERT INTO ${s}.hourly_costs (${HOURLY_COLUMNS})${hourlyRows(`${s}.cost_facts`)}`,
+      `INSERT INTO ${s}.daily_costs (${DAILY_COLUMNS})${dailyRows(`${s}.hourly_costs`)}`,
+    ],
+    [`INSERT INTO ${s}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${s}.cost_facts`)}`],
   ];
 }
 

@@ -7,7 +7,7 @@ import { CostRangeSummaryResponse, CostTimeseriesResponse, WorkflowRunCostRespon
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GetCostRangeSummary } from './cost-range-summary/get-cost-range-summary.query';
-import type { GroupDimension } from './cost-range-summary/hourly-range';
+import type { GroupDimension } from './cost-range-summary/rollup-range';
 import { GetCostTimeseries } from './cost-timeseries/get-cost-timeseries.query';
 import { Granularity, GRANULARITIES } from './cost-timeseries/time-buckets';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';

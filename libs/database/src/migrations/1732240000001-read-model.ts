@@ -1,11 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { READ_MODEL_SCHEMA, readModelIndexes, readModelKeys, readModelTables } from '../read-model.schema';
+import { READ_MODEL_SCHEMA, readModel } from '../read-model.schema';
 
 export class ReadModel1732240000001 implements MigrationInterface {
   name = 'ReadModel1732240000001';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of [...readModelTables(READ_MODEL_SCHEMA), ...readModelKeys(READ_MODEL_SCHEMA), ...readModelIndexes(READ_MODEL_SCHEMA)]) await q.query(sql);
+    for (const sql of readModel(READ_MODEL_SCHEMA)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -4,7 +4,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL } from '@ledger/database';
 import { ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
-import { countRuns, Figures, isUnpriced, planRange, readRollup } from './hourly-range';
+import { countRuns, Figures, isUnpriced, planRange, readRollup } from './rollup-range';
 import { isoUtc, parseInclusiveRange } from './instant';
 
 /** Money leaves this family as a JSON number (the Stevora shape), converted once from the exact decimal. */
@@ -73,8 +73,8 @@ function modelCost(model: string, f: Figures): ModelCost {
 }
 
 /**
- * The Stevora workspace summary over `[from, to]`, exact to the millisecond: whole UTC hours from the hourly
- * rollup, the partial hours at either end per call (see docs/adr/0007-exact-range-summaries.md).
+ * The Stevora workspace summary over `[from, to]`, exact to the millisecond: whole UTC days and hours from the
+ * rollups, the partial hours at either end per call (see docs/adr/0007-exact-range-summaries.md).
  */
 @QueryHandler(GetCostRangeSummary)
 export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSummary, CostRangeSummaryView> {

@@ -28,7 +28,7 @@ const summarySql = (inWorkspace: string) => `WITH h AS (
      SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
             sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
             sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
-     FROM ${S}.hourly_costs
+     FROM ${S}.daily_costs
      WHERE ${inWorkspace} AND dimension IN ('model', 'tool')
      GROUP BY dimension, key)
    SELECT
@@ -48,7 +48,7 @@ const summarySql = (inWorkspace: string) => `WITH h AS (
 const IN_WORKSPACE = new Statement(summarySql('workspace_id = $1'));
 const ALL_WORKSPACES = new Statement(summarySql('true'));
 
-/** All-time totals of a workspace (every workspace for the admin key), from the hourly rollup. */
+/** All-time totals of a workspace (every workspace for the admin key), from the daily rollup. */
 @QueryHandler(GetCostSummary)
 export class GetCostSummaryHandler implements IQueryHandler<GetCostSummary, CostSummaryView> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}

@@ -4,7 +4,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL } from '@ledger/database';
 import { FieldProblem, ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
-import { Figures, GroupDimension, isUnpriced, planRange, readRollup } from '../cost-range-summary/hourly-range';
+import { Figures, GroupDimension, isUnpriced, planRange, readRollup } from '../cost-range-summary/rollup-range';
 import { isoUtc, parseInstant } from '../cost-range-summary/instant';
 import { Boundary, bucketBoundaries, Granularity, isValidZone, localIso, MAX_BUCKETS } from './time-buckets';
 
@@ -106,7 +106,7 @@ function validate(q: GetCostTimeseries): { from: number; to: number; boundaries:
 /**
  * `GET /v1/cost/timeseries`: cost per calendar period of a time zone, optionally per group. Every period
  * from the one containing `from` to the one containing `to` is present, as zeros when empty, and covered
- * whole. Exact like the summary: whole UTC hours from the rollup, hours cut by a boundary per call.
+ * whole. Exact like the summary: whole UTC days and hours from the rollups, hours cut by a boundary per call.
  */
 @QueryHandler(GetCostTimeseries)
 export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries, CostTimeseriesView> {

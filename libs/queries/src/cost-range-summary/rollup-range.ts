@@ -5,6 +5,7 @@ import { Statement } from '../shared/statement';
 
 const S = READ_MODEL_SCHEMA;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** A half-open span of instants `[lo, hi)` in ms since the epoch; `±Infinity` is an open end. */
 export interface Span {
@@ -13,46 +14,66 @@ export interface Span {
 }
 
 /**
- * How a bucketed range is read exactly:
+ * How a bucketed range is read exactly, from the coarsest rows that fit:
+ * - `wholeDays`: day-aligned spans whose UTC days lie inside one bucket each, summed from `daily_costs`;
  * - `wholeHours`: hour-aligned spans whose hours lie inside one bucket each, summed from `hourly_costs`;
- * - `edges`: the parts of the range inside hours cut by a bucket boundary (a *split hour*), summed per
- *   call from `cost_facts`.
- * The two never overlap and together cover `[boundaries[0], boundaries[n])`.
+ * - `edges`: the parts of the range inside hours cut by a bucket boundary, summed per call from `cost_facts`.
+ * The three never overlap and together cover `[boundaries[0], boundaries[n])`.
  */
 export interface RangePlan {
   /** Ascending bucket boundaries; bucket `i` (1-based, as SQL `width_bucket` numbers it) is `[b[i-1], b[i])`. */
   readonly boundaries: readonly number[];
+  readonly wholeDays: readonly Span[];
   readonly wholeHours: readonly Span[];
   readonly edges: readonly Span[];
 }
 
-const floorHour = (t: number) => t - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS);
-const ceilHour = (t: number) => (Number.isFinite(t) ? -floorHour(-t) : t);
+const floorTo = (unit: number) => (t: number) => (Number.isFinite(t) ? t - (((t % unit) + unit) % unit) : t);
+const ceilTo = (unit: number) => (t: number) => -floorTo(unit)(-t);
 
-/** Splits bucket boundaries into whole hours and edge spans. Pure. */
+/**
+ * Splits `spans` into the `unit`-aligned parts made of units that no boundary cuts (`whole`), and the rest
+ * (`rest`: the cut units and the unaligned ends), adjacent rest spans merged. Pure.
+ */
+function carve(spans: readonly Span[], unit: number, boundaries: readonly number[]): { whole: Span[]; rest: Span[] } {
+  const floor = floorTo(unit);
+  const ceil = ceilTo(unit);
+  const cut = [...new Set(boundaries.filter((b) => Number.isFinite(b) && floor(b) !== b).map(floor))].sort((a, b) => a - b);
+  const whole: Span[] = [];
+  const rest: Span[] = [];
+  const keep = (list: Span[], lo: number, hi: number, merge: boolean) => {
+    if (lo >= hi) return;
+    const last = list[list.length - 1];
+    if (merge && last && last.hi === lo) list[list.length - 1] = { lo: last.lo, hi };
+    else list.push({ lo, hi });
+  };
+  for (const { lo, hi } of spans) {
+    const a = ceil(lo);
+    const b = floor(hi);
+    if (a >= b) {
+      keep(rest, lo, hi, true);
+      continue;
+    }
+    keep(rest, lo, a, true);
+    let cursor = a;
+    for (const unitStart of cut) {
+      if (unitStart < a || unitStart >= b) continue;
+      keep(whole, cursor, unitStart, false);
+      keep(rest, unitStart, unitStart + unit, true);
+      cursor = unitStart + unit;
+    }
+    keep(whole, cursor, b, false);
+    keep(rest, b, hi, true);
+  }
+  return { whole, rest };
+}
+
+/** Plans a bucketed range: whole days, then whole hours, then per-call edges. Pure. */
 export function planRange(boundaries: readonly number[]): RangePlan {
-  const lo = boundaries[0];
-  const hi = boundaries[boundaries.length - 1];
-  const split = [...new Set(boundaries.filter((b) => Number.isFinite(b) && floorHour(b) !== b).map(floorHour))].sort((a, b) => a - b);
-  const wholeLo = ceilHour(lo);
-  const wholeHi = Number.isFinite(hi) ? floorHour(hi) : hi;
-  const wholeHours: Span[] = [];
-  let cursor = wholeLo;
-  for (const hour of split) {
-    if (hour < wholeLo || hour >= wholeHi) continue;
-    if (cursor < hour) wholeHours.push({ lo: cursor, hi: hour });
-    cursor = hour + HOUR_MS;
-  }
-  if (cursor < wholeHi) wholeHours.push({ lo: cursor, hi: wholeHi });
-  const edges: Span[] = [];
-  for (const hour of split) {
-    const span = { lo: Math.max(hour, lo), hi: Math.min(hour + HOUR_MS, hi) };
-    if (span.lo >= span.hi) continue;
-    const last = edges[edges.length - 1];
-    if (last && last.hi === span.lo) edges[edges.length - 1] = { lo: last.lo, hi: span.hi };
-    else edges.push(span);
-  }
-  return { boundaries, wholeHours, edges };
+  const range = [{ lo: boundaries[0], hi: boundaries[boundaries.length - 1] }];
+  const hours = carve(range, HOUR_MS, boundaries);
+  const days = carve(hours.whole, DAY_MS, boundaries);
+  return { boundaries, wholeDays: days.whole, wholeHours: days.rest, edges: hours.rest };
 }
 
 /** PostgreSQL's spelling of an instant, infinities included. */
@@ -77,7 +98,7 @@ export interface Figures {
 /** Every call of the group is unpriced: its cost is unknown, not $0. */
 export const isUnpriced = (f: Figures): boolean => f.calls > 0 && f.unpricedCalls === f.calls;
 
-/** What a group key can be: the hourly rollup's dimensions that partition usage by an attribute. */
+/** What a group key can be: the rollups' dimensions that partition usage by an attribute. */
 export type GroupDimension = 'model' | 'tool' | 'workflow' | 'phase';
 
 export interface BucketFigures {
@@ -110,8 +131,8 @@ interface RollupRow {
 
 /**
  * One statement, one pass of aggregation.
- * - Each whole span is an index range scan of the rollup's primary key `(workspace_id, dimension, hour,
- *   key)`; each edge span an index range scan of `cost_facts (workspace_id, occurred_at)`.
+ * - Each whole span is an index range scan of its rollup's primary key `(workspace_id, dimension, day or
+ *   hour, key)`; each edge span an index range scan of `cost_facts (workspace_id, occurred_at)`.
  *   Both are LATERAL subqueries fenced with `OFFSET 0`, so the planner runs them as parameterised index
  *   scans rather than flattening them into a join it would answer with one scan of the workspace's facts.
  * - `width_bucket` over the boundaries places each row in its bucket.
@@ -122,9 +143,16 @@ interface RollupRow {
 const ROLLUP = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
+     days AS (SELECT * FROM unnest($9::timestamptz[], $10::timestamptz[]) AS d(lo, hi)),
 parts AS (
-  SELECT width_bucket(h.hour, $6::timestamptz[]) AS i, h.dimension AS dim, h.key, h.token_cost AS tc, h.compute_cost AS cc,
-    h.input_tokens AS it, h.output_tokens AS ot, h.cache_creation_tokens AS cct, h.cache_read_tokens AS crt, h.calls, h.unpriced_calls AS unpriced
+  SELECT width_bucket(d.day, $6::timestamptz[]) AS i, d.dimension AS dim, d.key, d.token_cost AS tc, d.compute_cost AS cc,
+    d.input_tokens AS it, d.output_tokens AS ot, d.cache_creation_tokens AS cct, d.cache_read_tokens AS crt, d.calls, d.unpriced_calls AS unpriced
+  FROM days w CROSS JOIN LATERAL (
+    SELECT * FROM ${S}.daily_costs d
+    WHERE d.workspace_id = $1 AND d.dimension = ANY($7::text[]) AND d.day >= w.lo AND d.day < w.hi OFFSET 0) d
+  UNION ALL
+  SELECT width_bucket(h.hour, $6::timestamptz[]), h.dimension, h.key, h.token_cost, h.compute_cost,
+    h.input_tokens, h.output_tokens, h.cache_creation_tokens, h.cache_read_tokens, h.calls, h.unpriced_calls
   FROM whole w CROSS JOIN LATERAL (
     SELECT * FROM ${S}.hourly_costs h
     WHERE h.workspace_id = $1 AND h.dimension = ANY($7::text[]) AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) h
@@ -147,12 +175,15 @@ FROM (SELECT parts.*, CASE WHEN dim = $8::text THEN key END AS gkey FROM parts) 
 GROUP BY GROUPING SETS ((i, dim), (i, dim, gkey))
 HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`);
 
+/** Parameters $2..$5 (whole hours, edges), then what follows the statement's own; $9 and $10 are the whole days. */
 const spanParams = (plan: RangePlan) => [
   plan.wholeHours.map((s) => pgInstant(s.lo)),
   plan.wholeHours.map((s) => pgInstant(s.hi)),
   plan.edges.map((s) => pgInstant(s.lo)),
   plan.edges.map((s) => pgInstant(s.hi)),
 ];
+const daySpanParams = (plan: RangePlan) => [plan.wholeDays.map((s) => pgInstant(s.lo)), plan.wholeDays.map((s) => pgInstant(s.hi))];
+const isEmpty = (plan: RangePlan) => !plan.wholeDays.length && !plan.wholeHours.length && !plan.edges.length;
 
 /** Sums held while a bucket is assembled: money exact in big.js. */
 interface Sums {
@@ -215,7 +246,7 @@ function byCostDesc(a: { key: string | null; figures: Figures; cost: Big }, b: {
 export async function readRollup(pool: Pool, workspaceId: string, plan: RangePlan, groupBy?: GroupDimension): Promise<BucketFigures[]> {
   const n = plan.boundaries.length - 1;
   const buckets: BucketFigures[] = Array.from({ length: n }, () => ({ total: ZERO, groups: [] }));
-  if (!plan.wholeHours.length && !plan.edges.length) return buckets;
+  if (isEmpty(plan)) return buckets;
   const extra = groupBy === 'workflow' || groupBy === 'phase' ? [groupBy] : [];
   const rows = await ROLLUP.rows<RollupRow>(pool, [
     workspaceId,
@@ -223,6 +254,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
     plan.boundaries.map(pgInstant),
     ['model', 'tool', ...extra],
     groupBy ?? null,
+    ...daySpanParams(plan),
   ]);
   const subtotals = Array.from({ length: n }, () => new Map<string, Sums>());
   const keyed: { key: string; sums: Sums }[][] = Array.from({ length: n }, () => []);
@@ -253,13 +285,19 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
 }
 
 /**
- * Runs (execution ids) with usage in the range: whole-hour `execution` rows ∪ edge calls, made distinct by one
- * hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating inside it.
+ * Runs (execution ids) with usage in the range: whole-day and whole-hour `execution` rows ∪ edge calls, made
+ * distinct by one hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating
+ * inside it.
  */
 const RUNS = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
-     edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi))
+     edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
+     days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi))
 SELECT count(*)::int AS runs FROM (
+  SELECT r.key FROM days w CROSS JOIN LATERAL (
+    SELECT d.key FROM ${S}.daily_costs d
+    WHERE d.workspace_id = $1 AND d.dimension = 'execution' AND d.day >= w.lo AND d.day < w.hi OFFSET 0) r
+  UNION
   SELECT r.key FROM whole w CROSS JOIN LATERAL (
     SELECT h.key FROM ${S}.hourly_costs h
     WHERE h.workspace_id = $1 AND h.dimension = 'execution' AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) r
@@ -270,7 +308,7 @@ SELECT count(*)::int AS runs FROM (
       AND f.execution_id IS NOT NULL AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) r) runs`);
 
 export async function countRuns(pool: Pool, workspaceId: string, plan: RangePlan): Promise<number> {
-  if (!plan.wholeHours.length && !plan.edges.length) return 0;
-  const rows = await RUNS.rows<{ runs: number }>(pool, [workspaceId, ...spanParams(plan)]);
+  if (isEmpty(plan)) return 0;
+  const rows = await RUNS.rows<{ runs: number }>(pool, [workspaceId, ...spanParams(plan), ...daySpanParams(plan)]);
   return rows[0].runs;
 }
