@@ -5,8 +5,8 @@ import { Random } from '../support/random';
 import { Latency, latency } from '../support/stats';
 import { PhaseContext } from './phase-context';
 
-/** Which latency target a route is held to. */
-export type RouteKind = 'session' | 'entity' | 'summary' | 'list';
+/** Which latency target a route is held to; `range` is the Stevora range summary of issue #5. */
+export type RouteKind = 'session' | 'entity' | 'range' | 'summary' | 'list';
 
 export interface RouteResult {
   readonly name: string;
@@ -34,6 +34,17 @@ const week = (r: Random, data: DataSet) => {
   return `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(from + 7 * DAY))}`;
 };
 const month = (data: DataSet) => `from=${encodeURIComponent(iso(data.from.getTime()))}&to=${encodeURIComponent(iso(data.to.getTime() + 1000))}`;
+/** 30 days to the millisecond, ending at a random instant of the data's span. */
+const thirtyDays = (r: Random, data: DataSet) => {
+  const to = data.from.getTime() + Math.floor(r.next() * (data.to.getTime() - data.from.getTime()));
+  return `from=${encodeURIComponent(iso(to - 30 * DAY))}&to=${encodeURIComponent(iso(to))}`;
+};
+/** `hh:34:56.789` to `hh+4:01:02.003` on a random day: both ends inside an hour, as the issue's example. */
+const oddRange = (r: Random, data: DataSet) => {
+  const day = data.from.getTime() - (data.from.getTime() % DAY) + Math.floor(r.next() * 29) * DAY;
+  const from = day + Math.floor(r.next() * 19) * 3_600_000 + 34 * 60_000 + 56_789;
+  return `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(from + 4 * 3_600_000 + 26 * 60_000 + 5_214))}`;
+};
 
 export const ROUTES: readonly Route[] = [
   { name: 'GET /costs/sessions/:id', kind: 'session', path: (ws, r, d) => `/costs/sessions/${r.pick(d.sessionIds.get(ws)!)}` },
@@ -43,8 +54,10 @@ export const ROUTES: readonly Route[] = [
   { name: 'GET /costs/summary', kind: 'summary', path: () => '/costs/summary' },
   // Stevora: a workflow run is one execution of a workflow.
   { name: 'GET /v1/workflow-runs/:id/cost', kind: 'entity', path: (ws, r, d) => `/v1/workflow-runs/${r.pick(d.executionIds.get(ws)!)}/cost` },
-  { name: 'GET /v1/cost/summary (week)', kind: 'summary', path: (_ws, r, d) => `/v1/cost/summary?${week(r, d)}` },
-  { name: 'GET /v1/cost/summary (month)', kind: 'summary', path: (_ws, _r, d) => `/v1/cost/summary?${month(d)}` },
+  { name: 'GET /v1/cost/summary (30 days)', kind: 'range', path: (_ws, r, d) => `/v1/cost/summary?${thirtyDays(r, d)}` },
+  { name: 'GET /v1/cost/summary (odd range)', kind: 'range', path: (_ws, r, d) => `/v1/cost/summary?${oddRange(r, d)}` },
+  { name: 'GET /v1/cost/summary (week)', kind: 'range', path: (_ws, r, d) => `/v1/cost/summary?${week(r, d)}` },
+  { name: 'GET /v1/cost/summary (whole span)', kind: 'range', path: (_ws, _r, d) => `/v1/cost/summary?${month(d)}` },
   { name: 'GET /v1/cost/timeseries (month, day, model)', kind: 'summary', path: (_ws, _r, d) => `/v1/cost/timeseries?${month(d)}&granularity=day&group_by=model` },
 ];
 
