@@ -137,52 +137,47 @@ interface RollupRow {
  *   scans rather than flattening them into a join it would answer with one scan of the workspace's facts.
  * - `width_bucket` over the boundaries places each row in its bucket.
  * - Grouping sets give a subtotal per bucket and dimension, and the detail per key for the grouping
- *   dimension $8 only (`gkey` is null on other rows, so their detail collapses into one group that is
+ *   dimension $10 only (`gkey` is null on other rows, so their detail collapses into one group that is
  *   dropped). Model and tool subtotals add up to the bucket's total.
  */
 const ROLLUP = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
-     days AS (SELECT * FROM unnest($9::timestamptz[], $10::timestamptz[]) AS d(lo, hi)),
+     days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi)),
 parts AS (
-  SELECT width_bucket(d.day, $6::timestamptz[]) AS i, d.dimension AS dim, d.key, d.token_cost AS tc, d.compute_cost AS cc,
+  SELECT width_bucket(d.day, $8::timestamptz[]) AS i, d.dimension AS dim, d.key, d.token_cost AS tc, d.compute_cost AS cc,
     d.input_tokens AS it, d.output_tokens AS ot, d.cache_creation_tokens AS cct, d.cache_read_tokens AS crt, d.calls, d.unpriced_calls AS unpriced
   FROM days w CROSS JOIN LATERAL (
     SELECT * FROM ${S}.daily_costs d
-    WHERE d.workspace_id = $1 AND d.dimension = ANY($7::text[]) AND d.day >= w.lo AND d.day < w.hi OFFSET 0) d
+    WHERE d.workspace_id = $1 AND d.dimension = ANY($9::text[]) AND d.day >= w.lo AND d.day < w.hi OFFSET 0) d
   UNION ALL
-  SELECT width_bucket(h.hour, $6::timestamptz[]), h.dimension, h.key, h.token_cost, h.compute_cost,
+  SELECT width_bucket(h.hour, $8::timestamptz[]), h.dimension, h.key, h.token_cost, h.compute_cost,
     h.input_tokens, h.output_tokens, h.cache_creation_tokens, h.cache_read_tokens, h.calls, h.unpriced_calls
   FROM whole w CROSS JOIN LATERAL (
     SELECT * FROM ${S}.hourly_costs h
-    WHERE h.workspace_id = $1 AND h.dimension = ANY($7::text[]) AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) h
+    WHERE h.workspace_id = $1 AND h.dimension = ANY($9::text[]) AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) h
   UNION ALL
-  SELECT width_bucket(f.occurred_at, $6::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
+  SELECT width_bucket(f.occurred_at, $8::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
     f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, 1, (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
   FROM edge e CROSS JOIN LATERAL (
     SELECT * FROM ${S}.cost_facts f
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
   CROSS JOIN LATERAL (VALUES
     (CASE WHEN f.event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END, COALESCE(f.model, f.tool_name)),
-    ($8::text, CASE $8::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id END)) AS d(dim, key)
+    ($10::text, CASE $10::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id END)) AS d(dim, key)
   WHERE d.key IS NOT NULL
 )
 SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,
   trim_scale(sum(tc))::text AS token_cost, trim_scale(sum(cc))::text AS compute_cost, sum(it)::text AS input_tokens,
   sum(ot)::text AS output_tokens, sum(cct)::text AS cache_creation_tokens, sum(crt)::text AS cache_read_tokens,
   sum(calls)::text AS calls, sum(unpriced)::text AS unpriced_calls
-FROM (SELECT parts.*, CASE WHEN dim = $8::text THEN key END AS gkey FROM parts) p
+FROM (SELECT parts.*, CASE WHEN dim = $10::text THEN key END AS gkey FROM parts) p
 GROUP BY GROUPING SETS ((i, dim), (i, dim, gkey))
 HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`);
 
-/** Parameters $2..$5 (whole hours, edges), then what follows the statement's own; $9 and $10 are the whole days. */
-const spanParams = (plan: RangePlan) => [
-  plan.wholeHours.map((s) => pgInstant(s.lo)),
-  plan.wholeHours.map((s) => pgInstant(s.hi)),
-  plan.edges.map((s) => pgInstant(s.lo)),
-  plan.edges.map((s) => pgInstant(s.hi)),
-];
-const daySpanParams = (plan: RangePlan) => [plan.wholeDays.map((s) => pgInstant(s.lo)), plan.wholeDays.map((s) => pgInstant(s.hi))];
+/** Parameters $2..$7 of both statements: the whole hours, the edges and the whole days, as `[lo]` and `[hi]` arrays. */
+const spanParams = (plan: RangePlan) =>
+  [plan.wholeHours, plan.edges, plan.wholeDays].flatMap((spans) => [spans.map((s) => pgInstant(s.lo)), spans.map((s) => pgInstant(s.hi))]);
 const isEmpty = (plan: RangePlan) => !plan.wholeDays.length && !plan.wholeHours.length && !plan.edges.length;
 
 /** Sums held while a bucket is assembled: money exact in big.js. */
@@ -254,7 +249,6 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
     plan.boundaries.map(pgInstant),
     ['model', 'tool', ...extra],
     groupBy ?? null,
-    ...daySpanParams(plan),
   ]);
   const subtotals = Array.from({ length: n }, () => new Map<string, Sums>());
   const keyed: { key: string; sums: Sums }[][] = Array.from({ length: n }, () => []);
@@ -309,6 +303,6 @@ SELECT count(*)::int AS runs FROM (
 
 export async function countRuns(pool: Pool, workspaceId: string, plan: RangePlan): Promise<number> {
   if (isEmpty(plan)) return 0;
-  const rows = await RUNS.rows<{ runs: number }>(pool, [workspaceId, ...spanParams(plan), ...daySpanParams(plan)]);
+  const rows = await RUNS.rows<{ runs: number }>(pool, [workspaceId, ...spanParams(plan)]);
   return rows[0].runs;
 }
