@@ -218,6 +218,10 @@ describe('Pricing changes and replay', () => {
     }
     expect(initial.reason).toBe('initial load: the read model is empty and the log is not');
     expect(await readModelHash()).toBe(before);
+    // Progress had a total to show an ETA against: the log's usage events, all of them loaded.
+    const usage = Number((await t.db.pool.query(`SELECT count(*) FROM event_log WHERE event_type IN ('TokenUsed', 'ToolCalled', 'SessionFinalized')`)).rows[0].count);
+    const { rebuild } = (await t.http.get('/v1/admin/projections').set(admin())).body.data[0];
+    expect(rebuild).toMatchObject({ state: 'done', total: usage, done: usage });
   });
 
   it('keeps a price change made during a rebuild: it queues and is applied', async () => {

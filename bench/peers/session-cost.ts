@@ -1,13 +1,12 @@
 import Big from 'big.js';
-import { DEFAULT_PRICE_ROWS } from '../../libs/pricing/src/default-catalog';
-import { buildCatalog, priceUsage } from '../../libs/pricing/src/price-catalog';
 import { WireEvent } from '../data/data-set';
+import { CostAccumulator } from '../support/pricing-oracle';
 
 /**
  * The session-cost read model every peer maintains: the part of ours a peer
  * can reasonably be asked to build (one row per session: exact cost, token
- * classes, counts, finalization). Priced per event with the project's own pure
- * pricing function, as a straightforward implementation would.
+ * classes, counts, finalization). Priced per event in Node with the bench's
+ * pricing oracle, as a straightforward implementation would.
  */
 export interface SessionDelta {
   readonly workspace: string;
@@ -26,7 +25,6 @@ export interface SessionDelta {
   last: string;
 }
 
-const CATALOG = buildCatalog(DEFAULT_PRICE_ROWS, 1);
 const n = (v: unknown) => (typeof v === 'number' ? v : 0);
 
 export function sessionDelta(workspace: string, e: WireEvent): SessionDelta {
@@ -40,9 +38,12 @@ export function sessionDelta(workspace: string, e: WireEvent): SessionDelta {
     d.cacheCreation = n(e.cache_creation_tokens);
     d.cacheRead = n(e.cache_read_tokens);
     d.tokenEvents = 1;
-    const priced = priceUsage(CATALOG, String(e.model), Date.parse(e.occurred_at), { input: d.input, output: d.output, cacheCreation: d.cacheCreation, cacheRead: d.cacheRead });
-    if (priced) d.tokenCost = priced.cost;
-    else d.unpricedEvents = 1;
+    const priced = new CostAccumulator();
+    if (priced.add(String(e.model), Date.parse(e.occurred_at), { input: d.input, output: d.output, cacheCreation: d.cacheCreation, cacheRead: d.cacheRead })) {
+      d.tokenCost = priced.cost();
+    } else {
+      d.unpricedEvents = 1;
+    }
   } else if (e.type === 'ToolCalled') {
     d.toolCalls = 1;
     d.computeCost = new Big(String(e.compute_cost_usd ?? '0'));

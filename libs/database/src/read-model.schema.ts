@@ -109,6 +109,37 @@ export function readModelTables(schema: string): string[] {
     // their bucket boundaries cut, and per-call facts only inside the hours those boundaries cut.
     `CREATE TABLE ${s}.daily_costs (LIKE ${s}.hourly_costs INCLUDING DEFAULTS) WITH (fillfactor = 70)`,
     `ALTER TABLE ${s}.daily_costs RENAME COLUMN hour TO day`,
+    // The catalog the facts were priced with, compiled into disjoint bands (compilePriceTable): the
+    // projection prices usage by joining these, so the schema carries its own prices through a swap.
+    `CREATE TABLE ${s}.model_prices (
+       name text NOT NULL,
+       valid_from timestamptz NOT NULL,
+       valid_to timestamptz NOT NULL,
+       prompt_above bigint NOT NULL,
+       prompt_upto bigint,
+       price_ref text NOT NULL,
+       input numeric NOT NULL,
+       output numeric NOT NULL,
+       cache_creation numeric NOT NULL,
+       cache_read numeric NOT NULL)`,
+    `CREATE TABLE ${s}.tool_prices (
+       tool text NOT NULL,
+       valid_from timestamptz NOT NULL,
+       valid_to timestamptz NOT NULL,
+       per_call numeric NOT NULL,
+       per_second numeric NOT NULL)`,
+    // A usage event's data as ingest validated it, named by its JSON keys: one call reads them all.
+    `CREATE TYPE ${s}.usage_event AS (
+       workspace_id text, event_id text, session_id text, execution_id text, workflow_id text, phase_id text,
+       step_name text, occurred_at timestamptz, model text, input_tokens bigint, output_tokens bigint,
+       cache_creation_tokens bigint, cache_read_tokens bigint, tool_tokens jsonb, reported_cost_usd numeric,
+       tool_name text, duration_ms bigint, compute_cost_usd numeric, status text, num_turns integer)`,
+    // A call's cost times tokens / total, rounded half-even to 18 places from the exact remainder
+    // (numeric's own rounding is half away from zero).
+    `CREATE FUNCTION ${s}.attribute(cost numeric, tokens bigint, total bigint) RETURNS numeric
+       LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+       SELECT trim_scale((q + CASE WHEN 2 * (x - q * total) > total OR (2 * (x - q * total) = total AND mod(q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18)
+       FROM (SELECT x, div(x, total) AS q FROM (SELECT cost * tokens * 1e18 AS x) a) b $$`,
   ];
 }
 

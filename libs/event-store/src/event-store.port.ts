@@ -142,6 +142,12 @@ export interface SubscribeOptions {
   readonly filter?: EventFilter;
 }
 
+/** SQL that reads events as rows of `event_type, data, commit_pos, prepare_pos`, with its parameters. */
+export interface LogScan {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 export interface EventStore {
   /**
    * Appends to one or more streams. Events whose id is already in the store are
@@ -167,6 +173,14 @@ export interface EventStore {
 
   /** Position of the last committed event, LOG_START for an empty log. */
   headPosition(): Promise<LogPosition>;
+
+  /**
+   * Only where the log is a table of the read model's own PostgreSQL database: the events matching
+   * `filter` from the start of the log up to and including `to` (a position `headPosition` gave),
+   * with `prepare` in `[slice.from, slice.to)` when a slice is given, as SQL the read side can run
+   * set-based. An EventStoreDB log has none: its events are read through `subscribeToAll`.
+   */
+  scanSql?(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }): LogScan;
 
   close(): Promise<void>;
 }

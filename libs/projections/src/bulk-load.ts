@@ -1,16 +1,15 @@
 import type { Pool } from 'pg';
 import { readModelIndexes, readModelKeys } from '@ledger/database';
 import { EventStore, LOG_START, LogPosition } from '@ledger/event-store';
-import type { PriceCatalog } from '@ledger/pricing';
+import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { toCostFact } from './cost-fact';
-import { bulkAggregateSql, insertCostFacts, writeCheckpoint } from './cost.projection';
+import { bulkAggregateSql, COST_FACT_COLUMNS, factRows, insertCostFacts, writeCheckpoint, writePriceTable } from './cost.projection';
 import { USAGE_EVENT_FILTER } from './cost-projector';
 
 export interface BulkLoadOptions {
   readonly batchSize: number;
-  /** Events read so far, while facts load; then once per later step. */
-  readonly onProgress?: (p: { step: 'facts' | 'aggregates' | 'indexes'; events: number }) => void;
+  /** Events loaded so far (and, once known, how many there are), while facts load; then once per later step. */
+  readonly onProgress?: (p: { step: 'facts' | 'aggregates' | 'indexes'; events: number; total?: number }) => void;
 }
 
 export interface BulkLoadResult {
@@ -21,8 +20,8 @@ export interface BulkLoadResult {
 /**
  * Fills a freshly created read-model schema (`readModelTables`, no keys yet)
  * from the start of the log to its head, set-based:
- * 1. every usage event becomes a fact, appended to `cost_facts` with no key or
- *    index to maintain; the next batch is priced while the previous one is written;
+ * 1. the catalog's price table is written, and every usage event becomes a fact
+ *    (`factRows`), appended to `cost_facts` with no key or index to maintain;
  * 2. the facts' primary key is built, which proves there are no duplicates
  *    (a store without a unique constraint may hold some: the first in the log is kept,
  *    as the live projection's ON CONFLICT DO NOTHING would);
@@ -33,26 +32,9 @@ export interface BulkLoadResult {
  * continue from the returned position.
  */
 export async function bulkLoad(store: EventStore, pool: Pool, schema: string, catalog: PriceCatalog, options: BulkLoadOptions): Promise<BulkLoadResult> {
-  let position = LOG_START;
-  let events = 0;
-  const subscription = store.subscribeToAll({ from: LOG_START, filter: USAGE_EVENT_FILTER });
-  let writing: Promise<void> = Promise.resolve();
-  try {
-    for await (const batch of batched(subscription, options.batchSize, 0)) {
-      const facts = batch.events.map((e) => toCostFact(e, catalog));
-      await writing;
-      if (facts.length) writing = insertCostFacts(pool, schema, facts);
-      // Surfaces at the next await; until then the rejection is owned here.
-      writing.catch(() => undefined);
-      position = batch.position;
-      events += batch.events.length;
-      options.onProgress?.({ step: 'facts', events });
-      if (batch.caughtUp) break;
-    }
-    await writing;
-  } finally {
-    await subscription.close();
-  }
+  await writePriceTable(pool, schema, compilePriceTable(catalog));
+  const scan = store.scanSql?.bind(store);
+  const { position, events } = scan ? await factsInDatabase(store, scan, pool, schema, options) : await factsThroughNode(store, pool, schema, options);
 
   const [factsKey, ...otherKeys] = readModelKeys(schema);
   await addFactsKey(pool, schema, factsKey);
@@ -67,6 +49,65 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   await writeCheckpoint(pool, schema, position, events, catalog.version);
   await pool.query(`ANALYZE ${schema}.cost_facts, ${schema}.session_costs, ${schema}.hourly_costs, ${schema}.daily_costs, ${schema}.execution_index`);
   return { position, eventsApplied: events };
+}
+
+/** Slices of the log loaded by the in-database path: each one reports progress when done. */
+const SLICES = 16;
+/** One INSERT … SELECT runs on one core (PostgreSQL never parallelises it), so slices load two at a time. */
+const WRITERS = 2;
+
+/**
+ * A log in the same database is read where it lies: each slice of it is one
+ * INSERT … SELECT through `factRows`, and no event crosses into Node.
+ */
+async function factsInDatabase(store: EventStore, scanSql: Required<EventStore>['scanSql'], pool: Pool, schema: string, options: BulkLoadOptions) {
+  const position = await store.headPosition();
+  const whole = scanSql(USAGE_EVENT_FILTER, position);
+  const { rows } = await pool.query<{ total: number; end: string }>(
+    `SELECT count(*)::int AS total, (COALESCE(max(prepare_pos), 0) + 1)::text AS end FROM (${whole.text}) e`,
+    [...whole.values],
+  );
+  const { total } = rows[0];
+  const end = BigInt(rows[0].end);
+  const width = end / BigInt(SLICES) + 1n;
+  let events = 0;
+  let next = 0;
+  options.onProgress?.({ step: 'facts', events, total });
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      for (let i = next++; i < SLICES; i = next++) {
+        const scan = scanSql(USAGE_EVENT_FILTER, position, { from: BigInt(i) * width, to: BigInt(i + 1) * width });
+        const { rowCount } = await pool.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(schema, `(${scan.text}) e`)}`, [...scan.values]);
+        events += rowCount ?? 0;
+        options.onProgress?.({ step: 'facts', events, total });
+      }
+    }),
+  );
+  return { position, events };
+}
+
+/** Any other log is read through a subscription; the next batch is read while the previous one is written. */
+async function factsThroughNode(store: EventStore, pool: Pool, schema: string, options: BulkLoadOptions) {
+  let position = LOG_START;
+  let events = 0;
+  const subscription = store.subscribeToAll({ from: LOG_START, filter: USAGE_EVENT_FILTER });
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const batch of batched(subscription, options.batchSize, 0)) {
+      await writing;
+      if (batch.events.length) writing = insertCostFacts(pool, schema, batch.events);
+      // Surfaces at the next await; until then the rejection is owned here.
+      writing.catch(() => undefined);
+      position = batch.position;
+      events += batch.events.length;
+      options.onProgress?.({ step: 'facts', events });
+      if (batch.caughtUp) break;
+    }
+    await writing;
+  } finally {
+    await subscription.close();
+  }
+  return { position, events };
 }
 
 async function addFactsKey(pool: Pool, schema: string, sql: string): Promise<void> {

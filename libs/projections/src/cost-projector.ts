@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Pool } from 'pg';
 import { comparePositions, EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
-import type { PriceCatalog } from '@ledger/pricing';
+import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { toCostFact } from './cost-fact';
-import { applyCostBatch, readCheckpoint } from './cost.projection';
+import { applyCostBatch, readCheckpoint, writePriceTable } from './cost.projection';
 
 export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };
 
@@ -39,6 +38,8 @@ export class CostProjector {
   private stopRequested = false;
   private closeSubscription?: () => Promise<void>;
   private progress: ProjectorProgress = { position: LOG_START, eventsApplied: 0, caughtUp: false };
+  /** The catalog version of the schema's price table, as of the last commit. */
+  private pricedWith?: number;
 
   constructor(
     private readonly store: EventStore,
@@ -87,6 +88,7 @@ export class CostProjector {
   private async consume(untilCaughtUp: boolean): Promise<void> {
     const saved = await readCheckpoint(this.pool, this.options.schema);
     this.progress = { ...this.progress, position: saved?.position ?? LOG_START };
+    this.pricedWith = saved?.pricingVersion;
     const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
     this.closeSubscription = () => subscription.close();
     try {
@@ -106,11 +108,12 @@ export class CostProjector {
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
     const catalog = await this.options.catalog();
-    const facts = events.map((e) => toCostFact(e, catalog));
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await applyCostBatch(client, this.options.schema, facts, position, catalog.version);
+      // A new catalog version prices this batch on: the table changes with the batch, or not at all.
+      if (catalog.version !== this.pricedWith) await writePriceTable(client, this.options.schema, compilePriceTable(catalog));
+      await applyCostBatch(client, this.options.schema, events, position, catalog.version);
       await this.options.beforeCommit?.(events);
       await client.query('COMMIT');
     } catch (err) {
@@ -119,6 +122,7 @@ export class CostProjector {
     } finally {
       client.release();
     }
+    this.pricedWith = catalog.version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
   }
 }

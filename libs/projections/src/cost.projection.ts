@@ -1,5 +1,5 @@
-import type { LogPosition } from '@ledger/event-store';
-import { COST_FACT_COLUMNS, CostFact } from './cost-fact';
+import type { LogPosition, RecordedEvent } from '@ledger/event-store';
+import type { PriceTable } from '@ledger/pricing';
 
 /** Anything that runs SQL: a pg client inside the projector's transaction. */
 export interface SqlRunner {
@@ -8,13 +8,66 @@ export interface SqlRunner {
 
 export const COST_PROJECTION = 'costs';
 
-/**
- * Facts travel as one JSON array in parameter $1, read by the table's own row
- * type: one string for the driver to send and one fast parse for the server,
- * where an array parameter per column costs an escaped literal per value.
+/** The columns of `cost_facts`, in the order `factRows` gives them. */
+export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name,
+  occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref,
+  tool_name, duration_ms, compute_cost, status, num_turns, tool_tokens, tool_token_costs, reported_cost, commit_pos, prepare_pos`;
+
+/*
+ * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a row
+ * and a tier were applied when the table was compiled, so a call matches at most one band, and its
+ * cost is plain exact arithmetic. The projection and the price preview both use these.
  */
-const factsFromJson = (schema: string) =>
-  `SELECT ${COST_FACT_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::${schema}.cost_facts, $1::json)`;
+/** The band of model price table `m` that prices a TokenUsed call of `model` at instant `at` with prompt size `prompt`. */
+export const modelBandMatch = (m: string, model: string, at: string, prompt: string) =>
+  `${m}.name = ${model} AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
+    AND ${prompt} > ${m}.prompt_above AND ${prompt} <= COALESCE(${m}.prompt_upto, 9223372036854775807)`;
+/** Σ tokens × rate / 1,000,000 over the four token classes, the token counts being columns of `x`. */
+export const tokenCost = (m: string, x: string) =>
+  `(${m}.input * ${x}.input_tokens + ${m}.output * ${x}.output_tokens + ${m}.cache_creation * ${x}.cache_creation_tokens
+    + ${m}.cache_read * ${x}.cache_read_tokens) * 0.000001`;
+/** The band of tool price table `tp` in force for a call of `tool` at instant `at`. */
+export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
+/** The tool's per-call rate plus its per-second rate times the call's duration. */
+export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
+
+/**
+ * The projection's evolve step, set-based: each usage event of `events` (a relation `e` of
+ * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, priced from the
+ * schema's price table:
+ * - a TokenUsed call costs `tokenCost` at its band; no band means unpriced (NULL), never $0;
+ * - its `tool_tokens` split that cost by token share (`attribute`, half-even at 18 places);
+ * - a ToolCalled event keeps the compute cost it reports, else its tool's band prices it, else it costs 0.
+ * The same event and price table always give the same row, whichever path feeds it.
+ */
+export const factRows = (schema: string, events: string) => `
+  SELECT d.workspace_id, d.event_id, e.event_type, d.session_id, d.execution_id, d.workflow_id, d.phase_id, d.step_name,
+    d.occurred_at, d.model, t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens,
+    trim_scale(${tokenCost('m', 't')}),
+    COALESCE(m.price_ref, CASE WHEN e.event_type = 'ToolCalled' AND d.compute_cost_usd IS NOT NULL THEN 'reported' END),
+    d.tool_name, d.duration_ms,
+    CASE WHEN e.event_type = 'ToolCalled' THEN COALESCE(d.compute_cost_usd, trim_scale(${toolCost('tp', 'd.duration_ms')}), 0) ELSE 0 END,
+    d.status, d.num_turns, t.tool_tokens,
+    CASE WHEN t.tool_tokens IS NOT NULL AND m.price_ref IS NOT NULL THEN COALESCE((
+      SELECT jsonb_object_agg(a.tool, ${schema}.attribute(${tokenCost('m', 't')}, a.tokens::bigint, t.total)::text)
+      FROM jsonb_each_text(t.tool_tokens) AS a(tool, tokens) WHERE t.total > 0), '{}') END,
+    d.reported_cost_usd, e.commit_pos, e.prepare_pos
+  FROM ${events}
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::${schema}.usage_event, e.data) AS d
+  CROSS JOIN LATERAL (SELECT
+    COALESCE(d.input_tokens, 0) AS input_tokens, COALESCE(d.output_tokens, 0) AS output_tokens,
+    COALESCE(d.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(d.cache_read_tokens, 0) AS cache_read_tokens,
+    COALESCE(d.input_tokens, 0) + COALESCE(d.cache_creation_tokens, 0) + COALESCE(d.cache_read_tokens, 0) AS prompt,
+    COALESCE(d.input_tokens, 0) + COALESCE(d.output_tokens, 0) + COALESCE(d.cache_creation_tokens, 0) + COALESCE(d.cache_read_tokens, 0) AS total,
+    CASE WHEN e.event_type = 'TokenUsed' THEN d.tool_tokens END AS tool_tokens) AS t
+  LEFT JOIN ${schema}.model_prices m ON e.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'd.model', 'd.occurred_at', 't.prompt')}
+  LEFT JOIN ${schema}.tool_prices tp ON e.event_type = 'ToolCalled' AND d.compute_cost_usd IS NULL
+    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}`;
+
+/** Events as the projector sends them: one JSON array in parameter $1 (one string to send, one fast parse). */
+const EVENTS_FROM_JSON = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
+const eventsJson = (events: readonly RecordedEvent[]) =>
+  JSON.stringify(events.map((e) => ({ event_type: e.type, data: e.data, commit_pos: String(e.position.commit), prepare_pos: String(e.position.prepare) })));
 
 /** Log order: ties in time and "first seen" are decided by the log, so any batching gives the same rows. */
 const LOG_ORDER = 'commit_pos, prepare_pos';
@@ -100,7 +153,7 @@ function batchSql(schema: string): string {
   const s = schema;
   return `
 WITH ins AS (
-  INSERT INTO ${s}.cost_facts (${COST_FACT_COLUMNS.join(', ')}) ${factsFromJson(s)}
+  INSERT INTO ${s}.cost_facts (${COST_FACT_COLUMNS})${factRows(s, EVENTS_FROM_JSON)}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *
 ),
@@ -176,31 +229,44 @@ export async function writeCheckpoint(db: SqlRunner, schema: string, position: L
   await db.query(checkpointUpsert(schema, '$1, $2, $3, $4'), [String(position.commit), String(position.prepare), eventsApplied, pricingVersion]);
 }
 
-/** Appends facts to a table without keys: the bulk load's insert, no conflict handling. */
-export async function insertCostFacts(db: SqlRunner, schema: string, facts: readonly CostFact[]): Promise<void> {
-  await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS.join(', ')}) ${factsFromJson(schema)}`, [JSON.stringify(facts)]);
+/** Appends the facts of `events` to a table without keys: the bulk load's insert, no conflict handling. */
+export async function insertCostFacts(db: SqlRunner, schema: string, events: readonly RecordedEvent[]): Promise<void> {
+  await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(schema, EVENTS_FROM_JSON)}`, [eventsJson(events)]);
+}
+
+/** Replaces the schema's price table: the projection prices every later fact with it. */
+export async function writePriceTable(db: SqlRunner, schema: string, table: PriceTable): Promise<void> {
+  await db.query(`DELETE FROM ${schema}.model_prices`);
+  await db.query(`DELETE FROM ${schema}.tool_prices`);
+  await db.query(`INSERT INTO ${schema}.model_prices SELECT * FROM json_populate_recordset(NULL::${schema}.model_prices, $1::json)`, [
+    JSON.stringify(table.models),
+  ]);
+  await db.query(`INSERT INTO ${schema}.tool_prices SELECT * FROM json_populate_recordset(NULL::${schema}.tool_prices, $1::json)`, [
+    JSON.stringify(table.tools),
+  ]);
 }
 
 const statements = new Map<string, string>();
 
 /**
- * Applies a batch of facts and moves the checkpoint to `position`, which may lie
- * past the last fact (a filtered gap). Returns how many facts were new.
+ * Applies a batch of events and moves the checkpoint to `position`, which may lie
+ * past the last event (a filtered gap). The schema's price table must hold the
+ * catalog of `pricingVersion`. Returns how many facts were new.
  */
 export async function applyCostBatch(
   db: SqlRunner,
   schema: string,
-  facts: readonly CostFact[],
+  events: readonly RecordedEvent[],
   position: LogPosition,
   pricingVersion: number,
 ): Promise<number> {
   let sql = statements.get(schema);
   if (!sql) statements.set(schema, (sql = batchSql(schema)));
   const { rows } = await db.query<{ inserted: number }>(sql, [
-    JSON.stringify(facts),
+    eventsJson(events),
     String(position.commit),
     String(position.prepare),
-    facts.length,
+    events.length,
     pricingVersion,
   ]);
   return rows[0].inserted;

@@ -11,6 +11,7 @@ import {
   JsonObject,
   LOG_START,
   LogPosition,
+  LogScan,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -248,6 +249,21 @@ export class PgEventStore implements EventStore {
        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
     );
     return rows.length ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].pos) } : LOG_START;
+  }
+
+  scanSql(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }): LogScan {
+    // Everything up to a head position is below the horizon it was read under: all of it has committed.
+    const values: unknown[] = [String(to.commit), String(to.prepare)];
+    const where = ['(transaction_id, global_position) <= ($1::text::xid8, $2::bigint)', ...filterClauses(filter, values)];
+    if (slice) {
+      values.push(String(slice.from), String(slice.to));
+      where.push(`global_position >= $${values.length - 1}::bigint AND global_position < $${values.length}::bigint`);
+    }
+    return {
+      text: `SELECT event_type, data, transaction_id::text::numeric AS commit_pos, global_position::numeric AS prepare_pos
+             FROM event_log WHERE ${where.join(' AND ')}`,
+      values,
+    };
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {

@@ -1,7 +1,8 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { PriceCatalog, priceToolCall, priceUsage } from '@ledger/pricing';
-import type { SqlRunner } from '../cost.projection';
+import type { Pool } from 'pg';
+import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
+import { modelBandMatch, SqlRunner, tokenCost, toolBandMatch, toolCost, writePriceTable } from '../cost.projection';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -20,13 +21,16 @@ export interface Impact {
   readonly to: string | null;
 }
 
-function scopeFilter(scope: PriceScope): { where: string; params: unknown[] } {
+/** The facts in scope, as a condition on `cost_facts` (under alias `f`, when given). */
+function scopeFilter(scope: PriceScope, f = ''): { where: string; params: unknown[] } {
+  const col = (name: string) => (f ? `${f}.${name}` : name);
   const params: unknown[] = [scope.names, scope.from, scope.to ?? null];
   const where =
     scope.kind === 'model'
-      ? `event_type = 'TokenUsed' AND model = ANY($1::text[])`
-      : `event_type = 'ToolCalled' AND tool_name = ANY($1::text[]) AND price_ref IS DISTINCT FROM 'reported'`;
-  return { where: `${where} AND occurred_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR occurred_at < $3::timestamptz)`, params };
+      ? `${col('event_type')} = 'TokenUsed' AND ${col('model')} = ANY($1::text[])`
+      : `${col('event_type')} = 'ToolCalled' AND ${col('tool_name')} = ANY($1::text[]) AND ${col('price_ref')} IS DISTINCT FROM 'reported'`;
+  const at = col('occurred_at');
+  return { where: `${where} AND ${at} >= $2::timestamptz AND ($3::timestamptz IS NULL OR ${at} < $3::timestamptz)`, params };
 }
 
 /** How many recorded events fall in the scope, and when the first and last happened. */
@@ -60,55 +64,60 @@ export interface PreviewLine {
   unpriced_after: number;
 }
 
-interface FactRow {
+interface PreviewRow {
   workspace_id: string;
-  event_type: string;
-  model: string | null;
-  tool_name: string | null;
-  occurred_at: Date;
-  input_tokens: string;
-  output_tokens: string;
-  cache_creation_tokens: string;
-  cache_read_tokens: string;
-  duration_ms: string | null;
-  token_cost: string | null;
-  compute_cost: string;
+  name: string;
+  events: number;
+  before: string;
+  after: string;
+  unpriced_before: number;
+  unpriced_after: number;
 }
 
 /**
- * What a candidate catalog would change: every event in scope is priced with it
- * (the same pure functions the projection uses) and compared with its current
- * cost, per workspace and model (or tool). Nothing is written.
+ * What a candidate catalog would change: its compiled price table goes into temporary tables of
+ * this transaction only, every recorded event in scope is priced against it with the projection's
+ * own SQL, and the sums are compared with the current costs per workspace and model (or tool).
+ * Nothing is written: the transaction rolls back.
  */
-export async function previewChange(db: SqlRunner, scopes: readonly PriceScope[], candidate: PriceCatalog): Promise<PreviewLine[]> {
+export async function previewChange(pool: Pool, scopes: readonly PriceScope[], candidate: PriceCatalog): Promise<PreviewLine[]> {
   const lines = new Map<string, { workspace_id: string; model: string; events: number; before: Big; after: Big; ub: number; ua: number }>();
-  for (const scope of scopes) {
-    const { where, params } = scopeFilter(scope);
-    const { rows } = await db.query<FactRow>(
-      `SELECT workspace_id, event_type, model, tool_name, occurred_at, input_tokens, output_tokens, cache_creation_tokens,
-              cache_read_tokens, duration_ms, token_cost::text, compute_cost::text
-       FROM ${S}.cost_facts WHERE ${where}`,
-      params,
-    );
-    for (const r of rows) {
-      const name = r.model ?? r.tool_name!;
-      const key = `${r.workspace_id}\u0000${name}`;
-      const line = lines.get(key) ?? { workspace_id: r.workspace_id, model: name, events: 0, before: new Big(0), after: new Big(0), ub: 0, ua: 0 };
-      line.events++;
-      const at = r.occurred_at.getTime();
-      if (r.event_type === 'TokenUsed') {
-        const tokens = { input: Number(r.input_tokens), output: Number(r.output_tokens), cacheCreation: Number(r.cache_creation_tokens), cacheRead: Number(r.cache_read_tokens) };
-        if (r.token_cost === null) line.ub++;
-        else line.before = line.before.plus(r.token_cost);
-        const after = priceUsage(candidate, name, at, tokens);
-        if (after) line.after = line.after.plus(after.cost);
-        else line.ua++;
-      } else {
-        line.before = line.before.plus(r.compute_cost);
-        line.after = line.after.plus(priceToolCall(candidate, name, at, r.duration_ms === null ? null : Number(r.duration_ms)) ?? 0);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`CREATE TEMP TABLE model_prices (LIKE ${S}.model_prices) ON COMMIT DROP`);
+    await client.query(`CREATE TEMP TABLE tool_prices (LIKE ${S}.tool_prices) ON COMMIT DROP`);
+    await writePriceTable(client, 'pg_temp', compilePriceTable(candidate));
+    for (const scope of scopes) {
+      const { where, params } = scopeFilter(scope, 'f');
+      const { rows } = await client.query<PreviewRow>(
+        `SELECT f.workspace_id, COALESCE(f.model, f.tool_name) AS name, count(*)::int AS events,
+           COALESCE(sum(CASE WHEN f.event_type = 'TokenUsed' THEN f.token_cost ELSE f.compute_cost END), 0)::text AS before,
+           COALESCE(sum(CASE WHEN f.event_type = 'TokenUsed' THEN ${tokenCost('m', 'f')} ELSE COALESCE(${toolCost('tp', 'f.duration_ms')}, 0) END), 0)::text AS after,
+           count(*) FILTER (WHERE f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int AS unpriced_before,
+           count(*) FILTER (WHERE f.event_type = 'TokenUsed' AND m.price_ref IS NULL)::int AS unpriced_after
+         FROM ${S}.cost_facts f
+         CROSS JOIN LATERAL (SELECT f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens AS prompt) x
+         LEFT JOIN pg_temp.model_prices m ON f.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'f.model', 'f.occurred_at', 'x.prompt')}
+         LEFT JOIN pg_temp.tool_prices tp ON f.event_type = 'ToolCalled' AND ${toolBandMatch('tp', 'f.tool_name', 'f.occurred_at')}
+         WHERE ${where}
+         GROUP BY 1, 2`,
+        params,
+      );
+      for (const r of rows) {
+        const key = `${r.workspace_id}\u0000${r.name}`;
+        const line = lines.get(key) ?? { workspace_id: r.workspace_id, model: r.name, events: 0, before: new Big(0), after: new Big(0), ub: 0, ua: 0 };
+        line.events += r.events;
+        line.before = line.before.plus(r.before);
+        line.after = line.after.plus(r.after);
+        line.ub += r.unpriced_before;
+        line.ua += r.unpriced_after;
+        lines.set(key, line);
       }
-      lines.set(key, line);
     }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
   }
   return [...lines.values()]
     .sort((a, b) => (a.workspace_id === b.workspace_id ? a.model.localeCompare(b.model) : a.workspace_id.localeCompare(b.workspace_id)))

@@ -8,7 +8,10 @@ import { CostProjector } from '../cost-projector';
 export interface RebuildProgress {
   readonly phase: 'loading' | 'indexing' | 'catching-up' | 'swapping' | 'done';
   readonly done: number;
-  /** The live projection's count when the rebuild started; later events add to `done` beyond it. */
+  /**
+   * Usage events in the log when the rebuild started, where the log can count them cheaply (the
+   * PostgreSQL log); else the live projection's count then. Later events add to `done` beyond it.
+   */
   readonly total: number;
 }
 
@@ -39,7 +42,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   const shadow = `${READ_MODEL_SCHEMA}_rebuild_${id}`;
   const retired = `${READ_MODEL_SCHEMA}_retired_${id}`;
   const { pool } = deps;
-  const total = Number(
+  let total = Number(
     (await pool.query<{ n: string }>(`SELECT COALESCE(max(events_applied), 0)::text AS n FROM ${READ_MODEL_SCHEMA}.checkpoint`)).rows[0].n,
   );
   const report = (phase: RebuildProgress['phase'], done: number) => deps.onProgress?.({ phase, done, total });
@@ -49,7 +52,10 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
 
   const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
     batchSize: deps.batchSize,
-    onProgress: (p) => report(p.step === 'facts' ? 'loading' : 'indexing', p.events),
+    onProgress: (p) => {
+      total = p.total ?? total;
+      report(p.step === 'facts' ? 'loading' : 'indexing', p.events);
+    },
   });
 
   // Events appended during the load are applied incrementally, like the live projection does.

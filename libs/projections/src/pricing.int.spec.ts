@@ -1,0 +1,153 @@
+import Big from 'big.js';
+import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { readModelTables } from '@ledger/database';
+import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
+import { factRows, writePriceTable } from './cost.projection';
+
+/**
+ * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events go through
+ * `factRows` against a schema whose price table was compiled from the catalog.
+ */
+describe('pricing in the projection', () => {
+  let db: TestDatabase;
+  let schema = 0;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  interface Priced {
+    token_cost: string | null;
+    price_ref: string | null;
+    compute_cost: string;
+    tool_token_costs: Record<string, string> | null;
+  }
+
+  /** Prices events of `type` with `data` against `catalog`; one fact per event, in order. */
+  async function price(catalog: PriceCatalog, events: { type: string; data: Record<string, unknown> }[]): Promise<Priced[]> {
+    const s = `pricing_${++schema}`;
+    for (const sql of readModelTables(s)) await db.pool.query(sql);
+    await writePriceTable(db.pool, s, compilePriceTable(catalog));
+    const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
+    const { rows } = await db.pool.query<Priced>(
+      `SELECT token_cost::text, price_ref, compute_cost::text, tool_token_costs FROM (${factRows(s, source)}) f(${FACT_NAMES}) ORDER BY prepare_pos`,
+      [JSON.stringify(events.map((e, i) => ({ event_type: e.type, data: { workspace_id: 'w', event_id: `e${i}`, session_id: 's', ...e.data }, commit_pos: 0, prepare_pos: i })))],
+    );
+    return rows;
+  }
+  const FACT_NAMES = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name, occurred_at, model,
+    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref, tool_name, duration_ms, compute_cost,
+    status, num_turns, tool_tokens, tool_token_costs, reported_cost, commit_pos, prepare_pos`;
+
+  const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+  const call = (model: string, at: string, input: number, output: number, cacheCreation = 0, cacheRead = 0, extra: Record<string, unknown> = {}) => ({
+    type: 'TokenUsed',
+    data: { model, occurred_at: at, input_tokens: input, output_tokens: output, cache_creation_tokens: cacheCreation, cache_read_tokens: cacheRead, ...extra },
+  });
+  const costs = async (c: PriceCatalog, events: ReturnType<typeof call>[]) => (await price(c, events)).map((r) => r.token_cost);
+
+  it('prices each token class per million tokens, exactly, and names the row', async () => {
+    const [p] = await price(catalog, [call('gpt-4o', '2026-04-02T12:00:05Z', 245, 312)]);
+    // 245 × 2.50 + 312 × 10.00 = 3732.5 per 1M
+    expect(p).toMatchObject({ token_cost: '0.0037325', price_ref: 'gpt-4o@2024-05-13T00:00:00.000Z' });
+  });
+
+  it('bills cache writes and reads at their own rates', async () => {
+    // 1000×3 + 500×15 + 2000×3.75 + 10000×0.30 = 21000 per 1M
+    expect(await costs(catalog, [call('claude-sonnet-4-20250514', '2026-01-01T00:00:00Z', 1000, 500, 2000, 10000)])).toEqual(['0.021']);
+  });
+
+  it('bills every class at the tier rate once the prompt exceeds 200k tokens', async () => {
+    const [at200k, above] = await price(catalog, [
+      call('claude-sonnet-4-20250514', '2026-01-01T00:00:00Z', 150000, 1000, 0, 50000),
+      call('claude-sonnet-4-20250514', '2026-01-01T00:00:00Z', 150001, 1000, 0, 50000),
+    ]);
+    expect(at200k.token_cost).toBe('0.48'); // 150000×3 + 1000×15 + 50000×0.30 = 480000
+    expect(above).toMatchObject({ token_cost: '0.952506', price_ref: 'claude-sonnet-4-20250514@2025-05-14T00:00:00.000Z>200000' }); // 150001×6 + 1000×22.5 + 50000×0.6
+  });
+
+  it('uses the row in force when the call happened', async () => {
+    expect(await costs(catalog, [call('o3', '2025-06-09T23:59:59.999Z', 1000000, 0), call('o3', '2025-06-10T00:00:00.000Z', 1000000, 0)])).toEqual(['10', '2']);
+  });
+
+  it('resolves aliases and leaves unknown models, and times before any row, unpriced', async () => {
+    expect(
+      await costs(catalog, [
+        call('claude-sonnet-4-0', '2026-01-01T00:00:00Z', 1, 0),
+        call('mystery-model', '2026-01-01T00:00:00Z', 1, 0),
+        call('gpt-4o', '2020-01-01T00:00:00Z', 1, 0),
+      ]),
+    ).toEqual(['0.000003', null, null]);
+  });
+
+  it('keeps rates down to 12 fractional digits exact', async () => {
+    const tiny = buildCatalog([{ model: 'm', effective_from: '2020-01-01T00:00:00Z', rates: { input: '0.000000000001', output: '0.01', cache_creation: '0', cache_read: '0' } }], 1);
+    expect(await costs(tiny, [call('m', '2021-01-01T00:00:00Z', 3, 7)])).toEqual(['0.000000070000000003']);
+  });
+
+  it('lets the latest row win where rows overlap, and a closed row end', async () => {
+    const rates = (input: string) => ({ input, output: '0', cache_creation: '0', cache_read: '0' });
+    const overlapping = buildCatalog(
+      [
+        { model: 'm', effective_from: '2025-01-01T00:00:00Z', rates: rates('1') },
+        { model: 'm', effective_from: '2025-03-01T00:00:00Z', effective_to: '2025-04-01T00:00:00Z', rates: rates('2') },
+      ],
+      1,
+    );
+    const at = ['2025-02-01T00:00:00Z', '2025-03-15T00:00:00Z', '2025-04-01T00:00:00Z'];
+    expect(await costs(overlapping, at.map((t) => call('m', t, 1000000, 0)))).toEqual(['1', '2', '1']);
+  });
+
+  it('splits a call cost by token share, rounded half-even to 18 places', async () => {
+    const [split, none, zero] = await price(catalog, [
+      call('gpt-4o', '2026-01-01T00:00:00Z', 300, 0, 0, 0, { tool_tokens: { Read: 100, Bash: 200 } }),
+      call('mystery-model', '2026-01-01T00:00:00Z', 300, 0, 0, 0, { tool_tokens: { Read: 100 } }),
+      call('gpt-4o', '2026-01-01T00:00:00Z', 0, 0, 0, 0, { tool_tokens: { Read: 0 } }),
+    ]);
+    expect(split.tool_token_costs).toEqual({ Read: '0.00025', Bash: '0.0005' });
+    expect(none.tool_token_costs).toBeNull(); // unpriced: nothing to attribute
+    expect(zero.tool_token_costs).toEqual({}); // no tokens: nothing attributed
+  });
+
+  it('rounds attribution exactly: ties to even, and agrees with a 60-digit quotient rounded once', async () => {
+    const s = `pricing_${++schema}`;
+    for (const sql of readModelTables(s)) await db.pool.query(sql);
+    const Wide = Big();
+    Wide.DP = 60;
+    let seed = 42;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const cases = [
+      { cost: '0.000000000000000005', tokens: 1, total: 10 },
+      { cost: '0.000000000000000015', tokens: 1, total: 10 },
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const total = 1 + next(2_000_000);
+      cases.push({ cost: `${next(1000)}.${String(next(1e9)).padStart(9, '0')}${String(next(1e9)).padStart(9, '0')}`, tokens: next(total + 1), total });
+    }
+    const { rows } = await db.pool.query<{ share: string }>(
+      `SELECT ${s}.attribute((c->>'cost')::numeric, (c->>'tokens')::bigint, (c->>'total')::bigint)::text AS share
+       FROM json_array_elements($1::json) WITH ORDINALITY AS a(c, n) ORDER BY n`,
+      [JSON.stringify(cases)],
+    );
+    expect(rows.slice(0, 2).map((r) => r.share)).toEqual(['0', '0.000000000000000002']);
+    const expected = cases.map((c) => new Wide(c.cost).times(c.tokens).div(c.total).round(18, Big.roundHalfEven).toFixed());
+    expect(rows.map((r) => r.share)).toEqual(expected);
+  });
+
+  it('prices a tool call from its reported cost, else its compute price, else zero', async () => {
+    const tools = buildCatalog(DEFAULT_PRICE_ROWS, 1, [{ tool: 'Bash', effective_from: '2025-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }]);
+    const tool = (name: string, extra: Record<string, unknown>) => ({ type: 'ToolCalled', data: { tool_name: name, occurred_at: '2026-01-01T00:00:00Z', ...extra } });
+    const rows = await price(tools, [
+      tool('Bash', { duration_ms: 1500, compute_cost_usd: '0.0120' }),
+      tool('Bash', { duration_ms: 1500 }),
+      tool('Bash', {}),
+      tool('Read', { duration_ms: 1500 }),
+    ]);
+    expect(rows.map((r) => [r.compute_cost, r.price_ref])).toEqual([
+      ['0.0120', 'reported'],
+      ['0.00013', null], // 0.0001 + 0.00002 × 1.5 s
+      ['0.0001', null],
+      ['0', null],
+    ]);
+  });
+});
