@@ -128,18 +128,6 @@ export function readModelTables(schema: string): string[] {
        valid_to timestamptz NOT NULL,
        per_call numeric NOT NULL,
        per_second numeric NOT NULL)`,
-    // A usage event's data as ingest validated it, named by its JSON keys: one call reads them all.
-    `CREATE TYPE ${s}.usage_event AS (
-       workspace_id text, event_id text, session_id text, execution_id text, workflow_id text, phase_id text,
-       step_name text, occurred_at timestamptz, model text, input_tokens bigint, output_tokens bigint,
-       cache_creation_tokens bigint, cache_read_tokens bigint, tool_tokens jsonb, reported_cost_usd numeric,
-       tool_name text, duration_ms bigint, compute_cost_usd numeric, status text, num_turns integer)`,
-    // A call's cost times tokens / total, rounded half-even to 18 places from the exact remainder
-    // (numeric's own rounding is half away from zero).
-    `CREATE FUNCTION ${s}.attribute(cost numeric, tokens bigint, total bigint) RETURNS numeric
-       LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-       SELECT trim_scale((q + CASE WHEN 2 * (x - q * total) > total OR (2 * (x - q * total) = total AND mod(q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18)
-       FROM (SELECT x, div(x, total) AS q FROM (SELECT cost * tokens * 1e18 AS x) a) b $$`,
   ];
 }
 

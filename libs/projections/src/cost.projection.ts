@@ -32,37 +32,58 @@ export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.to
 export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
 
 /**
+ * Each tool's share of a call's `cost` by `tool_tokens` (a jsonb object): cost × tokens / total, rounded
+ * half-even to 18 places from the exact integer quotient and remainder of cost × tokens × 10^18 by total
+ * (numeric's own rounding is half away from zero). A call with no tokens attributes nothing.
+ */
+export const toolTokenCosts = (cost: string, toolTokens: string, total: string) => `COALESCE((
+    SELECT jsonb_object_agg(a.tool, trim_scale((s.q + CASE WHEN 2 * s.r > ${total} OR (2 * s.r = ${total} AND mod(s.q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18)::text)
+    FROM jsonb_each_text(${toolTokens}) AS a(tool, tokens)
+    CROSS JOIN LATERAL (SELECT div(x.x, ${total}) AS q, mod(x.x, ${total}) AS r FROM (SELECT ${cost} * a.tokens::bigint * 1e18 AS x) x) s
+    WHERE ${total} > 0), '{}')`;
+
+/** A usage event's data as ingest validated it: each JSON field read once, by name. */
+const USAGE_FIELDS = `
+    e.data->>'workspace_id' AS workspace_id, e.data->>'event_id' AS event_id, e.data->>'session_id' AS session_id,
+    e.data->>'execution_id' AS execution_id, e.data->>'workflow_id' AS workflow_id, e.data->>'phase_id' AS phase_id,
+    e.data->>'step_name' AS step_name, (e.data->>'occurred_at')::timestamptz AS occurred_at, e.data->>'model' AS model,
+    COALESCE((e.data->>'input_tokens')::bigint, 0) AS input_tokens, COALESCE((e.data->>'output_tokens')::bigint, 0) AS output_tokens,
+    COALESCE((e.data->>'cache_creation_tokens')::bigint, 0) AS cache_creation_tokens,
+    COALESCE((e.data->>'cache_read_tokens')::bigint, 0) AS cache_read_tokens,
+    CASE WHEN e.event_type = 'TokenUsed' THEN e.data->'tool_tokens' END AS tool_tokens,
+    (e.data->>'reported_cost_usd')::numeric AS reported_cost_usd, e.data->>'tool_name' AS tool_name,
+    (e.data->>'duration_ms')::bigint AS duration_ms, (e.data->>'compute_cost_usd')::numeric AS compute_cost_usd,
+    e.data->>'status' AS status, (e.data->>'num_turns')::integer AS num_turns`;
+
+/**
  * The projection's evolve step, set-based: each usage event of `events` (a relation `e` of
  * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, priced from the
  * schema's price table:
  * - a TokenUsed call costs `tokenCost` at its band; no band means unpriced (NULL), never $0;
- * - its `tool_tokens` split that cost by token share (`attribute`, half-even at 18 places);
+ * - its `tool_tokens` split that cost by token share (`toolTokenCosts`);
  * - a ToolCalled event keeps the compute cost it reports, else its tool's band prices it, else it costs 0.
  * The same event and price table always give the same row, whichever path feeds it.
  */
 export const factRows = (schema: string, events: string) => `
-  SELECT d.workspace_id, d.event_id, e.event_type, d.session_id, d.execution_id, d.workflow_id, d.phase_id, d.step_name,
-    d.occurred_at, d.model, t.input_tokens, t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens,
-    trim_scale(${tokenCost('m', 't')}),
-    COALESCE(m.price_ref, CASE WHEN e.event_type = 'ToolCalled' AND d.compute_cost_usd IS NOT NULL THEN 'reported' END),
+  SELECT d.workspace_id, d.event_id, d.event_type, d.session_id, d.execution_id, d.workflow_id, d.phase_id, d.step_name,
+    d.occurred_at, d.model, d.input_tokens, d.output_tokens, d.cache_creation_tokens, d.cache_read_tokens,
+    trim_scale(c.cost),
+    COALESCE(m.price_ref, CASE WHEN d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NOT NULL THEN 'reported' END),
     d.tool_name, d.duration_ms,
-    CASE WHEN e.event_type = 'ToolCalled' THEN COALESCE(d.compute_cost_usd, trim_scale(${toolCost('tp', 'd.duration_ms')}), 0) ELSE 0 END,
-    d.status, d.num_turns, t.tool_tokens,
-    CASE WHEN t.tool_tokens IS NOT NULL AND m.price_ref IS NOT NULL THEN COALESCE((
-      SELECT jsonb_object_agg(a.tool, ${schema}.attribute(${tokenCost('m', 't')}, a.tokens::bigint, t.total)::text)
-      FROM jsonb_each_text(t.tool_tokens) AS a(tool, tokens) WHERE t.total > 0), '{}') END,
-    d.reported_cost_usd, e.commit_pos, e.prepare_pos
-  FROM ${events}
-  CROSS JOIN LATERAL jsonb_populate_record(NULL::${schema}.usage_event, e.data) AS d
-  CROSS JOIN LATERAL (SELECT
-    COALESCE(d.input_tokens, 0) AS input_tokens, COALESCE(d.output_tokens, 0) AS output_tokens,
-    COALESCE(d.cache_creation_tokens, 0) AS cache_creation_tokens, COALESCE(d.cache_read_tokens, 0) AS cache_read_tokens,
-    COALESCE(d.input_tokens, 0) + COALESCE(d.cache_creation_tokens, 0) + COALESCE(d.cache_read_tokens, 0) AS prompt,
-    COALESCE(d.input_tokens, 0) + COALESCE(d.output_tokens, 0) + COALESCE(d.cache_creation_tokens, 0) + COALESCE(d.cache_read_tokens, 0) AS total,
-    CASE WHEN e.event_type = 'TokenUsed' THEN d.tool_tokens END AS tool_tokens) AS t
-  LEFT JOIN ${schema}.model_prices m ON e.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'd.model', 'd.occurred_at', 't.prompt')}
-  LEFT JOIN ${schema}.tool_prices tp ON e.event_type = 'ToolCalled' AND d.compute_cost_usd IS NULL
-    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}`;
+    CASE WHEN d.event_type = 'ToolCalled' THEN COALESCE(d.compute_cost_usd, trim_scale(${toolCost('tp', 'd.duration_ms')}), 0) ELSE 0 END,
+    d.status, d.num_turns, d.tool_tokens,
+    CASE WHEN d.tool_tokens IS NOT NULL AND m.price_ref IS NOT NULL THEN ${toolTokenCosts('c.cost', 'd.tool_tokens', 'd.total')} END,
+    d.reported_cost_usd, d.commit_pos, d.prepare_pos
+  FROM (
+    -- OFFSET 0 keeps this a subquery, so each field is parsed once per event, not once per reference.
+    SELECT u.*, u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens AS prompt,
+      u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens AS total
+    FROM (SELECT e.event_type, e.commit_pos, e.prepare_pos, ${USAGE_FIELDS} FROM ${events} OFFSET 0) u
+    OFFSET 0) d
+  LEFT JOIN ${schema}.model_prices m ON d.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'd.model', 'd.occurred_at', 'd.prompt')}
+  LEFT JOIN ${schema}.tool_prices tp ON d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NULL
+    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}
+  CROSS JOIN LATERAL (SELECT ${tokenCost('m', 'd')} AS cost) AS c`;
 
 /** Events as the projector sends them: one JSON array in parameter $1 (one string to send, one fast parse). */
 const EVENTS_FROM_JSON = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;

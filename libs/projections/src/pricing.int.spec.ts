@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { readModelTables } from '@ledger/database';
 import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
-import { factRows, writePriceTable } from './cost.projection';
+import { factRows, toolTokenCosts, writePriceTable } from './cost.projection';
 
 /**
  * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events go through
@@ -110,8 +110,6 @@ describe('pricing in the projection', () => {
   });
 
   it('rounds attribution exactly: ties to even, and agrees with a 60-digit quotient rounded once', async () => {
-    const s = `pricing_${++schema}`;
-    for (const sql of readModelTables(s)) await db.pool.query(sql);
     const Wide = Big();
     Wide.DP = 60;
     let seed = 42;
@@ -124,9 +122,9 @@ describe('pricing in the projection', () => {
       const total = 1 + next(2_000_000);
       cases.push({ cost: `${next(1000)}.${String(next(1e9)).padStart(9, '0')}${String(next(1e9)).padStart(9, '0')}`, tokens: next(total + 1), total });
     }
+    const share = toolTokenCosts(`(c->>'cost')::numeric`, `jsonb_build_object('T', (c->>'tokens')::bigint)`, `(c->>'total')::bigint`);
     const { rows } = await db.pool.query<{ share: string }>(
-      `SELECT ${s}.attribute((c->>'cost')::numeric, (c->>'tokens')::bigint, (c->>'total')::bigint)::text AS share
-       FROM json_array_elements($1::json) WITH ORDINALITY AS a(c, n) ORDER BY n`,
+      `SELECT ${share} ->> 'T' AS share FROM json_array_elements($1::json) WITH ORDINALITY AS cases(c, n) ORDER BY n`,
       [JSON.stringify(cases)],
     );
     expect(rows.slice(0, 2).map((r) => r.share)).toEqual(['0', '0.000000000000000002']);

@@ -3,7 +3,7 @@ import { READ_MODEL_SCHEMA, readModel } from '../read-model.schema';
 
 /**
  * Moves pricing into the projection's SQL: the read model gains its compiled
- * price table, the usage event type and the attribution function. Like every
+ * price table. Like every
  * change of the read model's shape, it is re-created empty and refilled from the
  * log by a bulk initial load (see ReadModelDailyRollup1732240000003).
  */
@@ -16,8 +16,6 @@ export class ReadModelPriceTable1732240000004 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION ${READ_MODEL_SCHEMA}.attribute(numeric, bigint, bigint)`);
-    await q.query(`DROP TYPE ${READ_MODEL_SCHEMA}.usage_event`);
     await q.query(`DROP TABLE ${READ_MODEL_SCHEMA}.model_prices, ${READ_MODEL_SCHEMA}.tool_prices`);
   }
 }
