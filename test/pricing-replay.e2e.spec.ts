@@ -162,6 +162,24 @@ describe('Pricing changes and replay', () => {
     expect((await t.http.get('/v1/pricing/models').set(admin())).body.data.version).toBe(versionBefore);
   });
 
+  it('prices later usage with a change that touched no recorded usage, without a rebuild', async () => {
+    const key = await t.keyFor(freshWorkspace());
+    const change = await t.http.put('/v1/pricing/models/fresh-model-1').set(admin()).send({
+      effective_from: '2026-05-01T00:00:00Z',
+      rates: { input: '1.25', output: '2.50', cache_creation: '1.25', cache_read: '0.125' },
+      reason: 'a new model',
+    });
+    expect(change.body.data).toMatchObject({ affected: { events: 0 }, rebuild: { state: 'not_needed' } });
+    const usage = calls('fresh', 7, 'fresh-model-1', '2026-05-02');
+    const res = await post(key, asEvents(usage));
+    const session = (await get(key, `/costs/sessions/fresh-s3?after=${res.body.data.position}`)).body;
+    expect(session).toMatchObject({
+      token_cost_usd: expectedCost(usage.filter((c) => c.session_id === 'fresh-s3'), '1.25', '2.50'),
+      pricing_status: 'complete',
+      pricing_version: change.body.data.catalog_version,
+    });
+  });
+
   it('rebuilds byte-identically, equal to the live projection, answering queries and taking ingest throughout', async () => {
     const key = await t.keyFor(freshWorkspace());
     const usage = calls('bulk', 3000, 'gpt-4.1', '2026-07-01');
