@@ -4,7 +4,8 @@ import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
 
-const POLL_MS = 1000;
+/** How often the active projector looks for queued rebuilds: a request from any replica starts within this. */
+const POLL_MS = 250;
 const PROGRESS_WRITE_MS = 500;
 
 export interface RebuildCoordinatorDeps {
@@ -38,7 +39,7 @@ export class RebuildCoordinator {
     void this.deps.pool
       .query(`UPDATE projection_rebuilds SET state = 'pending', started_at = NULL, events_done = 0, owner = NULL WHERE state = 'running'`)
       .catch((err: Error) => this.deps.log(`could not requeue interrupted rebuilds: ${err.message}`))
-      .finally(() => this.schedule());
+      .finally(() => this.schedule(0));
   }
 
   async stop(): Promise<void> {
@@ -47,7 +48,7 @@ export class RebuildCoordinator {
     await this.active;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = POLL_MS): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.active = this.runPending()
@@ -57,7 +58,7 @@ export class RebuildCoordinator {
           this.active = undefined;
           this.schedule();
         });
-    }, POLL_MS);
+    }, delayMs);
   }
 
   /** Runs every pending request as one rebuild. Returns false when nothing was pending. */
