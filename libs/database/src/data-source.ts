@@ -4,8 +4,9 @@ import { ReadModel1732240000001 } from './migrations/1732240000001-read-model';
 import { ProjectionRebuilds1732240000002 } from './migrations/1732240000002-projection-rebuilds';
 import { ReadModelDailyRollup1732240000003 } from './migrations/1732240000003-read-model-daily-rollup';
 import { ReadModelPriceTable1732240000004 } from './migrations/1732240000004-read-model-price-table';
+import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-sessions-index';
 
-export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001, ProjectionRebuilds1732240000002, ReadModelDailyRollup1732240000003, ReadModelPriceTable1732240000004];
+export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001, ProjectionRebuilds1732240000002, ReadModelDailyRollup1732240000003, ReadModelPriceTable1732240000004, TopSessionsIndex1732240000005];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({

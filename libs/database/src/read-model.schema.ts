@@ -13,7 +13,8 @@
  * Aggregate tables are written once per batch per row, so they are kept lean:
  * only columns that rarely change are indexed, and pages keep free space
  * (fillfactor 70), which lets PostgreSQL update a row in place (a HOT update)
- * without touching any index. Per-session breakdowns are not stored: they are
+ * without touching any index. The one exception is the sessions' cost index,
+ * which the summary's top ten needs. Per-session breakdowns are not stored: they are
  * summed from the session's facts when read.
  */
 export const READ_MODEL_SCHEMA = 'read_model';
@@ -157,6 +158,9 @@ export function readModelIndexes(schema: string): string[] {
     `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
     `CREATE INDEX ON ${s}.session_costs (started_at DESC, workspace_id DESC, session_id DESC)`,
     `CREATE INDEX ON ${s}.session_costs (workspace_id, execution_id) WHERE execution_id IS NOT NULL`,
+    // A workspace's costliest sessions (the summary's top ten) without sorting all of them. total_cost changes
+    // with every call, so this index costs session updates their HOT path; the summary is the front page.
+    `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC, session_id)`,
     `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
     `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
   ];
