@@ -1,18 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { READ_MODEL_SCHEMA, readModel } from '../read-model.schema';
+import { READ_MODEL_SCHEMA } from '../read-model.schema';
+import { recreateReadModel } from './recreate-read-model';
 
-/**
- * Moves pricing into the projection's SQL: the read model gains its compiled
- * price table. Like every
- * change of the read model's shape, it is re-created empty and refilled from the
- * log by a bulk initial load (see ReadModelDailyRollup1732240000003).
- */
+/** Moves pricing into the projection's SQL: the read model gains its compiled price table (see recreateReadModel). */
 export class ReadModelPriceTable1732240000004 implements MigrationInterface {
   name = 'ReadModelPriceTable1732240000004';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA} CASCADE`);
-    for (const sql of readModel(READ_MODEL_SCHEMA)) await q.query(sql);
+    await recreateReadModel(q);
   }
 
   async down(q: QueryRunner): Promise<void> {
