@@ -56,3 +56,41 @@ describe('PgEventStore, when the server ends its LISTEN session', () => {
     }
   });
 });
+
+describe('PgEventStore.scanSql', () => {
+  it('reads, up to a head position, exactly what $all readers deliver; slices partition it; later appends stay out', async () => {
+    const db = await createTestDatabase();
+    const store = new PgEventStore(db.pool);
+    try {
+      const event = (type: string, n: number) => ({ id: randomUUID(), type, data: { n } });
+      for (let i = 0; i < 6; i++) {
+        await store.append([{ streamId: `scan-${i % 3}`, events: [event('TokenUsed', i), event('Other', i), event('ToolCalled', i)] }]);
+      }
+      const filter = { eventTypes: ['TokenUsed', 'ToolCalled'] };
+      // Appends are readable once no older transaction is open anywhere on the server.
+      let delivered = await store.readAll({ filter });
+      while (delivered.length < 12) {
+        await new Promise((r) => setTimeout(r, 10));
+        delivered = await store.readAll({ filter });
+      }
+      const head = await store.headPosition();
+      await store.append([{ streamId: 'scan-late', events: [event('TokenUsed', 99)] }]);
+
+      type Row = { event_type: string; data: { n: number }; commit_pos: string; prepare_pos: string };
+      const scan = async (slice?: { from: bigint; to: bigint }) => {
+        const { text, values } = store.scanSql(filter, head, slice);
+        return (await db.pool.query<Row>(`SELECT * FROM (${text}) e ORDER BY commit_pos, prepare_pos`, [...values])).rows;
+      };
+      const expected = delivered.map((e) => ({ event_type: e.type, data: e.data, commit_pos: String(e.position.commit), prepare_pos: String(e.position.prepare) }));
+      expect(await scan()).toEqual(expected);
+      const end = BigInt(expected[expected.length - 1].prepare_pos) + 1n;
+      const halves = [...(await scan({ from: 0n, to: end / 2n })), ...(await scan({ from: end / 2n, to: end }))];
+      expect(halves.sort((a, b) => Number(BigInt(a.prepare_pos) - BigInt(b.prepare_pos)))).toEqual(
+        [...expected].sort((a, b) => Number(BigInt(a.prepare_pos) - BigInt(b.prepare_pos))),
+      );
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
