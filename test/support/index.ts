@@ -1,3 +1,4 @@
+export { withEventLog } from './event-log';
 export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { ADMIN_KEY, freshWorkspace, startTestApp } from './test-app';

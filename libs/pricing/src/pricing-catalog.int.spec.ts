@@ -1,23 +1,13 @@
-import { PgEventStore } from '@ledger/event-store';
-import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { withEventLog } from '@ledger/testing';
 import { DEFAULT_PRICE_ROWS } from './default-catalog';
 import { PricingCatalog } from './pricing-catalog.service';
 
 describe('PricingCatalog', () => {
-  let db: TestDatabase;
-  let store: PgEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PgEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const log = withEventLog();
 
   it('seeds once, and folds each change exactly once however many refreshes overlap', async () => {
-    const a = new PricingCatalog(store);
-    const b = new PricingCatalog(store);
+    const a = new PricingCatalog(log.store);
+    const b = new PricingCatalog(log.store);
     await Promise.all([a.onModuleInit(), b.onModuleInit()]);
     expect([a.version, b.version]).toEqual([DEFAULT_PRICE_ROWS.length, DEFAULT_PRICE_ROWS.length]);
 

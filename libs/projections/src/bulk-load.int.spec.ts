@@ -1,4 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { withEventLog } from '@ledger/testing';
 import { EventStore, PgEventStore } from '@ledger/event-store';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { readModel, readModelTables } from '@ledger/database';
@@ -40,18 +40,11 @@ const HISTORY = [
 const EVENT_COUNT = HISTORY.reduce((n, a) => n + a.events.length, 0);
 
 describe('bulkLoad', () => {
-  let db: TestDatabase;
-  let store: PgEventStore;
+  const log = withEventLog();
   beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PgEventStore(db.pool);
-    for (const append of HISTORY) await store.append([append]);
+    for (const append of HISTORY) await log.store.append([append]);
     // The log's readers stop below the server's oldest open transaction: wait until all of it is readable.
-    while ((await store.readAll({ filter: USAGE_EVENT_FILTER })).length < EVENT_COUNT) await new Promise((r) => setTimeout(r, 20));
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
+    while ((await log.store.readAll({ filter: USAGE_EVENT_FILTER })).length < EVENT_COUNT) await new Promise((r) => setTimeout(r, 20));
   });
 
   const dump = async (schema: string) => {
@@ -64,9 +57,9 @@ describe('bulkLoad', () => {
     };
     const out: Record<string, unknown> = {};
     for (const [table, key] of Object.entries(tables)) {
-      out[table] = (await db.pool.query(`SELECT to_jsonb(t)::text AS row FROM ${schema}.${table} t ORDER BY ${key}`)).rows.map((r) => r.row);
+      out[table] = (await log.db.pool.query(`SELECT to_jsonb(t)::text AS row FROM ${schema}.${table} t ORDER BY ${key}`)).rows.map((r) => r.row);
     }
-    out.checkpoint = (await db.pool.query(`SELECT commit_pos::text, prepare_pos::text, events_applied::int FROM ${schema}.checkpoint`)).rows;
+    out.checkpoint = (await log.db.pool.query(`SELECT commit_pos::text, prepare_pos::text, events_applied::int FROM ${schema}.checkpoint`)).rows;
     return out;
   };
 
@@ -82,15 +75,15 @@ describe('bulkLoad', () => {
   });
 
   it.each([
-    ['in the database', 'bulk', () => store],
-    ['through Node', 'bulk_node', () => throughNode(store)],
+    ['in the database', 'bulk', () => log.store],
+    ['through Node', 'bulk_node', () => throughNode(log.store)],
   ])('given any history read %s, then it builds exactly the rows that batch-by-batch projection builds', async (_how, schema, source) => {
-    if (!(await db.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'by_batch'`)).rowCount) {
-      for (const sql of readModel('by_batch')) await db.pool.query(sql);
-      await new CostProjector(store, db.pool, { schema: 'by_batch', batchSize: 2, catalog: () => catalog }).catchUp();
+    if (!(await log.db.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'by_batch'`)).rowCount) {
+      for (const sql of readModel('by_batch')) await log.db.pool.query(sql);
+      await new CostProjector(log.store, log.db.pool, { schema: 'by_batch', batchSize: 2, catalog: () => catalog }).catchUp();
     }
-    for (const sql of readModelTables(schema)) await db.pool.query(sql);
-    const loaded = await bulkLoad(source(), db.pool, schema, catalog, { batchSize: 3 });
+    for (const sql of readModelTables(schema)) await log.db.pool.query(sql);
+    const loaded = await bulkLoad(source(), log.db.pool, schema, catalog, { batchSize: 3 });
 
     expect(loaded.eventsApplied).toBe(EVENT_COUNT);
     const bulk = await dump(schema);
@@ -99,10 +92,10 @@ describe('bulkLoad', () => {
   });
 
   it('given ids and finalizations out of time order, then the log decides: first seen, and the later of a tie', async () => {
-    const s1 = (await db.pool.query(`SELECT execution_id, workflow_id, phase_id, final_status, final_num_turns, input_tokens::int
+    const s1 = (await log.db.pool.query(`SELECT execution_id, workflow_id, phase_id, final_status, final_num_turns, input_tokens::int
       FROM bulk.session_costs WHERE workspace_id = 'w1' AND session_id = 's1'`)).rows[0];
     expect(s1).toEqual({ execution_id: 'run-late', workflow_id: 'wf-b', phase_id: 'plan', final_status: 'completed', final_num_turns: 4, input_tokens: 4800 });
-    const runs = (await db.pool.query(`SELECT execution_id, workflow_id, started_at FROM bulk.execution_index ORDER BY execution_id`)).rows;
+    const runs = (await log.db.pool.query(`SELECT execution_id, workflow_id, started_at FROM bulk.execution_index ORDER BY execution_id`)).rows;
     expect(runs).toEqual([
       { execution_id: 'run-early', workflow_id: 'wf-a', started_at: new Date('2026-03-01T09:59:00.000Z') },
       { execution_id: 'run-late', workflow_id: 'wf-b', started_at: new Date('2026-03-01T10:00:00.000Z') },
@@ -111,7 +104,7 @@ describe('bulkLoad', () => {
 
   it('given the keys and indexes it builds, then they are the live schema\'s', async () => {
     const indexes = async (schema: string) =>
-      (await db.pool.query(`SELECT tablename, replace(indexdef, $1 || '.', '') AS def
+      (await log.db.pool.query(`SELECT tablename, replace(indexdef, $1 || '.', '') AS def
         FROM pg_indexes WHERE schemaname = $1 ORDER BY 1, 2`, [schema])).rows;
     expect(await indexes('bulk')).toEqual(await indexes('by_batch'));
   });

@@ -1,5 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@ledger/testing';
-import { PgEventStore } from '@ledger/event-store';
+import { withEventLog } from '@ledger/testing';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { CostProjector } from './cost-projector';
@@ -18,30 +17,21 @@ function tokenUsed(ws: string, session: string, id: string, input: number, outpu
 }
 
 describe('CostProjector', () => {
-  let db: TestDatabase;
-  let store: PgEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PgEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const log = withEventLog();
 
   /** Appends and waits until readers see it: the log's horizon is the oldest write in flight anywhere on the server. */
   const append = async (streamId: string, events: ReturnType<typeof tokenUsed>[]) => {
-    await store.append([{ streamId, events }]);
+    await log.store.append([{ streamId, events }]);
     const ids = new Set(events.map((e) => e.id));
-    while ((await store.readAll()).filter((e) => ids.has(e.id)).length < ids.size) await new Promise((r) => setTimeout(r, 20));
+    while ((await log.store.readAll()).filter((e) => ids.has(e.id)).length < ids.size) await new Promise((r) => setTimeout(r, 20));
   };
 
   const session = async (ws: string, id: string) =>
-    (await db.pool.query(`SELECT token_cost::text, input_tokens::int, token_events FROM ${READ_MODEL_SCHEMA}.session_costs WHERE workspace_id = $1 AND session_id = $2`, [ws, id])).rows[0];
+    (await log.db.pool.query(`SELECT token_cost::text, input_tokens::int, token_events FROM ${READ_MODEL_SCHEMA}.session_costs WHERE workspace_id = $1 AND session_id = $2`, [ws, id])).rows[0];
 
   it('given events, then session rows hold their exact summed cost', async () => {
     await append('session-w1/s1', [tokenUsed('w1', 's1', 'e1', 245, 312), tokenUsed('w1', 's1', 'e2', 680, 410)]);
-    const projector = new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
+    const projector = new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
     await projector.catchUp();
     // (245×2.5 + 312×10) + (680×2.5 + 410×10) = 3732.5 + 5800 per 1M
     expect(await session('w1', 's1')).toEqual({ token_cost: '0.0095325', input_tokens: 925, token_events: 2 });
@@ -49,23 +39,23 @@ describe('CostProjector', () => {
 
   it('given a crash between the row writes and the commit, then a restart resumes with exact totals', async () => {
     await append('session-w2/s1', [tokenUsed('w2', 's1', 'a', 1000, 0), tokenUsed('w2', 's1', 'b', 2000, 0)]);
-    const crashing = new CostProjector(store, db.pool, {
+    const crashing = new CostProjector(log.store, log.db.pool, {
       schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog,
       beforeCommit: async () => { throw new Error('killed before commit'); },
     });
     await expect(crashing.catchUp()).rejects.toThrow('killed before commit');
     expect(await session('w2', 's1')).toBeUndefined();
 
-    await new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog }).catchUp();
+    await new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog }).catchUp();
     expect(await session('w2', 's1')).toEqual({ token_cost: '0.0075', input_tokens: 3000, token_events: 2 });
   });
 
   it('given the checkpoint is lost after a commit, then replaying the log counts nothing twice', async () => {
     await append('session-w3/s1', [tokenUsed('w3', 's1', 'x', 100, 100)]);
-    const projector = new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
+    const projector = new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
     await projector.catchUp();
-    await db.pool.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET commit_pos = -1, prepare_pos = -1`);
-    await new CostProjector(store, db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 1, catalog: () => catalog }).catchUp();
+    await log.db.pool.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET commit_pos = -1, prepare_pos = -1`);
+    await new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 1, catalog: () => catalog }).catchUp();
     expect(await session('w3', 's1')).toEqual({ token_cost: '0.00125', input_tokens: 100, token_events: 1 });
     expect(await session('w1', 's1')).toEqual({ token_cost: '0.0095325', input_tokens: 925, token_events: 2 });
   });

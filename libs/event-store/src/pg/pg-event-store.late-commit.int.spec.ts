@@ -1,4 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { createTestDatabase, withEventLog } from '@ledger/testing';
 import { formatPosition, LOG_START } from '../event-store.port';
 import { PgEventStore } from './pg-event-store';
 
@@ -18,35 +18,26 @@ async function readWhenVisible(store: PgEventStore, count: number) {
 const event = (n: number) => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, type: 'TokenUsed', data: { n } });
 
 describe('PgEventStore: an append that commits late', () => {
-  let db: TestDatabase;
-  let store: PgEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PgEventStore(db.pool);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  const log = withEventLog();
 
   it('is read after the later appends that committed first, never skipped', async () => {
     // A writer takes the lower position, then holds its transaction open.
-    const slow = await db.pool.connect();
+    const slow = await log.db.pool.connect();
     await slow.query('BEGIN');
     await slow.query(`INSERT INTO event_log (stream_id, stream_revision, event_id, event_type, data) VALUES ('s-slow', 0, $1, 'TokenUsed', '{"n":1}')`, [
       event(1).id,
     ]);
 
-    await store.append([{ streamId: 's-fast', events: [event(2), event(3)] }]);
+    await log.store.append([{ streamId: 's-fast', events: [event(2), event(3)] }]);
 
     // The reader stops below the open transaction: it must not pass the slow event's slot.
-    const whileOpen = await store.readAll({ from: LOG_START });
+    const whileOpen = await log.store.readAll({ from: LOG_START });
     expect(whileOpen).toEqual([]);
 
     await slow.query('COMMIT');
     slow.release();
 
-    const afterCommit = await readWhenVisible(store, 3);
+    const afterCommit = await readWhenVisible(log.store, 3);
     expect(afterCommit.map((e) => e.data.n)).toEqual([1, 2, 3]);
     // A reader that checkpointed before the late commit still gets it next.
     const positions = afterCommit.map((e) => formatPosition(e.position));
