@@ -309,13 +309,15 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
       });
     });
 
+    // History is appended with appendVisible: a subscription that starts while another spec's
+    // transaction holds the PostgreSQL log's horizon back would otherwise see it as live.
     describe('subscribeToAll', () => {
       it('delivers history after the given position, then caught-up, then live events, in order', async () => {
         const p = prefix();
         const start = await store().headPosition();
         const [h1, h2, l1, l2] = [event('H'), event('H'), event('L'), event('L')];
-        await store().append([{ streamId: `${p}-1`, events: [h1] }]);
-        await store().append([{ streamId: `${p}-2`, events: [h2] }]);
+        await appendVisible(store(), [{ streamId: `${p}-1`, events: [h1] }]);
+        await appendVisible(store(), [{ streamId: `${p}-2`, events: [h2] }]);
 
         const sub = store().subscribeToAll({ from: start, filter: { streamPrefixes: [p] } });
         try {
@@ -342,7 +344,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
       it('starts after the given event position when unfiltered', async () => {
         const p = prefix();
         const [e1, e2, e3] = [event('E'), event('E'), event('E')];
-        await store().append([{ streamId: `${p}-1`, events: [e1, e2] }]);
+        await appendVisible(store(), [{ streamId: `${p}-1`, events: [e1, e2] }]);
         const [stored1] = await store().readStream(`${p}-1`);
 
         const sub = store().subscribeToAll({ from: stored1.position });
@@ -370,7 +372,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const [used, called] = [`${p}.Used`, `${p}.Called`];
         const history = [event(used), event(called), event(used)];
         const live = [event(called), event(used)];
-        await store().append([{ streamId: `${p}-1`, events: history }]);
+        await appendVisible(store(), [{ streamId: `${p}-1`, events: history }]);
 
         const sub = store().subscribeToAll({ from: start, filter: { eventTypes: [used] } });
         try {
@@ -391,7 +393,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         const p = prefix();
         const start = await store().headPosition();
         const history = Array.from({ length: 150 }, (_, n) => event(n === 50 ? `${p}.Signal` : `${p}.Noise`, { n }));
-        await store().append([{ streamId: `${p}-noise`, events: history }]);
+        await appendVisible(store(), [{ streamId: `${p}-noise`, events: history }]);
         const signal = event(`${p}.Signal`);
 
         const sub = store().subscribeToAll({ from: start, filter: { eventTypes: [`${p}.Signal`] } });
