@@ -3,3 +3,4 @@ export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedDatabase } from './embedded-postgres';
 export { READ_MODEL_SCHEMA, readModel, readModelIndexes, readModelKeys, readModelTables } from './read-model.schema';
 export { DatabaseModule, PG_POOL } from './database.module';
+export { inTransaction } from './transaction';

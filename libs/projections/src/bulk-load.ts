@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { readModelIndexes, readModelKeys } from '@ledger/database';
+import { inTransaction, readModelIndexes, readModelKeys } from '@ledger/database';
 import { EventStore, LOG_START, LogPosition } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
@@ -130,16 +130,8 @@ async function addFactsKey(pool: Pool, schema: string, sql: string): Promise<voi
 
 /** Runs one statement with session settings that last only for its transaction. */
 async function runWith(pool: Pool, settings: Record<string, string>, sql: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     for (const [name, value] of Object.entries(settings)) await client.query(`SELECT set_config($1, $2, true)`, [name, value]);
     await client.query(sql);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Pool } from 'pg';
+import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
@@ -108,20 +109,12 @@ export class CostProjector {
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
     const catalog = await this.options.catalog();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // A new catalog version prices this batch on: the table changes with the batch, or not at all.
       if (catalog.version !== this.pricedWith) await writePriceTable(client, this.options.schema, compilePriceTable(catalog));
       await applyCostBatch(client, this.options.schema, events, position, catalog.version);
       await this.options.beforeCommit?.(events);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     this.pricedWith = catalog.version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
   }

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
+import { inTransaction, READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad } from '../bulk-load';
@@ -67,19 +67,11 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     report('catching-up', done());
     await projector.catchUp();
     report('swapping', done());
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       await deps.fence?.(client);
       await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
       await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   } finally {
     deps.live.start();
   }

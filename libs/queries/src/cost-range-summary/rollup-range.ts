@@ -114,11 +114,8 @@ export interface BucketFigures {
 
 const ZERO: Figures = { cost: '0', tokenCost: '0', computeCost: '0', inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 0, unpricedCalls: 0 };
 
-interface RollupRow {
-  i: number;
-  dim: string;
-  /** Null on a subtotal row (one per bucket and dimension). */
-  key: string | null;
+/** The rollups' sums as PostgreSQL returns them: numerics and bigints as text. */
+export interface RollupSumsRow {
   token_cost: string;
   compute_cost: string;
   input_tokens: string;
@@ -127,6 +124,13 @@ interface RollupRow {
   cache_read_tokens: string;
   calls: string;
   unpriced_calls: string;
+}
+
+interface RollupRow extends RollupSumsRow {
+  i: number;
+  dim: string;
+  /** Null on a subtotal row (one per bucket and dimension). */
+  key: string | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError, ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
+import type { RollupSumsRow } from '../cost-range-summary/rollup-range';
 import { Statement, Statements } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from './call-breakdown';
 
@@ -92,17 +93,9 @@ function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
   throw new ValidationError([{ field: 'calls_cursor', location: 'query', message: 'calls_cursor is not one this service issued; take it from data.nextCallsCursor' }]);
 }
 
-interface RunRow {
+interface RunRow extends RollupSumsRow {
   workspace_id: string;
   workflow_id: string | null;
-  token_cost: string;
-  compute_cost: string;
-  input_tokens: string;
-  output_tokens: string;
-  cache_creation_tokens: string;
-  cache_read_tokens: string;
-  calls: string;
-  unpriced_calls: string;
 }
 
 /**
