@@ -196,7 +196,7 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
       key = await t.keyFor(ws);
       await post(key, runEvents());
       const second = await post(key, [
-        { event_id: 's2-a', type: 'TokenUsed', session_id: 's2', execution_id: 'ex1', phase_id: 'p3', occurred_at: '2026-04-02T12:05:00.000Z', model: 'acme-1', input_tokens: 100, output_tokens: 100 },
+        { event_id: 's2-a', type: 'TokenUsed', session_id: 's2', execution_id: 'ex1', phase_id: 'p3', occurred_at: '2026-04-02T12:05:00.000Z', model: 'acme-1', input_tokens: 100, output_tokens: 100, tool_tokens: { Grep: 40 } },
         { event_id: 's2-b', type: 'TokenUsed', session_id: 's2', execution_id: 'ex1', phase_id: 'p3', occurred_at: '2026-04-02T12:06:00.000Z', model: 'gpt-4o-mini', input_tokens: 1000, output_tokens: 1000 },
         { event_id: 's3-a', type: 'TokenUsed', session_id: 's3', execution_id: 'ex2', occurred_at: '2026-04-03T09:00:00.000Z', model: 'claude-sonnet-4-20250514', input_tokens: 150001, output_tokens: 1000, cache_read_tokens: 50000 },
       ]);
@@ -220,6 +220,9 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         total_cost_usd: '0.00075',
         input_tokens: 1100,
         cost_by_model: { 'gpt-4o-mini': '0.00075' },
+        // An unpriced call's tokens still count for its tools, but it has no cost to attribute.
+        tokens_by_tool: { Grep: 40 },
+        cost_by_tool_tokens: { Grep: '0' },
         pricing_status: 'partial',
         unpriced_models: ['acme-1'],
         is_finalized: false,

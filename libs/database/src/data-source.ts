@@ -5,8 +5,17 @@ import { ProjectionRebuilds1732240000002 } from './migrations/1732240000002-proj
 import { ReadModelDailyRollup1732240000003 } from './migrations/1732240000003-read-model-daily-rollup';
 import { ReadModelPriceTable1732240000004 } from './migrations/1732240000004-read-model-price-table';
 import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-sessions-index';
+import { ReadModelIdentifiers1732240000006 } from './migrations/1732240000006-read-model-identifiers';
 
-export const MIGRATIONS = [EventLog1732240000000, ReadModel1732240000001, ProjectionRebuilds1732240000002, ReadModelDailyRollup1732240000003, ReadModelPriceTable1732240000004, TopSessionsIndex1732240000005];
+export const MIGRATIONS = [
+  EventLog1732240000000,
+  ReadModel1732240000001,
+  ProjectionRebuilds1732240000002,
+  ReadModelDailyRollup1732240000003,
+  ReadModelPriceTable1732240000004,
+  TopSessionsIndex1732240000005,
+  ReadModelIdentifiers1732240000006,
+];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({

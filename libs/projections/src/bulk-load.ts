@@ -22,12 +22,13 @@ export interface BulkLoadResult {
  * from the start of the log to its head, set-based:
  * 1. the catalog's price table is written, and every usage event becomes a fact
  *    (`factRows`), appended to `cost_facts` with no key or index to maintain;
- * 2. the facts' primary key is built, which proves there are no duplicates
- *    (a store without a unique constraint may hold some: the first in the log is kept,
- *    as the live projection's ON CONFLICT DO NOTHING would);
- * 3. each aggregate is one GROUP BY over all facts, with the live projection's own
- *    definitions (`bulkAggregateSql`), run side by side;
- * 4. the remaining keys and the secondary indexes are built, and the checkpoint set.
+ * 2. each aggregate is one GROUP BY over all facts, with the live projection's own
+ *    definitions (`bulkAggregateSql`); beside them the facts' primary key is built, which
+ *    proves there are no duplicates (a store without a unique constraint may hold some: the
+ *    first in the log is kept, as the live ON CONFLICT DO NOTHING would, and the aggregates
+ *    are redone), and the facts' indexes;
+ * 3. the aggregates' keys and indexes are built, and the checkpoint set.
+ * Each step runs a few statements at a time (`WRITERS`, `BUILDERS`).
  * The result is the schema the live projection would have built, ready for it to
  * continue from the returned position.
  */
@@ -36,21 +37,32 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   const scan = store.scanSql?.bind(store);
   const { position, events } = scan ? await factsInDatabase(store, scan, pool, schema, options) : await factsThroughNode(store, pool, schema, options);
 
-  const [factsKey, ...otherKeys] = readModelKeys(schema);
-  await addFactsKey(pool, schema, factsKey);
   options.onProgress?.({ step: 'aggregates', events });
-  await Promise.all(
-    bulkAggregateSql(schema).map(async (chain) => {
-      for (const sql of chain) await runWith(pool, { work_mem: '256MB' }, sql);
-    }),
-  );
+  const [factsKey, ...otherKeys] = readModelKeys(schema);
+  const [factsIndexes, aggregateIndexes] = partition(readModelIndexes(schema), (sql) => sql.includes('.cost_facts '));
+  const maintain = (sql: string) => () => runWith(pool, MAINTENANCE, sql);
+  const aggregates = bulkAggregateSql(schema).map((chain) => async () => {
+    for (const sql of chain) await runWith(pool, AGGREGATION, sql);
+  });
+  // The facts' key is the duplicate check. Duplicates are rare (only a log without unique ids holds
+  // them), so the aggregates do not wait for it; if it fails, they are redone once the copies are gone.
+  const outcomes = await inParallel(BUILDERS, [...aggregates, maintain(factsKey), ...factsIndexes.map(maintain)]);
+  const keyed = outcomes.splice(aggregates.length, 1)[0];
+  rethrow(outcomes);
+  if (keyed.status === 'rejected') {
+    if ((keyed.reason as { code?: string }).code !== '23505') throw keyed.reason;
+    await dropDuplicateFacts(pool, schema);
+    await maintain(factsKey)();
+    await pool.query(`TRUNCATE ${aggregateTables(schema)}`);
+    rethrow(await inParallel(BUILDERS, aggregates));
+  }
   options.onProgress?.({ step: 'indexes', events });
-  await Promise.all([...otherKeys, ...readModelIndexes(schema)].map((sql) => runWith(pool, { maintenance_work_mem: '256MB' }, sql)));
+  rethrow(await inParallel(BUILDERS, [...otherKeys, ...aggregateIndexes].map(maintain)));
   await writeCheckpoint(pool, schema, position, events, catalog.version);
   await pool.query(`ANALYZE ${schema}.cost_facts`);
   // The aggregates are small: vacuumed now, their visibility maps let range summaries and run counts read
   // the rollups' keys by index-only scans from the first query, not once autovacuum comes by.
-  await pool.query(`VACUUM (ANALYZE) ${schema}.session_costs, ${schema}.hourly_costs, ${schema}.daily_costs, ${schema}.execution_index`);
+  await pool.query(`VACUUM (ANALYZE) ${aggregateTables(schema)}`);
   return { position, eventsApplied: events };
 }
 
@@ -58,6 +70,11 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
 const SLICES = 16;
 /** One INSERT … SELECT runs on one core (PostgreSQL never parallelises it), so slices load two at a time. */
 const WRITERS = 2;
+/**
+ * Aggregates, keys and indexes are built three at a time: each runs on one core too, and the third
+ * keeps both cores busy while another statement writes out its table or index.
+ */
+const BUILDERS = 3;
 
 /**
  * A log in the same database is read where it lies: each slice of it is one
@@ -113,20 +130,45 @@ async function factsThroughNode(store: EventStore, pool: Pool, schema: string, o
   return { position, events };
 }
 
-async function addFactsKey(pool: Pool, schema: string, sql: string): Promise<void> {
-  try {
-    await runWith(pool, { maintenance_work_mem: '256MB' }, sql);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '23505') throw err;
-    await pool.query(`DELETE FROM ${schema}.cost_facts f WHERE f.ctid <> (
-      SELECT first.ctid FROM ${schema}.cost_facts first
-      WHERE first.workspace_id = f.workspace_id AND first.event_id = f.event_id
-      ORDER BY first.commit_pos, first.prepare_pos LIMIT 1)
-      AND (f.workspace_id, f.event_id) IN (
-        SELECT workspace_id, event_id FROM ${schema}.cost_facts GROUP BY 1, 2 HAVING count(*) > 1)`);
-    await runWith(pool, { maintenance_work_mem: '256MB' }, sql);
-  }
+/** Keeps the first of each event id in the log, as the live projection's ON CONFLICT DO NOTHING would. */
+async function dropDuplicateFacts(pool: Pool, schema: string): Promise<void> {
+  await pool.query(`DELETE FROM ${schema}.cost_facts f WHERE f.ctid <> (
+    SELECT first.ctid FROM ${schema}.cost_facts first
+    WHERE first.workspace_id = f.workspace_id AND first.event_id = f.event_id
+    ORDER BY first.commit_pos, first.prepare_pos LIMIT 1)
+    AND (f.workspace_id, f.event_id) IN (
+      SELECT workspace_id, event_id FROM ${schema}.cost_facts GROUP BY 1, 2 HAVING count(*) > 1)`);
 }
+
+const MAINTENANCE = { maintenance_work_mem: '256MB', max_parallel_maintenance_workers: '0' };
+/** Enough memory that the planner hashes the hourly rollup's groups instead of sorting all facts. */
+const AGGREGATION = { work_mem: '512MB' };
+
+const aggregateTables = (schema: string) => ['session_costs', 'hourly_costs', 'daily_costs', 'execution_index'].map((t) => `${schema}.${t}`).join(', ');
+
+/**
+ * Runs `tasks` on `workers` connections at a time, in the order given (longest first, so none is
+ * left running alone at the end). Resolves with every task's outcome, in the order of `tasks`.
+ */
+async function inParallel(workers: number, tasks: readonly (() => Promise<void>)[]): Promise<PromiseSettledResult<void>[]> {
+  const outcomes: PromiseSettledResult<void>[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let i = next++; i < tasks.length; i = next++) {
+        [outcomes[i]] = await Promise.allSettled([tasks[i]()]);
+      }
+    }),
+  );
+  return outcomes;
+}
+
+function rethrow(outcomes: readonly PromiseSettledResult<void>[]): void {
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+const partition = <T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] => [items.filter(test), items.filter((i) => !test(i))];
 
 /** Runs one statement with session settings that last only for its transaction. */
 async function runWith(pool: Pool, settings: Record<string, string>, sql: string): Promise<void> {

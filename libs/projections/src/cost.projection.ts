@@ -11,36 +11,35 @@ export const COST_PROJECTION = 'costs';
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
 export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name,
   occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref,
-  tool_name, duration_ms, compute_cost, status, num_turns, tool_tokens, tool_token_costs, reported_cost, commit_pos, prepare_pos`;
+  tool_name, duration_ms, compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
 /*
  * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a row
  * and a tier were applied when the table was compiled, so a call matches at most one band, and its
- * cost is plain exact arithmetic. The projection and the price preview both use these.
+ * cost is plain exact arithmetic. The projection and the price preview both use these. Names are
+ * matched in the read model's collation ("C"), whichever collation the other side has.
  */
 /** The band of model price table `m` that prices a TokenUsed call of `model` at instant `at` with prompt size `prompt`. */
 export const modelBandMatch = (m: string, model: string, at: string, prompt: string) =>
-  `${m}.name = ${model} AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
+  `${m}.name = ${model} COLLATE "C" AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
     AND ${prompt} > ${m}.prompt_above AND ${prompt} <= COALESCE(${m}.prompt_upto, 9223372036854775807)`;
 /** Σ tokens × rate / 1,000,000 over the four token classes, the token counts being columns of `x`. */
 export const tokenCost = (m: string, x: string) =>
   `(${m}.input * ${x}.input_tokens + ${m}.output * ${x}.output_tokens + ${m}.cache_creation * ${x}.cache_creation_tokens
     + ${m}.cache_read * ${x}.cache_read_tokens) * 0.000001`;
 /** The band of tool price table `tp` in force for a call of `tool` at instant `at`. */
-export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
+export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} COLLATE "C" AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
 /** The tool's per-call rate plus its per-second rate times the call's duration. */
 export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
 
 /**
- * Each tool's share of a call's `cost` by `tool_tokens` (a jsonb object): cost × tokens / total, rounded
+ * A tool's share of a call's `cost` by its `tokens` of the call's `total`: cost × tokens / total, rounded
  * half-even to 18 places from the exact integer quotient and remainder of cost × tokens × 10^18 by total
- * (numeric's own rounding is half away from zero). A call with no tokens attributes nothing.
+ * (numeric's own rounding is half away from zero). Read-side: it is summed per tool when a breakdown is read.
  */
-export const toolTokenCosts = (cost: string, toolTokens: string, total: string) => `COALESCE((
-    SELECT jsonb_object_agg(a.tool, trim_scale((s.q + CASE WHEN 2 * s.r > ${total} OR (2 * s.r = ${total} AND mod(s.q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18)::text)
-    FROM jsonb_each_text(${toolTokens}) AS a(tool, tokens)
-    CROSS JOIN LATERAL (SELECT div(x.x, ${total}) AS q, mod(x.x, ${total}) AS r FROM (SELECT ${cost} * a.tokens::bigint * 1e18 AS x) x) s
-    WHERE ${total} > 0), '{}')`;
+export const toolTokenShare = (cost: string, tokens: string, total: string) => `(
+    SELECT (s.q + CASE WHEN 2 * s.r > ${total} OR (2 * s.r = ${total} AND mod(s.q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18
+    FROM (SELECT div(x.x, ${total}) AS q, mod(x.x, ${total}) AS r FROM (SELECT ${cost} * ${tokens} * 1e18 AS x) x) s)`;
 
 /** A usage event's data as ingest validated it: each JSON field read once, by name. */
 const USAGE_FIELDS = `
@@ -60,30 +59,25 @@ const USAGE_FIELDS = `
  * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, priced from the
  * schema's price table:
  * - a TokenUsed call costs `tokenCost` at its band; no band means unpriced (NULL), never $0;
- * - its `tool_tokens` split that cost by token share (`toolTokenCosts`);
  * - a ToolCalled event keeps the compute cost it reports, else its tool's band prices it, else it costs 0.
  * The same event and price table always give the same row, whichever path feeds it.
  */
 export const factRows = (schema: string, events: string) => `
   SELECT d.workspace_id, d.event_id, d.event_type, d.session_id, d.execution_id, d.workflow_id, d.phase_id, d.step_name,
     d.occurred_at, d.model, d.input_tokens, d.output_tokens, d.cache_creation_tokens, d.cache_read_tokens,
-    trim_scale(c.cost),
+    trim_scale(${tokenCost('m', 'd')}),
     COALESCE(m.price_ref, CASE WHEN d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NOT NULL THEN 'reported' END),
     d.tool_name, d.duration_ms,
     CASE WHEN d.event_type = 'ToolCalled' THEN COALESCE(d.compute_cost_usd, trim_scale(${toolCost('tp', 'd.duration_ms')}), 0) ELSE 0 END,
-    d.status, d.num_turns, d.tool_tokens,
-    CASE WHEN d.tool_tokens IS NOT NULL AND m.price_ref IS NOT NULL THEN ${toolTokenCosts('c.cost', 'd.tool_tokens', 'd.total')} END,
-    d.reported_cost_usd, d.commit_pos, d.prepare_pos
+    d.status, d.num_turns, d.tool_tokens, d.reported_cost_usd, d.commit_pos, d.prepare_pos
   FROM (
     -- OFFSET 0 keeps this a subquery, so each field is parsed once per event, not once per reference.
-    SELECT u.*, u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens AS prompt,
-      u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens AS total
+    SELECT u.*, u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens AS prompt
     FROM (SELECT e.event_type, e.commit_pos, e.prepare_pos, ${USAGE_FIELDS} FROM ${events} OFFSET 0) u
     OFFSET 0) d
   LEFT JOIN ${schema}.model_prices m ON d.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'd.model', 'd.occurred_at', 'd.prompt')}
   LEFT JOIN ${schema}.tool_prices tp ON d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NULL
-    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}
-  CROSS JOIN LATERAL (SELECT ${tokenCost('m', 'd')} AS cost) AS c`;
+    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}`;
 
 /** Events as the projector sends them: one JSON array in parameter $1 (one string to send, one fast parse). */
 const EVENTS_FROM_JSON = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
@@ -119,41 +113,38 @@ const sessionRows = (facts: string) => `
     sum(reported_cost),
     bool_or(event_type = 'SessionFinalized'), ${latestFinal('status')}, ${latestFinal('num_turns')}, ${latestFinal('duration_ms')},
     min(occurred_at), max(occurred_at) FILTER (WHERE event_type = 'SessionFinalized'), max(occurred_at)
-  FROM ${facts} GROUP BY workspace_id, session_id`;
+  FROM ${facts} GROUP BY session_id, workspace_id`;
 
 const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
     cache_creation_tokens, cache_read_tokens, calls, unpriced_calls`;
+/** A fact's UTC hour: date_bin counts whole hours from a UTC midnight, without date_trunc's time-zone conversion. */
+const HOUR_OF = `date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z')`;
+/** The hourly rows of one dimension: usage (not finalizations) with that key, summed per hour. */
+const hourlyDimension = (facts: string, dimension: string, key: string, calls: string) => `
+  SELECT workspace_id, ${HOUR_OF} AS hour, ${dimension} AS dimension, ${key} AS key, COALESCE(sum(token_cost), 0) AS token_cost,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+    sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens, ${calls} AS calls,
+    count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
+  FROM ${facts} WHERE event_type <> 'SessionFinalized' AND ${key} IS NOT NULL
+  GROUP BY 1, 2, 3, 4`;
 /**
- * Facts are first summed per (hour, item, execution, workflow, phase), which folds a
- * session's many calls into a few rows, and only those rows fan out into the four
- * dimensions: `calls` counts TokenUsed on model and execution rows, ToolCalled on
+ * One GROUP BY per dimension: each is a hash aggregate over the facts with few groups, which
+ * beats summing finer rows first and fanning them out (that sorts all facts and hashes four
+ * times as many rows). `calls` counts TokenUsed on model and execution rows, ToolCalled on
  * tool rows, and both on workflow and phase rows.
  */
-const hourlyRows = (facts: string) => `
-  SELECT workspace_id, hour, dimension, key, COALESCE(sum(token_cost), 0) AS token_cost, sum(compute_cost) AS compute_cost,
-    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
-    sum(cache_read_tokens) AS cache_read_tokens, sum(d.calls) AS calls, sum(unpriced_calls) AS unpriced_calls
-  FROM (
-    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC') AS hour, event_type = 'TokenUsed' AS is_token, COALESCE(model, tool_name) AS item,
-      execution_id, workflow_id, phase_id, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
-      sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens,
-      sum(cache_read_tokens) AS cache_read_tokens, count(*) AS events,
-      count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
-    FROM ${facts} WHERE event_type <> 'SessionFinalized'
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-  ) g CROSS JOIN LATERAL (VALUES
-    (CASE WHEN g.is_token THEN 'model' ELSE 'tool' END, g.item, g.events),
-    ('execution', g.execution_id, CASE WHEN g.is_token THEN g.events ELSE 0 END),
-    ('workflow', g.workflow_id, g.events),
-    ('phase', g.phase_id, g.events)
-  ) AS d(dimension, key, calls)
-  WHERE d.key IS NOT NULL
-  GROUP BY workspace_id, hour, dimension, key`;
+const hourlyRows = (facts: string) =>
+  [
+    hourlyDimension(facts, `CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END`, 'COALESCE(model, tool_name)', 'count(*)'),
+    hourlyDimension(facts, `'execution'`, 'execution_id', `count(*) FILTER (WHERE event_type = 'TokenUsed')`),
+    hourlyDimension(facts, `'workflow'`, 'workflow_id', 'count(*)'),
+    hourlyDimension(facts, `'phase'`, 'phase_id', 'count(*)'),
+  ].join(' UNION ALL ');
 
 const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
-/** Hourly rows (as `hourlyRows` gives them) summed per UTC day: the daily rollup has no definition of its own. */
+/** Hourly rows (as `hourlyRows` gives them) summed per UTC day (midnight to midnight): the daily rollup has no definition of its own. */
 const dailyRows = (hourly: string) => `
-  SELECT workspace_id, date_trunc('day', hour, 'UTC'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens),
+  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens),
     sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(unpriced_calls)
   FROM ${hourly} GROUP BY 1, 2, 3, 4`;
 const ROLLUP_SUMS = ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'];
@@ -161,7 +152,7 @@ const ROLLUP_SUMS = ['token_cost', 'compute_cost', 'input_tokens', 'output_token
 const EXECUTION_COLUMNS = 'workspace_id, execution_id, workflow_id, started_at';
 const executionRows = (facts: string) => `
   SELECT workspace_id, execution_id, ${firstSeen('workflow_id')}, min(occurred_at)
-  FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY workspace_id, execution_id`;
+  FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY execution_id, workspace_id`;
 
 /**
  * One statement applies a whole batch: facts are inserted with the read-side

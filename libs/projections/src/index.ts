@@ -1,6 +1,6 @@
 export { batched } from './batched';
 export type { EventBatch } from './batched';
-export { readCheckpoint } from './cost.projection';
+export { readCheckpoint, toolTokenShare } from './cost.projection';
 export { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 export type { ProjectorOptions, ProjectorProgress } from './cost-projector';
 export { ProjectionWatermark } from './projection-watermark';

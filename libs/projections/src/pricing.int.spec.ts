@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { readModelTables } from '@ledger/database';
 import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
-import { factRows, toolTokenCosts, writePriceTable } from './cost.projection';
+import { factRows, toolTokenShare, writePriceTable } from './cost.projection';
 
 /**
  * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events go through
@@ -20,7 +20,6 @@ describe('pricing in the projection', () => {
     token_cost: string | null;
     price_ref: string | null;
     compute_cost: string;
-    tool_token_costs: Record<string, string> | null;
   }
 
   /** Prices events of `type` with `data` against `catalog`; one fact per event, in order. */
@@ -30,14 +29,14 @@ describe('pricing in the projection', () => {
     await writePriceTable(db.pool, s, compilePriceTable(catalog));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
-      `SELECT token_cost::text, price_ref, compute_cost::text, tool_token_costs FROM (${factRows(s, source)}) f(${FACT_NAMES}) ORDER BY prepare_pos`,
+      `SELECT token_cost::text, price_ref, compute_cost::text FROM (${factRows(s, source)}) f(${FACT_NAMES}) ORDER BY prepare_pos`,
       [JSON.stringify(events.map((e, i) => ({ event_type: e.type, data: { workspace_id: 'w', event_id: `e${i}`, session_id: 's', ...e.data }, commit_pos: 0, prepare_pos: i })))],
     );
     return rows;
   }
   const FACT_NAMES = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name, occurred_at, model,
     input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref, tool_name, duration_ms, compute_cost,
-    status, num_turns, tool_tokens, tool_token_costs, reported_cost, commit_pos, prepare_pos`;
+    status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
   const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
   const call = (model: string, at: string, input: number, output: number, cacheCreation = 0, cacheRead = 0, extra: Record<string, unknown> = {}) => ({
@@ -98,15 +97,19 @@ describe('pricing in the projection', () => {
     expect(await costs(overlapping, at.map((t) => call('m', t, 1000000, 0)))).toEqual(['1', '2', '1']);
   });
 
+  /** Each case's share, `toolTokenShare` evaluated in PostgreSQL. */
+  async function shares(cases: { cost: string; tokens: number; total: number }[]): Promise<string[]> {
+    const share = toolTokenShare(`(c->>'cost')::numeric`, `(c->>'tokens')::bigint`, `(c->>'total')::bigint`);
+    const { rows } = await db.pool.query<{ share: string }>(
+      `SELECT trim_scale(${share})::text AS share FROM json_array_elements($1::json) WITH ORDINALITY AS cases(c, n) ORDER BY n`,
+      [JSON.stringify(cases)],
+    );
+    return rows.map((r) => r.share);
+  }
+
   it('splits a call cost by token share, rounded half-even to 18 places', async () => {
-    const [split, none, zero] = await price(catalog, [
-      call('gpt-4o', '2026-01-01T00:00:00Z', 300, 0, 0, 0, { tool_tokens: { Read: 100, Bash: 200 } }),
-      call('mystery-model', '2026-01-01T00:00:00Z', 300, 0, 0, 0, { tool_tokens: { Read: 100 } }),
-      call('gpt-4o', '2026-01-01T00:00:00Z', 0, 0, 0, 0, { tool_tokens: { Read: 0 } }),
-    ]);
-    expect(split.tool_token_costs).toEqual({ Read: '0.00025', Bash: '0.0005' });
-    expect(none.tool_token_costs).toBeNull(); // unpriced: nothing to attribute
-    expect(zero.tool_token_costs).toEqual({}); // no tokens: nothing attributed
+    // 300 gpt-4o input tokens cost 0.00075; Read used 100 of them and Bash 200.
+    expect(await shares([{ cost: '0.00075', tokens: 100, total: 300 }, { cost: '0.00075', tokens: 200, total: 300 }])).toEqual(['0.00025', '0.0005']);
   });
 
   it('rounds attribution exactly: ties to even, and agrees with a 60-digit quotient rounded once', async () => {
@@ -122,14 +125,10 @@ describe('pricing in the projection', () => {
       const total = 1 + next(2_000_000);
       cases.push({ cost: `${next(1000)}.${String(next(1e9)).padStart(9, '0')}${String(next(1e9)).padStart(9, '0')}`, tokens: next(total + 1), total });
     }
-    const share = toolTokenCosts(`(c->>'cost')::numeric`, `jsonb_build_object('T', (c->>'tokens')::bigint)`, `(c->>'total')::bigint`);
-    const { rows } = await db.pool.query<{ share: string }>(
-      `SELECT ${share} ->> 'T' AS share FROM json_array_elements($1::json) WITH ORDINALITY AS cases(c, n) ORDER BY n`,
-      [JSON.stringify(cases)],
-    );
-    expect(rows.slice(0, 2).map((r) => r.share)).toEqual(['0', '0.000000000000000002']);
+    const rows = await shares(cases);
+    expect(rows.slice(0, 2)).toEqual(['0', '0.000000000000000002']);
     const expected = cases.map((c) => new Wide(c.cost).times(c.tokens).div(c.total).round(18, Big.roundHalfEven).toFixed());
-    expect(rows.map((r) => r.share)).toEqual(expected);
+    expect(rows).toEqual(expected);
   });
 
   it('prices a tool call from its reported cost, else its compute price, else zero', async () => {

@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { toolTokenShare } from '@ledger/projections';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -39,7 +40,8 @@ export const money = (col: string) => `trim_scale(${col})::text`;
 /**
  * A session's breakdown tuples, summed from its facts (a session has tens of
  * calls): per model, per tool (compute cost of ToolCalled, and tokens and cost
- * attributed by TokenUsed.tool_tokens), and per phase. `sessions` is a SQL
+ * attributed by TokenUsed.tool_tokens: each tool's share of a priced call's cost,
+ * `toolTokenShare`; an unpriced call attributes nothing), and per phase. `sessions` is a SQL
  * expression for the set of (workspace_id, session_id) to include.
  */
 export const breakdownFromFacts = (sessions: string) => `(
@@ -49,7 +51,7 @@ export const breakdownFromFacts = (sessions: string) => `(
     SELECT d.dimension, d.key, COALESCE(sum(d.token_cost), 0) AS token_cost, sum(d.compute_cost) AS compute_cost,
            sum(d.tool_tokens) AS tool_tokens, sum(d.tool_token_cost) AS tool_token_cost, sum(d.calls)::int AS calls,
            sum(d.attributions)::int AS attributions, sum(d.unpriced_calls)::int AS unpriced_calls
-    FROM ${S}.cost_facts f
+    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.cost_facts) f
     CROSS JOIN LATERAL (
       SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
              0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, (f.token_cost IS NULL)::int AS unpriced_calls
@@ -61,7 +63,8 @@ export const breakdownFromFacts = (sessions: string) => `(
       SELECT 'tool', f.tool_name, 0, f.compute_cost, 0, 0, 1, 0, 0
       WHERE f.event_type = 'ToolCalled'
       UNION ALL
-      SELECT 'tool', t.key, 0, 0, t.value::bigint, COALESCE((f.tool_token_costs ->> t.key)::numeric, 0), 0, 1, 0
+      SELECT 'tool', t.key, 0, 0, t.value::bigint,
+        CASE WHEN f.token_cost IS NULL OR f.all_tokens = 0 THEN 0 ELSE ${toolTokenShare('f.token_cost', 't.value::bigint', 'f.all_tokens')} END, 0, 1, 0
       FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
       WHERE f.event_type = 'TokenUsed'
     ) d
