@@ -25,7 +25,8 @@ const HISTORY = [
     tokens('a2', 's1', '2026-03-01T10:00:00.000Z', { execution_id: 'run-late', workflow_id: 'wf-b' }),
     tokens('a3', 's1', '2026-03-01T09:59:00.000Z', { execution_id: 'run-early', workflow_id: 'wf-a', phase_id: 'plan' }),
     event('ToolCalled', { event_id: 'a4', session_id: 's1', occurred_at: '2026-03-01T10:06:00.000Z', tool_name: 'Bash', duration_ms: 900, compute_cost_usd: '0.0012' }),
-    tokens('a5', 's1', '2026-03-01T11:00:00.000Z', { tool_tokens: { Read: 700, Bash: 300 }, execution_id: 'run-early' }),
+    // A second workflow on run-early, later in the log but first by name: the run keeps the first seen, wf-a.
+    tokens('a5', 's1', '2026-03-01T11:00:00.000Z', { tool_tokens: { Read: 700, Bash: 300 }, execution_id: 'run-early', workflow_id: 'wf-0' }),
     event('SessionFinalized', { event_id: 'a6', session_id: 's1', occurred_at: '2026-03-01T11:30:00.000Z', status: 'failed', num_turns: 3 }),
     event('SessionFinalized', { event_id: 'a7', session_id: 's1', occurred_at: '2026-03-01T11:30:00.000Z', status: 'completed', num_turns: 4 }),
   ] },

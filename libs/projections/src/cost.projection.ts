@@ -150,9 +150,22 @@ const dailyRows = (hourly: string) => `
 const ROLLUP_SUMS = ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'];
 
 const EXECUTION_COLUMNS = 'workspace_id, execution_id, workflow_id, started_at';
+/**
+ * A run's workflow is the first one seen in log order. A run nearly always has one workflow, so the
+ * facts are hashed per run with its least and greatest workflow, and only a run where those differ
+ * has its facts sorted into log order to find the first: sorting every fact by run was most of the cost.
+ */
 const executionRows = (facts: string) => `
-  SELECT workspace_id, execution_id, ${firstSeen('workflow_id')}, min(occurred_at)
-  FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY execution_id, workspace_id`;
+  WITH g AS (
+    SELECT workspace_id, execution_id, min(workflow_id) AS least_workflow, max(workflow_id) AS greatest_workflow, min(occurred_at) AS started_at
+    FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY execution_id, workspace_id)
+  SELECT g.workspace_id, g.execution_id, COALESCE(m.workflow_id, g.least_workflow), g.started_at
+  FROM g LEFT JOIN (
+    SELECT DISTINCT ON (f.execution_id, f.workspace_id) f.execution_id, f.workspace_id, f.workflow_id
+    FROM ${facts} f JOIN g ON g.execution_id = f.execution_id AND g.workspace_id = f.workspace_id AND g.least_workflow <> g.greatest_workflow
+    WHERE f.workflow_id IS NOT NULL
+    ORDER BY f.execution_id, f.workspace_id, f.${LOG_ORDER.replace(', ', ', f.')}
+  ) m ON m.execution_id = g.execution_id AND m.workspace_id = g.workspace_id`;
 
 /**
  * One statement applies a whole batch: facts are inserted with the read-side
