@@ -145,35 +145,50 @@ export function readModelTables(schema: string): string[] {
  * Keys and indexes read only by equality lead with their most selective column
  * (a session, not its workspace): building them sorts on distinct values first.
  */
-export function readModelKeys(schema: string): string[] {
-  const s = schema;
-  return [
-    `ALTER TABLE ${s}.cost_facts ADD PRIMARY KEY (event_id, workspace_id)`,
-    `ALTER TABLE ${s}.session_costs ADD PRIMARY KEY (session_id, workspace_id)`,
-    `ALTER TABLE ${s}.execution_index ADD PRIMARY KEY (execution_id, workspace_id)`,
-    `ALTER TABLE ${s}.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key)`,
-    `ALTER TABLE ${s}.daily_costs ADD PRIMARY KEY (workspace_id, dimension, day, key)`,
-  ];
+/** Keys or indexes of the read model: those of the per-call facts, and those of the aggregates built from them. */
+export interface FactsAndAggregates {
+  readonly facts: string[];
+  readonly aggregates: string[];
 }
 
-export function readModelIndexes(schema: string): string[] {
+export function readModelKeys(schema: string): FactsAndAggregates {
   const s = schema;
-  return [
-    `CREATE INDEX ON ${s}.cost_facts (execution_id, workspace_id, occurred_at, event_id) WHERE execution_id IS NOT NULL`,
-    `CREATE INDEX ON ${s}.cost_facts (workspace_id, occurred_at)`,
-    `CREATE INDEX ON ${s}.cost_facts (session_id, workspace_id)`,
-    // A run's totals: its execution rows, whatever hours they are in (key and hour never change: HOT-safe).
-    `CREATE INDEX ON ${s}.hourly_costs (workspace_id, key, hour) WHERE dimension = 'execution'`,
-    `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
-    `CREATE INDEX ON ${s}.session_costs (started_at DESC, workspace_id DESC, session_id DESC)`,
-    `CREATE INDEX ON ${s}.session_costs (execution_id, workspace_id) WHERE execution_id IS NOT NULL`,
-    // A workspace's costliest sessions (the summary's top ten) without sorting all of them. total_cost changes
-    // with every call, so this index costs session updates their HOT path; the summary is the front page.
-    `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC, session_id)`,
-    `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
-    `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
-  ];
+  return {
+    facts: [`ALTER TABLE ${s}.cost_facts ADD PRIMARY KEY (event_id, workspace_id)`],
+    aggregates: [
+      `ALTER TABLE ${s}.session_costs ADD PRIMARY KEY (session_id, workspace_id)`,
+      `ALTER TABLE ${s}.execution_index ADD PRIMARY KEY (execution_id, workspace_id)`,
+      `ALTER TABLE ${s}.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key)`,
+      `ALTER TABLE ${s}.daily_costs ADD PRIMARY KEY (workspace_id, dimension, day, key)`,
+    ],
+  };
+}
+
+export function readModelIndexes(schema: string): FactsAndAggregates {
+  const s = schema;
+  return {
+    facts: [
+      `CREATE INDEX ON ${s}.cost_facts (execution_id, workspace_id, occurred_at, event_id) WHERE execution_id IS NOT NULL`,
+      `CREATE INDEX ON ${s}.cost_facts (workspace_id, occurred_at)`,
+      `CREATE INDEX ON ${s}.cost_facts (session_id, workspace_id)`,
+    ],
+    aggregates: [
+      // A run's totals: its execution rows, whatever hours they are in (key and hour never change: HOT-safe).
+      `CREATE INDEX ON ${s}.hourly_costs (workspace_id, key, hour) WHERE dimension = 'execution'`,
+      `CREATE INDEX ON ${s}.session_costs (workspace_id, started_at DESC, session_id DESC)`,
+      `CREATE INDEX ON ${s}.session_costs (started_at DESC, workspace_id DESC, session_id DESC)`,
+      `CREATE INDEX ON ${s}.session_costs (execution_id, workspace_id) WHERE execution_id IS NOT NULL`,
+      // A workspace's costliest sessions (the summary's top ten) without sorting all of them. total_cost changes
+      // with every call, so this index costs session updates their HOT path; the summary is the front page.
+      `CREATE INDEX ON ${s}.session_costs (workspace_id, total_cost DESC, session_id)`,
+      `CREATE INDEX ON ${s}.execution_index (workspace_id, started_at DESC, execution_id DESC)`,
+      `CREATE INDEX ON ${s}.execution_index (started_at DESC, workspace_id DESC, execution_id DESC)`,
+    ],
+  };
 }
 
 /** The whole read model, keyed and indexed, as a migration creates it. */
-export const readModel = (schema: string): string[] => [...readModelTables(schema), ...readModelKeys(schema), ...readModelIndexes(schema)];
+export const readModel = (schema: string): string[] => {
+  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
+  return [...readModelTables(schema), ...keys.facts, ...keys.aggregates, ...indexes.facts, ...indexes.aggregates];
+};

@@ -38,15 +38,15 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   const { position, events } = scan ? await factsInDatabase(store, scan, pool, schema, options) : await factsThroughNode(store, pool, schema, options);
 
   options.onProgress?.({ step: 'aggregates', events });
-  const [factsKey, ...otherKeys] = readModelKeys(schema);
-  const [factsIndexes, aggregateIndexes] = partition(readModelIndexes(schema), (sql) => sql.includes('.cost_facts '));
+  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
+  const [factsKey] = keys.facts;
   const maintain = (sql: string) => () => runWith(pool, MAINTENANCE, sql);
   const aggregates = bulkAggregateSql(schema).map((chain) => async () => {
     for (const sql of chain) await runWith(pool, AGGREGATION, sql);
   });
   // The facts' key is the duplicate check. Duplicates are rare (only a log without unique ids holds
   // them), so the aggregates do not wait for it; if it fails, they are redone once the copies are gone.
-  const outcomes = await inParallel(BUILDERS, [...aggregates, maintain(factsKey), ...factsIndexes.map(maintain)]);
+  const outcomes = await inParallel(BUILDERS, [...aggregates, maintain(factsKey), ...indexes.facts.map(maintain)]);
   const keyed = outcomes.splice(aggregates.length, 1)[0];
   rethrow(outcomes);
   if (keyed.status === 'rejected') {
@@ -57,7 +57,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
     rethrow(await inParallel(BUILDERS, aggregates));
   }
   options.onProgress?.({ step: 'indexes', events });
-  rethrow(await inParallel(BUILDERS, [...otherKeys, ...aggregateIndexes].map(maintain)));
+  rethrow(await inParallel(BUILDERS, [...keys.aggregates, ...indexes.aggregates].map(maintain)));
   await writeCheckpoint(pool, schema, position, events, catalog.version);
   await pool.query(`ANALYZE ${schema}.cost_facts`);
   // The aggregates are small: vacuumed now, their visibility maps let range summaries and run counts read
@@ -140,6 +140,7 @@ async function dropDuplicateFacts(pool: Pool, schema: string): Promise<void> {
       SELECT workspace_id, event_id FROM ${schema}.cost_facts GROUP BY 1, 2 HAVING count(*) > 1)`);
 }
 
+/** Each build on one core: `BUILDERS` of them already share the machine's cores. */
 const MAINTENANCE = { maintenance_work_mem: '256MB', max_parallel_maintenance_workers: '0' };
 /** Enough memory that the planner hashes the hourly rollup's groups instead of sorting all facts. */
 const AGGREGATION = { work_mem: '512MB' };
@@ -167,8 +168,6 @@ function rethrow(outcomes: readonly PromiseSettledResult<void>[]): void {
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
 }
-
-const partition = <T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] => [items.filter(test), items.filter((i) => !test(i))];
 
 /** Runs one statement with session settings that last only for its transaction. */
 async function runWith(pool: Pool, settings: Record<string, string>, sql: string): Promise<void> {
