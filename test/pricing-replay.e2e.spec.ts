@@ -257,6 +257,31 @@ describe('Pricing changes and replay', () => {
     expect((await get(key, '/costs/summary')).body.total_cost_usd).toBe(expectedCost(usage, '0.60', '5.00'));
   });
 
+  it('measures what a change touches only once the batch being priced has committed', async () => {
+    // No rebuild may swap the read model under the lock held below.
+    while ((await t.db.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) await new Promise((r) => setTimeout(r, 50));
+    const key = await t.keyFor(freshWorkspace());
+    await post(key, asEvents(calls('lock', 1, 'gpt-4.1', '2026-09-01'))).then((r) => get(key, `/costs/summary?after=${r.body.data.position}`));
+    // A batch in flight holds the live checkpoint's row from its statement to its commit.
+    const batch = await t.db.pool.connect();
+    try {
+      await batch.query('BEGIN');
+      await batch.query(`SELECT 1 FROM read_model.checkpoint FOR UPDATE`);
+      let answered = false;
+      const change = t.http
+        .put('/v1/pricing/models/locked-model-1')
+        .set(admin())
+        .send({ effective_from: '2030-01-01T00:00:00Z', rates: { input: '1', output: '1', cache_creation: '1', cache_read: '1' } })
+        .then((r) => ((answered = true), r));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      await batch.query('COMMIT');
+      expect((await change).body.data).toMatchObject({ affected: { events: 0 }, rebuild: { state: 'not_needed' } });
+    } finally {
+      batch.release();
+    }
+  });
+
   it('validates price changes and refuses a stale expected_version', async () => {
     const bad = await t.http.put('/v1/pricing/models/x').set(admin()).send({ effective_from: 'yesterday', rates: { input: '1.0000000000001', output: '1', cache_creation: '1' } });
     expect(bad.status).toBe(400);

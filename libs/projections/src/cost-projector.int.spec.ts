@@ -50,6 +50,22 @@ describe('CostProjector', () => {
     expect(await session('w2', 's1')).toEqual({ token_cost: '0.0075', input_tokens: 3000, token_events: 2 });
   });
 
+  it('given a price change recorded while a batch is priced, then the batch is priced again with it before it commits', async () => {
+    await append('session-w4/s1', [tokenUsed('w4', 's1', 'n1', 1000, 1000, { model: 'fresh-model' })]);
+    const withFresh = buildCatalog(
+      [...DEFAULT_PRICE_ROWS, { model: 'fresh-model', effective_from: '2026-01-01T00:00:00Z', rates: { input: '1', output: '2', cache_creation: '0', cache_read: '0' } }],
+      2,
+    );
+    // The first read of the catalog is the one the batch is priced with; by its commit the change is recorded.
+    const reads = [catalog];
+    const projector = new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => reads.shift() ?? withFresh });
+    await projector.catchUp();
+    // 1000 × 1 + 1000 × 2 per 1M
+    expect(await session('w4', 's1')).toEqual({ token_cost: '0.003', input_tokens: 1000, token_events: 1 });
+    const { rows } = await log.db.pool.query(`SELECT pricing_version::int FROM ${READ_MODEL_SCHEMA}.checkpoint`);
+    expect(rows).toEqual([{ pricing_version: 2 }]);
+  });
+
   it('given the checkpoint is lost after a commit, then replaying the log counts nothing twice', async () => {
     await append('session-w3/s1', [tokenUsed('w3', 's1', 'x', 100, 100)]);
     const projector = new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });

@@ -108,14 +108,33 @@ export class CostProjector {
   }
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
-    const catalog = await this.options.catalog();
-    await inTransaction(this.pool, async (client) => {
-      // A new catalog version prices this batch on: the table changes with the batch, or not at all.
-      if (catalog.version !== this.pricedWith) await writePriceTable(client, this.options.schema, compilePriceTable(catalog));
-      await applyCostBatch(client, this.options.schema, events, position, catalog.version);
-      await this.options.beforeCommit?.(events);
-    });
+    let catalog = await this.options.catalog();
+    while (!(await this.applyPricedWith(catalog, events, position))) catalog = await this.options.catalog();
     this.pricedWith = catalog.version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
+  }
+
+  /**
+   * Applies the batch priced with `catalog`, or rolls it back and answers false when the catalog
+   * moved on meanwhile. A price change measures the usage it restates while holding this
+   * checkpoint's row (PricingChanges), and the batch holds that row from its statement to its
+   * commit: so a change either saw this batch's facts, or was recorded before the check below,
+   * which then prices the batch again rather than commit costs the change would never restate.
+   */
+  private async applyPricedWith(catalog: PriceCatalog, events: readonly RecordedEvent[], position: LogPosition): Promise<boolean> {
+    const moved = new Error('the catalog moved while the batch was priced');
+    try {
+      await inTransaction(this.pool, async (client) => {
+        // A new catalog version prices this batch on: the table changes with the batch, or not at all.
+        if (catalog.version !== this.pricedWith) await writePriceTable(client, this.options.schema, compilePriceTable(catalog));
+        await applyCostBatch(client, this.options.schema, events, position, catalog.version);
+        await this.options.beforeCommit?.(events);
+        if ((await this.options.catalog()).version !== catalog.version) throw moved;
+      });
+      return true;
+    } catch (err) {
+      if (err === moved) return false;
+      throw err;
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@ledger/database';
+import { inTransaction, PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import { catalogFromState, CatalogState, evolveCatalog, PricingCatalog, PricingEvent } from '@ledger/pricing';
 import Big from 'big.js';
 import type { Pool } from 'pg';
+import { COST_PROJECTION } from '../cost.projection';
 import { requestRebuild } from '../rebuild/rebuild-requests';
 import { Impact, measureImpact, previewChange, PriceScope } from './pricing-impact';
 
@@ -68,7 +69,12 @@ export class PricingChanges {
     await this.catalog.refresh();
     const scopes = scopesOf(event, this.catalog.rows);
     const changed = await this.catalog.change(event, expectedVersion ?? this.catalog.version);
-    const affected = await measureImpact(this.pool, scopes);
+    // Measured while holding the live checkpoint's row: a batch being priced holds it until its commit,
+    // so its facts are counted here, or it sees this change before committing and prices them again.
+    const affected = await inTransaction(this.pool, async (client) => {
+      await client.query(`SELECT 1 FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = $1 FOR SHARE`, [COST_PROJECTION]);
+      return measureImpact(client, scopes);
+    });
     if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
     if (!this.options.autoRebuild) return { catalog_version: changed.version, affected, rebuild: { state: 'disabled' } };
     const name = 'model' in event.data ? event.data.model : event.data.tool;

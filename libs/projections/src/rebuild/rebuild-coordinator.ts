@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
+import { requestRebuild } from './rebuild-requests';
 
 /** How often the active projector looks for queued rebuilds: a request from any replica starts within this. */
 const POLL_MS = 250;
@@ -96,6 +97,13 @@ export class RebuildCoordinator {
         if (!held.rowCount) throw new Error(`rebuild ${id} was taken over by another projector instance; not swapping`);
       };
       await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence });
+      // A change made meanwhile was measured against the live read model, which may not have held the usage
+      // it restates (an initial load's live model is empty; the catch-up's tail is in the shadow only). The
+      // next rebuild is queued before this one is marked done, so no one sees a quiet queue in between.
+      const now = await this.deps.catalog();
+      if (now.version !== catalog.version) {
+        await requestRebuild(pool, `catalog version ${now.version} was recorded during rebuild ${id} (version ${catalog.version})`);
+      }
       await pool.query(`UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE id = $1 AND owner = $2`, [id, owner]);
       this.deps.log(`rebuild ${id}: swapped in`);
     } catch (err) {

@@ -1,0 +1,39 @@
+import { withEventLog } from '@ledger/testing';
+import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
+import { RebuildCoordinator } from './rebuild-coordinator';
+import { requestRebuild } from './rebuild-requests';
+
+describe('RebuildCoordinator', () => {
+  const log = withEventLog();
+  const v1 = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+  const v2 = buildCatalog(DEFAULT_PRICE_ROWS, 2);
+
+  /** A coordinator whose catalog reads answer `reads` in turn, then the last one for good. */
+  const coordinator = (...reads: PriceCatalog[]) =>
+    new RebuildCoordinator({
+      store: log.store,
+      pool: log.db.pool,
+      live: { stop: async () => undefined, start: () => undefined },
+      catalog: async () => (reads.length > 1 ? reads.shift()! : reads[0]),
+      batchSize: 100,
+      log: () => undefined,
+    });
+  const rebuilds = async () => (await log.db.pool.query(`SELECT id::int, state, reason, catalog_version::int FROM projection_rebuilds ORDER BY id`)).rows;
+
+  beforeEach(() => log.db.pool.query('DELETE FROM projection_rebuilds'));
+
+  it('given a catalog change recorded while a rebuild runs, then it queues another one as it swaps in', async () => {
+    const id = await requestRebuild(log.db.pool, 'by hand');
+    expect(await coordinator(v1, v2).runPending()).toBe(true);
+    expect(await rebuilds()).toEqual([
+      { id, state: 'done', reason: 'by hand', catalog_version: 1 },
+      { id: id + 1, state: 'pending', reason: `catalog version 2 was recorded during rebuild ${id} (version 1)`, catalog_version: null },
+    ]);
+  });
+
+  it('given no change while a rebuild runs, then nothing more is queued', async () => {
+    const id = await requestRebuild(log.db.pool, 'by hand');
+    expect(await coordinator(v2).runPending()).toBe(true);
+    expect(await rebuilds()).toEqual([{ id, state: 'done', reason: 'by hand', catalog_version: 2 }]);
+  });
+});
