@@ -262,11 +262,11 @@ describe('Pricing changes and replay', () => {
     while ((await t.db.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) await new Promise((r) => setTimeout(r, 50));
     const key = await t.keyFor(freshWorkspace());
     await post(key, asEvents(calls('lock', 1, 'gpt-4.1', '2026-09-01'))).then((r) => get(key, `/costs/summary?after=${r.body.data.position}`));
-    // A batch in flight holds the live checkpoint's row from its statement to its commit.
+    // A batch in flight writes the live checkpoint in its statement and commits the write with its rows.
     const batch = await t.db.pool.connect();
     try {
       await batch.query('BEGIN');
-      await batch.query(`SELECT 1 FROM read_model.checkpoint FOR UPDATE`);
+      await batch.query(`UPDATE read_model.checkpoint SET updated_at = now()`);
       let answered = false;
       const change = t.http
         .put('/v1/pricing/models/locked-model-1')

@@ -116,10 +116,10 @@ export class CostProjector {
 
   /**
    * Applies the batch priced with `catalog`, or rolls it back and answers false when the catalog
-   * moved on meanwhile. A price change measures the usage it restates while holding this
-   * checkpoint's row (PricingChanges), and the batch holds that row from its statement to its
-   * commit: so a change either saw this batch's facts, or was recorded before the check below,
-   * which then prices the batch again rather than commit costs the change would never restate.
+   * moved on meanwhile. A price change measures the usage it restates under a share lock on the
+   * checkpoint table (PricingChanges), which waits for the batch's checkpoint write and which that
+   * write waits for: so a change either saw this batch's facts, or was recorded before the check
+   * below, which then prices the batch again rather than commit costs the change would never restate.
    */
   private async applyPricedWith(catalog: PriceCatalog, events: readonly RecordedEvent[], position: LogPosition): Promise<boolean> {
     const moved = new Error('the catalog moved while the batch was priced');

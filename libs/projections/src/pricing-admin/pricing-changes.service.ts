@@ -4,7 +4,6 @@ import { NotFoundError } from '@ledger/http';
 import { catalogFromState, CatalogState, evolveCatalog, PricingCatalog, PricingEvent } from '@ledger/pricing';
 import Big from 'big.js';
 import type { Pool } from 'pg';
-import { COST_PROJECTION } from '../cost.projection';
 import { requestRebuild } from '../rebuild/rebuild-requests';
 import { Impact, measureImpact, previewChange, PriceScope } from './pricing-impact';
 
@@ -69,10 +68,11 @@ export class PricingChanges {
     await this.catalog.refresh();
     const scopes = scopesOf(event, this.catalog.rows);
     const changed = await this.catalog.change(event, expectedVersion ?? this.catalog.version);
-    // Measured while holding the live checkpoint's row: a batch being priced holds it until its commit,
-    // so its facts are counted here, or it sees this change before committing and prices them again.
+    // Measured under a share lock on the live checkpoint table: a batch being priced writes its checkpoint,
+    // and holds that write until its commit (the very first batch too, which inserts the row), so its facts
+    // are counted here, or it sees this change before committing and prices them again.
     const affected = await inTransaction(this.pool, async (client) => {
-      await client.query(`SELECT 1 FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = $1 FOR SHARE`, [COST_PROJECTION]);
+      await client.query(`LOCK TABLE ${READ_MODEL_SCHEMA}.checkpoint IN SHARE MODE`);
       return measureImpact(client, scopes);
     });
     if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
