@@ -87,6 +87,11 @@ export interface AppendResult {
   readonly position: LogPosition;
   /** The stream's last revision after the append, per stream. */
   readonly revisions: ReadonlyMap<string, bigint>;
+  /**
+   * Ids (lower-case) of the given events that were stored already, by an earlier append or one racing
+   * this one, and so were not written again: the caller can tell its own writes from another's.
+   */
+  readonly alreadyStored: ReadonlySet<string>;
 }
 
 export class WrongExpectedVersionError extends Error {

@@ -55,6 +55,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
           { id: b.id, type: 'Finished', data: { n: 2, nested: { ok: true } }, metadata: {}, streamId: s, revision: 1n },
         ]);
         expect(result.revisions).toEqual(new Map([[s, 1n]]));
+        expect(result.alreadyStored).toEqual(new Set());
         expect(result.position).toEqual(stored[1].position);
         expectStrictlyAscending(stored.map((e) => e.position));
         for (const e of stored) {
@@ -164,6 +165,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
 
         expect(again.position).toEqual(LOG_START);
         expect(again.revisions).toEqual(new Map([[s, 1n]]));
+        expect(again.alreadyStored).toEqual(new Set(events.map((e) => e.id.toLowerCase())));
         expect(await store().readStream(s)).toEqual(before);
       });
 
@@ -185,6 +187,7 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
         ]);
         expect(stored[0]).toEqual(storedA);
         expect(result.revisions).toEqual(new Map([[s, 1n]]));
+        expect(result.alreadyStored).toEqual(new Set([a.id.toLowerCase()]));
         expect(result.position).toEqual(stored[1].position);
       });
     });

@@ -57,11 +57,32 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
       list.push({ id, type, data: data as unknown as JsonObject });
     }
     let position: LogPosition = LOG_START;
+    let { duplicates } = decision;
+    let accepted = decision.fresh.length;
     if (byStream.size) {
       const result = await this.store.append([...byStream].map(([streamId, evs]) => ({ streamId, events: evs, expectedRevision: 'any' as const })));
       position = result.position;
+      // Events a concurrent batch stored between our read and our append were not written by us: the same
+      // payload makes them duplicates, as if they had been read first.
+      const raced = decision.fresh.filter((index) => result.alreadyStored.has(refs[index].id));
+      if (raced.length) {
+        const stored = await this.store.findEvents(raced.map((index) => refs[index]));
+        existing.push(...stored);
+        const second = decideRecording(
+          raced.map((index) => events[index]),
+          new Map(stored.map((e) => [String(e.data.event_id), { type: e.type, data: e.data }])),
+        );
+        if (second.conflicts.length) {
+          throw new IdempotencyConflictError(
+            'event_id was recorded by a concurrent request with a different payload; the batch\'s other events were stored',
+            second.conflicts.map((i) => raced[i]).map((index) => ({ index, field: 'event_id', message: `event_id ${events[index].data.event_id} was recorded with a different payload` })),
+          );
+        }
+        accepted -= second.duplicates;
+        duplicates += second.duplicates;
+      }
     }
     for (const e of existing) position = maxPosition(position, e.position);
-    return { accepted: decision.fresh.length, duplicates: decision.duplicates, position: formatPosition(position) };
+    return { accepted, duplicates, position: formatPosition(position) };
   }
 }

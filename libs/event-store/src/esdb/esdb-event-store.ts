@@ -76,12 +76,14 @@ export class EsdbEventStore implements EventStore {
   async append(appends: readonly StreamAppend[]): Promise<AppendResult> {
     let position = LOG_START;
     const revisions = new Map<string, bigint>();
+    const alreadyStored = new Set<string>();
     for (const { streamId, events, expectedRevision = 'any' } of appends) {
       const written = await this.appendToStream(streamId, events, expectedRevision);
       if (written.position) position = maxPosition(position, written.position);
       if (written.revision !== undefined) revisions.set(streamId, written.revision);
+      for (const id of written.alreadyStored) alreadyStored.add(id);
     }
-    return { position, revisions };
+    return { position, revisions, alreadyStored };
   }
 
   /**
@@ -95,18 +97,20 @@ export class EsdbEventStore implements EventStore {
     streamId: string,
     events: readonly EventData[],
     expected: ExpectedRevision,
-  ): Promise<{ position?: LogPosition; revision?: bigint }> {
+  ): Promise<{ position?: LogPosition; revision?: bigint; alreadyStored: string[] }> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.readStream(streamId);
       const last = stored.at(-1)?.revision;
-      const seen = new Set(stored.map((e) => canonicalId(e.id)));
+      const storedIds = new Set(stored.map((e) => canonicalId(e.id)));
+      const alreadyStored = events.map((e) => canonicalId(e.id)).filter((id) => storedIds.has(id));
+      const seen = new Set(storedIds);
       const fresh: EventData[] = [];
       for (const event of events) {
         if (seen.has(canonicalId(event.id))) continue;
         seen.add(canonicalId(event.id));
         fresh.push(event);
       }
-      if (fresh.length === 0) return { revision: last };
+      if (fresh.length === 0) return { revision: last, alreadyStored };
 
       const pinned: AppendExpectedRevision | undefined =
         expected === 'any' ? (last ?? NO_STREAM) : expected === 'stream_exists' ? last : undefined;
@@ -116,7 +120,7 @@ export class EsdbEventStore implements EventStore {
           fresh.map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
           { expectedRevision: pinned ?? toClientRevision(expected) },
         );
-        return { position: result.position, revision: result.nextExpectedRevision };
+        return { position: result.position, revision: result.nextExpectedRevision, alreadyStored };
       } catch (error) {
         if (!(error instanceof EsdbWrongExpectedVersionError)) throw error;
         if (pinned !== undefined && attempt < MAX_APPEND_ATTEMPTS) continue;

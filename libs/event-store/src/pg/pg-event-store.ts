@@ -194,7 +194,8 @@ export class PgEventStore implements EventStore {
         for (const r of rows) revisions.set(r.stream_id, BigInt(r.revision));
       }
       await client.query('COMMIT');
-      return { position, revisions };
+      const alreadyStored = new Set(appends.flatMap((a) => a.events.map((e) => e.id.toLowerCase())).filter((id) => existing.has(id)));
+      return { position, revisions, alreadyStored };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

@@ -1,0 +1,53 @@
+import { withEventLog } from '@ledger/testing';
+import type { EventStore } from '@ledger/event-store';
+import { IdempotencyConflictError } from '@ledger/http';
+import { RecordUsageEvents, RecordUsageEventsHandler } from './record-usage.command';
+import { UsageEvent } from './usage-events';
+
+const tokenUsed = (event_id: string, input_tokens: number): UsageEvent => ({
+  type: 'TokenUsed',
+  data: {
+    workspace_id: 'ws',
+    event_id,
+    session_id: 's1',
+    occurred_at: '2026-04-02T12:00:00.000Z',
+    model: 'gpt-4o',
+    input_tokens,
+    output_tokens: 0,
+    cache_creation_tokens: 0,
+    cache_read_tokens: 0,
+    step_name: undefined,
+  },
+});
+
+describe('RecordUsageEventsHandler', () => {
+  const log = withEventLog();
+  const record = (store: EventStore, events: UsageEvent[]) => new RecordUsageEventsHandler(store).execute(new RecordUsageEvents('ws', events));
+
+  /** The log as a batch sees it when `rival`, sent concurrently, is recorded between this batch's read and its append. */
+  const racedBy = (rival: UsageEvent[]): EventStore => ({
+    append: async (appends) => {
+      await record(log.store, rival);
+      return log.store.append(appends);
+    },
+    findEvents: (refs) => log.store.findEvents(refs),
+    readStream: (id, o) => log.store.readStream(id, o),
+    readAll: (o) => log.store.readAll(o),
+    subscribeToAll: (o) => log.store.subscribeToAll(o),
+    headPosition: () => log.store.headPosition(),
+    close: async () => undefined,
+  });
+
+  it('given a concurrent batch that stored the same event first, then it is answered as a duplicate, not accepted twice', async () => {
+    const result = await record(racedBy([tokenUsed('r1', 10)]), [tokenUsed('r1', 10), tokenUsed('r2', 20)]);
+    expect(result).toMatchObject({ accepted: 1, duplicates: 1 });
+    const stored = (await log.store.readStream('session-ws/s1')).map((e) => e.data.event_id);
+    expect(stored).toEqual(['r1', 'r2']);
+  });
+
+  it('given a concurrent batch that stored the event id with another payload, then the conflict names it', async () => {
+    const answer = record(racedBy([tokenUsed('c1', 99)]), [tokenUsed('c1', 1), tokenUsed('c2', 2)]);
+    await expect(answer).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(answer).rejects.toMatchObject({ details: [{ index: 0, field: 'event_id' }] });
+  });
+});
