@@ -1,21 +1,7 @@
+import { tokenUsed } from '../testing/usage-events';
 import { decideRecording } from './record-usage.decider';
 import { UsageEvent } from './usage-events';
 
-const tokenUsed = (event_id: string, input_tokens: number): UsageEvent => ({
-  type: 'TokenUsed',
-  data: {
-    workspace_id: 'ws',
-    event_id,
-    session_id: 's1',
-    occurred_at: '2026-04-02T12:00:00.000Z',
-    model: 'gpt-4o',
-    input_tokens,
-    output_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_read_tokens: 0,
-    step_name: undefined,
-  },
-});
 const recorded = (...events: UsageEvent[]) => new Map(events.map((e) => [e.data.event_id, JSON.parse(JSON.stringify({ type: e.type, data: e.data }))]));
 
 describe('decideRecording', () => {

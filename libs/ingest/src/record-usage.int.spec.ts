@@ -1,24 +1,9 @@
 import { withEventLog } from '@ledger/testing';
 import type { EventStore } from '@ledger/event-store';
 import { IdempotencyConflictError } from '@ledger/http';
+import { tokenUsed } from '../testing/usage-events';
 import { RecordUsageEvents, RecordUsageEventsHandler } from './record-usage.command';
 import { UsageEvent } from './usage-events';
-
-const tokenUsed = (event_id: string, input_tokens: number): UsageEvent => ({
-  type: 'TokenUsed',
-  data: {
-    workspace_id: 'ws',
-    event_id,
-    session_id: 's1',
-    occurred_at: '2026-04-02T12:00:00.000Z',
-    model: 'gpt-4o',
-    input_tokens,
-    output_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_read_tokens: 0,
-    step_name: undefined,
-  },
-});
 
 describe('RecordUsageEventsHandler', () => {
   const log = withEventLog();
