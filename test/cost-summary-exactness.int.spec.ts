@@ -5,7 +5,7 @@ import { freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 /**
  * The range summary and the time series read whole UTC days and hours from the daily and hourly rollups and
  * only the partial hours at their edges per call. This spec checks that they answer exactly what a plain sum over every call in
- * `read_model.cost_facts` answers, for a few hundred random events and 200 random ranges: inside one hour,
+ * `read_model.priced_facts` answers, for a few hundred random events and 200 random ranges: inside one hour,
  * across hours, on exact event instants (both ends inclusive), on the hour, empty, and open-ended.
  * The generator is seeded, so a failure reproduces; the seed is in the test name.
  */
@@ -125,7 +125,7 @@ describe(`range summaries are exact (seed ${SEED})`, () => {
     const { rows } = await t.db.pool.query(
       `SELECT occurred_at, event_type, model, execution_id, workflow_id, phase_id, tool_name, token_cost::text, compute_cost::text,
               input_tokens::int, output_tokens::int, cache_creation_tokens::int, cache_read_tokens::int
-       FROM read_model.cost_facts WHERE workspace_id = $1 AND event_type IN ('TokenUsed', 'ToolCalled') ORDER BY event_id`,
+       FROM read_model.priced_facts WHERE workspace_id = $1 AND event_type IN ('TokenUsed', 'ToolCalled') ORDER BY event_id`,
       [ws],
     );
     facts = rows.map((f) => ({

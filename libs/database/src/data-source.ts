@@ -6,6 +6,7 @@ import { ReadModelDailyRollup1732240000003 } from './migrations/1732240000003-re
 import { ReadModelPriceTable1732240000004 } from './migrations/1732240000004-read-model-price-table';
 import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-sessions-index';
 import { ReadModelIdentifiers1732240000006 } from './migrations/1732240000006-read-model-identifiers';
+import { ReadModelPricedWhenRead1732240000007 } from './migrations/1732240000007-read-model-priced-when-read';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   ReadModelPriceTable1732240000004,
   TopSessionsIndex1732240000005,
   ReadModelIdentifiers1732240000006,
+  ReadModelPricedWhenRead1732240000007,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -1,6 +1,18 @@
 export { createDataSource, MIGRATIONS, openDatabase } from './data-source';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedDatabase } from './embedded-postgres';
-export { READ_MODEL_SCHEMA, readModel, readModelIndexes, readModelKeys, readModelTables } from './read-model.schema';
+export {
+  modelBandMatch,
+  pricedFacts,
+  pricedFactsView,
+  READ_MODEL_SCHEMA,
+  readModel,
+  readModelIndexes,
+  readModelKeys,
+  readModelTables,
+  tokenCost,
+  toolBandMatch,
+  toolCost,
+} from './read-model.schema';
 export { DatabaseModule, PG_POOL } from './database.module';
 export { inTransaction } from './transaction';

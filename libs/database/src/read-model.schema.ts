@@ -38,7 +38,8 @@ export function readModelTables(schema: string): string[] {
        events_applied bigint NOT NULL DEFAULT 0,
        pricing_version bigint NOT NULL DEFAULT 0,
        updated_at timestamptz NOT NULL DEFAULT now())`,
-    // One row per usage event: the per-call facts the Stevora API and range summaries read.
+    // One row per usage event, as the log has it: no price is stored here. Readers of per-call costs read
+    // the priced_facts view, which prices each fact against this schema's band tables (ADR 0013).
     `CREATE TABLE ${s}.cost_facts (
        workspace_id ${ID} NOT NULL,
        event_id ${ID} NOT NULL,
@@ -54,11 +55,9 @@ export function readModelTables(schema: string): string[] {
        output_tokens bigint NOT NULL DEFAULT 0,
        cache_creation_tokens bigint NOT NULL DEFAULT 0,
        cache_read_tokens bigint NOT NULL DEFAULT 0,
-       token_cost numeric,
-       price_ref ${ID},
        tool_name ${ID},
        duration_ms bigint,
-       compute_cost numeric NOT NULL DEFAULT 0,
+       reported_compute_cost numeric,
        status ${ID},
        num_turns integer,
        tool_tokens jsonb,
@@ -136,8 +135,50 @@ export function readModelTables(schema: string): string[] {
        valid_to timestamptz NOT NULL,
        per_call numeric NOT NULL,
        per_second numeric NOT NULL)`,
+    pricedFactsView(s),
   ];
 }
+
+/*
+ * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a row
+ * and a tier were applied when the table was compiled, so a call matches at most one band, and its
+ * cost is plain exact arithmetic. Names are matched in the read model's collation ("C"), whichever
+ * collation the other side has.
+ */
+/** The band of model price table `m` that prices a TokenUsed call of `model` at instant `at` with prompt size `prompt`. */
+export const modelBandMatch = (m: string, model: string, at: string, prompt: string) =>
+  `${m}.name = ${model} COLLATE "C" AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
+    AND ${prompt} > ${m}.prompt_above AND ${prompt} <= COALESCE(${m}.prompt_upto, 9223372036854775807)`;
+/** Σ tokens × rate / 1,000,000 over the four token classes, the token counts being columns of `x`. */
+export const tokenCost = (m: string, x: string) =>
+  `(${m}.input * ${x}.input_tokens + ${m}.output * ${x}.output_tokens + ${m}.cache_creation * ${x}.cache_creation_tokens
+    + ${m}.cache_read * ${x}.cache_read_tokens) * 0.000001`;
+/** The band of tool price table `tp` in force for a call of `tool` at instant `at`. */
+export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} COLLATE "C" AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
+/** The tool's per-call rate plus its per-second rate times the call's duration. */
+export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
+
+/**
+ * The facts of relation `facts` (columns of `cost_facts`) with their costs, priced against the band
+ * tables of `schema`:
+ * - `token_cost`: a TokenUsed call's `tokenCost` at its band; no band means unpriced (NULL), never $0;
+ * - `compute_cost`: a ToolCalled event's reported compute cost, else its tool's band, else 0;
+ * - `price_ref`: the band's reference, or 'reported'.
+ * The same fact and band table always give the same costs: every cost in the read model, per call or
+ * summed, comes from here.
+ */
+export const pricedFacts = (schema: string, facts: string) => `
+  SELECT f.*, trim_scale(${tokenCost('m', 'f')}) AS token_cost,
+    CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(${toolCost('tp', 'f.duration_ms')}), 0) ELSE 0 END AS compute_cost,
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+  FROM ${facts} f
+  LEFT JOIN ${schema}.model_prices m ON f.event_type = 'TokenUsed'
+    AND ${modelBandMatch('m', 'f.model', 'f.occurred_at', '(f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens)')}
+  LEFT JOIN ${schema}.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL
+    AND ${toolBandMatch('tp', 'f.tool_name', 'f.occurred_at')}`;
+
+/** The schema's facts priced with its own band tables: what per-call readers read. */
+export const pricedFactsView = (schema: string) => `CREATE VIEW ${schema}.priced_facts AS ${pricedFacts(schema, `${schema}.cost_facts`)}`;
 
 /**
  * The keys the projection upserts on. Separate from the tables so that a bulk

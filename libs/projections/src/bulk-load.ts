@@ -3,7 +3,19 @@ import { inTransaction, readModelIndexes, readModelKeys } from '@ledger/database
 import { EventStore, LOG_START, LogPosition } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { bulkAggregateSql, COST_FACT_COLUMNS, factRows, insertCostFacts, writeCheckpoint, writePriceTable } from './cost.projection';
+import {
+  bulkAggregateSql,
+  bulkExecutionsSql,
+  COST_FACT_COLUMNS,
+  factRows,
+  insertCostFacts,
+  pricedUsageSql,
+  pricedUsageTable,
+  SESSION_SHAPE_COLUMNS,
+  sessionShapeRows,
+  writeCheckpoint,
+  writePriceTable,
+} from './cost.projection';
 import { USAGE_EVENT_FILTER } from './cost-projector';
 
 export interface BulkLoadOptions {
@@ -22,13 +34,11 @@ export interface BulkLoadResult {
  * from the start of the log to its head, set-based:
  * 1. the catalog's price table is written, and every usage event becomes a fact
  *    (`factRows`), appended to `cost_facts` with no key or index to maintain;
- * 2. each aggregate is one GROUP BY over all facts, with the live projection's own
- *    definitions (`bulkAggregateSql`); beside them the facts' primary key is built, which
- *    proves there are no duplicates (a store without a unique constraint may hold some: the
- *    first in the log is kept, as the live ON CONFLICT DO NOTHING would, and the aggregates
- *    are redone), and the facts' indexes;
+ * 2. the aggregates are derived from all facts (`deriveAggregates`); beside them the facts'
+ *    primary key is built, which proves there are no duplicates (a store without a unique
+ *    constraint may hold some: the first in the log is kept, as the live ON CONFLICT DO NOTHING
+ *    would, and the aggregates are derived again), and the facts' indexes;
  * 3. the aggregates' keys and indexes are built, and the checkpoint set.
- * Each step runs a few statements at a time (`WRITERS`, `BUILDERS`).
  * The result is the schema the live projection would have built, ready for it to
  * continue from the returned position.
  */
@@ -38,32 +48,99 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   const { position, events } = scan ? await factsInDatabase(store, scan, pool, schema, options) : await factsThroughNode(store, pool, schema, options);
 
   options.onProgress?.({ step: 'aggregates', events });
+  const facts = `${schema}.cost_facts`;
   const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
   const [factsKey] = keys.facts;
-  const maintain = (sql: string) => () => runWith(pool, MAINTENANCE, sql);
-  const aggregates = bulkAggregateSql(schema).map((chain) => async () => {
-    for (const sql of chain) await runWith(pool, AGGREGATION, sql);
-  });
+  const run = slots(BUILDERS);
+  const derive = (slices: string[]) => deriveAggregates(pool, run, schema, slices, `(${sessionShapeRows(facts)})`, [bulkExecutionsSql(schema)]);
   // The facts' key is the duplicate check. Duplicates are rare (only a log without unique ids holds
-  // them), so the aggregates do not wait for it; if it fails, they are redone once the copies are gone.
-  const outcomes = await inParallel(BUILDERS, [...aggregates, maintain(factsKey), ...indexes.facts.map(maintain)]);
-  const keyed = outcomes.splice(aggregates.length, 1)[0];
-  rethrow(outcomes);
+  // them), so the aggregates do not wait for it; if it fails, they are derived again once the copies are gone.
+  const [derived, keyed, ...built] = await Promise.allSettled([
+    derive(await pricedUsageSql(pool, schema, facts, 'true', WRITERS)),
+    run(() => runWith(pool, MAINTENANCE, factsKey)),
+    ...indexes.facts.map((sql) => run(() => runWith(pool, MAINTENANCE, sql))),
+  ]);
+  rethrow(built);
   if (keyed.status === 'rejected') {
     if ((keyed.reason as { code?: string }).code !== '23505') throw keyed.reason;
     await dropDuplicateFacts(pool, schema);
-    await maintain(factsKey)();
+    await runWith(pool, MAINTENANCE, factsKey);
+    await pool.query(`DROP TABLE IF EXISTS ${pricedUsageTable(schema)}`);
     await pool.query(`TRUNCATE ${aggregateTables(schema)}`);
-    rethrow(await inParallel(BUILDERS, aggregates));
-  }
+    await derive(await pricedUsageSql(pool, schema, facts, 'true', WRITERS));
+  } else rethrow([derived]);
   options.onProgress?.({ step: 'indexes', events });
-  rethrow(await inParallel(BUILDERS, [...keys.aggregates, ...indexes.aggregates].map(maintain)));
+  await finishAggregates(pool, run, schema);
   await writeCheckpoint(pool, schema, position, events, catalog.version);
-  await pool.query(`ANALYZE ${schema}.cost_facts`);
+  await pool.query(`ANALYZE ${facts}`);
+  return { position, eventsApplied: events };
+}
+
+/**
+ * Restates the aggregates of a fresh `schema` from the live read model's facts, priced with
+ * `catalog`, without touching the facts: they do not depend on prices (ADR 0013). The live model
+ * is cut at its checkpoint in one snapshot: the columns no price changes (a session's ids, tokens,
+ * finalization; the execution index) are copied as they are at the cut, and the costs re-summed
+ * from the facts up to it. Facts the live projector commits meanwhile are merged in later (`mergeFacts`).
+ */
+export async function restateFromFacts(
+  pool: Pool,
+  schema: string,
+  live: string,
+  catalog: PriceCatalog,
+  onProgress?: (step: 'aggregates' | 'indexes', events: number) => void,
+): Promise<BulkLoadResult> {
+  await writePriceTable(pool, schema, compilePriceTable(catalog));
+  const shapes = `${schema}.session_shapes`;
+  const cut = await inTransaction(pool, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const { rows } = await client.query<{ commit_pos: string; prepare_pos: string; events_applied: string }>(
+      `SELECT commit_pos::text, prepare_pos::text, events_applied::text FROM ${live}.checkpoint`,
+    );
+    await client.query(`INSERT INTO ${schema}.execution_index SELECT * FROM ${live}.execution_index`);
+    await client.query(`CREATE UNLOGGED TABLE ${shapes} AS SELECT ${SESSION_SHAPE_COLUMNS} FROM ${live}.session_costs`);
+    return rows[0];
+  });
+  const eventsApplied = Number(cut.events_applied);
+  onProgress?.('aggregates', eventsApplied);
+  const run = slots(BUILDERS);
+  const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
+  const slices = await pricedUsageSql(pool, schema, `${live}.cost_facts`, upTo, WRITERS);
+  await deriveAggregates(pool, run, schema, slices, shapes, []);
+  await pool.query(`DROP TABLE ${shapes}`);
+  onProgress?.('indexes', eventsApplied);
+  await finishAggregates(pool, run, schema);
+  const position = { commit: BigInt(cut.commit_pos), prepare: BigInt(cut.prepare_pos) };
+  await writeCheckpoint(pool, schema, position, eventsApplied, catalog.version);
+  return { position, eventsApplied };
+}
+
+/**
+ * Derives the aggregates of `schema`: the priced usage is written (`slices`, side by side), then the
+ * sessions (their price-independent columns from `shapes`) and each hourly dimension are summed from
+ * it, then the daily rollup from the hourly one. `extra` statements (not price-dependent) run beside.
+ */
+async function deriveAggregates(pool: Pool, run: Slots, schema: string, slices: string[], shapes: string, extra: string[]): Promise<void> {
+  const priced = pricedUsageTable(schema);
+  const aggregate = (sql: string) => run(() => runWith(pool, AGGREGATION, sql));
+  const pricing = Promise.all(slices.map(aggregate));
+  const others = Promise.all(extra.map(aggregate));
+  // Awaited last; observed now, so that a failure of the pricing first leaves no rejection unhandled.
+  others.catch(() => undefined);
+  await pricing;
+  const { first, daily } = bulkAggregateSql(schema, { priced, shapes });
+  await Promise.all(first.map(aggregate));
+  await Promise.all([aggregate(daily), others]);
+  await pool.query(`DROP TABLE ${priced}`);
+}
+
+/** Builds the aggregates' keys and indexes, and vacuums them. */
+async function finishAggregates(pool: Pool, run: Slots, schema: string): Promise<void> {
+  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
+  rethrow(await Promise.allSettled([...keys.aggregates, ...indexes.aggregates].map((sql) => run(() => runWith(pool, MAINTENANCE, sql)))));
   // The aggregates are small: vacuumed now, their visibility maps let range summaries and run counts read
   // the rollups' keys by index-only scans from the first query, not once autovacuum comes by.
   await pool.query(`VACUUM (ANALYZE) ${aggregateTables(schema)}`);
-  return { position, eventsApplied: events };
 }
 
 /** Slices of the log loaded by the in-database path: each one reports progress when done. */
@@ -97,7 +174,7 @@ async function factsInDatabase(store: EventStore, scanSql: Required<EventStore>[
     Array.from({ length: WRITERS }, async () => {
       for (let i = next++; i < SLICES; i = next++) {
         const scan = scanSql(USAGE_EVENT_FILTER, position, { from: BigInt(i) * width, to: BigInt(i + 1) * width });
-        const { rowCount } = await pool.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(schema, `(${scan.text}) e`)}`, [...scan.values]);
+        const { rowCount } = await pool.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(`(${scan.text}) e`)}`, [...scan.values]);
         events += rowCount ?? 0;
         options.onProgress?.({ step: 'facts', events, total });
       }
@@ -147,24 +224,25 @@ const AGGREGATION = { work_mem: '512MB' };
 
 const aggregateTables = (schema: string) => ['session_costs', 'hourly_costs', 'daily_costs', 'execution_index'].map((t) => `${schema}.${t}`).join(', ');
 
-/**
- * Runs `tasks` on `workers` connections at a time, in the order given (longest first, so none is
- * left running alone at the end). Resolves with every task's outcome, in the order of `tasks`.
- */
-async function inParallel(workers: number, tasks: readonly (() => Promise<void>)[]): Promise<PromiseSettledResult<void>[]> {
-  const outcomes: PromiseSettledResult<void>[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < tasks.length; i = next++) {
-        [outcomes[i]] = await Promise.allSettled([tasks[i]()]);
-      }
-    }),
-  );
-  return outcomes;
+/** Runs tasks handed to it at most `n` at a time, in the order they were handed over. */
+type Slots = <T>(task: () => Promise<T>) => Promise<T>;
+function slots(n: number): Slots {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
 }
 
-function rethrow(outcomes: readonly PromiseSettledResult<void>[]): void {
+function rethrow(outcomes: readonly PromiseSettledResult<unknown>[]): void {
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) throw failed.reason;
 }

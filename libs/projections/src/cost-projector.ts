@@ -4,7 +4,7 @@ import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { applyCostBatch, readCheckpoint, writePriceTable } from './cost.projection';
+import { applyCostBatch, readCheckpoint, repricesRecordedUsage, writePriceTable } from './cost.projection';
 
 export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };
 
@@ -41,6 +41,8 @@ export class CostProjector {
   private progress: ProjectorProgress = { position: LOG_START, eventsApplied: 0, caughtUp: false };
   /** The catalog version of the schema's price table, as of the last commit. */
   private pricedWith?: number;
+  /** A catalog version that reprices usage this schema holds: only a rebuild's swap brings it in. */
+  private deferred?: number;
 
   constructor(
     private readonly store: EventStore,
@@ -90,6 +92,7 @@ export class CostProjector {
     const saved = await readCheckpoint(this.pool, this.options.schema);
     this.progress = { ...this.progress, position: saved?.position ?? LOG_START };
     this.pricedWith = saved?.pricingVersion;
+    this.deferred = undefined;
     const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
     this.closeSubscription = () => subscription.close();
     try {
@@ -109,29 +112,44 @@ export class CostProjector {
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
     let catalog = await this.options.catalog();
-    while (!(await this.applyPricedWith(catalog, events, position))) catalog = await this.options.catalog();
-    this.pricedWith = catalog.version;
+    let version: number | false;
+    while ((version = await this.applyPricedWith(catalog, events, position)) === false) catalog = await this.options.catalog();
+    this.pricedWith = version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
   }
 
   /**
-   * Applies the batch priced with `catalog`, or rolls it back and answers false when the catalog
+   * Applies the batch priced with the schema's price table, which takes `catalog` first when that
+   * reprices none of the usage the schema holds; a version that does waits for the rebuild it needs
+   * (ADR 0013: per-call costs are priced when read, so the table may never run ahead of the sums).
+   * Answers the version the batch was priced with, or false (the batch rolled back) when the catalog
    * moved on meanwhile. A price change measures the usage it restates under a share lock on the
    * checkpoint table (PricingChanges), which waits for the batch's checkpoint write and which that
    * write waits for: so a change either saw this batch's facts, or was recorded before the check
    * below, which then prices the batch again rather than commit costs the change would never restate.
    */
-  private async applyPricedWith(catalog: PriceCatalog, events: readonly RecordedEvent[], position: LogPosition): Promise<boolean> {
+  private async applyPricedWith(catalog: PriceCatalog, events: readonly RecordedEvent[], position: LogPosition): Promise<number | false> {
     const moved = new Error('the catalog moved while the batch was priced');
+    const { schema } = this.options;
     try {
-      await inTransaction(this.pool, async (client) => {
-        // A new catalog version prices this batch on: the table changes with the batch, or not at all.
-        if (catalog.version !== this.pricedWith) await writePriceTable(client, this.options.schema, compilePriceTable(catalog));
-        await applyCostBatch(client, this.options.schema, events, position, catalog.version);
+      return await inTransaction(this.pool, async (client) => {
+        let version = this.pricedWith;
+        if (version === undefined || (catalog.version !== version && catalog.version !== this.deferred)) {
+          const table = compilePriceTable(catalog);
+          if (version !== undefined && (await repricesRecordedUsage(client, schema, table))) {
+            this.deferred = catalog.version;
+            this.options.log?.(`catalog version ${catalog.version} reprices recorded usage: ${schema} keeps version ${version} until a rebuild`);
+          } else {
+            // The table changes with the batch, or not at all.
+            await writePriceTable(client, schema, table);
+            version = catalog.version;
+          }
+        }
+        await applyCostBatch(client, schema, events, position, version);
         await this.options.beforeCommit?.(events);
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
+        return version;
       });
-      return true;
     } catch (err) {
       if (err === moved) return false;
       throw err;

@@ -1,4 +1,5 @@
 import type { LogPosition, RecordedEvent } from '@ledger/event-store';
+import { pricedFacts } from '@ledger/database';
 import type { PriceTable } from '@ledger/pricing';
 
 /** Anything that runs SQL: a pg client inside the projector's transaction. */
@@ -10,27 +11,8 @@ export const COST_PROJECTION = 'costs';
 
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
 export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref,
-  tool_name, duration_ms, compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
-
-/*
- * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a row
- * and a tier were applied when the table was compiled, so a call matches at most one band, and its
- * cost is plain exact arithmetic. The projection and the price preview both use these. Names are
- * matched in the read model's collation ("C"), whichever collation the other side has.
- */
-/** The band of model price table `m` that prices a TokenUsed call of `model` at instant `at` with prompt size `prompt`. */
-export const modelBandMatch = (m: string, model: string, at: string, prompt: string) =>
-  `${m}.name = ${model} COLLATE "C" AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
-    AND ${prompt} > ${m}.prompt_above AND ${prompt} <= COALESCE(${m}.prompt_upto, 9223372036854775807)`;
-/** Σ tokens × rate / 1,000,000 over the four token classes, the token counts being columns of `x`. */
-export const tokenCost = (m: string, x: string) =>
-  `(${m}.input * ${x}.input_tokens + ${m}.output * ${x}.output_tokens + ${m}.cache_creation * ${x}.cache_creation_tokens
-    + ${m}.cache_read * ${x}.cache_read_tokens) * 0.000001`;
-/** The band of tool price table `tp` in force for a call of `tool` at instant `at`. */
-export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} COLLATE "C" AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
-/** The tool's per-call rate plus its per-second rate times the call's duration. */
-export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
+  occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_name, duration_ms,
+  reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
 /**
  * A tool's share of a call's `cost` by its `tokens` of the call's `total`: cost × tokens / total, rounded
@@ -41,43 +23,30 @@ export const toolTokenShare = (cost: string, tokens: string, total: string) => `
     SELECT (s.q + CASE WHEN 2 * s.r > ${total} OR (2 * s.r = ${total} AND mod(s.q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18
     FROM (SELECT div(x.x, ${total}) AS q, mod(x.x, ${total}) AS r FROM (SELECT ${cost} * ${tokens} * 1e18 AS x) x) s)`;
 
-/** A usage event's data as ingest validated it: each JSON field read once, by name. */
-const USAGE_FIELDS = `
-    e.data->>'workspace_id' AS workspace_id, e.data->>'event_id' AS event_id, e.data->>'session_id' AS session_id,
-    e.data->>'execution_id' AS execution_id, e.data->>'workflow_id' AS workflow_id, e.data->>'phase_id' AS phase_id,
-    e.data->>'step_name' AS step_name, (e.data->>'occurred_at')::timestamptz AS occurred_at, e.data->>'model' AS model,
-    COALESCE((e.data->>'input_tokens')::bigint, 0) AS input_tokens, COALESCE((e.data->>'output_tokens')::bigint, 0) AS output_tokens,
-    COALESCE((e.data->>'cache_creation_tokens')::bigint, 0) AS cache_creation_tokens,
-    COALESCE((e.data->>'cache_read_tokens')::bigint, 0) AS cache_read_tokens,
-    CASE WHEN e.event_type = 'TokenUsed' THEN e.data->'tool_tokens' END AS tool_tokens,
-    (e.data->>'reported_cost_usd')::numeric AS reported_cost_usd, e.data->>'tool_name' AS tool_name,
-    (e.data->>'duration_ms')::bigint AS duration_ms, (e.data->>'compute_cost_usd')::numeric AS compute_cost_usd,
-    e.data->>'status' AS status, (e.data->>'num_turns')::integer AS num_turns`;
-
 /**
  * The projection's evolve step, set-based: each usage event of `events` (a relation `e` of
- * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, priced from the
- * schema's price table:
- * - a TokenUsed call costs `tokenCost` at its band; no band means unpriced (NULL), never $0;
- * - a ToolCalled event keeps the compute cost it reports, else its tool's band prices it, else it costs 0.
- * The same event and price table always give the same row, whichever path feeds it.
+ * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, its JSON fields
+ * (as ingest validated them) each read once, by name. Facts carry no price: `pricedFacts` adds
+ * the costs wherever they are summed or read.
  */
-export const factRows = (schema: string, events: string) => `
-  SELECT d.workspace_id, d.event_id, d.event_type, d.session_id, d.execution_id, d.workflow_id, d.phase_id, d.step_name,
-    d.occurred_at, d.model, d.input_tokens, d.output_tokens, d.cache_creation_tokens, d.cache_read_tokens,
-    trim_scale(${tokenCost('m', 'd')}),
-    COALESCE(m.price_ref, CASE WHEN d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NOT NULL THEN 'reported' END),
-    d.tool_name, d.duration_ms,
-    CASE WHEN d.event_type = 'ToolCalled' THEN COALESCE(d.compute_cost_usd, trim_scale(${toolCost('tp', 'd.duration_ms')}), 0) ELSE 0 END,
-    d.status, d.num_turns, d.tool_tokens, d.reported_cost_usd, d.commit_pos, d.prepare_pos
-  FROM (
-    -- OFFSET 0 keeps this a subquery, so each field is parsed once per event, not once per reference.
-    SELECT u.*, u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens AS prompt
-    FROM (SELECT e.event_type, e.commit_pos, e.prepare_pos, ${USAGE_FIELDS} FROM ${events} OFFSET 0) u
-    OFFSET 0) d
-  LEFT JOIN ${schema}.model_prices m ON d.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'd.model', 'd.occurred_at', 'd.prompt')}
-  LEFT JOIN ${schema}.tool_prices tp ON d.event_type = 'ToolCalled' AND d.compute_cost_usd IS NULL
-    AND ${toolBandMatch('tp', 'd.tool_name', 'd.occurred_at')}`;
+export const factRows = (events: string) => `
+  SELECT e.data->>'workspace_id', e.data->>'event_id', e.event_type, e.data->>'session_id', e.data->>'execution_id',
+    e.data->>'workflow_id', e.data->>'phase_id', e.data->>'step_name', (e.data->>'occurred_at')::timestamptz, e.data->>'model',
+    COALESCE((e.data->>'input_tokens')::bigint, 0), COALESCE((e.data->>'output_tokens')::bigint, 0),
+    COALESCE((e.data->>'cache_creation_tokens')::bigint, 0), COALESCE((e.data->>'cache_read_tokens')::bigint, 0),
+    e.data->>'tool_name', (e.data->>'duration_ms')::bigint,
+    CASE WHEN e.event_type = 'ToolCalled' THEN (e.data->>'compute_cost_usd')::numeric END,
+    e.data->>'status', (e.data->>'num_turns')::integer,
+    CASE WHEN e.event_type = 'TokenUsed' THEN e.data->'tool_tokens' END,
+    (e.data->>'reported_cost_usd')::numeric, e.commit_pos, e.prepare_pos
+  FROM ${events}`;
+
+/** The columns of priced usage (`pricedUsage`): what the session costs and the rollups sum. */
+const PRICED_USAGE_COLUMNS = `workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
+  input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, compute_cost`;
+/** The usage facts (not finalizations) of relation `facts`, priced with the band tables of `schema`. */
+export const pricedUsage = (schema: string, facts: string, where = 'true') => `
+  SELECT ${PRICED_USAGE_COLUMNS} FROM (${pricedFacts(schema, facts)}) p WHERE event_type <> 'SessionFinalized' AND ${where}`;
 
 /** Events as the projector sends them: one JSON array in parameter $1 (one string to send, one fast parse). */
 const EVENTS_FROM_JSON = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
@@ -97,49 +66,60 @@ const add = (alias: string, cols: string[]) => cols.map((c) => `${c} = ${alias}.
 /*
  * Each aggregate is one GROUP BY over a set of facts: a batch's newly inserted
  * facts when projecting live (then merged into the stored rows ON CONFLICT),
- * or the whole cost_facts table after a bulk load. One definition serves both,
- * so a rebuild and the live projection cannot disagree.
+ * or all facts after a bulk load. One definition serves both, so a rebuild and
+ * the live projection cannot disagree. What depends on prices is summed from
+ * priced usage (`pricedUsage`); the rest from the facts alone, so a restatement
+ * with new prices re-sums only the former.
  */
-const SESSION_COLUMNS = `workspace_id, session_id, execution_id, workflow_id, phase_id, token_cost, compute_cost,
-    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_events, unpriced_events, tool_calls, reported_cost,
+/** A session's columns that no price changes, in the order `sessionShapeRows` gives them. */
+export const SESSION_SHAPE_COLUMNS = `workspace_id, session_id, execution_id, workflow_id, phase_id,
+    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_events, tool_calls, reported_cost,
     is_finalized, final_status, final_num_turns, final_duration_ms, started_at, completed_at, last_event_at`;
-const sessionRows = (facts: string) => `
+const SESSION_COLUMNS = `${SESSION_SHAPE_COLUMNS}, token_cost, compute_cost, unpriced_events`;
+export const sessionShapeRows = (facts: string) => `
   SELECT workspace_id, session_id, ${firstSeen('execution_id')}, ${firstSeen('workflow_id')}, ${firstSeen('phase_id')},
-    COALESCE(sum(token_cost), 0), sum(compute_cost),
     sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens),
-    count(*) FILTER (WHERE event_type = 'TokenUsed'),
-    count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL),
-    count(*) FILTER (WHERE event_type = 'ToolCalled'),
-    sum(reported_cost),
+    count(*) FILTER (WHERE event_type = 'TokenUsed'), count(*) FILTER (WHERE event_type = 'ToolCalled'), sum(reported_cost),
     bool_or(event_type = 'SessionFinalized'), ${latestFinal('status')}, ${latestFinal('num_turns')}, ${latestFinal('duration_ms')},
     min(occurred_at), max(occurred_at) FILTER (WHERE event_type = 'SessionFinalized'), max(occurred_at)
   FROM ${facts} GROUP BY session_id, workspace_id`;
+/** Sessions (`shapes`, as `sessionShapeRows` gives them) with their costs summed from `priced` usage. */
+const sessionRows = (shapes: string, priced: string) => `
+  SELECT ${SESSION_SHAPE_COLUMNS.replace(/(\w+)/g, 'sh.$1')},
+    COALESCE(c.token_cost, 0), COALESCE(c.compute_cost, 0), COALESCE(c.unpriced_events, 0)
+  FROM ${shapes} sh(${SESSION_SHAPE_COLUMNS}) LEFT JOIN (
+    SELECT workspace_id, session_id, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
+      count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_events
+    FROM ${priced} GROUP BY session_id, workspace_id
+  ) c ON c.session_id = sh.session_id AND c.workspace_id = sh.workspace_id`;
 
 const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
     cache_creation_tokens, cache_read_tokens, calls, unpriced_calls`;
 /** A fact's UTC hour: date_bin counts whole hours from a UTC midnight, without date_trunc's time-zone conversion. */
 const HOUR_OF = `date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z')`;
-/** The hourly rows of one dimension: usage (not finalizations) with that key, summed per hour. */
-const hourlyDimension = (facts: string, dimension: string, key: string, calls: string) => `
+/** The hourly rows of one dimension: priced usage with that key, summed per hour. */
+const hourlyDimension = (priced: string, [dimension, key, calls]: HourlyDimension) => `
   SELECT workspace_id, ${HOUR_OF} AS hour, ${dimension} AS dimension, ${key} AS key, COALESCE(sum(token_cost), 0) AS token_cost,
     sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
     sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens, ${calls} AS calls,
     count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
-  FROM ${facts} WHERE event_type <> 'SessionFinalized' AND ${key} IS NOT NULL
+  FROM ${priced} WHERE ${key} IS NOT NULL
   GROUP BY 1, 2, 3, 4`;
+/** A rollup dimension: its name, its key, and what it counts as calls. */
+type HourlyDimension = readonly [dimension: string, key: string, calls: string];
 /**
  * One GROUP BY per dimension: each is a hash aggregate over the facts with few groups, which
  * beats summing finer rows first and fanning them out (that sorts all facts and hashes four
  * times as many rows). `calls` counts TokenUsed on model and execution rows, ToolCalled on
  * tool rows, and both on workflow and phase rows.
  */
-const hourlyRows = (facts: string) =>
-  [
-    hourlyDimension(facts, `CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END`, 'COALESCE(model, tool_name)', 'count(*)'),
-    hourlyDimension(facts, `'execution'`, 'execution_id', `count(*) FILTER (WHERE event_type = 'TokenUsed')`),
-    hourlyDimension(facts, `'workflow'`, 'workflow_id', 'count(*)'),
-    hourlyDimension(facts, `'phase'`, 'phase_id', 'count(*)'),
-  ].join(' UNION ALL ');
+const HOURLY_DIMENSIONS: readonly HourlyDimension[] = [
+  [`CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END`, 'COALESCE(model, tool_name)', 'count(*)'],
+  [`'execution'`, 'execution_id', `count(*) FILTER (WHERE event_type = 'TokenUsed')`],
+  [`'workflow'`, 'workflow_id', 'count(*)'],
+  [`'phase'`, 'phase_id', 'count(*)'],
+];
+const hourlyRows = (priced: string) => HOURLY_DIMENSIONS.map((d) => hourlyDimension(priced, d)).join(' UNION ALL ');
 
 const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
 /** Hourly rows (as `hourlyRows` gives them) summed per UTC day (midnight to midnight): the daily rollup has no definition of its own. */
@@ -168,22 +148,18 @@ const executionRows = (facts: string) => `
   ) m ON m.execution_id = g.execution_id AND m.workspace_id = g.workspace_id`;
 
 /**
- * One statement applies a whole batch: facts are inserted with the read-side
- * dedupe `(workspace_id, event_id)`, and only the rows actually inserted flow on
- * into the session, hourly, daily and execution aggregates, grouped first so
- * each aggregate row is touched once. The checkpoint is written by the same
- * statement, so it commits with the rows or not at all.
+ * Merges facts into the aggregates of `schema`, priced with its band tables: `facts` is a CTE
+ * (`WITH facts AS (…)`) of the new facts, each merged once. Grouped first, so each aggregate row is
+ * touched once, then merged ON CONFLICT into the stored rows. `tail` runs after the merges, in
+ * the same statement.
  */
-function batchSql(schema: string): string {
+function mergeSql(schema: string, facts: string, tail: string): string {
   const s = schema;
   return `
-WITH ins AS (
-  INSERT INTO ${s}.cost_facts (${COST_FACT_COLUMNS})${factRows(s, EVENTS_FROM_JSON)}
-  ON CONFLICT (workspace_id, event_id) DO NOTHING
-  RETURNING *
-),
+WITH facts AS (${facts}),
+priced AS (${pricedUsage(s, 'facts')}),
 sessions AS (
-  INSERT INTO ${s}.session_costs AS s (${SESSION_COLUMNS})${sessionRows('ins')}
+  INSERT INTO ${s}.session_costs AS s (${SESSION_COLUMNS})${sessionRows(`(${sessionShapeRows('facts')})`, 'priced')}
   ON CONFLICT (workspace_id, session_id) DO UPDATE SET
     execution_id = COALESCE(s.execution_id, excluded.execution_id),
     workflow_id = COALESCE(s.workflow_id, excluded.workflow_id),
@@ -201,7 +177,7 @@ sessions AS (
     last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)
   RETURNING 1
 ),
-batch_hours AS MATERIALIZED (${hourlyRows('ins')}),
+batch_hours AS MATERIALIZED (${hourlyRows('priced')}),
 hourly AS (
   INSERT INTO ${s}.hourly_costs AS h (${HOURLY_COLUMNS}) SELECT * FROM batch_hours
   ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET ${add('h', ROLLUP_SUMS)}
@@ -213,17 +189,45 @@ daily AS (
   RETURNING 1
 ),
 executions AS (
-  INSERT INTO ${s}.execution_index AS e (${EXECUTION_COLUMNS})${executionRows('ins')}
+  INSERT INTO ${s}.execution_index AS e (${EXECUTION_COLUMNS})${executionRows('facts')}
   ON CONFLICT (workspace_id, execution_id) DO UPDATE SET
     workflow_id = COALESCE(e.workflow_id, excluded.workflow_id),
     started_at = LEAST(e.started_at, excluded.started_at)
   RETURNING 1
-),
-checkpoint AS (
-  ${checkpointUpsert(s, '$2, $3, $4, $5')}
+)
+${tail}`;
+}
+
+/**
+ * One statement applies a whole batch: facts are inserted with the read-side
+ * dedupe `(workspace_id, event_id)`, and only the rows actually inserted are
+ * merged into the aggregates. The checkpoint is written by the same statement,
+ * so it commits with the rows or not at all.
+ */
+const batchSql = (schema: string) =>
+  mergeSql(
+    schema,
+    `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}
+  ON CONFLICT (workspace_id, event_id) DO NOTHING
+  RETURNING *`,
+    `, checkpoint AS (
+  ${checkpointUpsert(schema, '$2, $3, $4, $5')}
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins)::int AS inserted`;
+SELECT (SELECT count(*) FROM facts)::int AS inserted`,
+  );
+
+/** Merges into the aggregates of `schema` the facts of `factsTable` after log position `after` up to `upTo`. */
+export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: LogPosition, upTo: LogPosition): Promise<number> {
+  const { rows } = await db.query<{ merged: number }>(
+    mergeSql(
+      schema,
+      `SELECT * FROM ${factsTable} WHERE (commit_pos, prepare_pos) > ($1::numeric, $2::numeric) AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+      'SELECT (SELECT count(*) FROM facts)::int AS merged',
+    ),
+    [String(after.commit), String(after.prepare), String(upTo.commit), String(upTo.prepare)],
+  );
+  return rows[0].merged;
 }
 
 const checkpointUpsert = (schema: string, values: string) => `
@@ -233,20 +237,45 @@ const checkpointUpsert = (schema: string, values: string) => `
     events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()`;
 
 /**
- * After a bulk load of `cost_facts` (no keys yet), derives every aggregate from
- * the whole table with the same definitions the live projection uses. The chains
- * may run side by side; the statements of one chain run in order.
+ * The bulk statements that derive every aggregate of `schema` from all of its facts at once, with
+ * the definitions the live projection uses. `priced` is the schema's priced usage, written once
+ * (`pricedUsageSql`) because every price-dependent aggregate sums it; `shapes` gives the sessions'
+ * price-independent columns. The daily rollup sums the hourly one, so it comes after all of them.
  */
-export function bulkAggregateSql(schema: string): string[][] {
+export function bulkAggregateSql(schema: string, sources: { priced: string; shapes: string }): { first: string[]; daily: string } {
   const s = schema;
-  return [
-    [`INSERT INTO ${s}.session_costs (${SESSION_COLUMNS})${sessionRows(`${s}.cost_facts`)}`],
-    [
-      `INSERT INTO ${s}.hourly_costs (${HOURLY_COLUMNS})${hourlyRows(`${s}.cost_facts`)}`,
-      `INSERT INTO ${s}.daily_costs (${DAILY_COLUMNS})${dailyRows(`${s}.hourly_costs`)}`,
+  return {
+    first: [
+      `INSERT INTO ${s}.session_costs (${SESSION_COLUMNS})${sessionRows(sources.shapes, sources.priced)}`,
+      ...HOURLY_DIMENSIONS.map((d) => `INSERT INTO ${s}.hourly_costs (${HOURLY_COLUMNS})${hourlyDimension(sources.priced, d)}`),
     ],
-    [`INSERT INTO ${s}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${s}.cost_facts`)}`],
-  ];
+    daily: `INSERT INTO ${s}.daily_costs (${DAILY_COLUMNS})${dailyRows(`${s}.hourly_costs`)}`,
+  };
+}
+
+/** Derives the execution index of `schema` from all of its facts. */
+export const bulkExecutionsSql = (schema: string) => `INSERT INTO ${schema}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${schema}.cost_facts`)}`;
+
+/** The name of the unlogged table of priced usage a bulk restatement sums. */
+export const pricedUsageTable = (schema: string) => `${schema}.priced_usage`;
+
+/**
+ * Writes the priced usage of `factsTable` (the facts matching `where`) into `pricedUsageTable(schema)`,
+ * priced with the band tables of `schema`, in `slices` statements over disjoint block ranges of the facts,
+ * which may run side by side.
+ */
+export async function pricedUsageSql(db: SqlRunner, schema: string, factsTable: string, where: string, slices: number): Promise<string[]> {
+  const table = pricedUsageTable(schema);
+  await db.query(`CREATE UNLOGGED TABLE ${table} AS ${pricedUsage(schema, factsTable)} WITH NO DATA`);
+  const { rows } = await db.query<{ blocks: string }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`, [
+    factsTable,
+  ]);
+  const width = Math.ceil(Number(rows[0].blocks) / slices) || 1;
+  return Array.from({ length: slices }, (_, i) => {
+    // The last slice is open-ended: rows may have been appended since the size was read (a filter bounds them).
+    const range = `ctid >= '(${i * width},0)'::tid` + (i + 1 < slices ? ` AND ctid < '(${(i + 1) * width},0)'::tid` : '');
+    return `INSERT INTO ${table} ${pricedUsage(schema, `(SELECT * FROM ${factsTable} WHERE ${range}) `, where)}`;
+  });
 }
 
 /** Sets the checkpoint of a bulk-loaded schema. */
@@ -256,7 +285,7 @@ export async function writeCheckpoint(db: SqlRunner, schema: string, position: L
 
 /** Appends the facts of `events` to a table without keys: the bulk load's insert, no conflict handling. */
 export async function insertCostFacts(db: SqlRunner, schema: string, events: readonly RecordedEvent[]): Promise<void> {
-  await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(schema, EVENTS_FROM_JSON)}`, [eventsJson(events)]);
+  await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}`, [eventsJson(events)]);
 }
 
 /** Replaces the schema's price table: the projection prices every later fact with it. */
@@ -269,6 +298,26 @@ export async function writePriceTable(db: SqlRunner, schema: string, table: Pric
   await db.query(`INSERT INTO ${schema}.tool_prices SELECT * FROM json_populate_recordset(NULL::${schema}.tool_prices, $1::json)`, [
     JSON.stringify(table.tools),
   ]);
+}
+
+/**
+ * Whether `table` would price any fact of `schema` otherwise than the schema's own price table does.
+ * Only facts of the models and tools whose bands differ between the two are priced, twice.
+ */
+export async function repricesRecordedUsage(db: SqlRunner, schema: string, table: PriceTable): Promise<boolean> {
+  await db.query(`CREATE TEMP TABLE model_prices ON COMMIT DROP AS SELECT * FROM ${schema}.model_prices WITH NO DATA`);
+  await db.query(`CREATE TEMP TABLE tool_prices ON COMMIT DROP AS SELECT * FROM ${schema}.tool_prices WITH NO DATA`);
+  await writePriceTable(db, 'pg_temp', table);
+  const changed = (t: string, name: string) =>
+    `SELECT ${name} FROM ((TABLE ${schema}.${t} EXCEPT TABLE pg_temp.${t}) UNION ALL (TABLE pg_temp.${t} EXCEPT TABLE ${schema}.${t})) d`;
+  const touched = `(SELECT * FROM ${schema}.cost_facts WHERE model IN (${changed('model_prices', 'name')}) OR tool_name IN (${changed('tool_prices', 'tool')}))`;
+  const { rows } = await db.query<{ reprices: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM (${pricedFacts(schema, touched)}) cur JOIN (${pricedFacts('pg_temp', touched)}) cand USING (event_id, workspace_id)
+       WHERE cur.token_cost IS DISTINCT FROM cand.token_cost OR cur.compute_cost IS DISTINCT FROM cand.compute_cost) AS reprices`,
+  );
+  await db.query('DROP TABLE pg_temp.model_prices, pg_temp.tool_prices');
+  return rows[0].reprices;
 }
 
 const statements = new Map<string, string>();

@@ -1,12 +1,12 @@
 import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
-import { readModelTables } from '@ledger/database';
+import { pricedFacts, readModelTables } from '@ledger/database';
 import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
-import { factRows, toolTokenShare, writePriceTable } from './cost.projection';
+import { COST_FACT_COLUMNS, factRows, toolTokenShare, writePriceTable } from './cost.projection';
 
 /**
- * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events go through
- * `factRows` against a schema whose price table was compiled from the catalog.
+ * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events become facts
+ * (`factRows`), priced by `pricedFacts` against a schema whose price table was compiled from the catalog.
  */
 describe('pricing in the projection', () => {
   let db: TestDatabase;
@@ -29,15 +29,11 @@ describe('pricing in the projection', () => {
     await writePriceTable(db.pool, s, compilePriceTable(catalog));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
-      `SELECT token_cost::text, price_ref, compute_cost::text FROM (${factRows(s, source)}) f(${FACT_NAMES}) ORDER BY prepare_pos`,
+      `SELECT token_cost::text, price_ref, compute_cost::text FROM (${pricedFacts(s, `(SELECT * FROM (${factRows(source)}) x(${COST_FACT_COLUMNS}))`)}) p ORDER BY prepare_pos`,
       [JSON.stringify(events.map((e, i) => ({ event_type: e.type, data: { workspace_id: 'w', event_id: `e${i}`, session_id: 's', ...e.data }, commit_pos: 0, prepare_pos: i })))],
     );
     return rows;
   }
-  const FACT_NAMES = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name, occurred_at, model,
-    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, price_ref, tool_name, duration_ms, compute_cost,
-    status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
-
   const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
   const call = (model: string, at: string, input: number, output: number, cacheCreation = 0, cacheRead = 0, extra: Record<string, unknown> = {}) => ({
     type: 'TokenUsed',

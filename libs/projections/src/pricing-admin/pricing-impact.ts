@@ -1,8 +1,8 @@
 import Big from 'big.js';
-import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { pricedFacts, READ_MODEL_SCHEMA } from '@ledger/database';
 import type { Pool } from 'pg';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
-import { modelBandMatch, SqlRunner, tokenCost, toolBandMatch, toolCost, writePriceTable } from '../cost.projection';
+import { SqlRunner, writePriceTable } from '../cost.projection';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -21,16 +21,14 @@ export interface Impact {
   readonly to: string | null;
 }
 
-/** The facts in scope, as a condition on `cost_facts` (under alias `f`, when given). */
-function scopeFilter(scope: PriceScope, f = ''): { where: string; params: unknown[] } {
-  const col = (name: string) => (f ? `${f}.${name}` : name);
+/** The facts in scope, as a condition on `cost_facts`. */
+function scopeFilter(scope: PriceScope): { where: string; params: unknown[] } {
   const params: unknown[] = [scope.names, scope.from, scope.to ?? null];
   const where =
     scope.kind === 'model'
-      ? `${col('event_type')} = 'TokenUsed' AND ${col('model')} = ANY($1::text[])`
-      : `${col('event_type')} = 'ToolCalled' AND ${col('tool_name')} = ANY($1::text[]) AND ${col('price_ref')} IS DISTINCT FROM 'reported'`;
-  const at = col('occurred_at');
-  return { where: `${where} AND ${at} >= $2::timestamptz AND ($3::timestamptz IS NULL OR ${at} < $3::timestamptz)`, params };
+      ? `event_type = 'TokenUsed' AND model = ANY($1::text[])`
+      : `event_type = 'ToolCalled' AND tool_name = ANY($1::text[]) AND reported_compute_cost IS NULL`;
+  return { where: `${where} AND occurred_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR occurred_at < $3::timestamptz)`, params };
 }
 
 /** How many recorded events fall in the scope, and when the first and last happened. */
@@ -89,19 +87,17 @@ export async function previewChange(pool: Pool, scopes: readonly PriceScope[], c
     await client.query(`CREATE TEMP TABLE tool_prices (LIKE ${S}.tool_prices) ON COMMIT DROP`);
     await writePriceTable(client, 'pg_temp', compilePriceTable(candidate));
     for (const scope of scopes) {
-      const { where, params } = scopeFilter(scope, 'f');
+      const { where, params } = scopeFilter(scope);
+      // The same facts priced twice: as the read model prices them now, and against the candidate's bands.
+      const sums = (priced: string, as: string) => `
+        SELECT workspace_id, COALESCE(model, tool_name) AS name, count(*)::int AS events,
+          COALESCE(sum(CASE WHEN event_type = 'TokenUsed' THEN token_cost ELSE compute_cost END), 0)::text AS ${as},
+          count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL)::int AS unpriced_${as}
+        FROM (${priced}) f WHERE ${where} GROUP BY 1, 2`;
       const { rows } = await client.query<PreviewRow>(
-        `SELECT f.workspace_id, COALESCE(f.model, f.tool_name) AS name, count(*)::int AS events,
-           COALESCE(sum(CASE WHEN f.event_type = 'TokenUsed' THEN f.token_cost ELSE f.compute_cost END), 0)::text AS before,
-           COALESCE(sum(CASE WHEN f.event_type = 'TokenUsed' THEN ${tokenCost('m', 'f')} ELSE COALESCE(${toolCost('tp', 'f.duration_ms')}, 0) END), 0)::text AS after,
-           count(*) FILTER (WHERE f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int AS unpriced_before,
-           count(*) FILTER (WHERE f.event_type = 'TokenUsed' AND m.price_ref IS NULL)::int AS unpriced_after
-         FROM ${S}.cost_facts f
-         CROSS JOIN LATERAL (SELECT f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens AS prompt) x
-         LEFT JOIN pg_temp.model_prices m ON f.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'f.model', 'f.occurred_at', 'x.prompt')}
-         LEFT JOIN pg_temp.tool_prices tp ON f.event_type = 'ToolCalled' AND ${toolBandMatch('tp', 'f.tool_name', 'f.occurred_at')}
-         WHERE ${where}
-         GROUP BY 1, 2`,
+        `SELECT b.workspace_id, b.name, b.events, b.before, a.after, b.unpriced_before, a.unpriced_after
+         FROM (${sums(`SELECT * FROM ${S}.priced_facts`, 'before')}) b
+         JOIN (${sums(pricedFacts('pg_temp', `${S}.cost_facts`), 'after')}) a USING (workspace_id, name)`,
         params,
       );
       for (const r of rows) {

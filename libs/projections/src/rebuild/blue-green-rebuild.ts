@@ -1,8 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction, READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
-import type { EventStore } from '@ledger/event-store';
+import { inTransaction, pricedFactsView, READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
+import { comparePositions, EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
-import { bulkLoad } from '../bulk-load';
+import { bulkLoad, restateFromFacts } from '../bulk-load';
+import { mergeFacts, readCheckpoint } from '../cost.projection';
 import { CostProjector } from '../cost-projector';
 
 export interface RebuildProgress {
@@ -30,18 +31,22 @@ export interface RebuildDeps {
 }
 
 /**
- * Restates the cost read model from the start of the log with `catalog`, blue/green:
- * 1. bulk-loads a shadow schema up to the head of the log (`bulkLoad`: facts first,
- *    then aggregates, keys and indexes, each set-based), while the live schema keeps answering;
- * 2. pauses the live projector, catches the shadow up to the head, and swaps the
- *    schemas in one transaction; the shadow's checkpoint comes with it, so the live
- *    projector resumes exactly where the shadow stopped.
- * Ingest is never refused: it only appends to the log.
+ * Restates the cost read model with `catalog`, blue/green, while the live schema keeps answering
+ * and ingest is never refused (it only appends to the log):
+ * - a live read model is restated from its own facts, which carry no price (`restateFromFacts`):
+ *   only the aggregates are derived anew, into a shadow schema. Facts the live projector commits
+ *   meanwhile are merged into the shadow; then the live projector pauses, the last of them are
+ *   merged, and one transaction moves the facts table into the shadow and swaps the schemas;
+ * - an empty one (an initial load) is replayed from the start of the log (`bulkLoad`); the live
+ *   projector pauses while the shadow catches up to the head, and the schemas are swapped.
+ * Either way the shadow's checkpoint comes with it, so the live projector resumes exactly where
+ * the shadow stopped.
  */
 export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: RebuildDeps): Promise<void> {
   const shadow = `${READ_MODEL_SCHEMA}_rebuild_${id}`;
   const retired = `${READ_MODEL_SCHEMA}_retired_${id}`;
   const { pool } = deps;
+  const live = await readCheckpoint(pool, READ_MODEL_SCHEMA);
   let total = Number(
     (await pool.query<{ n: string }>(`SELECT COALESCE(max(events_applied), 0)::text AS n FROM ${READ_MODEL_SCHEMA}.checkpoint`)).rows[0].n,
   );
@@ -49,32 +54,73 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
 
   await pool.query(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
   for (const sql of readModelTables(shadow)) await pool.query(sql);
+  const swap = async (client: PoolClient) => {
+    await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
+    await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
+  };
 
-  const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
-    batchSize: deps.batchSize,
-    onProgress: (p) => {
-      total = p.total ?? total;
-      report(p.step === 'facts' ? 'loading' : 'indexing', p.events);
-    },
-  });
-
-  // Events appended during the load are applied incrementally, like the live projection does.
-  const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
-  const done = () => loaded.eventsApplied + projector.current.eventsApplied;
-
-  await deps.live.stop();
-  try {
-    report('catching-up', done());
-    await projector.catchUp();
-    report('swapping', done());
-    await inTransaction(pool, async (client) => {
-      await deps.fence?.(client);
-      await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
-      await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
+  if (live) {
+    // The aggregates are re-summed from all facts at once: no event is done before all are; then only keys and indexes remain.
+    const cut = await restateFromFacts(pool, shadow, READ_MODEL_SCHEMA, catalog, (step, events) => {
+      total = events;
+      report(step === 'aggregates' ? 'loading' : 'indexing', step === 'aggregates' ? 0 : events);
     });
-  } finally {
-    deps.live.start();
+    total = cut.eventsApplied;
+    const liveFacts = `${READ_MODEL_SCHEMA}.cost_facts`;
+    // Most of what the live projector committed meanwhile is merged while it runs on; the rest, paused.
+    let merged = cut.position;
+    const mergeUpTo = async (client: Pool | PoolClient) => {
+      const head = (await readCheckpoint(client, READ_MODEL_SCHEMA))!;
+      if (comparePositions(head.position, merged) === 0) return;
+      await mergeFacts(client, shadow, liveFacts, merged, head.position);
+      merged = head.position;
+    };
+    report('catching-up', total);
+    await mergeUpTo(pool);
+    await deps.live.stop();
+    try {
+      report('swapping', total);
+      await inTransaction(pool, async (client) => {
+        await deps.fence?.(client);
+        await mergeUpTo(client);
+        await client.query(
+          `UPDATE ${shadow}.checkpoint s SET commit_pos = l.commit_pos, prepare_pos = l.prepare_pos, events_applied = l.events_applied, updated_at = now()
+           FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection`,
+        );
+        // The facts are the same whatever the prices: the live table, with its keys and indexes, moves to the shadow.
+        await client.query(`DROP TABLE ${shadow}.cost_facts CASCADE`);
+        await client.query(`ALTER TABLE ${liveFacts} SET SCHEMA ${shadow}`);
+        await client.query(pricedFactsView(shadow));
+        await swap(client);
+      });
+    } finally {
+      deps.live.start();
+    }
+  } else {
+    const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
+      batchSize: deps.batchSize,
+      onProgress: (p) => {
+        total = p.total ?? total;
+        report(p.step === 'facts' ? 'loading' : 'indexing', p.events);
+      },
+    });
+    // Events appended during the load are applied incrementally, like the live projection does.
+    const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
+    const done = () => loaded.eventsApplied + projector.current.eventsApplied;
+    await deps.live.stop();
+    try {
+      report('catching-up', done());
+      await projector.catchUp();
+      report('swapping', done());
+      await inTransaction(pool, async (client) => {
+        await deps.fence?.(client);
+        await swap(client);
+      });
+    } finally {
+      deps.live.start();
+    }
+    total = Math.max(total, done());
   }
   await pool.query(`DROP SCHEMA IF EXISTS ${retired} CASCADE`);
-  report('done', done());
+  report('done', total);
 }

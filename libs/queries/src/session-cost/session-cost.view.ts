@@ -51,7 +51,7 @@ export const breakdownFromFacts = (sessions: string) => `(
     SELECT d.dimension, d.key, COALESCE(sum(d.token_cost), 0) AS token_cost, sum(d.compute_cost) AS compute_cost,
            sum(d.tool_tokens) AS tool_tokens, sum(d.tool_token_cost) AS tool_token_cost, sum(d.calls)::int AS calls,
            sum(d.attributions)::int AS attributions, sum(d.unpriced_calls)::int AS unpriced_calls
-    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.cost_facts) f
+    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.priced_facts) f
     CROSS JOIN LATERAL (
       SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
              0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, (f.token_cost IS NULL)::int AS unpriced_calls

@@ -28,7 +28,7 @@ const breakdownSql = (of: Of, groupBy: CallGroupBy) => new Statement(`
 SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
   sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
   count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
-FROM ${S}.cost_facts f
+FROM ${S}.priced_facts f
 WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
 GROUP BY 1
 ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`);

@@ -141,7 +141,7 @@ SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name,
   f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
   trim_scale(f.token_cost)::text AS cost, f.occurred_at,
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-FROM ${S}.cost_facts f
+FROM ${S}.priced_facts f
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
   ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
 ORDER BY f.occurred_at, f.event_id

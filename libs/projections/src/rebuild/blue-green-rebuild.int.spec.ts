@@ -1,0 +1,108 @@
+import { withEventLog } from '@ledger/testing';
+import { READ_MODEL_SCHEMA, readModel, readModelTables } from '@ledger/database';
+import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
+import { dumpReadModel, EVENT_COUNT, HISTORY, tokens } from '../../testing/usage-history';
+import { bulkLoad } from '../bulk-load';
+import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
+import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
+
+const rates = (input: string, output: string) => ({ input, output, cache_creation: input, cache_read: '0.30' });
+const sonnet = (from: string, input: string, output: string): PriceRow => ({ model: 'claude-sonnet-4', effective_from: from, rates: rates(input, output) });
+const v1 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15')], 1);
+/**
+ * Reprices part of the history: the model dearer from 10:30 on 1 March (a5 and b2, not a1 to a3),
+ * a first price for the unpriced model (b1), and a compute price for the tool that reports none (b3).
+ */
+const v2 = buildCatalog(
+  [...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), sonnet('2026-03-01T10:30:00Z', '4', '20'), { model: 'no-such-model', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '2') }],
+  2,
+  [{ tool: 'Read', effective_from: '2026-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }],
+);
+
+describe('blueGreenRebuild', () => {
+  const log = withEventLog();
+  const pool = () => log.db.pool;
+  const visible = async (n: number) => {
+    // The log's readers stop below the server's oldest open transaction: wait until all of it is readable.
+    while ((await log.store.readAll({ filter: USAGE_EVENT_FILTER })).length < n) await new Promise((r) => setTimeout(r, 20));
+  };
+  const projector = (schema: string, catalog: () => PriceCatalog) => new CostProjector(log.store, pool(), { schema, batchSize: 3, catalog });
+  beforeAll(async () => {
+    for (const append of HISTORY) await log.store.append([append]);
+    await visible(EVENT_COUNT);
+  });
+
+  const LATE = [
+    tokens('d1', 's2', '2026-03-02T01:00:00.000Z', { execution_id: 'run-late' }),
+    tokens('d2', 's3', '2026-03-02T02:00:00.000Z', { model: 'no-such-model', phase_id: 'ship' }),
+  ];
+
+  it('given a live model and a catalog that reprices it, then the restated model equals a replay of the log, facts committed meanwhile included', async () => {
+    let catalog = v1;
+    const live = projector(READ_MODEL_SCHEMA, () => catalog);
+    await live.catchUp();
+    catalog = v2;
+    // Usage the live projector commits while the aggregates are restated: after the cut, before the swap.
+    let meanwhile: Promise<unknown> | undefined;
+    const onProgress = (p: RebuildProgress) => {
+      if (p.phase === 'loading' && !meanwhile) {
+        meanwhile = (async () => {
+          await log.store.append([{ streamId: 'session-w1/late', events: LATE }]);
+          await visible(EVENT_COUNT + LATE.length);
+          await live.catchUp();
+        })();
+      }
+    };
+    await blueGreenRebuild(1, v2, { store: log.store, pool: pool(), batchSize: 3, onProgress, live: { stop: async () => void (await meanwhile), start: () => undefined } });
+    expect(meanwhile).toBeDefined();
+
+    for (const sql of readModelTables('replayed')) await pool().query(sql);
+    await bulkLoad(log.store, pool(), 'replayed', v2, { batchSize: 5 });
+    const restated = await dumpReadModel(pool(), READ_MODEL_SCHEMA);
+    expect(restated).toEqual(await dumpReadModel(pool(), 'replayed'));
+    expect(restated.checkpoint).toEqual([expect.objectContaining({ events_applied: EVENT_COUNT + LATE.length, pricing_version: 2 })]);
+    // Every per-call cost is priced with the catalog the sums were: they add up to the session's.
+    const { rows } = await pool().query(`
+      SELECT s.session_id, s.token_cost::text AS summed, (SELECT sum(f.token_cost) FROM read_model.priced_facts f
+        WHERE f.workspace_id = s.workspace_id AND f.session_id = s.session_id)::text AS per_call
+      FROM read_model.session_costs s WHERE s.workspace_id = 'w1' ORDER BY 1`);
+    // Each call is 1200 in, 340 out, 5000 cache reads at 0.30 per 1M: 0.0102 at 3/15, 0.0131 at 4/20, 0.00338 at 1/2.
+    // s1: a1 to a3 at 3/15, a5 at 4/20; s2: b1 at 1/2, b2 and d1 at 4/20; s3: d2 at 1/2.
+    expect(rows).toEqual([
+      { session_id: 's1', summed: '0.0437', per_call: '0.0437' },
+      { session_id: 's2', summed: '0.02958', per_call: '0.02958' },
+      { session_id: 's3', summed: '0.00338', per_call: '0.00338' },
+    ]);
+    const tool = await pool().query(`SELECT compute_cost::text FROM read_model.priced_facts WHERE event_id = 'b3'`);
+    expect(tool.rows).toEqual([{ compute_cost: '0.00015' }]);
+  });
+
+  it('given a catalog that reprices recorded usage, then the live projector keeps its prices until a rebuild, and adopts at once one that reprices nothing', async () => {
+    for (const sql of readModel('deferring')) await pool().query(sql);
+    let catalog = v1;
+    const live = projector('deferring', () => catalog);
+    await live.catchUp();
+    const version = async () => (await pool().query(`SELECT pricing_version::int AS v FROM deferring.checkpoint`)).rows[0].v;
+    const sonnetBands = async () => (await pool().query(`SELECT input::text FROM deferring.model_prices WHERE name = 'claude-sonnet-4' ORDER BY valid_from`)).rows;
+
+    catalog = v2;
+    await log.store.append([{ streamId: 'session-w1/later', events: [tokens('e1', 's4', '2026-03-03T00:00:00.000Z')] }]);
+    await visible(EVENT_COUNT + LATE.length + 1);
+    await live.catchUp();
+    expect(await version()).toBe(1);
+    expect(await sonnetBands()).toEqual([{ input: '3' }]);
+    // Still priced as version 1 prices it, per call and summed alike: 1200 × 3 + 340 × 15 + 5000 × 0.30 per 1M.
+    const s4 = await pool().query(`SELECT s.token_cost::text AS summed, f.token_cost::text AS per_call
+      FROM deferring.session_costs s JOIN deferring.priced_facts f USING (workspace_id, session_id) WHERE s.session_id = 's4'`);
+    expect(s4.rows).toEqual([{ summed: '0.0102', per_call: '0.0102' }]);
+
+    const v3 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), { model: 'brand-new', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '1') }], 3);
+    catalog = v3;
+    await log.store.append([{ streamId: 'session-w1/later', events: [tokens('e2', 's4', '2026-03-03T00:01:00.000Z', { model: 'brand-new' })] }]);
+    await visible(EVENT_COUNT + LATE.length + 2);
+    await live.catchUp();
+    expect(await version()).toBe(3);
+    // 1200 × 1 + 340 × 1 + 5000 × 0.30 per 1M.
+    expect((await pool().query(`SELECT token_cost::text FROM deferring.priced_facts WHERE event_id = 'e2'`)).rows).toEqual([{ token_cost: '0.00304' }]);
+  });
+});
