@@ -56,7 +56,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   // The facts' key is the duplicate check. Duplicates are rare (only a log without unique ids holds
   // them), so the aggregates do not wait for it; if it fails, they are derived again once the copies are gone.
   const [derived, keyed, ...built] = await Promise.allSettled([
-    derive(await pricedUsageSql(pool, schema, facts, 'true', WRITERS)),
+    derive(await pricedUsageSql(pool, schema, facts, 'true', SLICES)),
     run(() => runWith(pool, MAINTENANCE, factsKey)),
     ...indexes.facts.map((sql) => run(() => runWith(pool, MAINTENANCE, sql))),
   ]);
@@ -67,7 +67,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
     await runWith(pool, MAINTENANCE, factsKey);
     await pool.query(`DROP TABLE IF EXISTS ${pricedUsageTable(schema)}`);
     await pool.query(`TRUNCATE ${aggregateTables(schema)}`);
-    await derive(await pricedUsageSql(pool, schema, facts, 'true', WRITERS));
+    await derive(await pricedUsageSql(pool, schema, facts, 'true', SLICES));
   } else rethrow([derived]);
   options.onProgress?.({ step: 'indexes', events });
   await finishAggregates(pool, run, schema);
@@ -88,7 +88,7 @@ export async function restateFromFacts(
   schema: string,
   live: string,
   catalog: PriceCatalog,
-  onProgress?: (step: 'aggregates' | 'indexes', events: number) => void,
+  onProgress?: (p: { step: 'aggregates' | 'indexes'; events: number; done: number }) => void,
 ): Promise<BulkLoadResult> {
   await writePriceTable(pool, schema, compilePriceTable(catalog));
   const shapes = `${schema}.session_shapes`;
@@ -101,19 +101,30 @@ export async function restateFromFacts(
     await client.query(`CREATE UNLOGGED TABLE ${shapes} AS SELECT ${SESSION_SHAPE_COLUMNS} FROM ${live}.session_costs`);
     return rows[0];
   });
-  const eventsApplied = Number(cut.events_applied);
-  onProgress?.('aggregates', eventsApplied);
-  const run = slots(BUILDERS);
+  const events = Number(cut.events_applied);
   const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
-  const slices = await pricedUsageSql(pool, schema, `${live}.cost_facts`, upTo, WRITERS);
+  const slices = await pricedUsageSql(pool, schema, `${live}.cost_facts`, upTo, SLICES);
+  // Every statement is about as much work as another: the share of them finished stands for the share of events restated.
+  const statements = slices.length + restatementStatements(schema);
+  let finished = 0;
+  let step: 'aggregates' | 'indexes' = 'aggregates';
+  const tick = () => onProgress?.({ step, events, done: Math.floor((events * finished++) / statements) });
+  tick();
+  const run = slots(BUILDERS, tick);
   await deriveAggregates(pool, run, schema, slices, shapes, []);
   await pool.query(`DROP TABLE ${shapes}`);
-  onProgress?.('indexes', eventsApplied);
+  step = 'indexes';
   await finishAggregates(pool, run, schema);
   const position = { commit: BigInt(cut.commit_pos), prepare: BigInt(cut.prepare_pos) };
-  await writeCheckpoint(pool, schema, position, eventsApplied, catalog.version);
-  return { position, eventsApplied };
+  await writeCheckpoint(pool, schema, position, events, catalog.version);
+  return { position, eventsApplied: events };
 }
+
+/** The statements of a restatement after its pricing: the aggregates, their keys and their indexes. */
+const restatementStatements = (schema: string) => {
+  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
+  return bulkAggregateSql(schema, { priced: '', shapes: '' }).first.length + 1 + keys.aggregates.length + indexes.aggregates.length;
+};
 
 /**
  * Derives the aggregates of `schema`: the priced usage is written (`slices`, side by side), then the
@@ -143,7 +154,7 @@ async function finishAggregates(pool: Pool, run: Slots, schema: string): Promise
   await pool.query(`VACUUM (ANALYZE) ${aggregateTables(schema)}`);
 }
 
-/** Slices of the log loaded by the in-database path: each one reports progress when done. */
+/** Slices of the log loaded by the in-database path, or of the facts priced: each one reports progress when done. */
 const SLICES = 16;
 /** One INSERT … SELECT runs on one core (PostgreSQL never parallelises it), so slices load two at a time. */
 const WRITERS = 2;
@@ -224,16 +235,18 @@ const AGGREGATION = { work_mem: '512MB' };
 
 const aggregateTables = (schema: string) => ['session_costs', 'hourly_costs', 'daily_costs', 'execution_index'].map((t) => `${schema}.${t}`).join(', ');
 
-/** Runs tasks handed to it at most `n` at a time, in the order they were handed over. */
+/** Runs tasks handed to it at most `n` at a time, in the order they were handed over; `done` hears of each one finished. */
 type Slots = <T>(task: () => Promise<T>) => Promise<T>;
-function slots(n: number): Slots {
+function slots(n: number, done?: () => void): Slots {
   let free = n;
   const waiting: (() => void)[] = [];
   return async (task) => {
     if (free > 0) free--;
     else await new Promise<void>((resolve) => waiting.push(resolve));
     try {
-      return await task();
+      const result = await task();
+      done?.();
+      return result;
     } finally {
       const next = waiting.shift();
       if (next) next();

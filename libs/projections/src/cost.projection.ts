@@ -298,6 +298,8 @@ export async function writePriceTable(db: SqlRunner, schema: string, table: Pric
   await db.query(`INSERT INTO ${schema}.tool_prices SELECT * FROM json_populate_recordset(NULL::${schema}.tool_prices, $1::json)`, [
     JSON.stringify(table.tools),
   ]);
+  // Every read of per-call costs joins these: with their true (small) sizes the planner hashes them, never the facts.
+  await db.query(`ANALYZE ${schema}.model_prices, ${schema}.tool_prices`);
 }
 
 /**

@@ -44,7 +44,9 @@ describe('blueGreenRebuild', () => {
     catalog = v2;
     // Usage the live projector commits while the aggregates are restated: after the cut, before the swap.
     let meanwhile: Promise<unknown> | undefined;
+    const reports: RebuildProgress[] = [];
     const onProgress = (p: RebuildProgress) => {
+      reports.push(p);
       if (p.phase === 'loading' && !meanwhile) {
         meanwhile = (async () => {
           await log.store.append([{ streamId: 'session-w1/late', events: LATE }]);
@@ -55,6 +57,11 @@ describe('blueGreenRebuild', () => {
     };
     await blueGreenRebuild(1, v2, { store: log.store, pool: pool(), batchSize: 3, onProgress, live: { stop: async () => void (await meanwhile), start: () => undefined } });
     expect(meanwhile).toBeDefined();
+    // Progress moves forward in steps while the costs are re-summed, and ends at the live model's count.
+    const done = reports.map((p) => p.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(reports.filter((p) => p.phase === 'loading' && p.done > 0 && p.done < p.total).length).toBeGreaterThan(5);
+    expect(reports[reports.length - 1]).toEqual({ phase: 'done', done: EVENT_COUNT + LATE.length, total: EVENT_COUNT + LATE.length });
 
     for (const sql of readModelTables('replayed')) await pool().query(sql);
     await bulkLoad(log.store, pool(), 'replayed', v2, { batchSize: 5 });

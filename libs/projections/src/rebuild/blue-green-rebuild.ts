@@ -60,10 +60,9 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   };
 
   if (live) {
-    // The aggregates are re-summed from all facts at once: no event is done before all are; then only keys and indexes remain.
-    const cut = await restateFromFacts(pool, shadow, READ_MODEL_SCHEMA, catalog, (step, events) => {
-      total = events;
-      report(step === 'aggregates' ? 'loading' : 'indexing', step === 'aggregates' ? 0 : events);
+    const cut = await restateFromFacts(pool, shadow, READ_MODEL_SCHEMA, catalog, (p) => {
+      total = p.events;
+      report(p.step === 'aggregates' ? 'loading' : 'indexing', p.done);
     });
     total = cut.eventsApplied;
     const liveFacts = `${READ_MODEL_SCHEMA}.cost_facts`;
@@ -83,10 +82,11 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
       await inTransaction(pool, async (client) => {
         await deps.fence?.(client);
         await mergeUpTo(client);
-        await client.query(
+        const { rows } = await client.query<{ events: string }>(
           `UPDATE ${shadow}.checkpoint s SET commit_pos = l.commit_pos, prepare_pos = l.prepare_pos, events_applied = l.events_applied, updated_at = now()
-           FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection`,
+           FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection RETURNING s.events_applied::text AS events`,
         );
+        total = Number(rows[0].events);
         // The facts are the same whatever the prices: the live table, with its keys and indexes, moves to the shadow.
         await client.query(`DROP TABLE ${shadow}.cost_facts CASCADE`);
         await client.query(`ALTER TABLE ${liveFacts} SET SCHEMA ${shadow}`);

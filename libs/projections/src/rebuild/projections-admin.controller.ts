@@ -26,7 +26,7 @@ class RebuildDoc {
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) started_at: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) finished_at: string | null;
   @ApiProperty({ type: 'integer', nullable: true }) catalog_version: number | null;
-  @ApiProperty({ description: 'Events replayed so far.' }) done: number;
+  @ApiProperty({ description: 'Events restated so far. A rebuild from the facts re-sums all of them at once, so there it is the share of its statements finished, in events.' }) done: number;
   @ApiProperty({ type: 'integer', nullable: true, description: 'Usage events in the log when the rebuild started (for an EventStoreDB log: events the live projection had applied then).' }) total: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) rate_per_s: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) eta_s: number | null;
