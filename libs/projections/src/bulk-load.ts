@@ -9,7 +9,7 @@ import {
   COST_FACT_COLUMNS,
   factRows,
   insertCostFacts,
-  pricedUsageSql,
+  createPricedUsage,
   pricedUsageTable,
   SESSION_SHAPE_COLUMNS,
   sessionShapeRows,
@@ -56,7 +56,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   // The facts' key is the duplicate check. Duplicates are rare (only a log without unique ids holds
   // them), so the aggregates do not wait for it; if it fails, they are derived again once the copies are gone.
   const [derived, keyed, ...built] = await Promise.allSettled([
-    derive(await pricedUsageSql(pool, schema, facts, 'true', SLICES)),
+    derive(await createPricedUsage(pool, schema, facts, 'true', SLICES)),
     run(() => runWith(pool, MAINTENANCE, factsKey)),
     ...indexes.facts.map((sql) => run(() => runWith(pool, MAINTENANCE, sql))),
   ]);
@@ -67,7 +67,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
     await runWith(pool, MAINTENANCE, factsKey);
     await pool.query(`DROP TABLE IF EXISTS ${pricedUsageTable(schema)}`);
     await pool.query(`TRUNCATE ${aggregateTables(schema)}`);
-    await derive(await pricedUsageSql(pool, schema, facts, 'true', SLICES));
+    await derive(await createPricedUsage(pool, schema, facts, 'true', SLICES));
   } else rethrow([derived]);
   options.onProgress?.({ step: 'indexes', events });
   await finishAggregates(pool, run, schema);
@@ -103,9 +103,11 @@ export async function restateFromFacts(
   });
   const events = Number(cut.events_applied);
   const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
-  const slices = await pricedUsageSql(pool, schema, `${live}.cost_facts`, upTo, SLICES);
+  const slices = await createPricedUsage(pool, schema, `${live}.cost_facts`, upTo, SLICES);
   // Every statement is about as much work as another: the share of them finished stands for the share of events restated.
-  const statements = slices.length + restatementStatements(schema);
+  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
+  const aggregates = bulkAggregateSql(schema, { priced: pricedUsageTable(schema), shapes }).first.length + 1;
+  const statements = slices.length + aggregates + keys.aggregates.length + indexes.aggregates.length;
   let finished = 0;
   let step: 'aggregates' | 'indexes' = 'aggregates';
   const tick = () => onProgress?.({ step, events, done: Math.floor((events * finished++) / statements) });
@@ -119,12 +121,6 @@ export async function restateFromFacts(
   await writeCheckpoint(pool, schema, position, events, catalog.version);
   return { position, eventsApplied: events };
 }
-
-/** The statements of a restatement after its pricing: the aggregates, their keys and their indexes. */
-const restatementStatements = (schema: string) => {
-  const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
-  return bulkAggregateSql(schema, { priced: '', shapes: '' }).first.length + 1 + keys.aggregates.length + indexes.aggregates.length;
-};
 
 /**
  * Derives the aggregates of `schema`: the priced usage is written (`slices`, side by side), then the

@@ -239,7 +239,7 @@ const checkpointUpsert = (schema: string, values: string) => `
 /**
  * The bulk statements that derive every aggregate of `schema` from all of its facts at once, with
  * the definitions the live projection uses. `priced` is the schema's priced usage, written once
- * (`pricedUsageSql`) because every price-dependent aggregate sums it; `shapes` gives the sessions'
+ * (`createPricedUsage`) because every price-dependent aggregate sums it; `shapes` gives the sessions'
  * price-independent columns. The daily rollup sums the hourly one, so it comes after all of them.
  */
 export function bulkAggregateSql(schema: string, sources: { priced: string; shapes: string }): { first: string[]; daily: string } {
@@ -260,11 +260,11 @@ export const bulkExecutionsSql = (schema: string) => `INSERT INTO ${schema}.exec
 export const pricedUsageTable = (schema: string) => `${schema}.priced_usage`;
 
 /**
- * Writes the priced usage of `factsTable` (the facts matching `where`) into `pricedUsageTable(schema)`,
- * priced with the band tables of `schema`, in `slices` statements over disjoint block ranges of the facts,
- * which may run side by side.
+ * Creates `pricedUsageTable(schema)`, empty, and answers the statements that fill it with the priced usage
+ * of `factsTable` (the facts matching `where`), priced with the band tables of `schema`: `slices` of them,
+ * over disjoint block ranges of the facts, which may run side by side.
  */
-export async function pricedUsageSql(db: SqlRunner, schema: string, factsTable: string, where: string, slices: number): Promise<string[]> {
+export async function createPricedUsage(db: SqlRunner, schema: string, factsTable: string, where: string, slices: number): Promise<string[]> {
   const table = pricedUsageTable(schema);
   await db.query(`CREATE UNLOGGED TABLE ${table} AS ${pricedUsage(schema, factsTable)} WITH NO DATA`);
   const { rows } = await db.query<{ blocks: string }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`, [
@@ -304,15 +304,17 @@ export async function writePriceTable(db: SqlRunner, schema: string, table: Pric
 
 /**
  * Whether `table` would price any fact of `schema` otherwise than the schema's own price table does.
- * Only facts of the models and tools whose bands differ between the two are priced, twice.
+ * Only the facts inside a band that differs between the two (by name and time) are priced, twice.
  */
 export async function repricesRecordedUsage(db: SqlRunner, schema: string, table: PriceTable): Promise<boolean> {
   await db.query(`CREATE TEMP TABLE model_prices ON COMMIT DROP AS SELECT * FROM ${schema}.model_prices WITH NO DATA`);
   await db.query(`CREATE TEMP TABLE tool_prices ON COMMIT DROP AS SELECT * FROM ${schema}.tool_prices WITH NO DATA`);
   await writePriceTable(db, 'pg_temp', table);
   const changed = (t: string, name: string) =>
-    `SELECT ${name} FROM ((TABLE ${schema}.${t} EXCEPT TABLE pg_temp.${t}) UNION ALL (TABLE pg_temp.${t} EXCEPT TABLE ${schema}.${t})) d`;
-  const touched = `(SELECT * FROM ${schema}.cost_facts WHERE model IN (${changed('model_prices', 'name')}) OR tool_name IN (${changed('tool_prices', 'tool')}))`;
+    `SELECT ${name} AS name, valid_from, valid_to FROM ((TABLE ${schema}.${t} EXCEPT TABLE pg_temp.${t}) UNION ALL (TABLE pg_temp.${t} EXCEPT TABLE ${schema}.${t})) d`;
+  const inChanged = (t: string, name: string, col: string) =>
+    `EXISTS (SELECT 1 FROM (${changed(t, name)}) c WHERE c.name = f.${col} AND f.occurred_at >= c.valid_from AND f.occurred_at < c.valid_to)`;
+  const touched = `(SELECT * FROM ${schema}.cost_facts f WHERE ${inChanged('model_prices', 'name', 'model')} OR ${inChanged('tool_prices', 'tool', 'tool_name')})`;
   const { rows } = await db.query<{ reprices: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM (${pricedFacts(schema, touched)}) cur JOIN (${pricedFacts('pg_temp', touched)}) cand USING (event_id, workspace_id)
