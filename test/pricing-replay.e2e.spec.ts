@@ -299,3 +299,55 @@ describe('Pricing changes and replay', () => {
     expect((await t.http.get('/v1/pricing/models').set('x-api-key', workspaceKey)).status).toBe(403);
   });
 });
+
+describe('Pricing changes with automatic rebuilds off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ LEDGER_AUTO_REBUILD: 'false' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const admin = () => ({ 'x-api-key': ADMIN_KEY });
+  const usage = (prefix: string, day: string) =>
+    Array.from({ length: 6 }, (_, i) => ({
+      type: 'TokenUsed', event_id: `${prefix}-${i}`, session_id: `${prefix}-s${i % 2}`, model: 'gpt-4o',
+      input_tokens: 1000 + i, output_tokens: 100, occurred_at: `${day}T0${i}:00:00.000Z`,
+    }));
+  const sessionCost = (calls: ReturnType<typeof usage>, session: string, input: string, output: string) =>
+    calls
+      .filter((c) => c.session_id === session)
+      .reduce((acc, c) => acc.plus(new Big(input).times(c.input_tokens).plus(new Big(output).times(c.output_tokens)).div(1_000_000)), new Big(0))
+      .toFixed();
+
+  it('given a change that reprices recorded usage, then the read model keeps one version throughout until a rebuild by hand', async () => {
+    const key = await t.keyFor(freshWorkspace());
+    const get = (path: string) => t.http.get(path).set('x-api-key', key);
+    const status = async () => (await t.http.get('/v1/admin/projections').set(admin())).body.data[0];
+    const first = usage('man', '2026-03-10');
+    await get(`/costs/summary?after=${(await t.http.post('/v1/events').set('x-api-key', key).send({ events: first })).body.data.position}`);
+
+    const change = await t.http.put('/v1/pricing/models/gpt-4o').set(admin()).send({
+      effective_from: '2026-03-01T00:00:00Z',
+      rates: { input: '5.00', output: '20.00', cache_creation: '5.00', cache_read: '2.50' },
+    });
+    expect(change.body.data).toMatchObject({ catalog_version: 11, affected: { events: 6 }, rebuild: { state: 'disabled' } });
+    // Usage recorded after the change is priced as the recorded usage is: with version 10, which every view names.
+    const later = usage('man2', '2026-03-11');
+    const position = (await t.http.post('/v1/events').set('x-api-key', key).send({ events: later })).body.data.position;
+    const waiting = (await get(`/costs/sessions/man2-s1?after=${position}`)).body;
+    expect({ cost: waiting.total_cost_usd, version: waiting.pricing_version }).toEqual({ cost: sessionCost(later, 'man2-s1', '2.50', '10.00'), version: 10 });
+    expect(await status()).toMatchObject({ pricing_version: 10, catalog_version: 11, pending_rebuilds: 0 });
+
+    const rebuild = await t.http.post('/v1/admin/projections/rebuild').set(admin()).send({ reason: 'apply the March correction' });
+    for (let s = await status(); !(s.rebuild?.id === rebuild.body.data.rebuild_id && s.rebuild.state === 'done'); s = await status()) {
+      if (s.rebuild?.state === 'failed') throw new Error(s.rebuild.error);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await status()).toMatchObject({ pricing_version: 11, catalog_version: 11 });
+    for (const [calls, session] of [[first, 'man-s0'], [later, 'man2-s1']] as const) {
+      const body = (await get(`/costs/sessions/${session}`)).body;
+      expect({ cost: body.total_cost_usd, version: body.pricing_version }).toEqual({ cost: sessionCost(calls, session, '5.00', '20.00'), version: 11 });
+    }
+  });
+});

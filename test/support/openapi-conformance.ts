@@ -33,7 +33,8 @@ function toJsonSchema(node: unknown): unknown {
   for (const [k, v] of Object.entries(node as Json)) if (k !== 'nullable' && k !== 'example') out[k] = toJsonSchema(v);
   if ((node as Json).nullable === true) {
     if (Array.isArray(out.enum)) out.enum = [...(out.enum as unknown[]), null];
-    if (typeof out.type === 'string') return { ...out, type: [out.type, 'null'] };
+    // A nullable reference (`allOf: [$ref]`) is an object or null: the reference itself does not admit null.
+    if (typeof out.type === 'string' && !out.allOf) return { ...out, type: [out.type, 'null'] };
     return { anyOf: [out, { type: 'null' }] };
   }
   return out;

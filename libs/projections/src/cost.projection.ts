@@ -45,7 +45,7 @@ export const factRows = (events: string) => `
 const PRICED_USAGE_COLUMNS = `workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
   input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, compute_cost`;
 /** The usage facts (not finalizations) of relation `facts`, priced with the band tables of `schema`. */
-export const pricedUsage = (schema: string, facts: string, where = 'true') => `
+const pricedUsage = (schema: string, facts: string, where = 'true') => `
   SELECT ${PRICED_USAGE_COLUMNS} FROM (${pricedFacts(schema, facts)}) p WHERE event_type <> 'SessionFinalized' AND ${where}`;
 
 /** Events as the projector sends them: one JSON array in parameter $1 (one string to send, one fast parse). */
@@ -288,7 +288,7 @@ export async function insertCostFacts(db: SqlRunner, schema: string, events: rea
   await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}`, [eventsJson(events)]);
 }
 
-/** Replaces the schema's price table: the projection prices every later fact with it. */
+/** Replaces the schema's price table: every cost summed or read from the schema's facts from then on is priced with it. */
 export async function writePriceTable(db: SqlRunner, schema: string, table: PriceTable): Promise<void> {
   await db.query(`DELETE FROM ${schema}.model_prices`);
   await db.query(`DELETE FROM ${schema}.tool_prices`);

@@ -3,6 +3,7 @@ import { AdminOnly } from '@ledger/auth';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { EVENT_STORE, EventStore, formatPosition } from '@ledger/event-store';
 import { ApiV1Errors } from '@ledger/http';
+import { PricingCatalog } from '@ledger/pricing';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Pool } from 'pg';
@@ -42,7 +43,12 @@ class ProjectionStatusDoc {
   @ApiProperty() lag_events: number;
   @ApiProperty({ description: 'True when lag_events stopped counting at 10,000.' }) lag_events_capped: boolean;
   @ApiProperty() lag_seconds: number;
-  @ApiProperty() pricing_version: number;
+  @ApiProperty({ description: 'The catalog version the read model is priced with, throughout.' }) pricing_version: number;
+  @ApiProperty({
+    description:
+      'The pricing catalog\'s latest version. Above pricing_version while a change that reprices recorded usage waits for its rebuild (or, before the next batch, one that reprices nothing).',
+  })
+  catalog_version: number;
   @ApiProperty() pending_rebuilds: number;
   @ApiProperty({ type: RebuildDoc, nullable: true }) rebuild: RebuildDoc | null;
 }
@@ -70,6 +76,7 @@ export class ProjectionsAdminController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly catalog: PricingCatalog,
   ) {}
 
   /** Every projection's position, lag and state, with its current or last rebuild. */
@@ -98,6 +105,7 @@ export class ProjectionsAdminController {
           lag_events_capped: behind.length === LAG_SCAN_LIMIT,
           lag_seconds: behind.length && meta ? Math.max(0, (Date.now() - meta.updated_at.getTime()) / 1000) : 0,
           pricing_version: checkpoint?.pricingVersion ?? 0,
+          catalog_version: (await this.catalog.refresh()).version,
           pending_rebuilds: pending,
           rebuild: running ?? rebuilds[0] ?? null,
         },
