@@ -3,8 +3,9 @@ import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 
 /**
- * `npm run ledger -- rebuild [--reason "..."]`: queues a full blue/green rebuild
- * on a running service and follows it with a live progress bar.
+ * `npm run ledger -- rebuild [--reason "..."] [--from-log]`: queues a full blue/green rebuild
+ * on a running service (from the read model's facts, or with --from-log a replay of the event
+ * log) and follows it with a live progress bar.
  * Talks to LEDGER_URL (default http://localhost:$PORT) with LEDGER_ADMIN_KEY, or
  * the key the embedded mode generated under LEDGER_DATA_DIR.
  */
@@ -32,7 +33,8 @@ async function rebuild(args: string[]): Promise<void> {
   const key = await adminKey();
   const reasonAt = args.indexOf('--reason');
   const reason = reasonAt >= 0 ? args[reasonAt + 1] : 'requested from the command line';
-  const { rebuild_id: id } = await call(base, key, 'POST', '/v1/admin/projections/rebuild', { reason });
+  const source = args.includes('--from-log') ? 'log' : 'facts';
+  const { rebuild_id: id } = await call(base, key, 'POST', '/v1/admin/projections/rebuild', { reason, source });
   console.log(`rebuild ${id} queued`);
   const bar = new SingleBar({ format: 'rebuild {bar} {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_s}s | {state}' }, Presets.shades_classic);
   bar.start(1, 0, { rate: 0, eta_s: '?', state: 'pending' });
@@ -57,7 +59,7 @@ async function rebuild(args: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (args: string[]) => Promise<void>> = { rebuild };
 if (!commands[command]) {
-  console.error('usage: npm run ledger -- rebuild [--reason "why"]');
+  console.error('usage: npm run ledger -- rebuild [--reason "why"] [--from-log]');
   process.exit(2);
 }
 commands[command](rest).catch((err: Error) => {

@@ -7,6 +7,7 @@ import { ReadModelPriceTable1732240000004 } from './migrations/1732240000004-rea
 import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-sessions-index';
 import { ReadModelIdentifiers1732240000006 } from './migrations/1732240000006-read-model-identifiers';
 import { ReadModelPricedWhenRead1732240000007 } from './migrations/1732240000007-read-model-priced-when-read';
+import { RebuildSource1732240000008 } from './migrations/1732240000008-rebuild-source';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   TopSessionsIndex1732240000005,
   ReadModelIdentifiers1732240000006,
   ReadModelPricedWhenRead1732240000007,
+  RebuildSource1732240000008,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -55,6 +55,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       catalog: () => catalog.refresh(),
       // Bulk loading favours larger batches than live tailing.
       batchSize: options.batchSize * 4,
+      autoRebuild: options.autoRebuild,
       log: (m) => this.logger.log(m),
     });
     this.lease = new ProjectorLease(pool, { log: (m) => this.logger.log(m) });
@@ -87,7 +88,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
         if (generation !== this.generation) return;
         if (!cold) this.projector.start();
         else if (!(await this.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) {
-          const id = await requestRebuild(this.pool, 'initial load: the read model is empty and the log is not');
+          const id = await requestRebuild(this.pool, 'initial load: the read model is empty and the log is not', 'log');
           this.logger.log(`read model is empty: loading it in bulk (rebuild ${id})`);
         }
         this.rebuilds.start();

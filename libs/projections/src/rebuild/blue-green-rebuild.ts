@@ -5,6 +5,7 @@ import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad, restateFromFacts } from '../bulk-load';
 import { mergeFacts, readCheckpoint } from '../cost.projection';
 import { CostProjector } from '../cost-projector';
+import type { RebuildSource } from './rebuild-requests';
 
 export interface RebuildProgress {
   readonly phase: 'loading' | 'indexing' | 'catching-up' | 'swapping' | 'done';
@@ -28,6 +29,8 @@ export interface RebuildDeps {
    * swap (another projector instance has taken over meanwhile).
    */
   readonly fence?: (db: PoolClient) => Promise<void>;
+  /** Replay the log even when a live read model has facts to restate from (a repair). */
+  readonly source?: RebuildSource;
 }
 
 /**
@@ -37,8 +40,9 @@ export interface RebuildDeps {
  *   only the aggregates are derived anew, into a shadow schema. Facts the live projector commits
  *   meanwhile are merged into the shadow; then the live projector pauses, the last of them are
  *   merged, and one transaction moves the facts table into the shadow and swaps the schemas;
- * - an empty one (an initial load) is replayed from the start of the log (`bulkLoad`); the live
- *   projector pauses while the shadow catches up to the head, and the schemas are swapped.
+ * - an empty one (an initial load), or any when `source` is 'log' (a repair), is replayed from the
+ *   start of the log (`bulkLoad`); the live projector pauses while the shadow catches up to the
+ *   head, and the schemas are swapped.
  * Either way the shadow's checkpoint comes with it, so the live projector resumes exactly where
  * the shadow stopped.
  */
@@ -59,7 +63,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
   };
 
-  if (live) {
+  if (live && deps.source !== 'log') {
     const cut = await restateFromFacts(pool, shadow, READ_MODEL_SCHEMA, catalog, (p) => {
       total = p.events;
       report(p.step === 'aggregates' ? 'loading' : 'indexing', p.done);

@@ -5,11 +5,11 @@ import { EVENT_STORE, EventStore, formatPosition } from '@ledger/event-store';
 import { ApiV1Errors } from '@ledger/http';
 import { PricingCatalog } from '@ledger/pricing';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Pool } from 'pg';
 import { readCheckpoint } from '../cost.projection';
 import { USAGE_EVENT_FILTER } from '../cost-projector';
-import { recentRebuilds, requestRebuild } from './rebuild-requests';
+import { recentRebuilds, RebuildSource, requestRebuild } from './rebuild-requests';
 
 const LAG_SCAN_LIMIT = 10_000;
 
@@ -17,11 +17,20 @@ export class RebuildBody {
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional() @IsString() @MaxLength(500)
   reason?: string;
+
+  @ApiPropertyOptional({
+    enum: ['facts', 'log'],
+    default: 'facts',
+    description: 'facts: restate every cost from the read model\'s own facts (fast). log: replay the event log from its start, to repair a read model you do not trust.',
+  })
+  @IsOptional() @IsIn(['facts', 'log'], { message: 'source must be "facts" or "log"' })
+  source?: RebuildSource;
 }
 
 class RebuildDoc {
   @ApiProperty() id: number;
   @ApiProperty() reason: string;
+  @ApiProperty({ enum: ['facts', 'log'], description: 'What it restates from (a merged request that asked for the log makes the rebuild replay it).' }) source: string;
   @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'merged'] }) state: string;
   @ApiProperty({ format: 'date-time' }) requested_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) started_at: string | null;
@@ -116,10 +125,11 @@ export class ProjectionsAdminController {
   /** Queues a full blue/green rebuild; progress shows in GET /v1/admin/projections. */
   @Post('rebuild')
   @HttpCode(202)
+  @ApiV1Errors(400)
   @ApiOperation({ summary: 'Queue a full blue/green rebuild of the cost projections' })
   @ApiAcceptedResponse({ type: RebuildQueuedResponse })
   async rebuild(@Body() body: RebuildBody) {
-    const id = await requestRebuild(this.pool, body.reason ?? 'requested by an operator');
+    const id = await requestRebuild(this.pool, body.reason ?? 'requested by an operator', body.source);
     return { success: true, data: { rebuild_id: id, state: 'pending' } };
   }
 }

@@ -9,8 +9,10 @@ describe('RebuildCoordinator', () => {
   const v2 = buildCatalog(DEFAULT_PRICE_ROWS, 2);
 
   /** A coordinator whose catalog reads answer `reads` in turn, then the last one for good. */
-  const coordinator = (...reads: PriceCatalog[]) =>
+  const coordinator = (...reads: PriceCatalog[]) => coordinatorWith(true, ...reads);
+  const coordinatorWith = (autoRebuild: boolean, ...reads: PriceCatalog[]) =>
     new RebuildCoordinator({
+      autoRebuild,
       store: log.store,
       pool: log.db.pool,
       live: { stop: async () => undefined, start: () => undefined },
@@ -29,6 +31,25 @@ describe('RebuildCoordinator', () => {
       { id, state: 'done', reason: 'by hand', catalog_version: 1 },
       { id: id + 1, state: 'pending', reason: `catalog version 2 was recorded during rebuild ${id} (version 1)`, catalog_version: null },
     ]);
+  });
+
+  it('given a request for a replay of the log among those merged, then the one rebuild replays it', async () => {
+    const first = await requestRebuild(log.db.pool, 'price change');
+    const repair = await requestRebuild(log.db.pool, 'repair', 'log');
+    const last = await requestRebuild(log.db.pool, 'another price change');
+    expect(await coordinator(v2).runPending()).toBe(true);
+    const sources = (await log.db.pool.query(`SELECT id::int, state, source FROM projection_rebuilds ORDER BY id`)).rows;
+    expect(sources).toEqual([
+      { id: first, state: 'merged', source: 'facts' },
+      { id: repair, state: 'merged', source: 'log' },
+      { id: last, state: 'done', source: 'log' },
+    ]);
+  });
+
+  it('given automatic rebuilds off, then a change recorded during a rebuild waits for one by hand', async () => {
+    const id = await requestRebuild(log.db.pool, 'by hand');
+    expect(await coordinatorWith(false, v1, v2).runPending()).toBe(true);
+    expect(await rebuilds()).toEqual([{ id, state: 'done', reason: 'by hand', catalog_version: 1 }]);
   });
 
   it('given no change while a rebuild runs, then nothing more is queued', async () => {

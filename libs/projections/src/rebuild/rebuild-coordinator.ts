@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
-import { requestRebuild } from './rebuild-requests';
+import { RebuildSource, requestRebuild } from './rebuild-requests';
 
 /** How often the active projector looks for queued rebuilds: a request from any replica starts within this. */
 const POLL_MS = 250;
@@ -15,6 +15,8 @@ export interface RebuildCoordinatorDeps {
   readonly live: { stop(): Promise<void>; start(): void };
   readonly catalog: () => Promise<PriceCatalog>;
   readonly batchSize: number;
+  /** Whether a catalog change recorded during a rebuild queues the next one (LEDGER_AUTO_REBUILD). */
+  readonly autoRebuild: boolean;
   readonly log: (message: string) => void;
 }
 
@@ -65,23 +67,26 @@ export class RebuildCoordinator {
   /** Runs every pending request as one rebuild. Returns false when nothing was pending. */
   async runPending(): Promise<boolean> {
     const { pool } = this.deps;
-    const pending = (await pool.query<{ id: string }>(`SELECT id::text FROM projection_rebuilds WHERE state = 'pending' ORDER BY id`)).rows.map((r) =>
-      Number(r.id),
-    );
-    if (!pending.length) return false;
+    const rows = (await pool.query<{ id: string; source: RebuildSource }>(`SELECT id::text, source FROM projection_rebuilds WHERE state = 'pending' ORDER BY id`))
+      .rows;
+    if (!rows.length) return false;
+    const pending = rows.map((r) => Number(r.id));
     const id = pending[pending.length - 1];
+    // One request for a replay of the log makes the merged rebuild replay it: a restatement from the facts would not do what it asked.
+    const source: RebuildSource = rows.some((r) => r.source === 'log') ? 'log' : 'facts';
     const catalog = await this.deps.catalog();
     await pool.query(`UPDATE projection_rebuilds SET state = 'merged', merged_into = $1, finished_at = now() WHERE id = ANY($2::bigint[])`, [
       id,
       pending.slice(0, -1),
     ]);
     const owner = this.owner;
-    await pool.query(`UPDATE projection_rebuilds SET state = 'running', started_at = now(), catalog_version = $2, owner = $3 WHERE id = $1`, [
+    await pool.query(`UPDATE projection_rebuilds SET state = 'running', started_at = now(), catalog_version = $2, owner = $3, source = $4 WHERE id = $1`, [
       id,
       catalog.version,
       owner,
+      source,
     ]);
-    this.deps.log(`rebuild ${id}: restating every cost with catalog version ${catalog.version}`);
+    this.deps.log(`rebuild ${id}: restating every cost from the ${source === 'log' ? 'event log' : 'facts'} with catalog version ${catalog.version}`);
     let lastWrite = 0;
     const onProgress = (p: RebuildProgress) => {
       const now = Date.now();
@@ -96,12 +101,13 @@ export class RebuildCoordinator {
         const held = await db.query(`SELECT 1 FROM projection_rebuilds WHERE id = $1 AND owner = $2 AND state = 'running' FOR UPDATE`, [id, owner]);
         if (!held.rowCount) throw new Error(`rebuild ${id} was taken over by another projector instance; not swapping`);
       };
-      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence });
+      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence, source });
       // A change made meanwhile was measured against the live read model, which may not have held the usage
       // it restates (an initial load's live model is empty; the catch-up's tail is in the shadow only). The
       // next rebuild is queued before this one is marked done, so no one sees a quiet queue in between.
+      // Without automatic rebuilds the read model stays on this version, as it says, until one is started by hand.
       const now = await this.deps.catalog();
-      if (now.version !== catalog.version) {
+      if (now.version !== catalog.version && this.deps.autoRebuild) {
         await requestRebuild(pool, `catalog version ${now.version} was recorded during rebuild ${id} (version ${catalog.version})`);
       }
       await pool.query(`UPDATE projection_rebuilds SET state = 'done', finished_at = now() WHERE id = $1 AND owner = $2`, [id, owner]);

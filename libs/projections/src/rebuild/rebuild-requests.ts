@@ -1,10 +1,13 @@
 import type { SqlRunner } from '../cost.projection';
 
 export type RebuildState = 'pending' | 'running' | 'done' | 'failed' | 'merged';
+/** What a rebuild restates from: the live read model's facts, or the event log replayed from its start. */
+export type RebuildSource = 'facts' | 'log';
 
 export interface RebuildRecord {
   readonly id: number;
   readonly reason: string;
+  readonly source: RebuildSource;
   readonly state: RebuildState;
   readonly requested_at: string;
   readonly started_at: string | null;
@@ -19,15 +22,15 @@ export interface RebuildRecord {
 }
 
 /** Queues a rebuild; the active projector picks it up within a second. */
-export async function requestRebuild(db: SqlRunner, reason: string): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(`INSERT INTO projection_rebuilds (reason) VALUES ($1) RETURNING id::text`, [reason]);
+export async function requestRebuild(db: SqlRunner, reason: string, source: RebuildSource = 'facts'): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(`INSERT INTO projection_rebuilds (reason, source) VALUES ($1, $2) RETURNING id::text`, [reason, source]);
   return Number(rows[0].id);
 }
 
 /** The most recent rebuilds, newest first, with their rate and ETA. */
 export async function recentRebuilds(db: SqlRunner, limit = 10): Promise<RebuildRecord[]> {
   const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT id::int, reason, state, requested_at, started_at, finished_at, catalog_version::int, events_done::bigint::text AS done,
+    `SELECT id::int, reason, source, state, requested_at, started_at, finished_at, catalog_version::int, events_done::bigint::text AS done,
             events_total::text AS total, merged_into::int, error,
             EXTRACT(EPOCH FROM (COALESCE(finished_at, now()) - started_at))::float8 AS elapsed_s
      FROM projection_rebuilds ORDER BY id DESC LIMIT $1`,
@@ -42,6 +45,7 @@ export async function recentRebuilds(db: SqlRunner, limit = 10): Promise<Rebuild
     return {
       id: r.id as number,
       reason: r.reason as string,
+      source: r.source as RebuildSource,
       state: r.state as RebuildState,
       requested_at: iso(r.requested_at)!,
       started_at: iso(r.started_at),
