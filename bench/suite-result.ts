@@ -14,7 +14,10 @@ export interface SuiteResult {
   readonly generation: { readonly elapsedMs: number; readonly sent: number; readonly batches: number; readonly stats: GenerationStats };
   readonly ingest?: IngestResult;
   readonly projector?: ProjectorResult;
+  /** The default rebuild: every cost restated from the read model's facts. */
   readonly rebuild?: RebuildResult;
+  /** A rebuild replaying the log from its start (`source: log`). */
+  readonly replay?: RebuildResult;
   readonly queries: readonly RouteResult[];
   readonly readYourWrites?: ReadYourWritesResult;
   /** Peak RSS of the role=all service that served phases 3 to 5. */

@@ -118,11 +118,17 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
     const http = new HttpJson(serving.url, 8);
     try {
       checks.push(...(await checkTotals(http, data, keys, adminKey, 'after catch-up')));
-      const rebuild = await runRebuild(ctx, http, ingest.logEvents);
+      const rebuild = await runRebuild(ctx, http, ingest.logEvents, 'facts');
       result = { ...result, rebuild };
       if (rebuild.available) {
         checks.push(check('rebuild completed', !rebuild.error, rebuild.error ?? `${rebuild.events} events`));
         if (!rebuild.error) checks.push(...(await checkTotals(http, data, keys, adminKey, 'after rebuild')));
+      }
+      const replay = await runRebuild(ctx, http, ingest.logEvents, 'log');
+      result = { ...result, replay };
+      if (replay.available) {
+        checks.push(check('rebuild replaying the log completed', !replay.error, replay.error ?? `${replay.events} events`));
+        if (!replay.error) checks.push(...(await checkTotals(http, data, keys, adminKey, 'after the replay')));
       }
       const queries = await runQueries(ctx, http, keys);
       result = { ...result, queries };

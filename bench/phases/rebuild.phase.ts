@@ -27,11 +27,13 @@ const TIMEOUT_MS = 20 * 60_000;
  * Phase 3: a full rebuild through the admin API, timed from the 202 until the
  * `costs` projection reports its rebuild done; events/s = the log's usage
  * events / elapsed (the service's own `total` comes from a counter, kept aside).
+ * `source` is what it restates from: the read model's facts (a price change's
+ * rebuild), or the log replayed from its start (a repair).
  */
-export async function runRebuild(ctx: PhaseContext, http: HttpJson, logEvents: number): Promise<RebuildResult> {
-  return ctx.progress.step('full rebuild via POST /v1/admin/projections/rebuild', async (tick) => {
+export async function runRebuild(ctx: PhaseContext, http: HttpJson, logEvents: number, source: 'facts' | 'log'): Promise<RebuildResult> {
+  return ctx.progress.step(`full rebuild from the ${source} via POST /v1/admin/projections/rebuild`, async (tick) => {
     const start = now();
-    const res = await http.post('/v1/admin/projections/rebuild', ctx.adminKey, { reason: 'benchmark' });
+    const res = await http.post('/v1/admin/projections/rebuild', ctx.adminKey, { reason: 'benchmark', source });
     if (res.status === 404) return { available: false };
     if (res.status !== 202) return { available: true, error: `rebuild answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}` };
     let reportedRatePerS: number | undefined;

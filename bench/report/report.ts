@@ -27,7 +27,8 @@ function phaseTable(s: SuiteResult): Table {
   const rows: string[][] = [
     ['1 ingest, HTTP (role api)', rate(i), i ? `${fmtInt(i.logEvents)} events, ${fmtInt(i.requests)} requests (${i.retriedBatches} retried), ${i.clients} clients, batch p50/p99 ${fmtMs(i.batchLatency.p50)}/${fmtMs(i.batchLatency.p99)} ms, ${secs(i.elapsedMs)}` : '', fmtMb(i?.peakRssKb)],
     ['2 projector catch-up from empty (role projector, bulk initial load)', rate(s.projector), s.projector ? `${fmtInt(s.projector.events)} events (events_applied ${fmtInt(s.projector.eventsApplied)}), ${secs(s.projector.elapsedMs)}` : '', fmtMb(s.projector?.peakRssKb)],
-    ['3 full rebuild (admin API)', s.rebuild && !s.rebuild.available ? 'n/a (404)' : rate(s.rebuild), s.rebuild?.events ? `${fmtInt(s.rebuild.events)} events, ${secs(s.rebuild.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
+    ['3 full rebuild (admin API), restating from the facts', s.rebuild && !s.rebuild.available ? 'n/a (404)' : rate(s.rebuild), s.rebuild?.events ? `${fmtInt(s.rebuild.events)} events, ${secs(s.rebuild.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
+    ['3b full rebuild (admin API), replaying the log', s.replay && !s.replay.available ? 'n/a (404)' : rate(s.replay), s.replay?.events ? `${fmtInt(s.replay.events)} events, ${secs(s.replay.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
   ];
   const q = s.queries.filter((r) => r.available && r.latency);
   rows.push(['4 queries (autocannon)', q.length ? `${q.length}/${s.queries.length} routes` : 'n/a', 'see the query table', fmtMb(s.servingPeakRssKb)]);
