@@ -51,7 +51,9 @@ export const breakdownFromFacts = (sessions: string) => `(
     SELECT d.dimension, d.key, COALESCE(sum(d.token_cost), 0) AS token_cost, sum(d.compute_cost) AS compute_cost,
            sum(d.tool_tokens) AS tool_tokens, sum(d.tool_token_cost) AS tool_token_cost, sum(d.calls)::int AS calls,
            sum(d.attributions)::int AS attributions, sum(d.unpriced_calls)::int AS unpriced_calls
-    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.priced_facts) f
+    -- Fenced (OFFSET 0), so each call is priced once, not once for every branch below that reads its cost.
+    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.priced_facts
+          WHERE (workspace_id, session_id) IN (${sessions}) OFFSET 0) f
     CROSS JOIN LATERAL (
       SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
              0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, (f.token_cost IS NULL)::int AS unpriced_calls
@@ -68,7 +70,6 @@ export const breakdownFromFacts = (sessions: string) => `(
       FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
       WHERE f.event_type = 'TokenUsed'
     ) d
-    WHERE (f.workspace_id, f.session_id) IN (${sessions})
     GROUP BY d.dimension, d.key) b)`;
 
 export const SESSION_COLUMNS = `s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
