@@ -4,9 +4,9 @@ import type { Pool, QueryResultRow } from 'pg';
 /**
  * A read of the read model, prepared once per pooled connection under a name derived from its text.
  * Planning the views' SQL (lateral unions, grouping sets) took 1–3 ms, more than running it. A named
- * statement is parsed once per connection, and once PostgreSQL has seen five executions it keeps a generic
- * plan when that plan is as cheap as the custom ones. So the text never filters on `$n IS NULL OR …`,
- * which would make the generic plan a scan: an optional filter is a second statement.
+ * statement is parsed once per connection, and the pool's connections use its generic plan from the first
+ * execution on (`plan_cache_mode`, set in the database module; ADR 0010). So the text never filters on
+ * `$n IS NULL OR …`, which would make the generic plan a scan: an optional filter is a second statement.
  *
  * A blue/green swap renames schemas, which invalidates every cached plan; the next execution resolves
  * `read_model.*` again, so it reads the new tables.
