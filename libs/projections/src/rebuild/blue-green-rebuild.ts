@@ -33,6 +33,11 @@ export interface RebuildDeps {
   readonly source?: RebuildSource;
 }
 
+/** How long a swap waits for the live facts table before it retries, and how many times it tries. */
+const SWAP_LOCK_TIMEOUT_MS = 250;
+const SWAP_ATTEMPTS = 40;
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /**
  * Restates the cost read model with `catalog`, blue/green, while the live schema keeps answering
  * and ingest is never refused (it only appends to the log):
@@ -78,27 +83,39 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
       await mergeFacts(client, shadow, liveFacts, merged, head.position);
       merged = head.position;
     };
-    report('catching-up', total);
-    await mergeUpTo(pool);
-    await deps.live.stop();
-    try {
-      report('swapping', total);
-      await inTransaction(pool, async (client) => {
-        await deps.fence?.(client);
-        await mergeUpTo(client);
-        const { rows } = await client.query<{ events: string }>(
-          `UPDATE ${shadow}.checkpoint s SET commit_pos = l.commit_pos, prepare_pos = l.prepare_pos, events_applied = l.events_applied, updated_at = now()
-           FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection RETURNING s.events_applied::text AS events`,
-        );
-        total = Number(rows[0].events);
-        // The facts are the same whatever the prices: the live table, with its keys and indexes, moves to the shadow.
-        await client.query(`DROP TABLE ${shadow}.cost_facts CASCADE`);
-        await client.query(`ALTER TABLE ${liveFacts} SET SCHEMA ${shadow}`);
-        await client.query(pricedFactsView(shadow));
-        await swap(client);
-      });
-    } finally {
-      deps.live.start();
+    // Moving the facts waits for reads in flight, and reads queue behind the move: it waits briefly, and
+    // lets the live projector run on between attempts, rather than hold reads for long.
+    for (let attempt = 1; ; attempt++) {
+      report('catching-up', total);
+      await mergeUpTo(pool);
+      await deps.live.stop();
+      const before = merged;
+      try {
+        report('swapping', total);
+        await inTransaction(pool, async (client) => {
+          await deps.fence?.(client);
+          await mergeUpTo(client);
+          const { rows } = await client.query<{ events: string }>(
+            `UPDATE ${shadow}.checkpoint s SET commit_pos = l.commit_pos, prepare_pos = l.prepare_pos, events_applied = l.events_applied, updated_at = now()
+             FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection RETURNING s.events_applied::text AS events`,
+          );
+          total = Number(rows[0].events);
+          // The facts are the same whatever the prices: the live table, with its keys and indexes, moves to the shadow.
+          await client.query(`DROP TABLE ${shadow}.cost_facts CASCADE`);
+          await client.query(`SET LOCAL lock_timeout = ${SWAP_LOCK_TIMEOUT_MS}`);
+          await client.query(`ALTER TABLE ${liveFacts} SET SCHEMA ${shadow}`);
+          await client.query(pricedFactsView(shadow));
+          await swap(client);
+        });
+        break;
+      } catch (err) {
+        // Rolled back: what this attempt merged is merged again by the next one.
+        merged = before;
+        if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt === SWAP_ATTEMPTS) throw err;
+      } finally {
+        deps.live.start();
+      }
+      await new Promise((r) => setTimeout(r, SWAP_LOCK_TIMEOUT_MS));
     }
   } else {
     const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
