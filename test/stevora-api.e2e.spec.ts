@@ -424,7 +424,8 @@ describe('Stevora cost API over HTTP', () => {
       expect((await get(key, '/costs/sessions/sess_def456')).body.breakdown).toBeUndefined();
       const bad = await get(key, '/costs/sessions/sess_def456?group_by=tool');
       expect(bad.status).toBe(422);
-      expect(bad.body).toEqual({ detail: [{ loc: ['query', 'group_by'], msg: 'group_by must be one of step, model, phase', type: 'value_error' }] });
+      const expected = "'step', 'model' or 'phase'";
+      expect(bad.body).toEqual({ detail: [{ type: 'literal_error', loc: ['query', 'group_by'], msg: `Input should be ${expected}`, input: 'tool', ctx: { expected } }] });
     });
   });
 });

@@ -82,7 +82,8 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
       expect(v1.body).toEqual({ success: false, error: { code: 'AUTH_ERROR', message: 'missing API key: send it as x-api-key or Authorization: Bearer' } });
       const costs = await t.http.get('/costs/summary').set('x-api-key', 'clk_wrong');
       expect(costs.status).toBe(401);
-      expect(costs.body).toEqual({ detail: [{ loc: ['header', 'x-api-key'], msg: 'invalid API key', type: 'auth_error' }] });
+      // FastAPI's HTTPException: a string detail, which Syntropic137's CLI prints as it is.
+      expect(costs.body).toEqual({ detail: 'invalid API key' });
     });
 
     it('issues a workspace key once, with the admin key only', async () => {
@@ -297,15 +298,42 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
       expect(nextExecutions.body.map((e: { execution_id: string }) => e.execution_id)).toEqual(['ex1']);
     });
 
-    it('answers an out-of-range limit with 422 in the seed detail shape', async () => {
-      for (const limit of ['0', '201', 'ten']) {
-        const res = await get(key, `/costs/sessions?limit=${limit}`);
+    it('answers a bad parameter with 422 as FastAPI does, pydantic v2 types and messages included', async () => {
+      const refused = async (path: string) => {
+        const res = await get(key, path);
         expect(res.status).toBe(422);
-        expect(res.body.detail[0]).toMatchObject({ loc: ['query', 'limit'], type: 'value_error' });
+        return res.body;
+      };
+      const msgInt = 'Input should be a valid integer, unable to parse string as an integer';
+      expect(await refused('/costs/sessions?limit=abc')).toEqual({ detail: [{ type: 'int_parsing', loc: ['query', 'limit'], msg: msgInt, input: 'abc' }] });
+      expect(await refused('/costs/sessions?limit=0')).toEqual({
+        detail: [{ type: 'greater_than_equal', loc: ['query', 'limit'], msg: 'Input should be greater than or equal to 1', input: '0', ctx: { ge: 1 } }],
+      });
+      expect(await refused('/costs/executions?limit=201')).toEqual({
+        detail: [{ type: 'less_than_equal', loc: ['query', 'limit'], msg: 'Input should be less than or equal to 200', input: '201', ctx: { le: 200 } }],
+      });
+      expect(await refused('/costs/sessions/s1?include_breakdown=maybe')).toEqual({
+        detail: [{ type: 'bool_parsing', loc: ['query', 'include_breakdown'], msg: 'Input should be a valid boolean, unable to interpret input', input: 'maybe' }],
+      });
+    });
+
+    it('reads parameters as FastAPI does: unknown ones ignored, pydantic booleans, an empty execution_id is no filter', async () => {
+      const busted = await get(key, `/costs/executions?_=1733350000000&color=red&after=${position}`);
+      expect(busted.status).toBe(200);
+      expect(busted.body.map((e: { execution_id: string }) => e.execution_id)).toEqual(['ex2', 'ex1']);
+      for (const off of ['0', 'no', 'OFF', 'f', 'N', 'False']) {
+        expect((await get(key, `/costs/sessions/s1?include_breakdown=${off}`)).body.cost_by_model).toEqual({});
       }
-      const unknownParam = await get(key, '/costs/executions?color=red');
-      expect(unknownParam.status).toBe(422);
-      expect(unknownParam.body).toEqual({ detail: [{ loc: ['query', 'color'], msg: 'property color should not exist', type: 'value_error' }] });
+      for (const on of ['1', 'yes', 'ON', 't', 'Y', 'True']) {
+        expect((await get(key, `/costs/executions/ex1?include_session_ids=${on}`)).body.session_ids).toEqual(['s1', 's2']);
+      }
+      const unfiltered = await get(key, '/costs/sessions?execution_id=');
+      expect(unfiltered.body.map((s: { session_id: string }) => s.session_id)).toEqual(['s3', 's2', 's1']);
+    });
+
+    it('lists each execution with its session ids, as Syntropic137 does', async () => {
+      const res = await get(key, `/costs/executions?after=${position}`);
+      expect(res.body.map((e: { session_ids: string[] }) => e.session_ids)).toEqual([['s3'], ['s1', 's2']]);
     });
 
     it('totals the workspace in the summary', async () => {
@@ -318,15 +346,15 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         total_tokens: 208611,
         total_tool_calls: 2,
         top_models: [
-          { model: 'claude-sonnet-4-20250514', total_cost_usd: '0.964311', total_tokens: 203764, calls: 2, unpriced_calls: 0 },
-          { model: 'gpt-4o', total_cost_usd: '0.0107825', total_tokens: 2647, calls: 2, unpriced_calls: 0 },
-          { model: 'gpt-4o-mini', total_cost_usd: '0.00075', total_tokens: 2000, calls: 1, unpriced_calls: 0 },
-          { model: 'acme-1', total_cost_usd: '0', total_tokens: 200, calls: 1, unpriced_calls: 1 },
+          { model: 'claude-sonnet-4-20250514', total_cost_usd: '0.964311', cost: '0.964311', total_tokens: 203764, calls: 2, unpriced_calls: 0 },
+          { model: 'gpt-4o', total_cost_usd: '0.0107825', cost: '0.0107825', total_tokens: 2647, calls: 2, unpriced_calls: 0 },
+          { model: 'gpt-4o-mini', total_cost_usd: '0.00075', cost: '0.00075', total_tokens: 2000, calls: 1, unpriced_calls: 0 },
+          { model: 'acme-1', total_cost_usd: '0', cost: '0', total_tokens: 200, calls: 1, unpriced_calls: 1 },
         ],
         top_sessions: [
-          { session_id: 's3', execution_id: 'ex2', total_cost_usd: '0.952506', total_tokens: 201001, workspace_id: ws },
-          { session_id: 's1', execution_id: 'ex1', total_cost_usd: '0.0245875', total_tokens: 5410, workspace_id: ws },
-          { session_id: 's2', execution_id: 'ex1', total_cost_usd: '0.00075', total_tokens: 2200, workspace_id: ws },
+          { session_id: 's3', execution_id: 'ex2', total_cost_usd: '0.952506', cost: '0.952506', total_tokens: 201001, workspace_id: ws },
+          { session_id: 's1', execution_id: 'ex1', total_cost_usd: '0.0245875', cost: '0.0245875', total_tokens: 5410, workspace_id: ws },
+          { session_id: 's2', execution_id: 'ex1', total_cost_usd: '0.00075', cost: '0.00075', total_tokens: 2200, workspace_id: ws },
         ],
       });
     });
@@ -345,11 +373,18 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         expect(foreign.status).toBe(404);
         expect(foreign.body).toEqual(unknown.body);
       }
-      expect((await get(other, '/costs/sessions/private')).body).toEqual({ detail: [{ loc: ['path', 'session_id'], msg: 'Session not found', type: 'not_found' }] });
+      expect((await get(other, '/costs/sessions/private')).body).toEqual({ detail: 'Session not found' });
+      // Nor is another workspace's id a candidate for a prefix.
+      expect((await get(owner, '/costs/sessions/priv')).body.session_id).toBe('private');
+      expect((await get(other, '/costs/sessions/priv')).body).toEqual({ detail: 'Session not found' });
       expect((await get(other, '/costs/sessions')).body).toEqual([]);
       expect((await get(other, '/costs/summary')).body).toMatchObject({ total_cost_usd: '0', total_sessions: 0, top_models: [], top_sessions: [] });
       // A workspace key cannot widen its scope by naming another workspace.
       expect((await get(other, '/costs/sessions?workspace_id=owner_x')).body).toEqual([]);
+      // Once the other workspace has its own match, each workspace's prefix finds its own id.
+      const privet = await post(other, [{ event_id: 'privet-1', type: 'SessionFinalized', session_id: 'privet', occurred_at: '2026-04-02T12:00:00Z' }]);
+      expect((await get(other, `/costs/sessions/priv?after=${privet.body.data.position}`)).body.session_id).toBe('privet');
+      expect((await get(owner, '/costs/sessions/priv')).body.session_id).toBe('private');
     });
   });
 });

@@ -18,7 +18,8 @@ interface BodyParserError {
 /** The two wire shapes the ledger speaks: Syntropic137's `/costs`, and the `/v1` envelope. */
 export type ApiFamily = 'syntropic' | 'v1';
 
-export const familyOf = (path: string): ApiFamily => (path === '/costs' || path.startsWith('/costs/') ? 'syntropic' : 'v1');
+/** `/costs`, also under Syntropic137's `/api/v1` prefix, is the FastAPI family; everything else is `/v1`. */
+export const familyOf = (path: string): ApiFamily => (/^(\/api\/v1)?\/costs(\/|$)/.test(path) ? 'syntropic' : 'v1');
 
 interface Rendered {
   status: number;
@@ -33,20 +34,22 @@ function renderV1(err: LedgerError): Rendered {
 }
 
 /**
- * `/costs` (Syntropic137, FastAPI conventions): `{"detail":[{loc, msg, type}]}`;
- * validation answers 422, not 400.
+ * `/costs` (Syntropic137, FastAPI conventions). A validation error answers 422 with pydantic v2's entries,
+ * `{"detail":[{type, loc, msg, input, ctx}]}`; any other error is an `HTTPException`, `{"detail":"<message>"}`,
+ * which FastAPI clients print as it is.
  */
 function renderSyntropic(err: LedgerError): Rendered {
-  const entry = (loc: (string | number)[], msg: string, type: string) => ({ loc, msg, type });
   if (err instanceof ValidationError) {
-    return {
-      status: 422,
-      body: { detail: err.problems.map((p: FieldProblem) => entry([p.location ?? 'query', p.field], p.message, 'value_error')) },
+    const entry = (p: FieldProblem) => {
+      const loc = [p.location ?? 'query', p.field];
+      if (!p.pydantic) return { type: 'value_error', loc, msg: `Value error, ${p.message}` };
+      const { type, msg, input, ctx } = p.pydantic;
+      return { type, loc, msg, ...(input !== undefined && { input }), ...(ctx && { ctx }) };
     };
+    return { status: 422, body: { detail: err.problems.map(entry) } };
   }
-  if (err instanceof NotFoundError) return { status: 404, body: { detail: [entry(['path', err.param], err.message, 'not_found')] } };
-  if (err instanceof UnauthorizedError) return { status: 401, body: { detail: [entry(['header', 'x-api-key'], err.message, 'auth_error')] } };
-  return { status: err.status, body: { detail: [entry([], err.message, err.code.toLowerCase())] } };
+  if (err instanceof NotFoundError && err.resource === 'route') return { status: 404, body: { detail: 'Not Found' } };
+  return { status: err.status, body: { detail: err.message } };
 }
 
 function asLedgerError(exception: unknown): LedgerError | undefined {
@@ -94,7 +97,7 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
     logger.error(`${req.method} ${req.path}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     rendered =
       family === 'syntropic'
-        ? { status: 500, body: { detail: [{ loc: [], msg: 'internal error', type: 'internal_error' }] } }
+        ? { status: 500, body: { detail: 'Internal Server Error' } }
         : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
   }
   if (!res.headersSent) res.status(rendered.status).json(rendered.body);

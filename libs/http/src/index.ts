@@ -11,6 +11,6 @@ export {
   UnavailableError,
   ValidationError,
 } from './ledger-errors';
-export type { FieldProblem, LedgerErrorCode } from './ledger-errors';
-export { LedgerValidationPipe, toProblems } from './validation.pipe';
-export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, V1ErrorBody } from './openapi';
+export type { FieldProblem, LedgerErrorCode, PydanticError } from './ledger-errors';
+export { FastApiQuery, LedgerValidationPipe, toProblems } from './validation.pipe';
+export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, SyntropicValidationErrorBody, V1ErrorBody } from './openapi';

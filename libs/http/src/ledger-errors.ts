@@ -11,6 +11,16 @@ export interface FieldProblem {
   readonly message: string;
   /** Where the field came from, for the Syntropic `loc` (body, query, path). */
   readonly location?: 'body' | 'query' | 'path' | 'header';
+  /** The same problem as pydantic v2 reports it, for the FastAPI-style `/costs` family; never in `/v1` details. */
+  readonly pydantic?: PydanticError;
+}
+
+/** One entry of a FastAPI 422: pydantic v2's error `type`, its message and context, and the input as received. */
+export interface PydanticError {
+  readonly type: string;
+  readonly msg: string;
+  readonly ctx?: Readonly<Record<string, unknown>>;
+  readonly input?: unknown;
 }
 
 export type LedgerErrorCode =
@@ -52,7 +62,7 @@ export class ValidationError extends LedgerError {
     readonly problems: readonly FieldProblem[],
     message = summarize(problems),
   ) {
-    super(message, problems);
+    super(message, problems.map(({ pydantic: _, ...problem }) => problem));
   }
 }
 

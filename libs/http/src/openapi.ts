@@ -21,15 +21,23 @@ export class V1ErrorBody {
   @ApiProperty({ type: V1Error }) error: V1Error;
 }
 
+/** One pydantic v2 validation error, as FastAPI answers it. */
 export class SyntropicErrorEntry {
+  @ApiProperty({ example: 'greater_than_equal', description: 'pydantic v2 error type.' }) type: string;
   @ApiProperty({ type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer' }] }, example: ['query', 'limit'] }) loc: (string | number)[];
-  @ApiProperty({ example: 'limit must be <= 200' }) msg: string;
-  @ApiProperty({ example: 'value_error' }) type: string;
+  @ApiProperty({ example: 'Input should be greater than or equal to 1' }) msg: string;
+  @ApiPropertyOptional({ type: 'string', description: 'The parameter as received.', example: '0' }) input?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { ge: 1 } }) ctx?: Record<string, unknown>;
 }
 
-/** The `/costs` error shape (Syntropic137, FastAPI conventions). */
-export class SyntropicErrorBody {
+/** The `/costs` 422 (FastAPI's `HTTPValidationError`). */
+export class SyntropicValidationErrorBody {
   @ApiProperty({ type: [SyntropicErrorEntry] }) detail: SyntropicErrorEntry[];
+}
+
+/** Every other `/costs` error (FastAPI's `HTTPException`). */
+export class SyntropicErrorBody {
+  @ApiProperty({ example: 'Session not found' }) detail: string;
 }
 
 export const OPENAPI_JSON_PATH = '/docs-json';
@@ -48,7 +56,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody] });
+  return SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody, SyntropicValidationErrorBody] });
 }
 
 /** Serves the document at `/docs` (UI) and `/docs-json`. */
@@ -63,7 +71,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid API key.',
   403: 'The key may not use this route.',
   404: 'Not found, or another workspace’s.',
-  409: 'Conflict with what is recorded.',
+  409: 'Conflict with what is recorded, or an id prefix that matches several ids.',
   413: 'Body over 1 MiB.',
   422: 'Invalid query or path parameter.',
 };
@@ -74,4 +82,8 @@ export const ApiV1Errors = (...statuses: number[]) =>
 
 /** Documents `/costs` error responses. */
 export const ApiSyntropicErrors = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, type: SyntropicErrorBody, description: ERROR_DESCRIPTIONS[status] })));
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, type: status === 422 ? SyntropicValidationErrorBody : SyntropicErrorBody, description: ERROR_DESCRIPTIONS[status] }),
+    ),
+  );

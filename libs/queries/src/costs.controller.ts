@@ -1,11 +1,9 @@
 import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { CurrentPrincipal, Principal } from '@ledger/auth';
-import { ApiSyntropicErrors } from '@ledger/http';
+import { ApiSyntropicErrors, FastApiQuery } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CostSummaryDoc, ExecutionCostDoc, SessionCostDoc } from './shared/syntropic.schemas';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { GetCostSummary } from './cost-summary/get-cost-summary.query';
 import { GetExecutionCost } from './execution-cost/get-execution-cost.query';
@@ -14,26 +12,34 @@ import { GetSessionCost } from './session-cost/get-session-cost.query';
 import { ListSessionCosts } from './session-cost/list-session-costs.query';
 import { decodeCursor } from './shared/cursor';
 import { Page } from './shared/page';
-import { BreakdownParams, PageParams, ReadParams, toBoolean } from './shared/query-params';
+import { BooleanParam, BreakdownParams, OneOfParam, PageParams, ReadParams, StringParam } from './shared/query-params';
 import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
 import { readScope } from './shared/scope';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 
+@FastApiQuery()
 export class ListSessionsParams extends PageParams {
-  @IsOptional() @IsString() @MaxLength(128)
+  @StringParam({ maxLength: 128, emptyIsAbsent: true, description: 'Filter by execution ID; empty means no filter' })
   execution_id?: string;
 }
 
+@FastApiQuery()
 export class SessionParams extends BreakdownParams {
-  /** Extension: adds `breakdown`, the session's model calls grouped by step, model or phase, most expensive first. */
-  @IsOptional() @IsIn(CALL_GROUP_BY, { message: 'group_by must be one of step, model, phase' })
+  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `breakdown`, the session’s model calls grouped by step, model or phase, most expensive first.' })
   group_by?: CallGroupBy;
 }
 
+@FastApiQuery()
 export class ExecutionParams extends BreakdownParams {
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'include_session_ids must be true or false' })
+  @BooleanParam({ default: false, description: 'Include list of session IDs.' })
   include_session_ids = false;
 }
+
+@FastApiQuery()
+export class ListExecutionsParams extends PageParams {}
+
+@FastApiQuery()
+export class SummaryParams extends ReadParams {}
 
 /** Keeps the seed's bare-array response and points to the next page with `Link: <…>; rel="next"`. */
 function linkNext<T>(req: Request, res: Response, page: Page<T>): T[] {
@@ -45,10 +51,13 @@ function linkNext<T>(req: Request, res: Response, page: Page<T>): T[] {
   return page.items;
 }
 
-/** The Syntropic137 `/costs` API, shape for shape. */
+/**
+ * The Syntropic137 `/costs` API, shape for shape, also under `/api/v1/costs`, where Syntropic137's own
+ * CLI asks unless told `SYN_NO_PREFIX=1`.
+ */
 @ApiTags('syntropic137')
-@ApiSyntropicErrors(401, 422)
-@Controller('costs')
+@ApiSyntropicErrors(401, 403, 422)
+@Controller(['costs', 'api/v1/costs'])
 @UseInterceptors(ReadYourWritesInterceptor)
 export class CostsController {
   constructor(private readonly queries: QueryBus) {}
@@ -62,9 +71,9 @@ export class CostsController {
   }
 
   @Get('sessions/:session_id')
-  @ApiOperation({ summary: 'One session’s cost' })
+  @ApiOperation({ summary: 'One session’s cost; a unique prefix of its id is enough (409 lists the candidates when several match)' })
   @ApiOkResponse({ type: SessionCostDoc })
-  @ApiSyntropicErrors(404)
+  @ApiSyntropicErrors(404, 409)
   getSession(@Param('session_id') sessionId: string, @Query() q: SessionParams, @CurrentPrincipal() p: Principal) {
     return this.queries.execute(new GetSessionCost(readScope(p, q.workspace_id), sessionId, q.include_breakdown, q.group_by));
   }
@@ -72,15 +81,15 @@ export class CostsController {
   @Get('executions')
   @ApiOperation({ summary: 'Execution (workflow run) costs, newest first; the next page is in the Link header' })
   @ApiOkResponse({ type: [ExecutionCostDoc] })
-  async listExecutions(@Query() q: PageParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async listExecutions(@Query() q: ListExecutionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const page = await this.queries.execute(new ListExecutionCosts(readScope(p, q.workspace_id), q.limit, decodeCursor(q.cursor)));
     return linkNext(req, res, page);
   }
 
   @Get('executions/:execution_id')
-  @ApiOperation({ summary: 'One execution’s cost, summed over its sessions' })
+  @ApiOperation({ summary: 'One execution’s cost, summed over its sessions; a unique prefix of its id is enough (409 lists the candidates when several match)' })
   @ApiOkResponse({ type: ExecutionCostDoc })
-  @ApiSyntropicErrors(404)
+  @ApiSyntropicErrors(404, 409)
   getExecution(@Param('execution_id') executionId: string, @Query() q: ExecutionParams, @CurrentPrincipal() p: Principal) {
     return this.queries.execute(new GetExecutionCost(readScope(p, q.workspace_id), executionId, q.include_breakdown, q.include_session_ids));
   }
@@ -88,7 +97,7 @@ export class CostsController {
   @Get('summary')
   @ApiOperation({ summary: 'Workspace totals with the top models and sessions' })
   @ApiOkResponse({ type: CostSummaryDoc })
-  summary(@Query() q: ReadParams, @CurrentPrincipal() p: Principal) {
+  summary(@Query() q: SummaryParams, @CurrentPrincipal() p: Principal) {
     return this.queries.execute(new GetCostSummary(readScope(p, q.workspace_id)));
   }
 }

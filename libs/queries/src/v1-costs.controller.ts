@@ -4,54 +4,45 @@ import { CurrentPrincipal, Principal } from '@ledger/auth';
 import { ApiV1Errors } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CostRangeSummaryResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GetCostRangeSummary } from './cost-range-summary/get-cost-range-summary.query';
 import type { GroupDimension } from './cost-range-summary/rollup-range';
 import { GetCostTimeseries } from './cost-timeseries/get-cost-timeseries.query';
 import { Granularity, GRANULARITIES } from './cost-timeseries/time-buckets';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 import { GetWorkflowRunCost } from './workflow-run-cost/get-workflow-run-cost.query';
-import { ReadParams, toInteger } from './shared/query-params';
+import { IntegerParam, OneOfParam, ReadParams, StringParam } from './shared/query-params';
 import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
 import { readScope } from './shared/scope';
 
 export class WorkflowRunCostParams extends ReadParams {
-  /** Extension: calls per page (default 100, at most 1000). Totals always cover the whole run. */
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'calls_limit must be an integer' })
-  @Min(1, { message: 'calls_limit must be >= 1' }) @Max(1000, { message: 'calls_limit must be <= 1000' })
+  @IntegerParam({ min: 1, max: 1000, default: 100, description: 'Extension: calls per page. Totals always cover the whole run.' })
   calls_limit = 100;
 
-  /** Extension: the opaque `data.nextCallsCursor` of the previous page. */
-  @IsOptional() @IsString({ message: 'calls_cursor must be a string' }) @MaxLength(512, { message: 'calls_cursor is too long' })
+  @StringParam({ maxLength: 512, description: 'Extension: the opaque `data.nextCallsCursor` of the previous page.' })
   calls_cursor?: string;
 
-  /** Extension: adds `data.breakdown`, the run's calls grouped by step, model or phase, most expensive first. */
-  @IsOptional() @IsIn(CALL_GROUP_BY, { message: 'group_by must be one of step, model, phase' })
+  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `data.breakdown`, the run’s calls grouped by step, model or phase, most expensive first.' })
   group_by?: CallGroupBy;
 }
 
 export class CostRangeParams extends ReadParams {
-  /** ISO-8601 date-time with a timezone, inclusive. */
-  @IsOptional() @IsString({ message: 'from must be a single ISO-8601 date-time' }) @MaxLength(64, { message: 'from is too long' })
+  @StringParam({ maxLength: 64, format: 'date-time', what: 'a single ISO-8601 date-time', description: 'ISO-8601 date-time with a timezone, inclusive.' })
   from?: string;
 
-  /** ISO-8601 date-time with a timezone, inclusive. */
-  @IsOptional() @IsString({ message: 'to must be a single ISO-8601 date-time' }) @MaxLength(64, { message: 'to is too long' })
+  @StringParam({ maxLength: 64, format: 'date-time', what: 'a single ISO-8601 date-time', description: 'ISO-8601 date-time with a timezone, inclusive.' })
   to?: string;
 }
 
 const SERIES_GROUPS: readonly GroupDimension[] = ['model', 'workflow', 'phase', 'tool'];
 
 export class CostTimeseriesParams extends CostRangeParams {
-  @IsOptional() @IsIn(GRANULARITIES, { message: 'granularity must be one of hour, day, week, month' })
+  @OneOfParam({ values: GRANULARITIES, default: 'day', description: 'The length of a period.' })
   granularity: Granularity = 'day';
 
-  @IsOptional() @IsIn(SERIES_GROUPS, { message: 'group_by must be one of model, workflow, phase, tool' })
+  @OneOfParam({ values: SERIES_GROUPS, description: 'Split each period per model, workflow, phase or tool.' })
   group_by?: GroupDimension;
 
-  /** IANA time zone the periods follow (Area/City), daylight-saving changes included. */
-  @IsOptional() @IsString({ message: 'tz must be a single IANA time zone name' }) @MaxLength(64, { message: 'tz is too long' })
+  @StringParam({ maxLength: 64, default: 'UTC', what: 'a single IANA time zone name', description: 'IANA time zone the periods follow (Area/City), daylight-saving changes included.' })
   tz = 'UTC';
 }
 

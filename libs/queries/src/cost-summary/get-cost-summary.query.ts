@@ -13,8 +13,9 @@ export interface CostSummaryView {
   total_executions: number;
   total_tokens: number;
   total_tool_calls: number;
-  top_models: { model: string; total_cost_usd: string; total_tokens: number; calls: number; unpriced_calls: number }[];
-  top_sessions: { session_id: string; execution_id: string | null; total_cost_usd: string; total_tokens: number; workspace_id: string }[];
+  /** `cost` repeats `total_cost_usd`: Syntropic137's CLI reads `cost`. */
+  top_models: { model: string; total_cost_usd: string; cost: string; total_tokens: number; calls: number; unpriced_calls: number }[];
+  top_sessions: { session_id: string; execution_id: string | null; total_cost_usd: string; cost: string; total_tokens: number; workspace_id: string }[];
 }
 
 export class GetCostSummary extends Query<CostSummaryView> {
@@ -37,11 +38,11 @@ const summarySql = (inWorkspace: string) => `WITH h AS (
      (SELECT COALESCE(sum(calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
      (SELECT count(*) FROM ${S}.session_costs WHERE ${inWorkspace}) AS total_sessions,
      (SELECT count(*) FROM ${S}.execution_index WHERE ${inWorkspace}) AS total_executions,
-     (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'total_tokens', tokens,
+     (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'cost', ${money('token_cost')}, 'total_tokens', tokens,
                'calls', calls, 'unpriced_calls', unpriced_calls) ORDER BY token_cost DESC, key), '[]')
         FROM (SELECT * FROM h WHERE dimension = 'model' ORDER BY token_cost DESC, key LIMIT 10) m) AS top_models,
      (SELECT COALESCE(json_agg(json_build_object('session_id', session_id, 'execution_id', execution_id,
-               'total_cost_usd', ${money('total_cost')}, 'total_tokens', total_tokens, 'workspace_id', workspace_id)
+               'total_cost_usd', ${money('total_cost')}, 'cost', ${money('total_cost')}, 'total_tokens', total_tokens, 'workspace_id', workspace_id)
                ORDER BY total_cost DESC, session_id), '[]')
         FROM (SELECT * FROM ${S}.session_costs WHERE ${inWorkspace}
               ORDER BY total_cost DESC, session_id LIMIT 10) t) AS top_sessions`;

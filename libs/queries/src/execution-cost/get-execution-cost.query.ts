@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
+import { EXECUTION_IDS, resolveIdPrefix } from '../shared/id-prefix';
 import { Statement } from '../shared/statement';
 import { executionAggregate, ExecutionRow, ExecutionView, toExecutionView } from './execution-cost.view';
 
@@ -27,9 +28,13 @@ export class GetExecutionCostHandler implements IQueryHandler<GetExecutionCost, 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, executionId, includeBreakdown, includeSessionIds }: GetExecutionCost): Promise<ExecutionView> {
-    // The admin key without a workspace: the most recent execution with this id.
-    const workspace = scope ?? (await LATEST_WORKSPACE.rows<{ workspace_id: string }>(this.pool, [executionId]))[0]?.workspace_id;
-    const rows = workspace ? await EXECUTION.rows<ExecutionRow>(this.pool, [workspace, executionId]) : [];
+    const read = async (id: string) => {
+      // The admin key without a workspace: the most recent execution with this id.
+      const workspace = scope ?? (await LATEST_WORKSPACE.rows<{ workspace_id: string }>(this.pool, [id]))[0]?.workspace_id;
+      return workspace ? await EXECUTION.rows<ExecutionRow>(this.pool, [workspace, id]) : [];
+    };
+    let rows = await read(executionId);
+    if (!rows.length) rows = await read(await resolveIdPrefix(this.pool, EXECUTION_IDS, scope, executionId));
     if (!rows.length) throw new NotFoundError('Execution', 'execution_id');
     return toExecutionView(rows[0], includeBreakdown, includeSessionIds);
   }

@@ -36,7 +36,8 @@ export class ListExecutionCostsHandler implements IQueryHandler<ListExecutionCos
       scope !== undefined && ['e.workspace_id = $?', scope],
       after && ['(e.started_at, e.workspace_id, e.execution_id) < ($?::timestamptz, $?::text, $?::text)', after.startedAt, after.workspaceId, after.id],
     ]);
-    const items = rows.slice(0, limit).map((r) => toExecutionView(r, true, false));
+    // Syntropic137 lists every execution with its session ids; only the one-execution route asks for them.
+    const items = rows.slice(0, limit).map((r) => toExecutionView(r, true, true));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
       items,

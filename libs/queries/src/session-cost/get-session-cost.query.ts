@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
+import { resolveIdPrefix, SESSION_IDS } from '../shared/id-prefix';
 import { PRICING_VERSION_SQL } from '../shared/page';
 import { Statements } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from '../workflow-run-cost/call-breakdown';
@@ -44,11 +45,13 @@ export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, Sess
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sessionId, includeBreakdown, groupBy }: GetSessionCost): Promise<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
-    const rows = await SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [sessionId], [scope !== undefined && ['s.workspace_id = $?', scope]]);
+    const read = (id: string) => SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [id], [scope !== undefined && ['s.workspace_id = $?', scope]]);
+    let rows = await read(sessionId);
+    if (!rows.length) rows = await read(await resolveIdPrefix(this.pool, SESSION_IDS, scope, sessionId));
     if (!rows.length) throw new NotFoundError('Session', 'session_id');
     const view = toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
     if (!groupBy) return view;
-    const groups = await readCallBreakdown(this.pool, rows[0].workspace_id, 'session_id', sessionId, groupBy);
+    const groups = await readCallBreakdown(this.pool, rows[0].workspace_id, 'session_id', rows[0].session_id, groupBy);
     const breakdown = groups.map((g) => ({
       key: g.key, cost_usd: g.cost, input_tokens: g.inputTokens, output_tokens: g.outputTokens, calls: g.calls, unpriced_calls: g.unpricedCalls,
     }));

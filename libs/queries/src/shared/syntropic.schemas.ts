@@ -43,7 +43,8 @@ export class ExecutionCostDoc extends PricingExtras {
   @ApiProperty() execution_id: string;
   @nullableString() workflow_id: string | null;
   @ApiProperty() session_count: number;
-  @ApiProperty({ type: [String], description: 'Filled with include_session_ids=true.' }) session_ids: string[];
+  @ApiProperty({ type: [String], description: 'The execution’s sessions, oldest first: always in the list, with include_session_ids=true on one execution.' })
+  session_ids: string[];
   @money() total_cost_usd: string;
   @money() token_cost_usd: string;
   @money() compute_cost_usd: string;
@@ -67,6 +68,7 @@ export class ExecutionCostDoc extends PricingExtras {
 class TopModelDoc {
   @ApiProperty() model: string;
   @money() total_cost_usd: string;
+  @money('The same as total_cost_usd, under the key Syntropic137’s CLI reads.') cost: string;
   @ApiProperty() total_tokens: number;
   @ApiProperty() calls: number;
   @ApiProperty() unpriced_calls: number;
@@ -76,6 +78,7 @@ class TopSessionDoc {
   @ApiProperty() session_id: string;
   @nullableString() execution_id: string | null;
   @money() total_cost_usd: string;
+  @money('The same as total_cost_usd, under the key Syntropic137’s CLI reads.') cost: string;
   @ApiProperty() total_tokens: number;
   @ApiProperty() workspace_id: string;
 }
