@@ -17,19 +17,20 @@ export interface IdTable {
 export const SESSION_IDS: IdTable = { table: 'session_costs', column: 'session_id', entity: 'Session' };
 export const EXECUTION_IDS: IdTable = { table: 'execution_index', column: 'execution_id', entity: 'Execution' };
 
+/**
+ * The ids in `[$1, $2)`, the range of ids that start with a prefix, under the filter `where`. A range, not
+ * `LIKE $1 || '%'`: the pooled connections run generic plans (ADR 0010), in which a LIKE on a parameter cannot
+ * use an index, while a range uses the primary key, whose ids sort bytewise (`COLLATE "C"`).
+ */
+export const candidatesSql = (ids: IdTable) => (where: string) =>
+  `SELECT DISTINCT ${ids.column} AS id FROM ${READ_MODEL_SCHEMA}.${ids.table}
+   WHERE ${ids.column} >= $1 AND ${ids.column} < $2 AND ${where}
+   ORDER BY 1 LIMIT ${SHOWN + 1}`;
+
 const statements = new Map<IdTable, Statements>();
 const candidatesOf = (ids: IdTable) => {
   let s = statements.get(ids);
-  if (!s) {
-    // A range on the id, not `LIKE $1 || '%'`: the pooled connections run generic plans (ADR 0010), in which a
-    // LIKE on a parameter cannot use an index, while a range uses the primary key, whose ids sort bytewise.
-    s = new Statements(
-      (where) => `SELECT DISTINCT ${ids.column} AS id FROM ${READ_MODEL_SCHEMA}.${ids.table}
-         WHERE ${ids.column} >= $1 AND ${ids.column} < $2 AND ${where}
-         ORDER BY 1 LIMIT ${SHOWN + 1}`,
-    );
-    statements.set(ids, s);
-  }
+  if (!s) statements.set(ids, (s = new Statements(candidatesSql(ids))));
   return s;
 };
 
