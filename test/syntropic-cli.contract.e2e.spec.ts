@@ -179,6 +179,12 @@ describe("Syntropic137's CLI (`syn costs …`) against the real service", () => 
     it('prints what went wrong, not [object Object]', async () => {
       expect((await syn(CLI.session.path('sess_nope'))).printed).toBe('Session not found');
       expect((await syn(CLI.execution.path('exec_nope'))).printed).toBe('Execution not found');
+      expect(await syn('/costs/no-such-route')).toEqual({ status: 404, body: { detail: 'Not Found' }, printed: 'Not Found' });
+      const invalid = await syn('/costs/sessions?limit=0');
+      expect(invalid.status).toBe(422);
+      expect(invalid.body.detail).toEqual([
+        { type: 'greater_than_equal', loc: ['query', 'limit'], msg: 'Input should be greater than or equal to 1', input: '0', ctx: { ge: 1 } },
+      ]);
       const unauthorized = await syn(CLI.summary.path(), 'clk_not_a_key');
       expect({ status: unauthorized.status, printed: unauthorized.printed }).toEqual({ status: 401, printed: 'invalid API key' });
     });
