@@ -329,6 +329,11 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
       }
       const unfiltered = await get(key, '/costs/sessions?execution_id=');
       expect(unfiltered.body.map((s: { session_id: string }) => s.session_id)).toEqual(['s3', 's2', 's1']);
+      // Of a repeated parameter the last counts, on this page and in the link to the next.
+      const repeated = await get(key, '/costs/sessions?limit=3&limit=2');
+      expect(repeated.body.map((s: { session_id: string }) => s.session_id)).toEqual(['s3', 's2']);
+      const next = await get(key, /^<([^>]+)>/.exec(repeated.headers.link)![1]);
+      expect(next.body.map((s: { session_id: string }) => s.session_id)).toEqual(['s1']);
     });
 
     it('lists each execution with its session ids, as Syntropic137 does', async () => {

@@ -44,7 +44,8 @@ export class SummaryParams extends ReadParams {}
 /** Keeps the seed's bare-array response and points to the next page with `Link: <…>; rel="next"`. */
 function linkNext<T>(req: Request, res: Response, page: Page<T>): T[] {
   if (page.nextCursor) {
-    const params = new URLSearchParams(req.query as Record<string, string>);
+    // A repeated parameter counts by its last value (FastAPI), so the next page's link carries that one.
+    const params = new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(Array.isArray(v) ? v[v.length - 1] : v)]));
     params.set('cursor', page.nextCursor);
     res.setHeader('Link', `<${req.path}?${params.toString()}>; rel="next"`);
   }
