@@ -65,9 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const parsed = plainToInstance(LedgerEnvironment, raw);
-  const problems = validateSync(parsed).flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${JSON.stringify(raw[e.property])}: ${m}`),
-  );
+  // Each message names its variable and the rule, never the value: a wrong value is often a secret, or a URL with a password in it.
+  const problems = validateSync(parsed).flatMap((e) => Object.values(e.constraints ?? {}));
   if (parsed.DATABASE_URL && !parsed.LEDGER_ADMIN_KEY) {
     problems.push('LEDGER_ADMIN_KEY is required when DATABASE_URL is set (an external database has no data directory to keep a generated key in)');
   }

@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('loadConfig', () => {
+  it('names a wrong secret and its rule, never its value', () => {
+    const env = {
+      LEDGER_ADMIN_KEY: 'short-s3cret',
+      DATABASE_URL: 'mysql://ledger:hunter2-password@db/ledger',
+      EVENTSTORE_CONNECTION_STRING: 'http://admin:changeit-password@esdb:2113',
+    };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'LEDGER_ADMIN_KEY must be at least 16 characters',
+      'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// URL',
+    ]);
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const secret of ['short-s3cret', 'hunter2-password', 'changeit-password']) expect(message).not.toContain(secret);
+  });
+});
