@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyChanges } from './api-key-changes';
 import { ApiKeysController } from './api-keys.controller';
 import { ADMIN_KEY, ApiKeysService } from './api-keys.service';
 
@@ -10,7 +11,12 @@ export class AuthModule {
     return {
       module: AuthModule,
       controllers: [ApiKeysController],
-      providers: [{ provide: ADMIN_KEY, useValue: adminKey }, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+      providers: [
+        { provide: ADMIN_KEY, useValue: adminKey },
+        ApiKeyChanges,
+        ApiKeysService,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
       exports: [ApiKeysService],
     };
   }
