@@ -1,6 +1,6 @@
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 
-/** `GET /v1/admin/api-keys`, `DELETE /v1/admin/api-keys/{id}`, and `POST /v1/admin/api-keys/{id}/rotate` (ADR 0017). */
+/** `GET /v1/admin/api-keys`, `DELETE /v1/admin/api-keys/{id}`, `POST /v1/admin/api-keys/{id}/rotate` and per-key rate limiting (ADR 0017). */
 describe('API key lifecycle', () => {
   let t: TestApp;
   beforeAll(async () => (t = await startTestApp()));
@@ -182,5 +182,44 @@ describe('API key lifecycle', () => {
     }
     expect(await statusWith(mine.key)).toBe(200);
     expect((await admin.list({ workspace_id: ws })).body.data[0].revoked_at).toBeNull();
+  });
+});
+
+describe('per-key rate limiting', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startTestApp({ LEDGER_RATE_LIMIT_PER_SECOND: '0.5', LEDGER_RATE_LIMIT_BURST: '2' })));
+  afterAll(() => t?.close());
+
+  it('answers 429 RATE_LIMITED with Retry-After in both API families once a key spends its burst, and spares other keys and the admin key', async () => {
+    const key = await t.keyFor(freshWorkspace());
+    const other = await t.keyFor(freshWorkspace());
+    expect((await t.http.get('/v1/cost/summary').set('x-api-key', key)).status).toBe(200);
+    expect((await t.http.get('/costs/summary').set('x-api-key', key)).status).toBe(200);
+
+    const v1 = await t.http.get('/v1/cost/summary').set('x-api-key', key);
+    expect(v1.status).toBe(429);
+    expect(v1.headers['retry-after']).toBe('2');
+    expect(v1.body).toEqual({ success: false, error: { code: 'RATE_LIMITED', message: 'rate limit exceeded for this API key; retry after 2 s' } });
+
+    const costs = await t.http.get('/costs/summary').set('x-api-key', key);
+    expect(costs.status).toBe(429);
+    expect(Number(costs.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(costs.body).toEqual({ detail: [{ loc: [], msg: expect.stringMatching(/^rate limit exceeded for this API key; retry after [12] s$/), type: 'rate_limited' }] });
+
+    expect((await t.http.get('/costs/summary').set('x-api-key', other)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await t.http.get('/v1/admin/api-keys').set('x-api-key', ADMIN_KEY)).status).toBe(200);
+
+    const retryAfter = Number(costs.headers['retry-after']);
+    await new Promise((r) => setTimeout(r, retryAfter * 1000));
+    expect((await t.http.get('/costs/summary').set('x-api-key', key)).status).toBe(200);
+  });
+
+  it('documents 429 with Retry-After on every route that takes a key', async () => {
+    const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ where: `${method} ${path}`, op })));
+    const keyed = operations.filter(({ op }) => op.responses['401']);
+    expect(keyed.map(({ where }) => where)).toEqual(expect.arrayContaining(['get /v1/admin/api-keys', 'get /costs/summary', 'post /v1/events']));
+    for (const { op } of keyed) expect(op.responses['429']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+    expect(doc.paths['/health'].get.responses['429']).toBeUndefined();
   });
 });

@@ -2,3 +2,4 @@ export { AuthModule } from './auth.module';
 export { ApiKeysService } from './api-keys.service';
 export { AdminOnly, CurrentPrincipal, Public } from './principal';
 export type { Principal } from './principal';
+export type { RateLimit } from './token-buckets';

@@ -31,4 +31,18 @@ describe('loadConfig', () => {
     }
     for (const secret of ['short-s3cret', 'hunter2-password', 'changeit-password']) expect(message).not.toContain(secret);
   });
+
+  it('leaves rate limiting off by default, and bursts one second’s worth unless told', () => {
+    expect(loadConfig({}).rateLimit).toBeUndefined();
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '0' }).rateLimit).toBeUndefined();
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '2.5' }).rateLimit).toEqual({ perSecond: 2.5, burst: 3 });
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '10', LEDGER_RATE_LIMIT_BURST: '40' }).rateLimit).toEqual({ perSecond: 10, burst: 40 });
+  });
+
+  it('refuses a rate or a burst that is not a number in range', () => {
+    expect(problemsOf({ LEDGER_RATE_LIMIT_PER_SECOND: '-1', LEDGER_RATE_LIMIT_BURST: '0' })).toEqual(
+      expect.arrayContaining(['LEDGER_RATE_LIMIT_PER_SECOND must be a number', 'LEDGER_RATE_LIMIT_BURST must not be less than 1']),
+    );
+    expect(problemsOf({ LEDGER_RATE_LIMIT_PER_SECOND: '2000000' })).toEqual(['LEDGER_RATE_LIMIT_PER_SECOND must not be greater than 1000000']);
+  });
 });
