@@ -117,7 +117,9 @@ describe('ApiKeysService', () => {
   });
 
   it('keeps at most 10,000 presented keys, so made-up keys cannot grow it without bound', async () => {
-    for (let i = 0; i < 10_050; i++) await b.keys.resolve(`clk_made_up_${i}`);
+    for (let i = 0; i < 10_050; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => b.keys.resolve(`clk_made_up_${i + j}`)));
+    }
     expect((b.keys as unknown as { cache: Map<string, unknown> }).cache.size).toBe(10_000);
   }, 120_000);
 });
