@@ -44,7 +44,8 @@ export class ApiKeyChanges implements OnApplicationBootstrap, OnApplicationShutd
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new Client({ ...this.pool.options, keepAlive: true });
+    // A server that does not answer must not hold up the next attempt for the operating system's TCP timeout.
+    const client = new Client({ ...this.pool.options, keepAlive: true, connectionTimeoutMillis: 5000 });
     this.client = client;
     // Permanent: a connection the server ends emits 'error' (at times twice); unheard, one would end the process.
     client.on('error', (err) => this.lost(client, err));
