@@ -29,7 +29,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         EventStoreModule.forRoot(config.eventStoreConnectionString),
         CqrsModule.forRoot(),
-        AuthModule.forRoot(adminKey),
+        AuthModule.forRoot(adminKey, config.rateLimit),
         ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild }),
         ...(serves ? [IngestModule, QueriesModule] : []),
       ],

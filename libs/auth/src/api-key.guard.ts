@@ -4,6 +4,7 @@ import { ForbiddenError, UnauthorizedError } from '@ledger/http';
 import type { Request } from 'express';
 import { ApiKeysService } from './api-keys.service';
 import { ADMIN_ROUTE, AuthenticatedRequest, PUBLIC_ROUTE } from './principal';
+import { RateLimiter } from './rate-limiter';
 
 /** Reads the key from `x-api-key`, or from `Authorization: Bearer <key>`. */
 export function presentedKey(req: Request): string | undefined {
@@ -19,6 +20,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -29,6 +31,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!key) throw new UnauthorizedError('missing API key: send it as x-api-key or Authorization: Bearer');
     const principal = await this.keys.resolve(key);
     if (!principal) throw new UnauthorizedError('invalid API key');
+    this.rateLimiter.check(principal);
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets) && principal.kind !== 'admin') {
       throw new ForbiddenError('this route needs the admin key');
     }

@@ -1,16 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyChanges } from './api-key-changes';
 import { ApiKeysController } from './api-keys.controller';
 import { ADMIN_KEY, ApiKeysService } from './api-keys.service';
+import { RateLimiter } from './rate-limiter';
+import type { RateLimit } from './token-buckets';
 
 @Module({})
 export class AuthModule {
-  static forRoot(adminKey: string): DynamicModule {
+  /** `rateLimit` unset: no key is limited. */
+  static forRoot(adminKey: string, rateLimit?: RateLimit): DynamicModule {
     return {
       module: AuthModule,
       controllers: [ApiKeysController],
-      providers: [{ provide: ADMIN_KEY, useValue: adminKey }, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+      providers: [
+        { provide: ADMIN_KEY, useValue: adminKey },
+        { provide: RateLimiter, useValue: new RateLimiter(rateLimit) },
+        ApiKeyChanges,
+        ApiKeysService,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
       exports: [ApiKeysService],
     };
   }

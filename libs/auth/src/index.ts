@@ -1,4 +1,5 @@
 export { AuthModule } from './auth.module';
 export { ApiKeysService } from './api-keys.service';
-export { AdminOnly, CurrentPrincipal, isAdmin, Public, scopeOf } from './principal';
+export { AdminOnly, CurrentPrincipal, Public } from './principal';
 export type { Principal } from './principal';
+export type { RateLimit } from './token-buckets';

@@ -4,12 +4,14 @@ import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/com
  * Who is calling. A workspace key sees only its workspace; the admin key sees
  * all of them and manages keys and prices.
  */
-export type Principal = { readonly kind: 'admin' } | { readonly kind: 'workspace'; readonly workspaceId: string };
-
-export const isAdmin = (p: Principal): p is { kind: 'admin' } => p.kind === 'admin';
-
-/** The workspace a principal is confined to; undefined for the admin key. */
-export const scopeOf = (p: Principal): string | undefined => (p.kind === 'workspace' ? p.workspaceId : undefined);
+export type Principal =
+  | { readonly kind: 'admin' }
+  | {
+      readonly kind: 'workspace';
+      readonly workspaceId: string;
+      /** The `api_keys` row the presented secret belongs to (its current one, or one rotated away still in its grace period). */
+      readonly keyId: string;
+    };
 
 export interface AuthenticatedRequest {
   principal?: Principal;

@@ -1,9 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+const toNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
@@ -32,6 +33,12 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   LEDGER_AUTO_REBUILD = true;
+
+  @IsOptional() @Transform(toNumber) @IsNumber({}, { message: 'LEDGER_RATE_LIMIT_PER_SECOND must be a number' }) @Min(0) @Max(1_000_000)
+  LEDGER_RATE_LIMIT_PER_SECOND = 0;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_RATE_LIMIT_BURST must be an integer' }) @Min(1) @Max(1_000_000)
+  LEDGER_RATE_LIMIT_BURST?: number;
 }
 
 export interface AppConfig {
@@ -47,6 +54,8 @@ export interface AppConfig {
   readonly projectorBatchSize: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
+  /** Per workspace key, per process: a token bucket refilled at `perSecond` holding up to `burst`. Unset: no limit. */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
 }
 
 export class ConfigError extends Error {
@@ -60,14 +69,14 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(new LedgerEnvironment())
-    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING'])) {
+    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING'])
+    .concat(['LEDGER_RATE_LIMIT_BURST'])) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const parsed = plainToInstance(LedgerEnvironment, raw);
-  const problems = validateSync(parsed).flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((m) => `${e.property}=${JSON.stringify(raw[e.property])}: ${m}`),
-  );
+  // Each message names its variable and the rule, never the value: a wrong value is often a secret, or a URL with a password in it.
+  const problems = validateSync(parsed).flatMap((e) => Object.values(e.constraints ?? {}));
   if (parsed.DATABASE_URL && !parsed.LEDGER_ADMIN_KEY) {
     problems.push('LEDGER_ADMIN_KEY is required when DATABASE_URL is set (an external database has no data directory to keep a generated key in)');
   }
@@ -81,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     role: parsed.LEDGER_ROLE,
     projectorBatchSize: parsed.LEDGER_PROJECTOR_BATCH,
     autoRebuild: parsed.LEDGER_AUTO_REBUILD,
+    rateLimit: parsed.LEDGER_RATE_LIMIT_PER_SECOND
+      ? { perSecond: parsed.LEDGER_RATE_LIMIT_PER_SECOND, burst: parsed.LEDGER_RATE_LIMIT_BURST ?? Math.ceil(parsed.LEDGER_RATE_LIMIT_PER_SECOND) }
+      : undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import {
   LedgerError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   UnauthorizedError,
   ValidationError,
 } from './ledger-errors';
@@ -100,5 +101,6 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
         ? { status: 500, body: { detail: 'Internal Server Error' } }
         : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
   }
+  if (known instanceof RateLimitedError && !res.headersSent) res.setHeader('Retry-After', String(known.retryAfterSeconds));
   if (!res.headersSent) res.status(rendered.status).json(rendered.body);
 }

@@ -7,6 +7,7 @@ export {
   LedgerError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   UnauthorizedError,
   UnavailableError,
   ValidationError,

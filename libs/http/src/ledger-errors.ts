@@ -31,6 +31,7 @@ export type LedgerErrorCode =
   | 'AUTH_ERROR'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'UNAVAILABLE';
 
 export abstract class LedgerError extends Error {
@@ -100,6 +101,15 @@ export class ForbiddenError extends LedgerError {
 export class PayloadTooLargeError extends LedgerError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   readonly status = 413;
+}
+
+/** A key spent its request budget (ADR 0017); `retryAfterSeconds` becomes the `Retry-After` header. */
+export class RateLimitedError extends LedgerError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limit exceeded for this API key; retry after ${retryAfterSeconds} s`);
+  }
 }
 
 export class UnavailableError extends LedgerError {

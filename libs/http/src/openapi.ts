@@ -1,5 +1,6 @@
 import { applyDecorators, INestApplication } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { familyOf } from './exception.filter';
 
 export class V1ErrorDetail {
   @ApiPropertyOptional({ description: 'Position of the offending event in the batch.' }) index?: number;
@@ -9,7 +10,7 @@ export class V1ErrorDetail {
 }
 
 export class V1Error {
-  @ApiProperty({ enum: ['VALIDATION_ERROR', 'AUTH_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR'] })
+  @ApiProperty({ enum: ['VALIDATION_ERROR', 'AUTH_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL_ERROR'] })
   code: string;
   @ApiProperty({ example: 'events[1].input_tokens: input_tokens must be >= 0' }) message: string;
   @ApiPropertyOptional({ type: [V1ErrorDetail] }) details?: V1ErrorDetail[];
@@ -56,7 +57,26 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody, SyntropicValidationErrorBody] });
+  return documentRateLimit(SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody, SyntropicValidationErrorBody] }));
+}
+
+/**
+ * Every route that takes an API key may answer 429 when per-key rate limiting is on (ADR 0017). The routes
+ * that document 401 are exactly those, so 429 is added beside it, in the error shape of the route's family.
+ */
+function documentRateLimit(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const body = familyOf(path) === 'syntropic' ? SyntropicErrorBody : V1ErrorBody;
+    for (const operation of Object.values(item) as { responses?: Record<string, unknown> }[]) {
+      if (!operation?.responses?.['401']) continue;
+      operation.responses['429'] = {
+        description: ERROR_DESCRIPTIONS[429],
+        headers: { 'Retry-After': { description: 'Whole seconds until the key may try again.', schema: { type: 'integer' } } },
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${body.name}` } } },
+      };
+    }
+  }
+  return document;
 }
 
 /** Serves the document at `/docs` (UI) and `/docs-json`. */
@@ -73,6 +93,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found, or another workspace’s.',
   409: 'Conflict with what is recorded, or an id prefix that matches several ids.',
   413: 'Body over 1 MiB.',
+  429: 'The key spent its request budget (per-key rate limiting, off unless configured); see `Retry-After`.',
   422: 'Invalid query or path parameter.',
 };
 

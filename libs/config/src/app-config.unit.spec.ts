@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('loadConfig', () => {
+  it('names a wrong secret and its rule, never its value', () => {
+    const env = {
+      LEDGER_ADMIN_KEY: 'short-s3cret',
+      DATABASE_URL: 'mysql://ledger:hunter2-password@db/ledger',
+      EVENTSTORE_CONNECTION_STRING: 'http://admin:changeit-password@esdb:2113',
+    };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'LEDGER_ADMIN_KEY must be at least 16 characters',
+      'EVENTSTORE_CONNECTION_STRING must be an esdb:// or esdb+discover:// URL',
+    ]);
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const secret of ['short-s3cret', 'hunter2-password', 'changeit-password']) expect(message).not.toContain(secret);
+  });
+
+  it('leaves rate limiting off by default, and bursts one second’s worth unless told', () => {
+    expect(loadConfig({}).rateLimit).toBeUndefined();
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '0' }).rateLimit).toBeUndefined();
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '2.5' }).rateLimit).toEqual({ perSecond: 2.5, burst: 3 });
+    expect(loadConfig({ LEDGER_RATE_LIMIT_PER_SECOND: '10', LEDGER_RATE_LIMIT_BURST: '40' }).rateLimit).toEqual({ perSecond: 10, burst: 40 });
+  });
+
+  it('refuses a rate or a burst that is not a number in range', () => {
+    expect(problemsOf({ LEDGER_RATE_LIMIT_PER_SECOND: '-1', LEDGER_RATE_LIMIT_BURST: '0' })).toEqual(
+      expect.arrayContaining(['LEDGER_RATE_LIMIT_PER_SECOND must be a number', 'LEDGER_RATE_LIMIT_BURST must not be less than 1']),
+    );
+    expect(problemsOf({ LEDGER_RATE_LIMIT_PER_SECOND: '2000000' })).toEqual(['LEDGER_RATE_LIMIT_PER_SECOND must not be greater than 1000000']);
+  });
+});
