@@ -83,6 +83,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     autoRebuild: parsed.LEDGER_AUTO_REBUILD,
   };
 }
-
-/** Nest injection token for AppConfig. */
-export const APP_CONFIG = Symbol('APP_CONFIG');
