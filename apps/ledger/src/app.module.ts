@@ -7,7 +7,7 @@ import { DatabaseModule } from '@ledger/database';
 import { EventStoreModule } from '@ledger/event-store';
 import { LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
 import { IngestModule } from '@ledger/ingest';
-import { ProjectionsModule, ProjectionWatermark } from '@ledger/projections';
+import { ProjectionsModule } from '@ledger/projections';
 import { QueriesModule } from '@ledger/queries';
 import { HealthController } from './health.controller';
 
@@ -35,7 +35,6 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
-        ProjectionWatermark,
         { provide: APP_FILTER, useClass: LedgerExceptionFilter },
         { provide: APP_PIPE, useClass: LedgerValidationPipe },
       ],

@@ -95,6 +95,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
   };
 }
-
-/** Nest injection token for AppConfig. */
-export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -4,6 +4,6 @@ export { compilePriceTable } from './price-table';
 export type { ModelPriceBand, PriceTable, ToolPriceBand } from './price-table';
 export type { PriceCatalog, PriceRow, PriceTier, TokenRates } from './price-catalog';
 export { PricingCatalog } from './pricing-catalog.service';
-export { EMPTY_CATALOG_STATE, evolveCatalog, PRICING_EVENT_TYPES, PRICING_STREAM } from './pricing-events';
+export { EMPTY_CATALOG_STATE, evolveCatalog, PRICING_STREAM } from './pricing-events';
 export type { CatalogState, PricingEvent, ToolPriceRow } from './pricing-events';
 export { PricingModule } from './pricing.module';

@@ -29,10 +29,6 @@ export class PricingCatalog implements OnModuleInit {
     if (this.state.version === 0) await this.seed();
   }
 
-  current(): PriceCatalog {
-    return this.catalog;
-  }
-
   get version(): number {
     return this.state.version;
   }

@@ -22,8 +22,6 @@ export type PricingEvent =
   | { readonly type: 'ToolPriceSet'; readonly data: ToolPriceRow & { readonly reason?: string } }
   | { readonly type: 'ToolPriceRemoved'; readonly data: { readonly tool: string; readonly effective_from: string; readonly reason?: string } };
 
-export const PRICING_EVENT_TYPES = ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved'] as const;
-
 /** The catalog as a fold of the pricing stream. */
 export interface CatalogState {
   /** Number of pricing events folded: the catalog version. */

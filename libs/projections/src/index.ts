@@ -4,6 +4,7 @@ export { readCheckpoint, toolTokenShare } from './cost.projection';
 export { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 export type { ProjectorOptions, ProjectorProgress } from './cost-projector';
 export { ProjectionWatermark } from './projection-watermark';
+export { ProjectionWatermarkModule } from './projection-watermark.module';
 export { ProjectionsModule, ProjectorRunner } from './projections.module';
 export type { ProjectionsOptions } from './projections.module';
 export { blueGreenRebuild } from './rebuild/blue-green-rebuild';

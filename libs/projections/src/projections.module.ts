@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 import { readCheckpoint } from './cost.projection';
 import { requestRebuild } from './rebuild/rebuild-requests';
-import { ProjectionWatermark } from './projection-watermark';
+import { ProjectionWatermarkModule } from './projection-watermark.module';
 import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
@@ -119,16 +119,15 @@ export class ProjectionsModule {
   static forRoot(options: ProjectionsOptions): DynamicModule {
     return {
       module: ProjectionsModule,
-      imports: [PricingModule],
+      imports: [PricingModule, ProjectionWatermarkModule],
       controllers: [ProjectionsAdminController, PricingController],
       providers: [
         { provide: OPTIONS, useValue: options },
         { provide: PRICING_OPTIONS, useValue: { autoRebuild: options.autoRebuild } },
         ProjectorRunner,
-        ProjectionWatermark,
         PricingChanges,
       ],
-      exports: [ProjectionWatermark, ProjectorRunner],
+      exports: [ProjectionWatermarkModule, ProjectorRunner],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ProjectionWatermark } from '@ledger/projections';
+import { ProjectionWatermarkModule } from '@ledger/projections';
 import { CostsController } from './costs.controller';
 import { GetCostRangeSummaryHandler } from './cost-range-summary/get-cost-range-summary.query';
 import { GetCostTimeseriesHandler } from './cost-timeseries/get-cost-timeseries.query';
@@ -12,9 +12,10 @@ import { V1CostsController } from './v1-costs.controller';
 import { GetWorkflowRunCostHandler } from './workflow-run-cost/get-workflow-run-cost.query';
 
 @Module({
+  imports: [ProjectionWatermarkModule],
   controllers: [CostsController, V1CostsController],
   providers: [
-    ProjectionWatermark, GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler,
+    GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler,
     GetWorkflowRunCostHandler, GetCostRangeSummaryHandler, GetCostTimeseriesHandler,
   ],
 })

@@ -181,6 +181,29 @@ export class CatalogResponse {
   @ApiProperty({ type: CatalogData }) data: CatalogData;
 }
 
+class ModelPricesData {
+  @ApiProperty() version: number;
+  @ApiProperty({ description: 'The model asked for: a model name or one of its aliases.' }) model: string;
+  @ApiProperty({ type: [ModelPriceRow], description: 'The rows that price it (by name or alias), oldest effective_from first.' }) rows: ModelPriceRow[];
+  @ApiProperty({ type: [CatalogChange], description: 'The catalog changes that named it, oldest first.' }) changes: CatalogChange[];
+}
+
+export class ModelPricesResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: ModelPricesData }) data: ModelPricesData;
+}
+
+class ToolPricesData {
+  @ApiProperty() version: number;
+  @ApiProperty({ type: [ToolPriceRow] }) tools: ToolPriceRow[];
+  @ApiProperty({ type: [CatalogChange], description: 'The tool price changes, oldest first.' }) changes: CatalogChange[];
+}
+
+export class ToolPricesResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: ToolPricesData }) data: ToolPricesData;
+}
+
 class PreviewLineDoc {
   @ApiProperty() workspace_id: string;
   @ApiProperty({ description: 'Model, or tool.' }) model: string;

@@ -1,11 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
-import { ApiV1Errors, toProblems, ValidationError } from '@ledger/http';
+import { ApiV1Errors, NotFoundError, toProblems, ValidationError } from '@ledger/http';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PricingCatalog, PricingEvent } from '@ledger/pricing';
+import { PriceRow, PricingCatalog, PricingEvent, ToolPriceRow } from '@ledger/pricing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { CatalogResponse, ModelPriceBody, PreviewBody, PreviewResponse, PricingChangeResponse, RemovePriceQuery, ToolPriceBody } from './pricing-admin.dto';
+import {
+  CatalogResponse,
+  ModelPriceBody,
+  ModelPricesResponse,
+  PreviewBody,
+  PreviewResponse,
+  PricingChangeResponse,
+  RemovePriceQuery,
+  ToolPriceBody,
+  ToolPricesResponse,
+} from './pricing-admin.dto';
 import { PricingChanges } from './pricing-changes.service';
 
 const modelPriceSet = (model: string, b: ModelPriceBody): PricingEvent => ({
@@ -32,6 +42,12 @@ const toolPriceSet = (tool: string, b: ToolPriceBody): PricingEvent => ({
     reason: b.reason,
   },
 });
+
+/** By name, then oldest effective_from first. */
+const byName = <T extends { effective_from: string }>(key: (r: T) => string) => (a: T, b: T) =>
+  key(a).localeCompare(key(b)) || Date.parse(a.effective_from) - Date.parse(b.effective_from);
+const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model));
+const sortedTools = (rows: readonly ToolPriceRow[]) => [...rows].sort(byName((r) => r.tool));
 
 function validated<T extends object>(cls: new () => T, value: unknown, field: string): T {
   const instance = plainToInstance(cls, value ?? {});
@@ -61,17 +77,36 @@ export class PricingController {
   async list() {
     await this.catalog.refresh();
     const { version, models, tools } = this.catalog.rows;
-    const byName = <T>(key: (r: T) => string, from: (r: T) => string) => (a: T, b: T) =>
-      key(a).localeCompare(key(b)) || Date.parse(from(a)) - Date.parse(from(b));
-    return {
-      success: true,
-      data: {
-        version,
-        models: [...models].sort(byName((r) => r.model, (r) => r.effective_from)),
-        tools: [...tools].sort(byName((r) => r.tool, (r) => r.effective_from)),
-        changes: await this.catalog.history(),
-      },
-    };
+    return { success: true, data: { version, models: sortedModels(models), tools: sortedTools(tools), changes: await this.catalog.history() } };
+  }
+
+  /**
+   * The rows that price `model` (as usage names it: by model name or alias, as the
+   * projection looks it up) and the changes that named those models. A model the
+   * catalog never named is 404; one whose rows were all removed keeps its history.
+   */
+  @Get('models/:model')
+  @ApiOperation({ summary: "One model's effective-dated rows (by name or alias) and its change history" })
+  @ApiOkResponse({ type: ModelPricesResponse })
+  @ApiV1Errors(404)
+  async model(@Param('model') model: string) {
+    await this.catalog.refresh();
+    const { version, models } = this.catalog.rows;
+    const rows = models.filter((r) => r.model === model || r.aliases?.includes(model));
+    const names = new Set([model, ...rows.map((r) => r.model)]);
+    const changes = (await this.catalog.history()).filter((c) => names.has(c.data.model as string));
+    if (!rows.length && !changes.length) throw new NotFoundError(`Model ${model}`, 'model');
+    return { success: true, data: { version, model, rows: sortedModels(rows), changes } };
+  }
+
+  @Get('tools')
+  @ApiOperation({ summary: 'Every tool compute price row, and the tool price change history' })
+  @ApiOkResponse({ type: ToolPricesResponse })
+  async tools() {
+    await this.catalog.refresh();
+    const { version, tools } = this.catalog.rows;
+    const changes = (await this.catalog.history()).filter((c) => c.type === 'ToolPriceSet' || c.type === 'ToolPriceRemoved');
+    return { success: true, data: { version, tools: sortedTools(tools), changes } };
   }
 
   @Put('models/:model')
