@@ -227,6 +227,8 @@ describe('Pricing changes and replay', () => {
     const before = await readModelHash();
     const db = t.db;
     await t.close({ keepDatabase: true });
+    // The initial load is a rebuild queued after the restart: an earlier test's finished rebuild must not pass for it.
+    const earlier = Number((await db.pool.query('SELECT coalesce(max(id), 0) AS id FROM projection_rebuilds')).rows[0].id);
     await db.pool.query('DELETE FROM read_model.checkpoint');
     await db.pool.query('TRUNCATE read_model.cost_facts, read_model.session_costs, read_model.hourly_costs, read_model.daily_costs, read_model.execution_index');
 
@@ -236,7 +238,7 @@ describe('Pricing changes and replay', () => {
     while (initial?.state !== 'done') {
       if (Date.now() > deadline) throw new Error(`no initial load finished: ${JSON.stringify(initial)}`);
       await new Promise((r) => setTimeout(r, 100));
-      initial = (await t.db.pool.query(`SELECT state, reason, source FROM projection_rebuilds ORDER BY id DESC LIMIT 1`)).rows[0];
+      initial = (await t.db.pool.query(`SELECT state, reason, source FROM projection_rebuilds WHERE id > $1 ORDER BY id DESC LIMIT 1`, [earlier])).rows[0];
     }
     expect(initial).toMatchObject({ reason: 'initial load: the read model is empty and the log is not', source: 'log' });
     expect(await readModelHash()).toBe(before);
