@@ -205,7 +205,7 @@ describe('per-key rate limiting', () => {
     const costs = await t.http.get('/costs/summary').set('x-api-key', key);
     expect(costs.status).toBe(429);
     expect(Number(costs.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(costs.body).toEqual({ detail: [{ loc: [], msg: expect.stringMatching(/^rate limit exceeded for this API key; retry after [12] s$/), type: 'rate_limited' }] });
+    expect(costs.body).toEqual({ detail: expect.stringMatching(/^rate limit exceeded for this API key; retry after [12] s$/) });
 
     expect((await t.http.get('/costs/summary').set('x-api-key', other)).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await t.http.get('/v1/admin/api-keys').set('x-api-key', ADMIN_KEY)).status).toBe(200);
