@@ -11,6 +11,8 @@ import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
 import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { ProjectionHealth } from './projection-health';
 import { RebuildCoordinator } from './rebuild/rebuild-coordinator';
 
 export interface ProjectionsOptions {
@@ -120,15 +122,20 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule],
-      controllers: [ProjectionsAdminController, PricingController],
+      controllers: [ProjectionsAdminController, PricingController, DeadLettersController],
       providers: [
         { provide: OPTIONS, useValue: options },
         { provide: PRICING_OPTIONS, useValue: { autoRebuild: options.autoRebuild } },
         ProjectorRunner,
         ProjectionWatermark,
         PricingChanges,
+        {
+          provide: ProjectionHealth,
+          useFactory: (pool: Pool, store: EventStore, runner: ProjectorRunner) => new ProjectionHealth(pool, store, () => runner.projector.stalled),
+          inject: [PG_POOL, EVENT_STORE, ProjectorRunner],
+        },
       ],
-      exports: [ProjectionWatermark, ProjectorRunner],
+      exports: [ProjectionWatermark, ProjectorRunner, ProjectionHealth],
     };
   }
 }
