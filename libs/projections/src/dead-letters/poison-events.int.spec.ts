@@ -5,6 +5,8 @@ import { READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
 import { bulkLoad } from '../bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
 import { blueGreenRebuild } from '../rebuild/blue-green-rebuild';
+import { ConflictError } from '@ledger/http';
+import { requestRebuild } from '../rebuild/rebuild-requests';
 import { retryDeadLetter } from './retry-dead-letter';
 
 const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
@@ -75,6 +77,17 @@ describe('a poison event', () => {
     expect(letter).toMatchObject({ id: 1, failures: 2, resolved_at: null, sqlstate: '22003', error: 'value "3000000000" is out of range for type integer' });
     expect(await sessions(READ_MODEL_SCHEMA)).toEqual(APPLIED);
     expect(await retryDeadLetter(log.store, pool(), 99)).toBeUndefined();
+  });
+
+  it('given a rebuild running, then a retry is refused: its fact could miss the rebuild\'s cut', async () => {
+    const id = await requestRebuild(pool(), 'test');
+    await pool().query(`UPDATE projection_rebuilds SET state = 'running' WHERE id = $1`, [id]);
+    try {
+      await expect(retryDeadLetter(log.store, pool(), 1)).rejects.toThrow(ConflictError);
+    } finally {
+      await pool().query(`UPDATE projection_rebuilds SET state = 'done' WHERE id = $1`, [id]);
+    }
+    expect((await deadLetters())[0]).toMatchObject({ failures: 2, resolved_at: null });
   });
 
   it('given a rebuild from the log, in the database, then it completes without it and records it again', async () => {
