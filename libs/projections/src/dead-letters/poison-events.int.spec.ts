@@ -1,10 +1,11 @@
 import { withEventLog } from '@ledger/testing';
-import { EventStore, formatPosition, PgEventStore } from '@ledger/event-store';
+import { formatPosition } from '@ledger/event-store';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
 import { bulkLoad } from '../bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
 import { blueGreenRebuild } from '../rebuild/blue-green-rebuild';
+import { throughNode } from '../../testing/through-node';
 import { ConflictError } from '@ledger/http';
 import { requestRebuild } from '../rebuild/rebuild-requests';
 import { retryDeadLetter } from './retry-dead-letter';
@@ -99,18 +100,8 @@ describe('a poison event', () => {
   });
 
   it('given a bulk load through Node (an EventStoreDB log), then it completes without it too', async () => {
-    const s: PgEventStore = log.store;
-    const throughNode: EventStore = {
-      append: (a) => s.append(a),
-      findEvents: (r) => s.findEvents(r),
-      readStream: (id, o) => s.readStream(id, o),
-      readAll: (o) => s.readAll(o),
-      subscribeToAll: (o) => s.subscribeToAll(o),
-      headPosition: () => s.headPosition(),
-      close: () => s.close(),
-    };
     for (const sql of readModelTables('by_node')) await pool().query(sql);
-    const loaded = await bulkLoad(throughNode, pool(), 'by_node', catalog, { batchSize: 5 });
+    const loaded = await bulkLoad(throughNode(log.store), pool(), 'by_node', catalog, { batchSize: 5 });
     expect(loaded.eventsApplied).toBe(3);
     expect(await sessions('by_node')).toEqual(APPLIED);
     expect((await deadLetters()).map((d) => [d.event_id, d.failures])).toEqual([['p1', 4], ['p2', 3]]);
