@@ -127,6 +127,8 @@ export class CostProjector {
         if (batch.events.length || comparePositions(batch.position, this.progress.position) > 0) {
           await this.apply(batch.events, batch.position);
         }
+        // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
+        this.failing = undefined;
         this.progress = { ...this.progress, caughtUp: batch.caughtUp };
         this.events.emit('progress', this.progress);
         if (untilCaughtUp && batch.caughtUp) break;
@@ -172,7 +174,6 @@ export class CostProjector {
       catalog = await this.options.catalog();
     }
     this.pricedWith = outcome.version;
-    this.failing = undefined;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length - outcome.poisoned, caughtUp: false };
   }
 

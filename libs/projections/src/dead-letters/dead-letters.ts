@@ -134,7 +134,7 @@ export async function findDeadLetter(db: SqlRunner, id: number): Promise<DeadLet
 export async function unresolvedDeadLetters(db: SqlRunner, shown = 5): Promise<{ count: number; first: DeadLetter[] }> {
   const [{ rows }, first] = await Promise.all([
     db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${DEAD_LETTERS} WHERE resolved_at IS NULL`),
-    listDeadLetters(db, { limit: shown }),
+    shown > 0 ? listDeadLetters(db, { limit: shown }) : [],
   ]);
   return { count: rows[0].count, first };
 }
