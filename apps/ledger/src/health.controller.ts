@@ -83,7 +83,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthResponse })
   async health(): Promise<HealthResponse> {
     const [position, dead] = await Promise.all([this.watermark.position(), this.projections.deadLetters(SHOWN)]);
-    const stall = this.projections.stall();
+    const stall = await this.projections.stall();
     return {
       status: dead.count || stall ? 'degraded' : 'ok',
       projection_position: position ? formatPosition(position) : null,
@@ -152,7 +152,7 @@ export class HealthController {
       this.projections.deadLetters(0),
       this.projections.rebuildRunning(),
     ]);
-    const stall = this.projections.stall();
+    const stall = await this.projections.stall();
     const state = stall ? 'stalled' : rebuilding ? 'rebuilding' : lag.lag_events ? 'catching-up' : 'live';
     const { position, lag_events, lag_events_capped, lag_seconds } = lag;
     return { state, position, lag_events, lag_events_capped, lag_seconds, dead_letters: dead.count, stall };

@@ -20,6 +20,8 @@ export interface ProjectorOptions {
   /** Test seam: runs after a batch's rows are written and before its commit. */
   readonly beforeCommit?: (batch: readonly RecordedEvent[]) => Promise<void>;
   readonly log?: (message: string) => void;
+  /** Hears each failure of a stalled projector, and undefined once when it reads the log again. */
+  readonly onStall?: (stall: ProjectorFailure | undefined) => void;
 }
 
 /** Consecutive failures at one checkpoint after which the projector counts as stalled. */
@@ -54,6 +56,7 @@ export class CostProjector {
   private closeSubscription?: () => Promise<void>;
   private progress: ProjectorProgress = { position: LOG_START, eventsApplied: 0, caughtUp: false };
   private failing?: ProjectorFailure;
+  private stallReported = false;
   /** The catalog version of the schema's price table, as of the last commit. */
   private pricedWith?: number;
   /** A catalog version that reprices usage this schema holds: only a rebuild's swap brings it in. */
@@ -128,6 +131,8 @@ export class CostProjector {
           await this.apply(batch.events, batch.position);
         }
         // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
+        if (this.stallReported) this.options.onStall?.(undefined);
+        this.stallReported = false;
         this.failing = undefined;
         this.progress = { ...this.progress, caughtUp: batch.caughtUp };
         this.events.emit('progress', this.progress);
@@ -149,6 +154,10 @@ export class CostProjector {
       since: again ? this.failing!.since : new Date(),
       attempts: again ? this.failing!.attempts + 1 : 1,
     };
+    if (this.stalled) {
+      this.stallReported = true;
+      this.options.onStall?.(this.stalled);
+    }
   }
 
   /**

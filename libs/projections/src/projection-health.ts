@@ -1,7 +1,7 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { EventStore, formatPosition } from '@ledger/event-store';
 import type { Pool } from 'pg';
-import { readCheckpoint } from './cost.projection';
+import { COST_PROJECTION, readCheckpoint, SqlRunner } from './cost.projection';
 import { ProjectorFailure, USAGE_EVENT_FILTER } from './cost-projector';
 import { DeadLetter, unresolvedDeadLetters } from './dead-letters/dead-letters';
 
@@ -25,6 +25,24 @@ export interface ProjectionLag {
   readonly pricing_version: number;
 }
 
+/** A stall recorded longer ago than this is a dead projector's: its successor records its own. */
+const STALL_FRESH_S = 30;
+
+/** Records the live projector's stall for every replica to read, or clears it (undefined). Best effort: the database may be what fails. */
+export async function recordStall(db: SqlRunner, stall: ProjectorFailure | undefined): Promise<void> {
+  if (!stall) {
+    await db.query(`DELETE FROM public.projector_stalls WHERE projection = $1`, [COST_PROJECTION]);
+    return;
+  }
+  await db.query(
+    `INSERT INTO public.projector_stalls (projection, commit_pos, prepare_pos, error, sqlstate, attempts, since)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (projection) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, error = excluded.error,
+       sqlstate = excluded.sqlstate, attempts = excluded.attempts, since = excluded.since, updated_at = now()`,
+    [COST_PROJECTION, String(stall.position.commit), String(stall.position.prepare), stall.error, stall.sqlstate, stall.attempts, stall.since],
+  );
+}
+
 const toStall = (f: ProjectorFailure): ProjectorStall => ({
   position: formatPosition(f.position),
   error: f.error,
@@ -46,10 +64,17 @@ export class ProjectionHealth {
     private readonly stalled: () => ProjectorFailure | undefined,
   ) {}
 
-  /** The live projector failing the same batch again and again, if this process runs it. */
-  stall(): ProjectorStall | null {
+  /** The live projector failing the same batch again and again: as this process sees it, if it runs it, else as the one that does recorded it. */
+  async stall(): Promise<ProjectorStall | null> {
     const stalled = this.stalled();
-    return stalled ? toStall(stalled) : null;
+    if (stalled) return toStall(stalled);
+    const { rows } = await this.pool.query<ProjectorStall>(
+      `SELECT commit_pos::text || '-' || prepare_pos::text AS position, error, sqlstate, attempts,
+              to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since
+         FROM public.projector_stalls WHERE projection = $1 AND updated_at > now() - make_interval(secs => $2)`,
+      [COST_PROJECTION, STALL_FRESH_S],
+    );
+    return rows[0] ?? null;
   }
 
   deadLetters(shown = 5): Promise<{ count: number; first: DeadLetter[] }> {

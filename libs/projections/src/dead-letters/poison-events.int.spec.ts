@@ -8,6 +8,7 @@ import { blueGreenRebuild } from '../rebuild/blue-green-rebuild';
 import { throughNode } from '../../testing/through-node';
 import { ConflictError } from '@ledger/http';
 import { requestRebuild } from '../rebuild/rebuild-requests';
+import { ProjectionHealth, recordStall } from '../projection-health';
 import { retryDeadLetter } from './retry-dead-letter';
 
 const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
@@ -89,6 +90,20 @@ describe('a poison event', () => {
       await pool().query(`UPDATE projection_rebuilds SET state = 'done' WHERE id = $1`, [id]);
     }
     expect((await deadLetters())[0]).toMatchObject({ failures: 2, resolved_at: null });
+  });
+
+  it('given a stall the projecting instance recorded, then every instance reports it while it is fresh', async () => {
+    const health = new ProjectionHealth(pool(), log.store, () => undefined);
+    expect(await health.stall()).toBeNull();
+    const since = new Date('2026-04-02T12:00:00.000Z');
+    await recordStall(pool(), { position: { commit: 5n, prepare: 7n }, error: 'column "calls" does not exist', sqlstate: '42703', since, attempts: 4 });
+    expect(await health.stall()).toEqual({ position: '5-7', error: 'column "calls" does not exist', sqlstate: '42703', since: since.toISOString(), attempts: 4 });
+    // A stall last heard of long ago is a dead projector's.
+    await pool().query(`UPDATE projector_stalls SET updated_at = now() - interval '31 seconds'`);
+    expect(await health.stall()).toBeNull();
+    await pool().query(`UPDATE projector_stalls SET updated_at = now()`);
+    await recordStall(pool(), undefined);
+    expect(await health.stall()).toBeNull();
   });
 
   it('given a rebuild from the log, in the database, then it completes without it and records it again', async () => {

@@ -118,7 +118,7 @@ export class ProjectionsAdminController {
           pending_rebuilds: pending,
           rebuild: running ?? rebuilds[0] ?? null,
           dead_letters: deadLetters,
-          stall: this.health.stall(),
+          stall: await this.health.stall(),
         },
       ],
     };
