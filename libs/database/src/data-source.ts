@@ -8,6 +8,7 @@ import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-se
 import { ReadModelIdentifiers1732240000006 } from './migrations/1732240000006-read-model-identifiers';
 import { ReadModelPricedWhenRead1732240000007 } from './migrations/1732240000007-read-model-priced-when-read';
 import { RebuildSource1732240000008 } from './migrations/1732240000008-rebuild-source';
+import { ProjectionDeadLetters1732240000009 } from './migrations/1732240000009-projection-dead-letters';
 import { ApiKeyLifecycle1732240000010 } from './migrations/1732240000010-api-key-lifecycle';
 
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   ReadModelIdentifiers1732240000006,
   ReadModelPricedWhenRead1732240000007,
   RebuildSource1732240000008,
+  ProjectionDeadLetters1732240000009,
   ApiKeyLifecycle1732240000010,
 ];
 

@@ -24,7 +24,7 @@ const GOOD: Record<string, unknown>[] = [
 /** Values that sit on either side of each rule, and of each type. */
 const PROBES: unknown[] = [
   undefined, null, '', ' ', 'x', 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(200), 'x'.repeat(201),
-  'ok id', 'é', '😀'.repeat(128), '😀'.repeat(129), 0, -0, -1, 1, 1.5, 1e9, 1e9 + 1, 1e21, Number.MAX_SAFE_INTEGER, true, false,
+  'ok id', 'é', '😀'.repeat(128), '😀'.repeat(129), 0, -0, -1, 1, 1.5, 1e9, 1e9 + 1, 2 ** 31 - 1, 2 ** 31, 3e9, 31_536_000_000, 31_536_000_001, 1e19, 1e21, Number.MAX_SAFE_INTEGER, true, false,
   '1', '0.0342', '.5', '1.', '-0.1', '1e3', '0.1234567890123456789', '123456789012345678.1', '1234567890123456789',
   [], ['a'], {}, { Read: 1 }, { Read: -1 }, { Read: 1.5 }, { Read: '1' }, { '': 1 }, { ['t'.repeat(129)]: 1 }, { Read: 1e9 + 1 },
   'TokenUsed', 'completed', 'failed', 'done', 'gpt-4o',
@@ -127,11 +127,46 @@ describe('parseUsageBatch', () => {
       { index: 1, location: 'body', field: 'session_id', message: 'session_id must be longer than or equal to 1 characters' },
       { index: 1, location: 'body', field: 'occurred_at', message: 'occurred_at must be an ISO-8601 date-time with a timezone, e.g. 2026-04-02T12:00:05.100Z' },
       { index: 2, location: 'body', field: 'tool_name', message: 'tool_name must be longer than or equal to 1 characters' },
-      { index: 2, location: 'body', field: 'compute_cost_usd', message: 'compute_cost_usd must be a decimal string such as "0.0015"' },
+      { index: 2, location: 'body', field: 'compute_cost_usd', message: 'compute_cost_usd must be a decimal string such as "0.0015", at most 18 digits before the point and 18 after' },
       { index: 3, location: 'body', field: 'type', message: 'type must be one of TokenUsed, ToolCalled, SessionFinalized' },
       { index: 4, location: 'body', field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' },
       { index: 5, location: 'body', field: '', message: 'each event must be a JSON object' },
     ]);
+  });
+
+  it('refuses every value the read model cannot store, naming the field and its bound', () => {
+    const problems = (events: unknown[]) => {
+      try {
+        parseUsageBatch({ events }, 'ws', NOW);
+      } catch (err) {
+        return (err as ValidationError).problems.map((p) => `${p.index}.${p.field}: ${p.message}`);
+      }
+      return [];
+    };
+    const at = { session_id: 's3', occurred_at: '2025-08-01T00:00:00Z' };
+    // The reproduction of issue 13: 3,000,000,000 turns was accepted, then stopped the projector for every workspace.
+    expect(problems([{ event_id: 'p1', type: 'SessionFinalized', ...at, num_turns: 3_000_000_000 }])).toEqual(['0.num_turns: num_turns must be <= 2147483647']);
+    expect(
+      problems([
+        { event_id: 'p2', type: 'ToolCalled', ...at, tool_name: 'Bash', duration_ms: 1e19 },
+        { event_id: 'p3', type: 'SessionFinalized', ...at, duration_ms: 31_536_000_001 },
+        { event_id: 'p4', type: 'TokenUsed', ...at, model: 'gpt-4o', output_tokens: 1_000_000_001 },
+        { event_id: 'p5', type: 'TokenUsed', ...at, model: 'gpt-4o', reported_cost_usd: '1234567890123456789' },
+        { event_id: 'p6', type: 'ToolCalled', ...at, tool_name: 'Bash', compute_cost_usd: '0.1234567890123456789' },
+      ]),
+    ).toEqual([
+      '0.duration_ms: duration_ms must be <= 31536000000',
+      '1.duration_ms: duration_ms must be <= 31536000000',
+      '2.output_tokens: output_tokens must be <= 1000000000',
+      '3.reported_cost_usd: reported_cost_usd must be a decimal string such as "0.0342", at most 18 digits before the point and 18 after',
+      '4.compute_cost_usd: compute_cost_usd must be a decimal string such as "0.0015", at most 18 digits before the point and 18 after',
+    ]);
+    expect(
+      problems([
+        { event_id: 'q1', type: 'SessionFinalized', ...at, num_turns: 2_147_483_647, duration_ms: 31_536_000_000 },
+        { event_id: 'q2', type: 'ToolCalled', ...at, tool_name: 'Bash', duration_ms: 31_536_000_000, compute_cost_usd: '999999999999999999.999999999999999999' },
+      ]),
+    ).toEqual([]);
   });
 
   it('normalises what it accepts: defaults, UTC milliseconds, canonical decimals, no nulls', () => {

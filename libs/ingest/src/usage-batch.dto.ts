@@ -15,9 +15,23 @@ import {
   ValidationOptions,
 } from 'class-validator';
 
-const MAX_TOKENS = 1_000_000_000;
-/** Non-negative plain decimal, up to 18 integer and 18 fractional digits. */
+/*
+ * Bounds: ingest refuses what the read model cannot store, so no accepted event can fail in the
+ * projection (ADR 0014). Token counts are bigint columns and so are a session's and an hour's sums of
+ * them: at 10^9 per count per call a sum overflows only after 2.3 × 10^9 calls, beyond what the integer
+ * call counters beside them hold anyway. `num_turns` is an integer column; `duration_ms` a bigint, bounded
+ * to a year, so that no sum or price of it comes near 2^63 either.
+ */
+export const MAX_TOKENS = 1_000_000_000;
+export const MAX_NUM_TURNS = 2_147_483_647;
+export const MAX_DURATION_MS = 31_536_000_000;
+/**
+ * Non-negative plain decimal, up to 18 integer and 18 fractional digits: well inside what an
+ * unconstrained NUMERIC holds (131,072 and 16,383), and whatever a sum of them reaches.
+ */
 export const DECIMAL = /^\d{1,18}(\.\d{1,18})?$/;
+const decimalMessage = (field: string, example: string) =>
+  `${field} must be a decimal string such as "${example}", at most 18 digits before the point and 18 after`;
 /** ISO-8601 date-time that states its offset (`Z` or `±hh:mm`). */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -40,12 +54,14 @@ function IsTokenMap(options?: ValidationOptions) {
   );
 }
 
-const TokenCount = () => (target: object, key: string) => {
+/** An optional integer field in 0..max, each bound named in its message. */
+const BoundedInt = (max: number) => (target: object, key: string) => {
   IsOptional()(target, key);
   IsInt({ message: `${key} must be an integer` })(target, key);
   Min(0, { message: `${key} must be >= 0` })(target, key);
-  Max(MAX_TOKENS, { message: `${key} must be <= ${MAX_TOKENS}` })(target, key);
+  Max(max, { message: `${key} must be <= ${max}` })(target, key);
 };
+const TokenCount = () => BoundedInt(MAX_TOKENS);
 
 
 /** Fields every usage event carries. */
@@ -93,12 +109,12 @@ export class TokenUsedBody extends UsageEventBody {
   @IsOptional() @IsString() @MaxLength(200)
   step_name?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer', minimum: 0 }, example: { Read: 100, Bash: 200 } })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'integer', minimum: 0, maximum: MAX_TOKENS }, example: { Read: 100, Bash: 200 } })
   @IsOptional() @IsTokenMap()
   tool_tokens?: Record<string, number>;
 
-  @ApiPropertyOptional({ example: '0.0118', description: 'Kept for reconciliation; never replaces the computed cost.' })
-  @IsOptional() @Matches(DECIMAL, { message: 'reported_cost_usd must be a decimal string such as "0.0342"' })
+  @ApiPropertyOptional({ example: '0.0118', pattern: DECIMAL.source, description: 'Kept for reconciliation; never replaces the computed cost.' })
+  @IsOptional() @Matches(DECIMAL, { message: decimalMessage('reported_cost_usd', '0.0342') })
   reported_cost_usd?: string;
 }
 
@@ -107,12 +123,12 @@ export class ToolCalledBody extends UsageEventBody {
   @IsString() @Length(1, 128)
   tool_name: string;
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_DURATION_MS, description: 'At most a year (31,536,000,000 ms).' })
+  @BoundedInt(MAX_DURATION_MS)
   duration_ms?: number;
 
-  @ApiPropertyOptional({ example: '0.0015', description: 'Absent: priced from the tool’s compute rate, else 0.' })
-  @IsOptional() @Matches(DECIMAL, { message: 'compute_cost_usd must be a decimal string such as "0.0015"' })
+  @ApiPropertyOptional({ example: '0.0015', pattern: DECIMAL.source, description: 'Absent: priced from the tool’s compute rate, else 0.' })
+  @IsOptional() @Matches(DECIMAL, { message: decimalMessage('compute_cost_usd', '0.0015') })
   compute_cost_usd?: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
@@ -125,12 +141,12 @@ export class SessionFinalizedBody extends UsageEventBody {
   @IsOptional() @IsIn(['completed', 'failed', 'cancelled'], { message: 'status must be one of completed, failed, cancelled' })
   status?: 'completed' | 'failed' | 'cancelled';
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_DURATION_MS, description: 'At most a year (31,536,000,000 ms).' })
+  @BoundedInt(MAX_DURATION_MS)
   duration_ms?: number;
 
-  @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_NUM_TURNS })
+  @BoundedInt(MAX_NUM_TURNS)
   num_turns?: number;
 }
 

@@ -1,9 +1,9 @@
 import { withEventLog } from '@ledger/testing';
-import { EventStore, PgEventStore } from '@ledger/event-store';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { readModel, readModelTables } from '@ledger/database';
 import { bulkLoad } from './bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
+import { throughNode } from '../testing/through-node';
 import { dumpReadModel, EVENT_COUNT, HISTORY } from '../testing/usage-history';
 
 const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
@@ -17,17 +17,6 @@ describe('bulkLoad', () => {
   });
 
   const dump = (schema: string) => dumpReadModel(log.db.pool, schema);
-
-  /** The same log without a SQL scan, as an EventStoreDB log is: its events travel through Node. */
-  const throughNode = (s: PgEventStore): EventStore => ({
-    append: (a) => s.append(a),
-    findEvents: (r) => s.findEvents(r),
-    readStream: (id, o) => s.readStream(id, o),
-    readAll: (o) => s.readAll(o),
-    subscribeToAll: (o) => s.subscribeToAll(o),
-    headPosition: () => s.headPosition(),
-    close: () => s.close(),
-  });
 
   it.each([
     ['in the database', 'bulk', () => log.store],

@@ -1,12 +1,13 @@
 import type { Pool } from 'pg';
 import { inTransaction, readModelIndexes, readModelKeys } from '@ledger/database';
-import { EventStore, LOG_START, LogPosition } from '@ledger/event-store';
+import { EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
 import {
   bulkAggregateSql,
   bulkExecutionsSql,
   COST_FACT_COLUMNS,
+  COST_PROJECTION,
   factRows,
   insertCostFacts,
   createPricedUsage,
@@ -17,6 +18,8 @@ import {
   writePriceTable,
 } from './cost.projection';
 import { USAGE_EVENT_FILTER } from './cost-projector';
+import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
+import { DEAD_LETTER_RETRY_LOCK } from './dead-letters/retry-dead-letter';
 
 export interface BulkLoadOptions {
   readonly batchSize: number;
@@ -92,6 +95,8 @@ export async function restateFromFacts(
 ): Promise<BulkLoadResult> {
   await writePriceTable(pool, schema, compilePriceTable(catalog));
   const shapes = `${schema}.session_shapes`;
+  // A dead letter's retry in flight commits before the cut, and later ones see the rebuild running (retryDeadLetter).
+  await inTransaction(pool, (client) => client.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(DEAD_LETTER_RETRY_LOCK)]));
   const cut = await inTransaction(pool, async (client) => {
     await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const { rows } = await client.query<{ commit_pos: string; prepare_pos: string; events_applied: string }>(
@@ -177,12 +182,34 @@ async function factsInDatabase(store: EventStore, scanSql: Required<EventStore>[
   let events = 0;
   let next = 0;
   options.onProgress?.({ step: 'facts', events, total });
+  /**
+   * Loads the events of `[from, to)`. PostgreSQL refusing one of them fails the whole slice: then its
+   * halves are loaded, down to single positions, and each event that fails alone is dead-lettered
+   * (ADR 0014) with its identity read from the log.
+   */
+  const load = async (from: bigint, to: bigint): Promise<number> => {
+    const scan = scanSql(USAGE_EVENT_FILTER, position, { from, to });
+    try {
+      const { rowCount } = await pool.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(`(${scan.text}) e`)}`, [...scan.values]);
+      return rowCount ?? 0;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (to - from > 1n) {
+        const middle = from + (to - from) / 2n;
+        return (await load(from, middle)) + (await load(middle, to));
+      }
+      const { rows } = await pool.query<{ commit_pos: string }>(`SELECT commit_pos::text FROM (${scan.text}) e`, [...scan.values]);
+      // Positions are unique: the event is the one right after (its commit, its position − 1).
+      const [event] = await store.readAll({ from: { commit: BigInt(rows[0].commit_pos), prepare: from - 1n }, maxCount: 1, filter: USAGE_EVENT_FILTER });
+      await recordDeadLetters(pool, COST_PROJECTION, [{ event, error: err as Error }]);
+      return 0;
+    }
+  };
   await Promise.all(
     Array.from({ length: WRITERS }, async () => {
       for (let i = next++; i < SLICES; i = next++) {
-        const scan = scanSql(USAGE_EVENT_FILTER, position, { from: BigInt(i) * width, to: BigInt(i + 1) * width });
-        const { rowCount } = await pool.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(`(${scan.text}) e`)}`, [...scan.values]);
-        events += rowCount ?? 0;
+        const loaded = await load(BigInt(i) * width, BigInt(i + 1) * width);
+        events += loaded;
         options.onProgress?.({ step: 'facts', events, total });
       }
     }),
@@ -199,7 +226,7 @@ async function factsThroughNode(store: EventStore, pool: Pool, schema: string, o
   try {
     for await (const batch of batched(subscription, options.batchSize, 0)) {
       await writing;
-      if (batch.events.length) writing = insertCostFacts(pool, schema, batch.events);
+      if (batch.events.length) writing = insertFactsIsolating(pool, schema, batch.events).then((poisoned) => void (events -= poisoned));
       // Surfaces at the next await; until then the rejection is owned here.
       writing.catch(() => undefined);
       position = batch.position;
@@ -212,6 +239,13 @@ async function factsThroughNode(store: EventStore, pool: Pool, schema: string, o
     await subscription.close();
   }
   return { position, events };
+}
+
+/** Appends the facts of `events`; those PostgreSQL refuses are skipped and dead-lettered (ADR 0014). Answers how many. */
+async function insertFactsIsolating(pool: Pool, schema: string, events: readonly RecordedEvent[]): Promise<number> {
+  const poisoned: PoisonedEvent[] = await isolatePoison(events, (slice) => insertCostFacts(pool, schema, slice));
+  await recordDeadLetters(pool, COST_PROJECTION, poisoned);
+  return poisoned.length;
 }
 
 /** Keeps the first of each event id in the log, as the live projection's ON CONFLICT DO NOTHING would. */

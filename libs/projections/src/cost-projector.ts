@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ledger/database';
-import { comparePositions, EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
+import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { applyCostBatch, readCheckpoint, repricesRecordedUsage, writePriceTable } from './cost.projection';
+import { applyCostBatch, COST_PROJECTION, readCheckpoint, repricesRecordedUsage, writePriceTable } from './cost.projection';
+import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 
 export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };
 
@@ -19,6 +20,21 @@ export interface ProjectorOptions {
   /** Test seam: runs after a batch's rows are written and before its commit. */
   readonly beforeCommit?: (batch: readonly RecordedEvent[]) => Promise<void>;
   readonly log?: (message: string) => void;
+  /** Hears each failure of a stalled projector, and undefined once when it reads the log again. */
+  readonly onStall?: (stall: ProjectorFailure | undefined) => void;
+}
+
+/** Consecutive failures at one checkpoint after which the projector counts as stalled. */
+export const STALL_AFTER = 3;
+
+/** The projector failing at one checkpoint, again and again: the database gone, or a failure no event explains. */
+export interface ProjectorFailure {
+  /** The checkpoint it resumes from each time. */
+  readonly position: LogPosition;
+  readonly error: string;
+  readonly sqlstate: string | null;
+  readonly since: Date;
+  readonly attempts: number;
 }
 
 export interface ProjectorProgress {
@@ -39,6 +55,8 @@ export class CostProjector {
   private stopRequested = false;
   private closeSubscription?: () => Promise<void>;
   private progress: ProjectorProgress = { position: LOG_START, eventsApplied: 0, caughtUp: false };
+  private failing?: ProjectorFailure;
+  private stallReported = false;
   /** The catalog version of the schema's price table, as of the last commit. */
   private pricedWith?: number;
   /** A catalog version that reprices usage this schema holds: only a rebuild's swap brings it in. */
@@ -56,6 +74,16 @@ export class CostProjector {
     return this.progress;
   }
 
+  /** The current run of failures at one checkpoint, if the last attempt failed. */
+  get failure(): ProjectorFailure | undefined {
+    return this.failing;
+  }
+
+  /** Failing the same batch again and again (STALL_AFTER times or more). */
+  get stalled(): ProjectorFailure | undefined {
+    return this.failing && this.failing.attempts >= STALL_AFTER ? this.failing : undefined;
+  }
+
   onProgress(listener: (p: ProjectorProgress) => void): () => void {
     this.events.on('progress', listener);
     return () => this.events.off('progress', listener);
@@ -69,6 +97,7 @@ export class CostProjector {
         try {
           await this.consume(false);
         } catch (err) {
+          this.noteFailure(err as Error);
           this.options.log?.(`projector ${this.options.schema} failed, resuming from its checkpoint: ${(err as Error).message}`);
           await new Promise((r) => setTimeout(r, 500));
         }
@@ -101,6 +130,10 @@ export class CostProjector {
         if (batch.events.length || comparePositions(batch.position, this.progress.position) > 0) {
           await this.apply(batch.events, batch.position);
         }
+        // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
+        if (this.stallReported) this.options.onStall?.(undefined);
+        this.stallReported = false;
+        this.failing = undefined;
         this.progress = { ...this.progress, caughtUp: batch.caughtUp };
         this.events.emit('progress', this.progress);
         if (untilCaughtUp && batch.caughtUp) break;
@@ -110,12 +143,73 @@ export class CostProjector {
     }
   }
 
+  private noteFailure(err: Error): void {
+    const position = this.progress.position;
+    const again = this.failing && comparePositions(this.failing.position, position) === 0;
+    const code = (err as { code?: unknown }).code;
+    this.failing = {
+      position,
+      error: err.message,
+      sqlstate: typeof code === 'string' ? code : null,
+      since: again ? this.failing!.since : new Date(),
+      attempts: again ? this.failing!.attempts + 1 : 1,
+    };
+    if (this.stalled) {
+      this.stallReported = true;
+      this.options.onStall?.(this.stalled);
+    }
+  }
+
+  /**
+   * Applies a batch in one transaction with its checkpoint. When PostgreSQL refuses its data (an
+   * event the read model cannot store), the batch is applied again with its bad events isolated:
+   * every other event is applied, and each one that fails alone is skipped and dead-lettered in the
+   * same transaction as the checkpoint (ADR 0014). The happy path pays nothing for this.
+   */
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
     let catalog = await this.options.catalog();
-    let version: number | false;
-    while ((version = await this.applyPricedWith(catalog, events, position)) === false) catalog = await this.options.catalog();
-    this.pricedWith = version;
-    this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
+    let isolating = false;
+    let outcome: { version: number; poisoned: number } | false;
+    for (;;) {
+      try {
+        outcome = await this.applyPricedWith(catalog, events, position, isolating);
+      } catch (err) {
+        if (isolating || !isDataError(err)) throw err;
+        this.options.log?.(`projector ${this.options.schema}: the batch up to ${formatPosition(position)} failed (${(err as Error).message}); isolating the events it cannot apply`);
+        isolating = true;
+        continue;
+      }
+      if (outcome !== false) break;
+      catalog = await this.options.catalog();
+    }
+    this.pricedWith = outcome.version;
+    this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length - outcome.poisoned, caughtUp: false };
+  }
+
+  /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered, then moves the checkpoint to `position`. */
+  private async applyIsolating(
+    client: PoolClient,
+    events: readonly RecordedEvent[],
+    position: LogPosition,
+    version: number,
+  ): Promise<PoisonedEvent[]> {
+    const { schema } = this.options;
+    const poisoned = await isolatePoison(events, async (slice) => {
+      await client.query('SAVEPOINT isolate');
+      try {
+        await applyCostBatch(client, schema, slice, slice[slice.length - 1].position, version);
+        await client.query('RELEASE SAVEPOINT isolate');
+      } catch (err) {
+        await client.query('ROLLBACK TO SAVEPOINT isolate; RELEASE SAVEPOINT isolate');
+        throw err;
+      }
+    });
+    await applyCostBatch(client, schema, [], position, version);
+    await recordDeadLetters(client, COST_PROJECTION, poisoned);
+    for (const { event, error } of poisoned) {
+      this.options.log?.(`projector ${schema}: skipped event ${event.id} at ${formatPosition(event.position)} (dead-lettered): ${error.message}`);
+    }
+    return poisoned;
   }
 
   /**
@@ -128,7 +222,12 @@ export class CostProjector {
    * write waits for: so a change either saw this batch's facts, or was recorded before the check
    * below, which then prices the batch again rather than commit costs the change would never restate.
    */
-  private async applyPricedWith(catalog: PriceCatalog, events: readonly RecordedEvent[], position: LogPosition): Promise<number | false> {
+  private async applyPricedWith(
+    catalog: PriceCatalog,
+    events: readonly RecordedEvent[],
+    position: LogPosition,
+    isolating: boolean,
+  ): Promise<{ version: number; poisoned: number } | false> {
     const moved = new Error('the catalog moved while the batch was priced');
     const { schema } = this.options;
     try {
@@ -145,10 +244,12 @@ export class CostProjector {
             version = catalog.version;
           }
         }
-        await applyCostBatch(client, schema, events, position, version);
+        let poisoned = 0;
+        if (isolating) poisoned = (await this.applyIsolating(client, events, position, version)).length;
+        else await applyCostBatch(client, schema, events, position, version);
         await this.options.beforeCommit?.(events);
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
-        return version;
+        return { version, poisoned };
       });
     } catch (err) {
       if (err === moved) return false;

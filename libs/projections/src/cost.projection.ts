@@ -204,16 +204,16 @@ ${tail}`;
  * merged into the aggregates. The checkpoint is written by the same statement,
  * so it commits with the rows or not at all.
  */
-const batchSql = (schema: string) =>
+const batchSql = (schema: string, withCheckpoint = true) =>
   mergeSql(
     schema,
     `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *`,
-    `, checkpoint AS (
+    `${withCheckpoint ? `, checkpoint AS (
   ${checkpointUpsert(schema, '$2, $3, $4, $5')}
   RETURNING 1
-)
+)` : ''}
 SELECT (SELECT count(*) FROM facts)::int AS inserted`,
   );
 
@@ -347,6 +347,15 @@ export async function applyCostBatch(
     events.length,
     pricingVersion,
   ]);
+  return rows[0].inserted;
+}
+
+/**
+ * Applies events the checkpoint has already passed (a dead letter's retry, ADR 0014), as a late batch
+ * would, leaving the checkpoint where it is. Returns how many facts were new.
+ */
+export async function applyLateEvents(db: SqlRunner, schema: string, events: readonly RecordedEvent[]): Promise<number> {
+  const { rows } = await db.query<{ inserted: number }>(batchSql(schema, false), [eventsJson(events)]);
   return rows[0].inserted;
 }
 

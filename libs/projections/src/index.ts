@@ -12,3 +12,6 @@ export { recentRebuilds, requestRebuild } from './rebuild/rebuild-requests';
 export type { RebuildRecord } from './rebuild/rebuild-requests';
 export { findLeaseHolder, PROJECTOR_LEASE_KEY, ProjectorLease } from './projector-lease';
 export type { LeasedWork } from './projector-lease';
+export { ProjectionHealth } from './projection-health';
+export type { ProjectionLag, ProjectorStall } from './projection-health';
+export { ProjectorStallDoc } from './rebuild/projections-admin.controller';

@@ -11,6 +11,8 @@ import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
 import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { ProjectionHealth, recordStall } from './projection-health';
 import { RebuildCoordinator } from './rebuild/rebuild-coordinator';
 
 export interface ProjectionsOptions {
@@ -35,6 +37,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
   private leading?: Promise<void>;
   /** Bumped on every activation and deactivation, so a slow start never outlives its lease. */
   private generation = 0;
+  private stallWrites: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -47,6 +50,8 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       batchSize: options.batchSize,
       catalog: () => catalog.refresh(),
       log: (m) => this.logger.warn(m),
+      // In order: a clearance must not overtake the failure it clears.
+      onStall: (stall) => void (this.stallWrites = this.stallWrites.then(() => recordStall(pool, stall)).catch(() => undefined)),
     });
     this.rebuilds = new RebuildCoordinator({
       store,
@@ -120,14 +125,19 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule, ProjectionWatermarkModule],
-      controllers: [ProjectionsAdminController, PricingController],
+      controllers: [ProjectionsAdminController, PricingController, DeadLettersController],
       providers: [
         { provide: OPTIONS, useValue: options },
         { provide: PRICING_OPTIONS, useValue: { autoRebuild: options.autoRebuild } },
         ProjectorRunner,
         PricingChanges,
+        {
+          provide: ProjectionHealth,
+          useFactory: (pool: Pool, store: EventStore, runner: ProjectorRunner) => new ProjectionHealth(pool, store, () => runner.projector.stalled),
+          inject: [PG_POOL, EVENT_STORE, ProjectorRunner],
+        },
       ],
-      exports: [ProjectionWatermarkModule, ProjectorRunner],
+      exports: [ProjectionWatermarkModule, ProjectorRunner, ProjectionHealth],
     };
   }
 }

@@ -3,7 +3,8 @@ import { inTransaction, pricedFactsView, READ_MODEL_SCHEMA, readModelTables } fr
 import { comparePositions, EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad, restateFromFacts } from '../bulk-load';
-import { mergeFacts, readCheckpoint } from '../cost.projection';
+import { COST_PROJECTION, mergeFacts, readCheckpoint } from '../cost.projection';
+import { resolveApplied } from '../dead-letters/dead-letters';
 import { CostProjector } from '../cost-projector';
 import type { RebuildSource } from './rebuild-requests';
 
@@ -64,6 +65,8 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   await pool.query(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
   for (const sql of readModelTables(shadow)) await pool.query(sql);
   const swap = async (client: PoolClient) => {
+    // An event dead-lettered before that the shadow now holds (a replay after a fix) is resolved with the swap.
+    await resolveApplied(client, COST_PROJECTION, shadow);
     await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
     await client.query(`ALTER SCHEMA ${shadow} RENAME TO ${READ_MODEL_SCHEMA}`);
   };

@@ -1,14 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
-import { EVENT_STORE, EventStore, formatPosition } from '@ledger/event-store';
+import { PG_POOL } from '@ledger/database';
 import { ApiV1Errors } from '@ledger/http';
 import { PricingCatalog } from '@ledger/pricing';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Pool } from 'pg';
-import { readCheckpoint } from '../cost.projection';
-import { USAGE_EVENT_FILTER } from '../cost-projector';
+import { ProjectionHealth } from '../projection-health';
 import { recentRebuilds, RebuildSource, requestRebuild } from './rebuild-requests';
 
 const LAG_SCAN_LIMIT = 10_000;
@@ -44,6 +42,14 @@ class RebuildDoc {
   @ApiProperty({ type: 'string', nullable: true }) error: string | null;
 }
 
+export class ProjectorStallDoc {
+  @ApiProperty({ description: 'The checkpoint it resumes from, and fails at.' }) position: string;
+  @ApiProperty() error: string;
+  @ApiProperty({ type: 'string', nullable: true }) sqlstate: string | null;
+  @ApiProperty({ format: 'date-time' }) since: string;
+  @ApiProperty() attempts: number;
+}
+
 class ProjectionStatusDoc {
   @ApiProperty({ example: 'costs' }) name: string;
   @ApiProperty({ enum: ['live', 'catching-up', 'rebuilding'] }) state: string;
@@ -60,6 +66,10 @@ class ProjectionStatusDoc {
   catalog_version: number;
   @ApiProperty() pending_rebuilds: number;
   @ApiProperty({ type: RebuildDoc, nullable: true }) rebuild: RebuildDoc | null;
+  @ApiProperty({ description: 'Events skipped because the read model could not store them, not yet resolved (GET /v1/admin/dead-letters).' })
+  dead_letters: number;
+  @ApiProperty({ type: ProjectorStallDoc, nullable: true, description: 'Set while the live projector fails the same batch again and again (as seen by the instance that runs it).' })
+  stall: ProjectorStallDoc | null;
 }
 
 class ProjectionsResponse {
@@ -84,21 +94,16 @@ class RebuildQueuedResponse {
 export class ProjectionsAdminController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly catalog: PricingCatalog,
+    private readonly health: ProjectionHealth,
   ) {}
 
   /** Every projection's position, lag and state, with its current or last rebuild. */
   @Get()
   @ApiOkResponse({ type: ProjectionsResponse })
   async status() {
-    const checkpoint = await readCheckpoint(this.pool, READ_MODEL_SCHEMA);
-    const behind = await this.store.readAll({ from: checkpoint?.position, maxCount: LAG_SCAN_LIMIT, filter: USAGE_EVENT_FILTER });
-    const meta = (
-      await this.pool.query<{ events_applied: string; updated_at: Date }>(
-        `SELECT events_applied::text, updated_at FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = 'costs'`,
-      )
-    ).rows[0];
+    const lag = await this.health.lag(LAG_SCAN_LIMIT);
+    const { count: deadLetters } = await this.health.deadLetters(0);
     const rebuilds = await recentRebuilds(this.pool, 5);
     const running = rebuilds.find((r) => r.state === 'running');
     const pending = rebuilds.filter((r) => r.state === 'pending').length;
@@ -107,16 +112,13 @@ export class ProjectionsAdminController {
       data: [
         {
           name: 'costs',
-          state: running ? 'rebuilding' : behind.length ? 'catching-up' : 'live',
-          position: checkpoint ? formatPosition(checkpoint.position) : null,
-          events_applied: meta ? Number(meta.events_applied) : 0,
-          lag_events: behind.length,
-          lag_events_capped: behind.length === LAG_SCAN_LIMIT,
-          lag_seconds: behind.length && meta ? Math.max(0, (Date.now() - meta.updated_at.getTime()) / 1000) : 0,
-          pricing_version: checkpoint?.pricingVersion ?? 0,
+          state: running ? 'rebuilding' : lag.lag_events ? 'catching-up' : 'live',
+          ...lag,
           catalog_version: (await this.catalog.refresh()).version,
           pending_rebuilds: pending,
           rebuild: running ?? rebuilds[0] ?? null,
+          dead_letters: deadLetters,
+          stall: await this.health.stall(),
         },
       ],
     };
