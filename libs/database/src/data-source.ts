@@ -8,6 +8,7 @@ import { TopSessionsIndex1732240000005 } from './migrations/1732240000005-top-se
 import { ReadModelIdentifiers1732240000006 } from './migrations/1732240000006-read-model-identifiers';
 import { ReadModelPricedWhenRead1732240000007 } from './migrations/1732240000007-read-model-priced-when-read';
 import { RebuildSource1732240000008 } from './migrations/1732240000008-rebuild-source';
+import { SessionExecution1732240000011 } from './migrations/1732240000011-session-execution';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   ReadModelIdentifiers1732240000006,
   ReadModelPricedWhenRead1732240000007,
   RebuildSource1732240000008,
+  SessionExecution1732240000011,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

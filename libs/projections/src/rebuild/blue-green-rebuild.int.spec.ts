@@ -35,6 +35,8 @@ describe('blueGreenRebuild', () => {
   const LATE = [
     tokens('d1', 's2', '2026-03-02T01:00:00.000Z', { execution_id: 'run-late' }),
     tokens('d2', 's3', '2026-03-02T02:00:00.000Z', { model: 'no-such-model', phase_id: 'ship' }),
+    // s5 names its first execution after the cut: its fact before the cut moves to it (ADR 0016).
+    tokens('d3', 's5', '2026-03-02T03:00:00.000Z', { execution_id: 'run-adopted' }),
   ];
 
   it('given a live model and a catalog that reprices it, then the restated model equals a replay of the log, facts committed meanwhile included', async () => {
@@ -74,12 +76,15 @@ describe('blueGreenRebuild', () => {
         WHERE f.workspace_id = s.workspace_id AND f.session_id = s.session_id)::text AS per_call
       FROM read_model.session_costs s WHERE s.workspace_id = 'w1' ORDER BY 1`);
     // Each call is 1200 in, 340 out, 5000 cache reads at 0.30 per 1M: 0.0102 at 3/15, 0.0131 at 4/20, 0.00338 at 1/2.
-    // s1: a1 to a3 at 3/15, a5 at 4/20; s2: b1 at 1/2, b2 and d1 at 4/20; s3: d2 at 1/2.
+    // s1: a1 to a3 at 3/15, a5 at 4/20; s2: b1 at 1/2, b2 and d1 at 4/20; s3: d2 at 1/2; s5: f1 at 3/15, d3 at 4/20.
     expect(rows).toEqual([
       { session_id: 's1', summed: '0.0437', per_call: '0.0437' },
       { session_id: 's2', summed: '0.02958', per_call: '0.02958' },
       { session_id: 's3', summed: '0.00338', per_call: '0.00338' },
+      { session_id: 's5', summed: '0.0233', per_call: '0.0233' },
     ]);
+    const adopted = await pool().query(`SELECT token_cost::text, calls FROM read_model.hourly_costs WHERE dimension = 'execution' AND key = 'run-adopted' ORDER BY hour`);
+    expect(adopted.rows).toEqual([{ token_cost: '0.0102', calls: 1 }, { token_cost: '0.0131', calls: 1 }]);
     const tool = await pool().query(`SELECT compute_cost::text FROM read_model.priced_facts WHERE event_id = 'b3'`);
     expect(tool.rows).toEqual([{ compute_cost: '0.00015' }]);
   });
