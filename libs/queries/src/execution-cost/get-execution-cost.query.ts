@@ -3,6 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
+import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
 import { executionAggregate, ExecutionRow, ExecutionView, toExecutionView } from './execution-cost.view';
 
@@ -17,9 +18,7 @@ export class GetExecutionCost extends Query<ExecutionView> {
   }
 }
 
-const LATEST_WORKSPACE = new Statement(
-  `SELECT workspace_id FROM ${READ_MODEL_SCHEMA}.execution_index WHERE execution_id = $1 ORDER BY started_at DESC LIMIT 1`,
-);
+const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.execution_index`, 'execution_id');
 const EXECUTION = new Statement(executionAggregate('$1', '$2'));
 
 @QueryHandler(GetExecutionCost)
@@ -27,8 +26,7 @@ export class GetExecutionCostHandler implements IQueryHandler<GetExecutionCost, 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, executionId, includeBreakdown, includeSessionIds }: GetExecutionCost): Promise<ExecutionView> {
-    // The admin key without a workspace: the most recent execution with this id.
-    const workspace = scope ?? (await LATEST_WORKSPACE.rows<{ workspace_id: string }>(this.pool, [executionId]))[0]?.workspace_id;
+    const workspace = await soleWorkspace(this.pool, scope, HOLDING, executionId, 'Execution');
     const rows = workspace ? await EXECUTION.rows<ExecutionRow>(this.pool, [workspace, executionId]) : [];
     if (!rows.length) throw new NotFoundError('Execution', 'execution_id');
     return toExecutionView(rows[0], includeBreakdown, includeSessionIds);
