@@ -64,7 +64,7 @@ export class CostsController {
   @Get('sessions/:session_id')
   @ApiOperation({ summary: 'One session’s cost' })
   @ApiOkResponse({ type: SessionCostDoc })
-  @ApiSyntropicErrors(404)
+  @ApiSyntropicErrors(404, 409)
   getSession(@Param('session_id') sessionId: string, @Query() q: SessionParams, @CurrentPrincipal() p: Principal) {
     return this.queries.execute(new GetSessionCost(readScope(p, q.workspace_id), sessionId, q.include_breakdown, q.group_by));
   }
@@ -80,7 +80,7 @@ export class CostsController {
   @Get('executions/:execution_id')
   @ApiOperation({ summary: 'One execution’s cost, summed over its sessions' })
   @ApiOkResponse({ type: ExecutionCostDoc })
-  @ApiSyntropicErrors(404)
+  @ApiSyntropicErrors(404, 409)
   getExecution(@Param('execution_id') executionId: string, @Query() q: ExecutionParams, @CurrentPrincipal() p: Principal) {
     return this.queries.execute(new GetExecutionCost(readScope(p, q.workspace_id), executionId, q.include_breakdown, q.include_session_ids));
   }
