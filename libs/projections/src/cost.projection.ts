@@ -318,7 +318,9 @@ export const pricedUsageTable = (schema: string) => `${schema}.priced_usage`;
  * Creates `pricedUsageTable(schema)`, empty, and answers the statements that fill it with the priced usage
  * of `factsTable` (the facts matching `where`), priced with the band tables of `schema`: `slices` of them,
  * over disjoint block ranges of the facts, which may run side by side. With `sessions` (a table of
- * sessions' `workspace_id, session_id, execution_id`), each fact counts under its session's execution there.
+ * sessions' `workspace_id, session_id, execution_id`, as they were when the facts were cut), each fact
+ * counts under its session's execution there: a fact of a session that had one then has it still, so only
+ * the facts of sessions that had none are looked up (and count under none).
  */
 export async function createPricedUsage(
   db: SqlRunner,
@@ -338,7 +340,8 @@ export async function createPricedUsage(
     // The last slice is open-ended: rows may have been appended since the size was read (a filter bounds them).
     const range = `ctid >= '(${i * width},0)'::tid` + (i + 1 < slices ? ` AND ctid < '(${(i + 1) * width},0)'::tid` : '');
     const facts = sessions
-      ? `(SELECT ${withExecution('f', 's.execution_id')} FROM ${factsTable} f JOIN ${sessions} s
+      ? `(SELECT ${withExecution('f', 'CASE WHEN s.session_id IS NULL THEN f.execution_id END')} FROM ${factsTable} f
+          LEFT JOIN (SELECT workspace_id, session_id FROM ${sessions} WHERE execution_id IS NULL) s
           ON s.session_id = f.session_id AND s.workspace_id = f.workspace_id WHERE ${range.replace(/ctid/g, 'f.ctid')}) `
       : `(SELECT * FROM ${factsTable} WHERE ${range}) `;
     return `INSERT INTO ${table} ${pricedUsage(schema, facts, where)}`;
