@@ -61,17 +61,20 @@ export function decideRecording(
   return { fresh, duplicates, conflicts, executionConflicts: executionConflicts(batch, fresh, sessionExecutions) };
 }
 
-/** Fresh events, in batch (and so log) order, naming another execution than their session's. */
+/**
+ * Fresh events naming another execution than their session's, the batch read in its (and so the log's) order.
+ * A re-sent event is already in the log: it may name the session's execution, never conflict with it.
+ */
 function executionConflicts(batch: readonly UsageEvent[], fresh: readonly number[], known: ReadonlyMap<string, string>): ExecutionConflict[] {
   const executions = new Map(known);
+  const isFresh = new Set(fresh);
   const out: ExecutionConflict[] = [];
-  for (const index of fresh) {
-    const { session_id: sessionId, execution_id: named } = batch[index].data;
-    if (named === undefined) continue;
+  batch.forEach(({ data: { session_id: sessionId, execution_id: named } }, index) => {
+    if (named === undefined) return;
     const sessionExecution = executions.get(sessionId);
     if (sessionExecution === undefined) executions.set(sessionId, named);
-    else if (sessionExecution !== named) out.push({ index, sessionId, sessionExecution, named });
-  }
+    else if (sessionExecution !== named && isFresh.has(index)) out.push({ index, sessionId, sessionExecution, named });
+  });
   return out;
 }
 

@@ -47,5 +47,10 @@ describe('decideRecording', () => {
       const d = decideRecording([naming('a', 'run-1')], recorded(naming('a', 'run-1')), new Map([['s1', 'run-2']]));
       expect(d).toMatchObject({ duplicates: 1, executionConflicts: [] });
     });
+
+    it('given a re-sent event naming the session\'s execution first in the batch, then a new one naming another conflicts with it', () => {
+      const d = decideRecording([naming('a', 'run-1'), naming('b', 'run-2')], recorded(naming('a', 'run-1')));
+      expect(d.executionConflicts).toEqual([{ index: 1, sessionId: 's1', sessionExecution: 'run-1', named: 'run-2' }]);
+    });
   });
 });
