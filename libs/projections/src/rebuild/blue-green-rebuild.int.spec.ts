@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { withEventLog } from '@ledger/testing';
 import { READ_MODEL_SCHEMA, readModel, readModelTables } from '@ledger/database';
 import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
@@ -140,5 +141,47 @@ describe('blueGreenRebuild', () => {
     expect(await version()).toBe(3);
     // 1200 × 1 + 340 × 1 + 5000 × 0.30 per 1M.
     expect((await pool().query(`SELECT token_cost::text FROM deferring.priced_facts WHERE event_id = 'e2'`)).rows).toEqual([{ token_cost: '0.00304' }]);
+  });
+
+  it('given a session that names its first execution after the cut, while the facts before the cut are priced, then the restated model equals a replay of the log', async () => {
+    const live = projector(READ_MODEL_SCHEMA, () => v2);
+    let events = (await log.store.readAll({ filter: USAGE_EVENT_FILTER })).length;
+    await log.store.append([{ streamId: 'session-w1/s6', events: [tokens('g1', 's6', '2026-03-04T00:00:00.000Z')] }]);
+    await visible(++events);
+    await live.catchUp();
+    // The live projector moves g1 to run-cut after the cut, before the restatement reads g1 to price it.
+    let adoption: Promise<void> | undefined;
+    const adopt = () =>
+      (adoption ??= (async () => {
+        await log.store.append([{ streamId: 'session-w1/s6', events: [tokens('g2', 's6', '2026-03-04T01:00:00.000Z', { execution_id: 'run-cut' })] }]);
+        await visible(++events);
+        await live.catchUp();
+      })());
+    const beforePricing = (client: PoolClient): PoolClient =>
+      new Proxy(client, {
+        get: (c, p) => {
+          if (p !== 'query') return typeof Reflect.get(c, p) === 'function' ? Reflect.get(c, p).bind(c) : Reflect.get(c, p);
+          return async (...args: Parameters<PoolClient['query']>) => {
+            if (typeof args[0] === 'string' && /^INSERT INTO \S+\.priced_usage /.test(args[0])) await adopt();
+            return (c.query as (...a: unknown[]) => unknown)(...args);
+          };
+        },
+      });
+    const racing = new Proxy(pool(), {
+      get: (p, prop) => {
+        if (prop === 'connect') return async () => beforePricing(await p.connect());
+        const value = Reflect.get(p, prop);
+        return typeof value === 'function' ? value.bind(p) : value;
+      },
+    });
+    await blueGreenRebuild(4, v2, { store: log.store, pool: racing, batchSize: 3, live: { stop: async () => void (await adoption), start: () => undefined } });
+    expect(adoption).toBeDefined();
+
+    for (const sql of readModelTables('replayed_after_cut')) await pool().query(sql);
+    await bulkLoad(log.store, pool(), 'replayed_after_cut', v2, { batchSize: 5 });
+    expect(await dumpReadModel(pool(), READ_MODEL_SCHEMA)).toEqual(await dumpReadModel(pool(), 'replayed_after_cut'));
+    // g1 and g2 at 3/15 from 10:30 on 1 March at 4/20: 0.0131 each, once each.
+    const run = await pool().query(`SELECT token_cost::text, calls FROM read_model.hourly_costs WHERE dimension = 'execution' AND key = 'run-cut' ORDER BY hour`);
+    expect(run.rows).toEqual([{ token_cost: '0.0131', calls: 1 }, { token_cost: '0.0131', calls: 1 }]);
   });
 });
