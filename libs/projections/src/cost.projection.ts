@@ -28,7 +28,7 @@ export const toolTokenShare = (cost: string, tokens: string, total: string) => `
  * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, its JSON fields
  * (as ingest validated them) each read once, by name. Facts carry no price: `pricedFacts` adds
  * the costs wherever they are summed or read. The execution a fact counts under is, at first, the one
- * it names; the session's (`attributedRows`, `attributeToSessions`) replaces it before anything is summed.
+ * it names; the session's (`attributedRows`, `attributeToSessionsSql`) replaces it before anything is summed.
  */
 export const factRows = (events: string) => `
   SELECT e.data->>'workspace_id', e.data->>'event_id', e.event_type, e.data->>'session_id', e.data->>'execution_id', e.data->>'execution_id',
@@ -252,15 +252,16 @@ SELECT (SELECT count(*) FROM facts)::int AS inserted`,
  * own may have moved since (a session adopting one after `upTo`).
  */
 export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: LogPosition, upTo: LogPosition): Promise<number> {
-  const upToAfter = `(commit_pos, prepare_pos) <= ($1::numeric, $2::numeric)`;
+  // Facts up to `after` are merged already: an adopting session's among them move to its execution.
+  const merged = (f: string) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`;
   const { rows } = await db.query<{ merged: number }>(
     mergeSql(
       schema,
       {
-        raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${upToAfter} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+        raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
         facts: attributedRows('raw', 'session_executions'),
         adopted: `SELECT ${withExecution('f', 'a.execution_id')} FROM ${factsTable} f JOIN session_executions a
-  ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${upToAfter.replace(/commit_pos|prepare_pos/g, 'f.$&')}`,
+  ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${merged('f.')}`,
       },
       'SELECT (SELECT count(*) FROM facts)::int AS merged',
     ),
