@@ -161,9 +161,13 @@ const sessionExecutions = (schema: string, raw: string) => `
     s.session_id IS NOT NULL AND s.execution_id IS NULL AND n.execution_id IS NOT NULL AS adopts
   FROM (SELECT workspace_id, session_id, ${firstSeen('named_execution_id')} AS execution_id FROM ${raw} GROUP BY session_id, workspace_id) n
   LEFT JOIN ${schema}.session_costs s ON s.session_id = n.session_id AND s.workspace_id = n.workspace_id`;
-/** `raw` facts, each under its session's execution (`sessions` as `sessionExecutions` gives them). */
+/**
+ * `raw` facts, each under its session's execution (`sessions` as `sessionExecutions` gives them). Every fact
+ * has its session there; the outer join only keeps the planner's estimate of the facts at that of `raw`, which
+ * the batch's later joins are planned by (an inner join's estimate turned the sessions' merge into a nested loop).
+ */
 const attributedRows = (raw: string, sessions: string) => `
-  SELECT ${withExecution('r', 'a.execution_id')} FROM ${raw} r JOIN ${sessions} a ON a.session_id = r.session_id AND a.workspace_id = r.workspace_id`;
+  SELECT ${withExecution('r', 'a.execution_id')} FROM ${raw} r LEFT JOIN ${sessions} a ON a.session_id = r.session_id AND a.workspace_id = r.workspace_id`;
 
 /**
  * Merges new facts into the aggregates of `schema`, priced with its band tables: `raw` (a CTE of fact
