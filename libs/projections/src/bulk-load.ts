@@ -105,6 +105,8 @@ export async function restateFromFacts(
     await client.query(`CREATE UNLOGGED TABLE ${shapes} AS SELECT ${SESSION_SHAPE_COLUMNS} FROM ${live}.session_costs`);
     return rows[0];
   });
+  // The facts' join with the sessions that had no execution at the cut is planned by this table's statistics.
+  await pool.query(`ANALYZE ${shapes}`);
   const events = Number(cut.events_applied);
   const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
   // Each fact under its session's execution at the cut: the live projector may move facts up to the cut
