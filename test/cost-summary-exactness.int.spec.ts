@@ -53,11 +53,15 @@ interface Sums {
   output: number;
   cacheCreation: number;
   cacheRead: number;
+  /** TokenUsed events. */
   calls: number;
+  toolCalls: number;
   unpriced: number;
 }
 
-const empty = (): Sums => ({ tokenCost: new Big(0), computeCost: new Big(0), input: 0, output: 0, cacheCreation: 0, cacheRead: 0, calls: 0, unpriced: 0 });
+const empty = (): Sums => ({
+  tokenCost: new Big(0), computeCost: new Big(0), input: 0, output: 0, cacheCreation: 0, cacheRead: 0, calls: 0, toolCalls: 0, unpriced: 0,
+});
 function add(s: Sums, f: Fact): void {
   if (f.tokenCost !== null) s.tokenCost = s.tokenCost.plus(f.tokenCost);
   s.computeCost = s.computeCost.plus(f.computeCost);
@@ -65,7 +69,8 @@ function add(s: Sums, f: Fact): void {
   s.output += f.output;
   s.cacheCreation += f.cacheCreation;
   s.cacheRead += f.cacheRead;
-  s.calls++;
+  if (f.type === 'TokenUsed') s.calls++;
+  else s.toolCalls++;
   if (f.type === 'TokenUsed' && f.tokenCost === null) s.unpriced++;
 }
 
@@ -91,9 +96,11 @@ describe(`range summaries are exact (seed ${SEED})`, () => {
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < n; i++) {
       const at = i > 0 && r.int(8) === 0 ? (out[r.int(out.length)].occurred_at as string) : new Date(instant()).toISOString();
+      // A session belongs to one execution (ADR 0016): some of its events name it, the others inherit it.
+      const session = r.int(40);
       const common = {
-        event_id: `${workspaceTag}-${i}`, session_id: `s${r.int(40)}`, occurred_at: at,
-        ...(r.int(5) ? { execution_id: `run-${r.int(30)}` } : {}),
+        event_id: `${workspaceTag}-${i}`, session_id: `s${session}`, occurred_at: at,
+        ...(r.int(5) ? { execution_id: `run-${session % 30}` } : {}),
         ...(r.int(3) ? { workflow_id: r.pick(['wf-a', 'wf-b', 'wf-c']) } : {}),
         ...(r.int(3) ? { phase_id: r.pick(['plan', 'build', 'review']) } : {}),
       };
@@ -145,30 +152,26 @@ describe(`range summaries are exact (seed ${SEED})`, () => {
     const total = empty();
     const byModel = new Map<string, Sums>();
     const runs = new Set<string>();
-    let toolCalls = 0;
     for (const f of facts) {
       if ((from !== undefined && f.at < from) || (to !== undefined && f.at > to)) continue;
       add(total, f);
       if (f.execution !== null) runs.add(f.execution);
-      if (f.type === 'ToolCalled') {
-        toolCalls++;
-        continue;
-      }
+      if (f.type === 'ToolCalled') continue;
       const m = byModel.get(f.model!) ?? empty();
       add(m, f);
       byModel.set(f.model!, m);
     }
     return {
-      totalCostUsdExact: total.tokenCost.plus(total.computeCost).toFixed(),
-      tokenCostUsdExact: total.tokenCost.toFixed(),
-      computeCostUsdExact: total.computeCost.toFixed(),
+      // LLM cost: the sum of byModel; tool compute cost apart.
+      totalCostUsdExact: total.tokenCost.toFixed(),
+      toolComputeCostUsdExact: total.computeCost.toFixed(),
       totalInputTokens: total.input,
       totalOutputTokens: total.output,
       totalCacheCreationTokens: total.cacheCreation,
       totalCacheReadTokens: total.cacheRead,
       totalRuns: runs.size,
-      totalCalls: total.calls - toolCalls,
-      totalToolCalls: toolCalls,
+      totalCalls: total.calls,
+      totalToolCalls: total.toolCalls,
       unpricedCalls: total.unpriced,
       byModel: [...byModel]
         .map(([model, s]) => ({ model, costUsdExact: s.calls === s.unpriced ? null : s.tokenCost.toFixed(), inputTokens: s.input, outputTokens: s.output, calls: s.calls, unpricedCalls: s.unpriced }))
@@ -255,15 +258,16 @@ describe(`range summaries are exact (seed ${SEED})`, () => {
       const params = new URLSearchParams({ after: position, from: iso(from), to: iso(to), granularity, tz, group_by: groupBy });
       const res = await t.http.get(`/v1/cost/timeseries?${params}`).set('x-api-key', key);
       expect(res.status).toBe(200);
-      const buckets = res.body.data.buckets as { start: string; end: string; costUsdExact: string; calls: number; groups: { key: string | null; costUsdExact: string | null; calls: number; inputTokens: number }[] }[];
-      // Contiguous periods covering both ends.
+      type Group = { key: string | null; costUsdExact: string | null; calls: number; toolCalls: number; toolComputeCostUsdExact: string; inputTokens: number };
+      const buckets = res.body.data.buckets as { start: string; end: string; costUsdExact: string; calls: number; toolCalls: number; toolComputeCostUsdExact: string; groups: Group[] }[];
+      // Contiguous periods covering both ends, the outer two clipped to the range: exactly the range summary's usage.
       expect(Date.parse(buckets[0].start)).toBeLessThanOrEqual(from);
       expect(Date.parse(buckets[buckets.length - 1].end)).toBeGreaterThan(to);
       let grand = new Big(0);
       buckets.forEach((b, j) => {
         if (j > 0) expect(b.start).toBe(buckets[j - 1].end);
-        const lo = Date.parse(b.start);
-        const hi = Date.parse(b.end);
+        const lo = Math.max(Date.parse(b.start), from);
+        const hi = Math.min(Date.parse(b.end), to + 1);
         const total = empty();
         const groups = new Map<string | null, Sums>();
         for (const f of facts.filter((x) => x.at >= lo && x.at < hi)) {
@@ -273,16 +277,25 @@ describe(`range summaries are exact (seed ${SEED})`, () => {
           groups.set(keyOf(f, groupBy), g);
         }
         const label = `${tz} ${granularity} ${groupBy} ${b.start}`;
-        expect({ label, cost: b.costUsdExact, calls: b.calls }).toEqual({ label, cost: total.tokenCost.plus(total.computeCost).toFixed(), calls: total.calls });
+        expect({ label, cost: b.costUsdExact, calls: b.calls, toolCalls: b.toolCalls, compute: b.toolComputeCostUsdExact }).toEqual({
+          label, cost: total.tokenCost.toFixed(), calls: total.calls, toolCalls: total.toolCalls, compute: total.computeCost.toFixed(),
+        });
         const expectedGroups = [...groups].map(([k, s]) => ({
-          key: k, costUsdExact: s.calls === s.unpriced ? null : s.tokenCost.plus(s.computeCost).toFixed(), calls: s.calls, inputTokens: s.input,
+          key: k, costUsdExact: s.calls > 0 && s.calls === s.unpriced ? null : s.tokenCost.toFixed(), calls: s.calls, toolCalls: s.toolCalls,
+          toolComputeCostUsdExact: s.computeCost.toFixed(), inputTokens: s.input,
         }));
         const byKey = (a: { key: string | null }, c: { key: string | null }) => String(a.key).localeCompare(String(c.key));
-        expect({ label, groups: b.groups.map(({ key, costUsdExact, calls, inputTokens }) => ({ key, costUsdExact, calls, inputTokens })).sort(byKey) })
-          .toEqual({ label, groups: expectedGroups.sort(byKey) });
+        const shown = b.groups.map(({ key, costUsdExact, calls, toolCalls, toolComputeCostUsdExact, inputTokens }) =>
+          ({ key, costUsdExact, calls, toolCalls, toolComputeCostUsdExact, inputTokens }));
+        expect({ label, groups: shown.sort(byKey) }).toEqual({ label, groups: expectedGroups.sort(byKey) });
         grand = grand.plus(b.costUsdExact);
       });
       expect(res.body.data.totalCostUsdExact).toBe(grand.toFixed());
+      // The same range summed by the summary: the series adds up to it, calls for calls.
+      const summary = (await t.http.get(`/v1/cost/summary?${new URLSearchParams({ from: iso(from), to: iso(to) })}`).set('x-api-key', key)).body.data;
+      expect({ cost: summary.totalCostUsdExact, calls: summary.totalCalls, toolCalls: summary.totalToolCalls }).toEqual({
+        cost: grand.toFixed(), calls: buckets.reduce((n, b) => n + b.calls, 0), toolCalls: buckets.reduce((n, b) => n + b.toolCalls, 0),
+      });
     }
   });
 });

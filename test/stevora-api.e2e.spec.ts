@@ -78,9 +78,11 @@ describe('Stevora cost API over HTTP', () => {
     totalCacheCreationTokens: 0,
     totalCacheReadTokens: 0,
     totalCalls: 3,
+    totalToolCalls: 1,
     unpricedCalls: 0,
     pricingStatus: 'complete',
-    computeCostUsdExact: '0.0015',
+    toolComputeCostUsd: 0.0015,
+    toolComputeCostUsdExact: '0.0015',
     workflowId: 'wf_onboarding',
   };
 
@@ -159,9 +161,11 @@ describe('Stevora cost API over HTTP', () => {
         totalCacheCreationTokens: 0,
         totalCacheReadTokens: 0,
         totalCalls: 2,
+        totalToolCalls: 0,
         unpricedCalls: 1,
         pricingStatus: 'partial',
-        computeCostUsdExact: '0',
+        toolComputeCostUsd: 0,
+        toolComputeCostUsdExact: '0',
         workflowId: null,
         breakdown: [
           { key: null, costUsd: 0.0125, costUsdExact: '0.0125', inputTokens: 1000, outputTokens: 1000, calls: 1, unpricedCalls: 0 },
@@ -207,7 +211,7 @@ describe('Stevora cost API over HTTP', () => {
   });
 
   describe('GET /v1/cost/summary', () => {
-    it('answers the seed example shape for a month, exact, with ToolCalled compute cost in the total', async () => {
+    it('answers the seed example shape for a month, exact, its total the sum of byModel and tool compute cost beside it', async () => {
       const res = await get(key, '/v1/cost/summary?from=2026-04-01T00:00:00Z&to=2026-04-30T23:59:59Z');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -216,8 +220,8 @@ describe('Stevora cost API over HTTP', () => {
           workspaceId: ws,
           from: '2026-04-01T00:00:00.000Z',
           to: '2026-04-30T23:59:59.000Z',
-          // gpt-4o 0.0037325 + 0.0058 + 0.0125, Sonnet 0.004305, gpt-4o-mini (wfrun_many) 0.003945, Bash 0.0015
-          totalCostUsd: 0.0317825,
+          // gpt-4o 0.0037325 + 0.0058 + 0.0125, Sonnet 0.004305, gpt-4o-mini (wfrun_many) 0.003945: Σ byModel
+          totalCostUsd: 0.0302825,
           totalInputTokens: 1520 + 1100 + 25300,
           totalOutputTokens: 890 + 1100 + 250,
           totalRuns: 3,
@@ -227,9 +231,10 @@ describe('Stevora cost API over HTTP', () => {
             { model: 'gpt-4o-mini', costUsd: 0.003945, costUsdExact: '0.003945', inputTokens: 25300, outputTokens: 250, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 25, unpricedCalls: 0 },
             { model: 'acme-1', costUsd: null, costUsdExact: null, inputTokens: 100, outputTokens: 100, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 1, unpricedCalls: 1 },
           ],
-          totalCostUsdExact: '0.0317825',
-          tokenCostUsdExact: '0.0302825',
-          computeCostUsdExact: '0.0015',
+          totalCostUsdExact: '0.0302825',
+          // Bash
+          toolComputeCostUsd: 0.0015,
+          toolComputeCostUsdExact: '0.0015',
           totalCacheCreationTokens: 0,
           totalCacheReadTokens: 0,
           totalCalls: 30,
@@ -242,8 +247,8 @@ describe('Stevora cost API over HTTP', () => {
 
     it('covers all time when from and to are omitted, answering them as null', async () => {
       const res = await get(key, '/v1/cost/summary');
-      // April's 0.0317825 plus the two calls either side of it, 0.0000125 each.
-      expect(res.body.data).toMatchObject({ from: null, to: null, totalCostUsdExact: '0.0318075', totalCostUsd: 0.0318075, totalRuns: 4 });
+      // April's 0.0302825 plus the two calls either side of it, 0.0000125 each.
+      expect(res.body.data).toMatchObject({ from: null, to: null, totalCostUsdExact: '0.0303075', totalCostUsd: 0.0303075, totalRuns: 4 });
       const untilApril = await get(key, '/v1/cost/summary?to=2026-04-01T00:00:00%2B02:00');
       expect(untilApril.body.data).toMatchObject({ from: null, to: '2026-03-31T22:00:00.000Z', totalCostUsdExact: '0', totalRuns: 0, byModel: [] });
       const fromMay = await get(key, '/v1/cost/summary?from=2026-04-30T20:00:00-04:00');
@@ -252,13 +257,13 @@ describe('Stevora cost API over HTTP', () => {
 
     it('counts both ends inclusively, to the millisecond', async () => {
       const res = await get(key, '/v1/cost/summary?from=2026-04-02T12:00:10.200Z&to=2026-04-02T12:00:12.500Z');
-      // c2 0.0058 + Bash 0.0015 + c3 0.004305
-      expect(res.body.data).toMatchObject({ totalCostUsdExact: '0.011605', totalRuns: 1, totalCalls: 2, totalToolCalls: 1 });
+      // c2 0.0058 + c3 0.004305; Bash 0.0015 beside
+      expect(res.body.data).toMatchObject({ totalCostUsdExact: '0.010105', toolComputeCostUsdExact: '0.0015', totalRuns: 1, totalCalls: 2, totalToolCalls: 1 });
       const oneMsLess = await get(key, '/v1/cost/summary?from=2026-04-02T12:00:10.201Z&to=2026-04-02T12:00:12.499Z');
-      expect(oneMsLess.body.data).toMatchObject({ totalCostUsdExact: '0.0015', totalCalls: 0, totalToolCalls: 1, byModel: [] });
+      expect(oneMsLess.body.data).toMatchObject({ totalCostUsdExact: '0', toolComputeCostUsdExact: '0.0015', totalCalls: 0, totalToolCalls: 1, byModel: [] });
       const odd = await get(key, '/v1/cost/summary?from=2026-04-02T12:00:05.101Z&to=2026-04-10T08:30:00.000Z');
-      // c2 + c3 + Bash + b1 0.0125 + wfrun_many 0.003945, across whole hours and two partial ones
-      expect(odd.body.data).toMatchObject({ totalCostUsdExact: '0.02805', totalRuns: 3 });
+      // c2 + c3 + b1 0.0125 + wfrun_many 0.003945, across whole hours and two partial ones
+      expect(odd.body.data).toMatchObject({ totalCostUsdExact: '0.02655', toolComputeCostUsdExact: '0.0015', totalRuns: 3 });
     });
 
     it('answers bad ranges with 400 VALIDATION_ERROR naming the parameter', async () => {
@@ -283,7 +288,7 @@ describe('Stevora cost API over HTTP', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.details).toEqual([{ field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to summarise' }]);
       const named = await get(ADMIN_KEY, `/v1/cost/summary?workspace_id=${ws}&from=2026-04-01T00:00:00Z&to=2026-04-30T23:59:59Z`);
-      expect(named.body.data).toMatchObject({ workspaceId: ws, totalCostUsdExact: '0.0317825' });
+      expect(named.body.data).toMatchObject({ workspaceId: ws, totalCostUsdExact: '0.0302825' });
     });
   });
 
@@ -302,10 +307,12 @@ describe('Stevora cost API over HTTP', () => {
 
   describe('GET /v1/cost/timeseries', () => {
     let dstKey: string;
-    const zero = { costUsd: 0, costUsdExact: '0', inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 0, unpricedCalls: 0 };
-    const fig = (cost: string | null, input: number, output: number, calls: number, unpricedCalls = 0) => ({
-      costUsd: cost === null ? null : Number(cost), costUsdExact: cost, inputTokens: input, outputTokens: output, cacheCreationTokens: 0, cacheReadTokens: 0, calls, unpricedCalls,
+    /** LLM cost and model calls; tool calls and their compute cost beside them. */
+    const fig = (cost: string | null, input: number, output: number, calls: number, unpricedCalls = 0, toolCalls = 0, compute = '0') => ({
+      costUsd: cost === null ? null : Number(cost), costUsdExact: cost, inputTokens: input, outputTokens: output, cacheCreationTokens: 0, cacheReadTokens: 0, calls,
+      toolCalls, toolComputeCostUsd: Number(compute), toolComputeCostUsdExact: compute, unpricedCalls,
     });
+    const zero = fig('0', 0, 0, 0);
 
     beforeAll(async () => {
       dstKey = await t.keyFor(freshWorkspace('dst'));
@@ -338,15 +345,17 @@ describe('Stevora cost API over HTTP', () => {
           from: '2026-03-07T05:00:00.000Z',
           to: '2026-03-11T03:59:59.999Z',
           groupBy: 'model',
-          totalCostUsd: 0.51625,
-          totalCostUsdExact: '0.51625',
+          totalCostUsd: 0.01625,
+          totalCostUsdExact: '0.01625',
+          toolComputeCostUsd: 0.5,
+          toolComputeCostUsdExact: '0.5',
           buckets: [
             { start: '2026-03-07T00:00:00.000-05:00', end: '2026-03-08T00:00:00.000-05:00', ...fig('0.003', 1000, 0, 1),
               groups: [{ key: 'claude-sonnet-4-20250514', ...fig('0.003', 1000, 0, 1) }] },
-            // 23 hours: d2..d6. gpt-4o 0.0025 + 0.01; gpt-4o-mini 0.00015 + 0.0006; Bash (no model) 0.5.
-            { start: '2026-03-08T00:00:00.000-05:00', end: '2026-03-09T00:00:00.000-04:00', ...fig('0.51325', 2000, 2000, 5),
+            // 23 hours: d2..d6. gpt-4o 0.0025 + 0.01; gpt-4o-mini 0.00015 + 0.0006; Bash (no model) 0.5 of compute.
+            { start: '2026-03-08T00:00:00.000-05:00', end: '2026-03-09T00:00:00.000-04:00', ...fig('0.01325', 2000, 2000, 4, 0, 1, '0.5'),
               groups: [
-                { key: null, ...fig('0.5', 0, 0, 1) },
+                { key: null, ...fig('0', 0, 0, 0, 0, 1, '0.5') },
                 { key: 'gpt-4o', ...fig('0.0125', 1000, 1000, 2) },
                 { key: 'gpt-4o-mini', ...fig('0.00075', 1000, 1000, 2) },
               ] },
@@ -376,13 +385,28 @@ describe('Stevora cost API over HTTP', () => {
         // d1..d4: 0.003 + 0.0025 + 0.01 + 0.00015, none in a workflow
         { start: '2026-03-08T00:00:00.000+05:30', end: '2026-03-09T00:00:00.000+05:30', ...fig('0.01565', 3000, 1000, 4),
           groups: [{ key: null, ...fig('0.01565', 3000, 1000, 4) }] },
-        { start: '2026-03-09T00:00:00.000+05:30', end: '2026-03-10T00:00:00.000+05:30', ...fig('0.5006', 0, 1000, 2),
-          groups: [{ key: 'wf-x', ...fig('0.5', 0, 0, 1) }, { key: null, ...fig('0.0006', 0, 1000, 1) }] },
+        { start: '2026-03-09T00:00:00.000+05:30', end: '2026-03-10T00:00:00.000+05:30', ...fig('0.0006', 0, 1000, 1, 0, 1, '0.5'),
+          groups: [{ key: 'wf-x', ...fig('0', 0, 0, 0, 0, 1, '0.5') }, { key: null, ...fig('0.0006', 0, 1000, 1) }] },
       ]);
       const byPhase = await get(dstKey, `/v1/cost/timeseries?${range}&group_by=phase`);
       expect(byPhase.body.data.buckets[0].groups).toEqual([{ key: 'plan', ...fig('0.0125', 1000, 1000, 2) }, { key: null, ...fig('0.00315', 2000, 0, 2) }]);
       const byTool = await get(dstKey, `/v1/cost/timeseries?${range}&group_by=tool`);
-      expect(byTool.body.data.buckets[1].groups).toEqual([{ key: 'Bash', ...fig('0.5', 0, 0, 1) }, { key: null, ...fig('0.0006', 0, 1000, 1) }]);
+      expect(byTool.body.data.buckets[1].groups).toEqual([{ key: 'Bash', ...fig('0', 0, 0, 0, 0, 1, '0.5') }, { key: null, ...fig('0.0006', 0, 1000, 1) }]);
+    });
+
+    it('clips the first and last periods to the range, so it sums what the summary sums', async () => {
+      const range = 'from=2026-03-08T06:30:00.001Z&to=2026-03-09T03:59:59.998Z';
+      const res = await get(dstKey, `/v1/cost/timeseries?${range}&granularity=day&tz=UTC`);
+      // d3 0.01, d4 0.00015, d5 0.0006; not d2 (a millisecond before from), nor d6 (a millisecond after to).
+      expect(res.body.data).toMatchObject({
+        from: '2026-03-08T06:30:00.001Z', to: '2026-03-09T03:59:59.998Z', totalCostUsdExact: '0.01075', toolComputeCostUsdExact: '0',
+        buckets: [
+          { start: '2026-03-08T00:00:00.000Z', end: '2026-03-09T00:00:00.000Z', ...fig('0.01075', 1000, 2000, 3) },
+          { start: '2026-03-09T00:00:00.000Z', end: '2026-03-10T00:00:00.000Z', ...zero },
+        ],
+      });
+      const summary = await get(dstKey, `/v1/cost/summary?${range}`);
+      expect(summary.body.data).toMatchObject({ totalCostUsdExact: '0.01075', totalCalls: 3, totalToolCalls: 0 });
     });
 
     it('answers bad parameters with 400 naming them', async () => {

@@ -10,6 +10,7 @@ import { ReadModelPricedWhenRead1732240000007 } from './migrations/1732240000007
 import { RebuildSource1732240000008 } from './migrations/1732240000008-rebuild-source';
 import { ProjectionDeadLetters1732240000009 } from './migrations/1732240000009-projection-dead-letters';
 import { ApiKeyLifecycle1732240000010 } from './migrations/1732240000010-api-key-lifecycle';
+import { SessionExecution1732240000011 } from './migrations/1732240000011-session-execution';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   RebuildSource1732240000008,
   ProjectionDeadLetters1732240000009,
   ApiKeyLifecycle1732240000010,
+  SessionExecution1732240000011,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

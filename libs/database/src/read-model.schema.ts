@@ -45,7 +45,11 @@ export function readModelTables(schema: string): string[] {
        event_id ${ID} NOT NULL,
        event_type ${ID} NOT NULL,
        session_id ${ID} NOT NULL,
+       -- The session's execution, which every event of the session counts under (ADR 0016); the projection
+       -- sets it, and moves the session's earlier facts when the session names its first execution.
        execution_id ${ID},
+       -- The execution the event itself names, as the log has it: what the session's execution is derived from.
+       named_execution_id ${ID},
        workflow_id ${ID},
        phase_id ${ID},
        step_name ${ID},
@@ -92,11 +96,10 @@ export function readModelTables(schema: string): string[] {
     `CREATE TABLE ${s}.execution_index (
        workspace_id ${ID} NOT NULL,
        execution_id ${ID} NOT NULL,
-       workflow_id ${ID},
        started_at timestamptz NOT NULL) WITH (fillfactor = 70)`,
     // Hourly rollup per workspace and dimension (model, tool, execution, workflow, phase): summaries add whole
-    // hours from here and only the partial hours at a range's edges from cost_facts. `calls` counts TokenUsed
-    // events on model and execution rows, ToolCalled events on tool rows, and both on workflow and phase rows.
+    // hours from here and only the partial hours at a range's edges from cost_facts. On every row `calls` counts
+    // TokenUsed events and `tool_calls` ToolCalled events (so a model row has no tool calls, a tool row no calls).
     // Model and tool rows together partition all usage; workflow, phase and execution rows exist only for
     // events that carry that id (an event without one is the remainder of the hour's total).
     `CREATE TABLE ${s}.hourly_costs (
@@ -111,6 +114,7 @@ export function readModelTables(schema: string): string[] {
        cache_creation_tokens bigint NOT NULL DEFAULT 0,
        cache_read_tokens bigint NOT NULL DEFAULT 0,
        calls integer NOT NULL DEFAULT 0,
+       tool_calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70)`,
     // The same rollup per UTC day: long ranges add whole days from here, whole hours only around the days
     // their bucket boundaries cut, and per-call facts only inside the hours those boundaries cut.

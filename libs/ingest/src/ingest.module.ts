@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { Clock } from '@ledger/config';
 import { EventsController } from './events.controller';
 import { RecordUsageEventsHandler } from './record-usage.command';
+import { ProjectedSessionExecutions } from './record-usage.session-executions';
 
 @Module({
   controllers: [EventsController],
-  providers: [RecordUsageEventsHandler, Clock],
+  providers: [RecordUsageEventsHandler, ProjectedSessionExecutions, Clock],
 })
 export class IngestModule {}

@@ -10,8 +10,9 @@ import {
   maxPosition,
   StreamAppend,
 } from '@ledger/event-store';
-import { IdempotencyConflictError } from '@ledger/http';
-import { decideRecording } from './record-usage.decider';
+import { ConflictError, IdempotencyConflictError } from '@ledger/http';
+import { decideRecording, ExecutionConflict } from './record-usage.decider';
+import { ProjectedSessionExecutions, SessionExecutionLookup } from './record-usage.session-executions';
 import { storeEventId } from './store-event-id';
 import { sessionStream, UsageEvent } from './usage-events';
 
@@ -31,16 +32,40 @@ export class RecordUsageEvents extends Command<RecordUsageResult> {
   }
 }
 
+/** A session belongs to one execution (ADR 0016): the refusal names the session's and the one the event names. */
+function executionConflict(conflicts: readonly ExecutionConflict[]): ConflictError {
+  const [first] = conflicts;
+  const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more, see details)` : '';
+  return new ConflictError(
+    `events[${first.index}] names execution ${first.named}, but session ${first.sessionId} belongs to execution ${first.sessionExecution}${more}; ` +
+      'nothing of the batch was stored',
+    conflicts.map((c) => ({
+      index: c.index,
+      field: 'execution_id',
+      message: `session ${c.sessionId} belongs to execution ${c.sessionExecution}, not ${c.named}: send its execution_id, or none`,
+    })),
+  );
+}
+
 /** Read what is recorded, decide, append only what is new. */
 @CommandHandler(RecordUsageEvents)
 export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEvents, RecordUsageResult> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(ProjectedSessionExecutions) private readonly sessions: SessionExecutionLookup,
+  ) {}
 
   async execute({ workspaceId, events }: RecordUsageEvents): Promise<RecordUsageResult> {
     const refs = events.map((e) => ({ streamId: sessionStream(workspaceId, e.data.session_id), id: storeEventId(workspaceId, e.data.event_id) }));
-    const existing = await this.store.findEvents(refs);
+    // Only events naming an execution can conflict with their session's: most batches need no look-up.
+    const naming = [...new Set(events.filter((e) => e.data.execution_id !== undefined).map((e) => e.data.session_id))];
+    const [existing, sessionExecutions] = await Promise.all([
+      this.store.findEvents(refs),
+      naming.length ? this.sessions.executionsOf(workspaceId, naming) : new Map<string, string>(),
+    ]);
     const recorded = new Map(existing.map((e) => [String(e.data.event_id), { type: e.type, data: e.data }]));
-    const decision = decideRecording(events, recorded);
+    const decision = decideRecording(events, recorded, sessionExecutions);
+    if (decision.executionConflicts.length) throw executionConflict(decision.executionConflicts);
     if (decision.conflicts.length) {
       throw new IdempotencyConflictError(
         'event_id already used in this workspace with a different payload; nothing of the batch was stored',

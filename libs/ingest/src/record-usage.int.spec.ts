@@ -7,7 +7,10 @@ import { UsageEvent } from './usage-events';
 
 describe('RecordUsageEventsHandler', () => {
   const log = withEventLog();
-  const record = (store: EventStore, events: UsageEvent[]) => new RecordUsageEventsHandler(store).execute(new RecordUsageEvents('ws', events));
+  /** No session is projected yet: only the batch itself can show an execution conflict. */
+  const unprojected = { executionsOf: async () => new Map<string, string>() };
+  const record = (store: EventStore, events: UsageEvent[]) =>
+    new RecordUsageEventsHandler(store, unprojected).execute(new RecordUsageEvents('ws', events));
 
   /** The log as a batch sees it when `rival`, sent concurrently, is recorded between this batch's read and its append. */
   const racedBy = (rival: UsageEvent[]): EventStore => ({

@@ -39,10 +39,16 @@ describe('bulkLoad', () => {
     const s1 = (await log.db.pool.query(`SELECT execution_id, workflow_id, phase_id, final_status, final_num_turns, input_tokens::int
       FROM bulk.session_costs WHERE workspace_id = 'w1' AND session_id = 's1'`)).rows[0];
     expect(s1).toEqual({ execution_id: 'run-late', workflow_id: 'wf-b', phase_id: 'plan', final_status: 'completed', final_num_turns: 4, input_tokens: 4800 });
-    const runs = (await log.db.pool.query(`SELECT execution_id, workflow_id, started_at FROM bulk.execution_index ORDER BY execution_id`)).rows;
-    expect(runs).toEqual([
-      { execution_id: 'run-early', workflow_id: 'wf-a', started_at: new Date('2026-03-01T09:59:00.000Z') },
-      { execution_id: 'run-late', workflow_id: 'wf-b', started_at: new Date('2026-03-01T10:00:00.000Z') },
+    // Every event counts under its session's execution, the first named in the log: run-early, named only after
+    // run-late on s1, has no usage; s2's first event, which names none, counts under run-late with the rest.
+    const runs = (await log.db.pool.query(`SELECT execution_id, started_at FROM bulk.execution_index ORDER BY execution_id`)).rows;
+    expect(runs).toEqual([{ execution_id: 'run-late', started_at: new Date('2026-03-01T09:59:00.000Z') }]);
+    const facts = (await log.db.pool.query(`SELECT event_id, execution_id, named_execution_id FROM bulk.cost_facts
+      WHERE workspace_id = 'w1' AND event_id IN ('a1', 'a3', 'b1') ORDER BY event_id`)).rows;
+    expect(facts).toEqual([
+      { event_id: 'a1', execution_id: 'run-late', named_execution_id: null },
+      { event_id: 'a3', execution_id: 'run-late', named_execution_id: 'run-early' },
+      { event_id: 'b1', execution_id: 'run-late', named_execution_id: null },
     ]);
   });
 

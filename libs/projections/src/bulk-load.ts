@@ -4,6 +4,7 @@ import { EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
 import {
+  attributeToSessionsSql,
   bulkAggregateSql,
   bulkExecutionsSql,
   COST_FACT_COLUMNS,
@@ -37,7 +38,8 @@ export interface BulkLoadResult {
  * from the start of the log to its head, set-based:
  * 1. the catalog's price table is written, and every usage event becomes a fact
  *    (`factRows`), appended to `cost_facts` with no key or index to maintain;
- * 2. the aggregates are derived from all facts (`deriveAggregates`); beside them the facts'
+ * 2. each fact is put under its session's execution (`attributeToSessionsSql`), and the aggregates
+ *    are derived from all facts (`deriveAggregates`); beside them the facts'
  *    primary key is built, which proves there are no duplicates (a store without a unique
  *    constraint may hold some: the first in the log is kept, as the live ON CONFLICT DO NOTHING
  *    would, and the aggregates are derived again), and the facts' indexes;
@@ -52,6 +54,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
 
   options.onProgress?.({ step: 'aggregates', events });
   const facts = `${schema}.cost_facts`;
+  await runWith(pool, AGGREGATION, attributeToSessionsSql(schema));
   const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
   const [factsKey] = keys.facts;
   const run = slots(BUILDERS);
@@ -67,6 +70,7 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   if (keyed.status === 'rejected') {
     if ((keyed.reason as { code?: string }).code !== '23505') throw keyed.reason;
     await dropDuplicateFacts(pool, schema);
+    await runWith(pool, AGGREGATION, attributeToSessionsSql(schema));
     await runWith(pool, MAINTENANCE, factsKey);
     await pool.query(`DROP TABLE IF EXISTS ${pricedUsageTable(schema)}`);
     await pool.query(`TRUNCATE ${aggregateTables(schema)}`);
@@ -106,9 +110,13 @@ export async function restateFromFacts(
     await client.query(`CREATE UNLOGGED TABLE ${shapes} AS SELECT ${SESSION_SHAPE_COLUMNS} FROM ${live}.session_costs`);
     return rows[0];
   });
+  // The facts' join with the sessions that had no execution at the cut is planned by this table's statistics.
+  await pool.query(`ANALYZE ${shapes}`);
   const events = Number(cut.events_applied);
   const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
-  const slices = await createPricedUsage(pool, schema, `${live}.cost_facts`, upTo, SLICES);
+  // Each fact under its session's execution at the cut: the live projector may move facts up to the cut
+  // to an execution their session adopts later, which the merges after the cut count (`mergeFacts`).
+  const slices = await createPricedUsage(pool, schema, `${live}.cost_facts`, upTo, SLICES, shapes);
   // Every statement is about as much work as another: the share of them finished stands for the share of events restated.
   const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
   const aggregates = bulkAggregateSql(schema, { priced: pricedUsageTable(schema), shapes }).first.length + 1;

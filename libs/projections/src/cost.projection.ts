@@ -10,7 +10,7 @@ export interface SqlRunner {
 export const COST_PROJECTION = 'costs';
 
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
-export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, workflow_id, phase_id, step_name,
+export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
   occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
@@ -27,10 +27,11 @@ export const toolTokenShare = (cost: string, tokens: string, total: string) => `
  * The projection's evolve step, set-based: each usage event of `events` (a relation `e` of
  * `event_type, data, commit_pos, prepare_pos`) becomes one `cost_facts` row, its JSON fields
  * (as ingest validated them) each read once, by name. Facts carry no price: `pricedFacts` adds
- * the costs wherever they are summed or read.
+ * the costs wherever they are summed or read. The execution a fact counts under is, at first, the one
+ * it names; the session's (`attributedRows`, `attributeToSessionsSql`) replaces it before anything is summed.
  */
 export const factRows = (events: string) => `
-  SELECT e.data->>'workspace_id', e.data->>'event_id', e.event_type, e.data->>'session_id', e.data->>'execution_id',
+  SELECT e.data->>'workspace_id', e.data->>'event_id', e.event_type, e.data->>'session_id', e.data->>'execution_id', e.data->>'execution_id',
     e.data->>'workflow_id', e.data->>'phase_id', e.data->>'step_name', (e.data->>'occurred_at')::timestamptz, e.data->>'model',
     COALESCE((e.data->>'input_tokens')::bigint, 0), COALESCE((e.data->>'output_tokens')::bigint, 0),
     COALESCE((e.data->>'cache_creation_tokens')::bigint, 0), COALESCE((e.data->>'cache_read_tokens')::bigint, 0),
@@ -94,70 +95,97 @@ const sessionRows = (shapes: string, priced: string) => `
   ) c ON c.session_id = sh.session_id AND c.workspace_id = sh.workspace_id`;
 
 const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
-    cache_creation_tokens, cache_read_tokens, calls, unpriced_calls`;
+    cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls`;
 /** A fact's UTC hour: date_bin counts whole hours from a UTC midnight, without date_trunc's time-zone conversion. */
 const HOUR_OF = `date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z')`;
 /** The hourly rows of one dimension: priced usage with that key, summed per hour. */
-const hourlyDimension = (priced: string, [dimension, key, calls]: HourlyDimension) => `
+const hourlyDimension = (priced: string, [dimension, key]: HourlyDimension) => `
   SELECT workspace_id, ${HOUR_OF} AS hour, ${dimension} AS dimension, ${key} AS key, COALESCE(sum(token_cost), 0) AS token_cost,
     sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-    sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens, ${calls} AS calls,
+    sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+    count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
   FROM ${priced} WHERE ${key} IS NOT NULL
   GROUP BY 1, 2, 3, 4`;
-/** A rollup dimension: its name, its key, and what it counts as calls. */
-type HourlyDimension = readonly [dimension: string, key: string, calls: string];
+/** A rollup dimension: its name and its key. On every row `calls` counts TokenUsed events, `tool_calls` ToolCalled events. */
+type HourlyDimension = readonly [dimension: string, key: string];
+const EXECUTION_DIMENSION: HourlyDimension = [`'execution'`, 'execution_id'];
 /**
  * One GROUP BY per dimension: each is a hash aggregate over the facts with few groups, which
  * beats summing finer rows first and fanning them out (that sorts all facts and hashes four
- * times as many rows). `calls` counts TokenUsed on model and execution rows, ToolCalled on
- * tool rows, and both on workflow and phase rows.
+ * times as many rows).
  */
 const HOURLY_DIMENSIONS: readonly HourlyDimension[] = [
-  [`CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END`, 'COALESCE(model, tool_name)', 'count(*)'],
-  [`'execution'`, 'execution_id', `count(*) FILTER (WHERE event_type = 'TokenUsed')`],
-  [`'workflow'`, 'workflow_id', 'count(*)'],
-  [`'phase'`, 'phase_id', 'count(*)'],
+  [`CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END`, 'COALESCE(model, tool_name)'],
+  EXECUTION_DIMENSION,
+  [`'workflow'`, 'workflow_id'],
+  [`'phase'`, 'phase_id'],
 ];
-const hourlyRows = (priced: string) => HOURLY_DIMENSIONS.map((d) => hourlyDimension(priced, d)).join(' UNION ALL ');
+/** The batch's hourly rows; `adopted`: earlier usage of sessions that name their execution in this batch, which moves into it. */
+const hourlyRows = (priced: string, adopted: string) =>
+  HOURLY_DIMENSIONS.map((d) => hourlyDimension(d === EXECUTION_DIMENSION ? `(SELECT * FROM ${priced} UNION ALL SELECT * FROM ${adopted})` : priced, d)).join(
+    ' UNION ALL ',
+  );
 
 const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
 /** Hourly rows (as `hourlyRows` gives them) summed per UTC day (midnight to midnight): the daily rollup has no definition of its own. */
 const dailyRows = (hourly: string) => `
   SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens),
-    sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(unpriced_calls)
+    sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(tool_calls), sum(unpriced_calls)
   FROM ${hourly} GROUP BY 1, 2, 3, 4`;
-const ROLLUP_SUMS = ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'unpriced_calls'];
+const ROLLUP_SUMS = [
+  'token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'tool_calls', 'unpriced_calls',
+];
 
-const EXECUTION_COLUMNS = 'workspace_id, execution_id, workflow_id, started_at';
-/**
- * A run's workflow is the first one seen in log order. A run nearly always has one workflow, so the
- * facts are hashed per run with its least and greatest workflow, and only a run where those differ
- * has its facts sorted into log order to find the first: sorting every fact by run was most of the cost.
- */
+const EXECUTION_COLUMNS = 'workspace_id, execution_id, started_at';
+/** The executions of `facts` (their sessions' executions) and when each began. Its workflow is read from its sessions. */
 const executionRows = (facts: string) => `
-  WITH g AS (
-    SELECT workspace_id, execution_id, min(workflow_id) AS least_workflow, max(workflow_id) AS greatest_workflow, min(occurred_at) AS started_at
-    FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY execution_id, workspace_id)
-  SELECT g.workspace_id, g.execution_id, COALESCE(m.workflow_id, g.least_workflow), g.started_at
-  FROM g LEFT JOIN (
-    SELECT DISTINCT ON (f.execution_id, f.workspace_id) f.execution_id, f.workspace_id, f.workflow_id
-    FROM ${facts} f JOIN g ON g.execution_id = f.execution_id AND g.workspace_id = f.workspace_id AND g.least_workflow <> g.greatest_workflow
-    WHERE f.workflow_id IS NOT NULL
-    ORDER BY f.execution_id, f.workspace_id, f.${LOG_ORDER.replace(', ', ', f.')}
-  ) m ON m.execution_id = g.execution_id AND m.workspace_id = g.workspace_id`;
+  SELECT workspace_id, execution_id, min(occurred_at) FROM ${facts} WHERE execution_id IS NOT NULL GROUP BY execution_id, workspace_id`;
+
+/*
+ * Which execution an event counts under (ADR 0016): its session's, the first execution the session's
+ * events name in log order. An event that names none inherits it; one that names another counts under it
+ * all the same (ingest refuses such an event when it can see the conflict). A session that names its
+ * first execution only in a later batch takes its earlier facts with it: they are "adopted".
+ */
+const FACT_COLUMN_LIST = COST_FACT_COLUMNS.split(/,\s*/);
+/** The fact columns of alias `f`, with the execution taken from `execution` instead. */
+const withExecution = (f: string, execution: string) =>
+  FACT_COLUMN_LIST.map((c) => (c === 'execution_id' ? `${execution} AS execution_id` : `${f}.${c}`)).join(', ');
+/**
+ * The sessions of `raw` (new facts) and their executions once `raw` is merged into `schema`: the stored
+ * session's, else the first `raw` names. `adopts`: the stored session had none and now has one.
+ */
+const sessionExecutions = (schema: string, raw: string) => `
+  SELECT n.workspace_id, n.session_id, COALESCE(s.execution_id, n.execution_id) AS execution_id,
+    s.session_id IS NOT NULL AND s.execution_id IS NULL AND n.execution_id IS NOT NULL AS adopts
+  FROM (SELECT workspace_id, session_id, ${firstSeen('named_execution_id')} AS execution_id FROM ${raw} GROUP BY session_id, workspace_id) n
+  LEFT JOIN ${schema}.session_costs s ON s.session_id = n.session_id AND s.workspace_id = n.workspace_id`;
+/**
+ * `raw` facts, each under its session's execution (`sessions` as `sessionExecutions` gives them). Every fact
+ * has its session there; the outer join only keeps the planner's estimate of the facts at that of `raw`, which
+ * the batch's later joins are planned by (an inner join's estimate turned the sessions' merge into a nested loop).
+ */
+const attributedRows = (raw: string, sessions: string) => `
+  SELECT ${withExecution('r', 'a.execution_id')} FROM ${raw} r LEFT JOIN ${sessions} a ON a.session_id = r.session_id AND a.workspace_id = r.workspace_id`;
 
 /**
- * Merges facts into the aggregates of `schema`, priced with its band tables: `facts` is a CTE
- * (`WITH facts AS (…)`) of the new facts, each merged once. Grouped first, so each aggregate row is
- * touched once, then merged ON CONFLICT into the stored rows. `tail` runs after the merges, in
- * the same statement.
+ * Merges new facts into the aggregates of `schema`, priced with its band tables: `raw` (a CTE of fact
+ * columns, named executions as the log has them) gives them; `facts` (a CTE over `raw` and `sessions`)
+ * attributes each to its session's execution, and inserts it into the schema's facts if it does;
+ * `adopted` (a CTE over `sessions`) gives the earlier facts of sessions that adopt an execution, under it.
+ * Grouped first, so each aggregate row is touched once, then merged ON CONFLICT into the stored rows.
+ * `tail` runs after the merges, in the same statement.
  */
-function mergeSql(schema: string, facts: string, tail: string): string {
+function mergeSql(schema: string, parts: { raw: string; facts: string; adopted: string }, tail: string): string {
   const s = schema;
   return `
-WITH facts AS (${facts}),
+WITH raw (${COST_FACT_COLUMNS}) AS (${parts.raw}),
+session_executions AS MATERIALIZED (${sessionExecutions(s, 'raw')}),
+facts AS (${parts.facts}),
+adopted AS (${parts.adopted}),
 priced AS (${pricedUsage(s, 'facts')}),
+priced_adopted AS (${pricedUsage(s, 'adopted')}),
 sessions AS (
   INSERT INTO ${s}.session_costs AS s (${SESSION_COLUMNS})${sessionRows(`(${sessionShapeRows('facts')})`, 'priced')}
   ON CONFLICT (workspace_id, session_id) DO UPDATE SET
@@ -177,7 +205,7 @@ sessions AS (
     last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)
   RETURNING 1
 ),
-batch_hours AS MATERIALIZED (${hourlyRows('priced')}),
+batch_hours AS MATERIALIZED (${hourlyRows('priced', 'priced_adopted')}),
 hourly AS (
   INSERT INTO ${s}.hourly_costs AS h (${HOURLY_COLUMNS}) SELECT * FROM batch_hours
   ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET ${add('h', ROLLUP_SUMS)}
@@ -189,10 +217,8 @@ daily AS (
   RETURNING 1
 ),
 executions AS (
-  INSERT INTO ${s}.execution_index AS e (${EXECUTION_COLUMNS})${executionRows('facts')}
-  ON CONFLICT (workspace_id, execution_id) DO UPDATE SET
-    workflow_id = COALESCE(e.workflow_id, excluded.workflow_id),
-    started_at = LEAST(e.started_at, excluded.started_at)
+  INSERT INTO ${s}.execution_index AS e (${EXECUTION_COLUMNS})${executionRows('(SELECT * FROM facts UNION ALL SELECT * FROM adopted)')}
+  ON CONFLICT (workspace_id, execution_id) DO UPDATE SET started_at = LEAST(e.started_at, excluded.started_at)
   RETURNING 1
 )
 ${tail}`;
@@ -201,15 +227,22 @@ ${tail}`;
 /**
  * One statement applies a whole batch: facts are inserted with the read-side
  * dedupe `(workspace_id, event_id)`, and only the rows actually inserted are
- * merged into the aggregates. The checkpoint is written by the same statement,
- * so it commits with the rows or not at all.
+ * merged into the aggregates. A session's stored facts move to the execution it
+ * adopts (the statement's snapshot does not see the facts it inserts). The checkpoint
+ * is written by the same statement, so it commits with the rows or not at all.
  */
 const batchSql = (schema: string, withCheckpoint = true) =>
   mergeSql(
     schema,
-    `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}
+    {
+      raw: factRows(EVENTS_FROM_JSON),
+      facts: `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${attributedRows('raw', 'session_executions')}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *`,
+      adopted: `UPDATE ${schema}.cost_facts f SET execution_id = a.execution_id FROM session_executions a
+  WHERE a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id
+  RETURNING f.*`,
+    },
     `${withCheckpoint ? `, checkpoint AS (
   ${checkpointUpsert(schema, '$2, $3, $4, $5')}
   RETURNING 1
@@ -217,12 +250,23 @@ const batchSql = (schema: string, withCheckpoint = true) =>
 SELECT (SELECT count(*) FROM facts)::int AS inserted`,
   );
 
-/** Merges into the aggregates of `schema` the facts of `factsTable` after log position `after` up to `upTo`. */
+/**
+ * Merges into the aggregates of `schema` the facts of `factsTable` after log position `after` up to `upTo`.
+ * Their executions are derived again from the executions they name and the schema's sessions: the table's
+ * own may have moved since (a session adopting one after `upTo`).
+ */
 export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: LogPosition, upTo: LogPosition): Promise<number> {
+  // Facts up to `after` are merged already: an adopting session's among them move to its execution.
+  const merged = (f: string) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`;
   const { rows } = await db.query<{ merged: number }>(
     mergeSql(
       schema,
-      `SELECT * FROM ${factsTable} WHERE (commit_pos, prepare_pos) > ($1::numeric, $2::numeric) AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+      {
+        raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+        facts: attributedRows('raw', 'session_executions'),
+        adopted: `SELECT ${withExecution('f', 'a.execution_id')} FROM ${factsTable} f JOIN session_executions a
+  ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${merged('f.')}`,
+      },
       'SELECT (SELECT count(*) FROM facts)::int AS merged',
     ),
     [String(after.commit), String(after.prepare), String(upTo.commit), String(upTo.prepare)],
@@ -253,6 +297,22 @@ export function bulkAggregateSql(schema: string, sources: { priced: string; shap
   };
 }
 
+/**
+ * Puts every fact of `schema` under its session's execution, as the live projection does batch by batch.
+ * Nearly every session names one execution on all of its events, or none: sessions are hashed with the
+ * least and greatest execution they name, and only the others have their facts sorted into log order.
+ */
+export const attributeToSessionsSql = (schema: string) => `
+  WITH mixed AS (
+    SELECT workspace_id, session_id FROM ${schema}.cost_facts GROUP BY session_id, workspace_id
+    HAVING min(named_execution_id) <> max(named_execution_id) OR count(named_execution_id) NOT IN (0, count(*))),
+  first AS (
+    SELECT f.workspace_id, f.session_id, ${firstSeen('f.named_execution_id')} AS execution_id
+    FROM ${schema}.cost_facts f JOIN mixed m ON m.session_id = f.session_id AND m.workspace_id = f.workspace_id
+    GROUP BY f.session_id, f.workspace_id)
+  UPDATE ${schema}.cost_facts f SET execution_id = first.execution_id FROM first
+  WHERE f.session_id = first.session_id AND f.workspace_id = first.workspace_id AND f.execution_id IS DISTINCT FROM first.execution_id`;
+
 /** Derives the execution index of `schema` from all of its facts. */
 export const bulkExecutionsSql = (schema: string) => `INSERT INTO ${schema}.execution_index (${EXECUTION_COLUMNS})${executionRows(`${schema}.cost_facts`)}`;
 
@@ -262,9 +322,19 @@ export const pricedUsageTable = (schema: string) => `${schema}.priced_usage`;
 /**
  * Creates `pricedUsageTable(schema)`, empty, and answers the statements that fill it with the priced usage
  * of `factsTable` (the facts matching `where`), priced with the band tables of `schema`: `slices` of them,
- * over disjoint block ranges of the facts, which may run side by side.
+ * over disjoint block ranges of the facts, which may run side by side. With `sessions` (a table of
+ * sessions' `workspace_id, session_id, execution_id`, as they were when the facts were cut), each fact
+ * counts under its session's execution there: a fact of a session that had one then has it still, so only
+ * the facts of sessions that had none are looked up (and count under none).
  */
-export async function createPricedUsage(db: SqlRunner, schema: string, factsTable: string, where: string, slices: number): Promise<string[]> {
+export async function createPricedUsage(
+  db: SqlRunner,
+  schema: string,
+  factsTable: string,
+  where: string,
+  slices: number,
+  sessions?: string,
+): Promise<string[]> {
   const table = pricedUsageTable(schema);
   await db.query(`CREATE UNLOGGED TABLE ${table} AS ${pricedUsage(schema, factsTable)} WITH NO DATA`);
   const { rows } = await db.query<{ blocks: string }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`, [
@@ -274,7 +344,12 @@ export async function createPricedUsage(db: SqlRunner, schema: string, factsTabl
   return Array.from({ length: slices }, (_, i) => {
     // The last slice is open-ended: rows may have been appended since the size was read (a filter bounds them).
     const range = `ctid >= '(${i * width},0)'::tid` + (i + 1 < slices ? ` AND ctid < '(${(i + 1) * width},0)'::tid` : '');
-    return `INSERT INTO ${table} ${pricedUsage(schema, `(SELECT * FROM ${factsTable} WHERE ${range}) `, where)}`;
+    const facts = sessions
+      ? `(SELECT ${withExecution('f', 'CASE WHEN s.session_id IS NULL THEN f.execution_id END')} FROM ${factsTable} f
+          LEFT JOIN (SELECT workspace_id, session_id FROM ${sessions} WHERE execution_id IS NULL) s
+          ON s.session_id = f.session_id AND s.workspace_id = f.workspace_id WHERE ${range.replace(/ctid/g, 'f.ctid')}) `
+      : `(SELECT * FROM ${factsTable} WHERE ${range}) `;
+    return `INSERT INTO ${table} ${pricedUsage(schema, facts, where)}`;
   });
 }
 

@@ -10,7 +10,7 @@ export const tokens = (id: string, session: string, at: string, extra: Record<st
 /**
  * A history with everything that could make a set-based load differ from batch-by-batch
  * projection: ids that appear only on later events, events whose times run against the
- * log, two finalizations at the same instant, a duplicate event id, unpriced usage,
+ * log, sessions naming another execution than their first or none at first, two finalizations at the same instant, a duplicate event id, unpriced usage,
  * tool calls with and without a reported cost, tool-token attribution, and several workspaces.
  */
 export const HISTORY = [
@@ -29,6 +29,8 @@ export const HISTORY = [
     tokens('b2', 's2', '2026-03-02T00:00:00.000Z', { execution_id: 'run-late', phase_id: 'build' }),
     event('ToolCalled', { event_id: 'b3', session_id: 's2', occurred_at: '2026-03-02T00:01:00.000Z', tool_name: 'Read', duration_ms: 2500, phase_id: 'build' }),
   ] },
+  // A session that names no execution (yet): a later event naming one takes its earlier facts with it.
+  { streamId: 'session-w1/s5', events: [tokens('f1', 's5', '2026-03-01T09:00:00.000Z')] },
   // The same workspace event id again, as a store without a unique constraint could hold it: the first one counts.
   { streamId: 'session-w1/s1-again', events: [tokens('a1', 's1', '2026-03-01T10:05:00.000Z', { input_tokens: 999999 })] },
   { streamId: 'session-w2/s1', events: [{ ...tokens('c1', 's1', '2026-03-01T10:00:00.000Z'), data: { ...tokens('c1', 's1', '2026-03-01T10:00:00.000Z').data, workspace_id: 'w2' } }] },

@@ -61,7 +61,7 @@ export class V1CostsController {
   @Get('workflow-runs/:id/cost')
   @ApiOperation({ summary: 'Cost of a workflow run (an execution) with its calls, paged by calls_limit/calls_cursor' })
   @ApiOkResponse({ type: WorkflowRunCostResponse })
-  @ApiV1Errors(404)
+  @ApiV1Errors(404, 409)
   async workflowRunCost(@Param('id') id: string, @Query() q: WorkflowRunCostParams, @CurrentPrincipal() p: Principal) {
     const data = await this.queries.execute(new GetWorkflowRunCost(readScope(p, q.workspace_id), id, q.calls_limit, q.calls_cursor, q.group_by));
     return { success: true, data };

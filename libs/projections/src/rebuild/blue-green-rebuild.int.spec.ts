@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { withEventLog } from '@ledger/testing';
 import { READ_MODEL_SCHEMA, readModel, readModelTables } from '@ledger/database';
 import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
@@ -35,6 +36,8 @@ describe('blueGreenRebuild', () => {
   const LATE = [
     tokens('d1', 's2', '2026-03-02T01:00:00.000Z', { execution_id: 'run-late' }),
     tokens('d2', 's3', '2026-03-02T02:00:00.000Z', { model: 'no-such-model', phase_id: 'ship' }),
+    // s5 names its first execution after the cut: its fact before the cut moves to it (ADR 0016).
+    tokens('d3', 's5', '2026-03-02T03:00:00.000Z', { execution_id: 'run-adopted' }),
   ];
 
   it('given a live model and a catalog that reprices it, then the restated model equals a replay of the log, facts committed meanwhile included', async () => {
@@ -74,12 +77,15 @@ describe('blueGreenRebuild', () => {
         WHERE f.workspace_id = s.workspace_id AND f.session_id = s.session_id)::text AS per_call
       FROM read_model.session_costs s WHERE s.workspace_id = 'w1' ORDER BY 1`);
     // Each call is 1200 in, 340 out, 5000 cache reads at 0.30 per 1M: 0.0102 at 3/15, 0.0131 at 4/20, 0.00338 at 1/2.
-    // s1: a1 to a3 at 3/15, a5 at 4/20; s2: b1 at 1/2, b2 and d1 at 4/20; s3: d2 at 1/2.
+    // s1: a1 to a3 at 3/15, a5 at 4/20; s2: b1 at 1/2, b2 and d1 at 4/20; s3: d2 at 1/2; s5: f1 at 3/15, d3 at 4/20.
     expect(rows).toEqual([
       { session_id: 's1', summed: '0.0437', per_call: '0.0437' },
       { session_id: 's2', summed: '0.02958', per_call: '0.02958' },
       { session_id: 's3', summed: '0.00338', per_call: '0.00338' },
+      { session_id: 's5', summed: '0.0233', per_call: '0.0233' },
     ]);
+    const adopted = await pool().query(`SELECT token_cost::text, calls FROM read_model.hourly_costs WHERE dimension = 'execution' AND key = 'run-adopted' ORDER BY hour`);
+    expect(adopted.rows).toEqual([{ token_cost: '0.0102', calls: 1 }, { token_cost: '0.0131', calls: 1 }]);
     const tool = await pool().query(`SELECT compute_cost::text FROM read_model.priced_facts WHERE event_id = 'b3'`);
     expect(tool.rows).toEqual([{ compute_cost: '0.00015' }]);
   });
@@ -135,5 +141,47 @@ describe('blueGreenRebuild', () => {
     expect(await version()).toBe(3);
     // 1200 × 1 + 340 × 1 + 5000 × 0.30 per 1M.
     expect((await pool().query(`SELECT token_cost::text FROM deferring.priced_facts WHERE event_id = 'e2'`)).rows).toEqual([{ token_cost: '0.00304' }]);
+  });
+
+  it('given a session that names its first execution after the cut, while the facts before the cut are priced, then the restated model equals a replay of the log', async () => {
+    const live = projector(READ_MODEL_SCHEMA, () => v2);
+    let events = (await log.store.readAll({ filter: USAGE_EVENT_FILTER })).length;
+    await log.store.append([{ streamId: 'session-w1/s6', events: [tokens('g1', 's6', '2026-03-04T00:00:00.000Z')] }]);
+    await visible(++events);
+    await live.catchUp();
+    // The live projector moves g1 to run-cut after the cut, before the restatement reads g1 to price it.
+    let adoption: Promise<void> | undefined;
+    const adopt = () =>
+      (adoption ??= (async () => {
+        await log.store.append([{ streamId: 'session-w1/s6', events: [tokens('g2', 's6', '2026-03-04T01:00:00.000Z', { execution_id: 'run-cut' })] }]);
+        await visible(++events);
+        await live.catchUp();
+      })());
+    const beforePricing = (client: PoolClient): PoolClient =>
+      new Proxy(client, {
+        get: (c, p) => {
+          if (p !== 'query') return typeof Reflect.get(c, p) === 'function' ? Reflect.get(c, p).bind(c) : Reflect.get(c, p);
+          return async (...args: Parameters<PoolClient['query']>) => {
+            if (typeof args[0] === 'string' && /^INSERT INTO \S+\.priced_usage /.test(args[0])) await adopt();
+            return (c.query as (...a: unknown[]) => unknown)(...args);
+          };
+        },
+      });
+    const racing = new Proxy(pool(), {
+      get: (p, prop) => {
+        if (prop === 'connect') return async () => beforePricing(await p.connect());
+        const value = Reflect.get(p, prop);
+        return typeof value === 'function' ? value.bind(p) : value;
+      },
+    });
+    await blueGreenRebuild(4, v2, { store: log.store, pool: racing, batchSize: 3, live: { stop: async () => void (await adoption), start: () => undefined } });
+    expect(adoption).toBeDefined();
+
+    for (const sql of readModelTables('replayed_after_cut')) await pool().query(sql);
+    await bulkLoad(log.store, pool(), 'replayed_after_cut', v2, { batchSize: 5 });
+    expect(await dumpReadModel(pool(), READ_MODEL_SCHEMA)).toEqual(await dumpReadModel(pool(), 'replayed_after_cut'));
+    // g1 and g2 at 3/15 from 10:30 on 1 March at 4/20: 0.0131 each, once each.
+    const run = await pool().query(`SELECT token_cost::text, calls FROM read_model.hourly_costs WHERE dimension = 'execution' AND key = 'run-cut' ORDER BY hour`);
+    expect(run.rows).toEqual([{ token_cost: '0.0131', calls: 1 }, { token_cost: '0.0131', calls: 1 }]);
   });
 });

@@ -27,18 +27,20 @@ export interface CostRangeSummaryView {
   workspaceId: string;
   from: string | null;
   to: string | null;
-  /** Token cost plus ToolCalled compute cost, priced calls only. */
+  /** LLM cost: the priced TokenUsed calls' cost, exactly Σ `byModel[].costUsdExact` (as the seed's examples add up). */
   totalCostUsd: number;
   totalCostUsdExact: string;
-  tokenCostUsdExact: string;
-  computeCostUsdExact: string;
+  /** Extension: ToolCalled compute cost, not part of `totalCostUsd`. */
+  toolComputeCostUsd: number;
+  toolComputeCostUsdExact: string;
   totalInputTokens: number;
   totalOutputTokens: number;
   totalCacheCreationTokens: number;
   totalCacheReadTokens: number;
   totalRuns: number;
-  /** TokenUsed events: the sum of `byModel[].calls`. */
+  /** TokenUsed events: the sum of `byModel[].calls`, and the time series' `calls` over the same range. */
   totalCalls: number;
+  /** ToolCalled events. */
   totalToolCalls: number;
   unpricedCalls: number;
   pricingStatus: 'complete' | 'partial';
@@ -89,23 +91,23 @@ export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSum
     const plan = planRange([range.from ?? -Infinity, range.to === undefined ? Infinity : range.to + 1]);
     const [[bucket], runs] = await Promise.all([readRollup(this.pool, scope, plan, 'model'), countRuns(this.pool, scope, plan)]);
     const { total } = bucket;
-    // Groups come most expensive first; the null key is the remainder, ToolCalled compute cost.
+    // Groups come most expensive first; the null key is the remainder, the tool calls.
     const byModel = bucket.groups.flatMap((g) => (g.key === null ? [] : [modelCost(g.key, g.figures)]));
     return {
       workspaceId: scope,
       from: isoUtc(range.from),
       to: isoUtc(range.to),
-      totalCostUsd: usd(total.cost),
-      totalCostUsdExact: total.cost,
-      tokenCostUsdExact: total.tokenCost,
-      computeCostUsdExact: total.computeCost,
+      totalCostUsd: usd(total.tokenCost),
+      totalCostUsdExact: total.tokenCost,
+      toolComputeCostUsd: usd(total.computeCost),
+      toolComputeCostUsdExact: total.computeCost,
       totalInputTokens: total.inputTokens,
       totalOutputTokens: total.outputTokens,
       totalCacheCreationTokens: total.cacheCreationTokens,
       totalCacheReadTokens: total.cacheReadTokens,
       totalRuns: runs,
-      totalCalls: byModel.reduce((n, m) => n + m.calls, 0),
-      totalToolCalls: bucket.groups.find((g) => g.key === null)?.figures.calls ?? 0,
+      totalCalls: total.calls,
+      totalToolCalls: total.toolCalls,
       unpricedCalls: total.unpricedCalls,
       pricingStatus: total.unpricedCalls > 0 ? 'partial' : 'complete',
       byModel,

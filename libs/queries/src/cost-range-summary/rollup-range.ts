@@ -81,16 +81,18 @@ const pgInstant = (t: number) => (t === Infinity ? 'infinity' : t === -Infinity 
 
 /** The sums the rollup keeps, for one bucket or one group; money as exact decimal strings. */
 export interface Figures {
-  /** Token cost plus compute cost of the priced calls. */
-  readonly cost: string;
+  /** LLM cost: the priced TokenUsed calls' cost. */
   readonly tokenCost: string;
+  /** ToolCalled compute cost. */
   readonly computeCost: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cacheCreationTokens: number;
   readonly cacheReadTokens: number;
-  /** Usage events, counted per dimension as in `hourly_costs` (see read-model.schema.ts). */
+  /** TokenUsed events (model calls). */
   readonly calls: number;
+  /** ToolCalled events. */
+  readonly toolCalls: number;
   /** TokenUsed events with no price: their tokens count, their cost is not invented. */
   readonly unpricedCalls: number;
 }
@@ -112,7 +114,9 @@ export interface BucketFigures {
   readonly groups: { readonly key: string | null; readonly figures: Figures }[];
 }
 
-const ZERO: Figures = { cost: '0', tokenCost: '0', computeCost: '0', inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 0, unpricedCalls: 0 };
+const ZERO: Figures = {
+  tokenCost: '0', computeCost: '0', inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, calls: 0, toolCalls: 0, unpricedCalls: 0,
+};
 
 /** The rollups' sums as PostgreSQL returns them: numerics and bigints as text. */
 export interface RollupSumsRow {
@@ -123,6 +127,7 @@ export interface RollupSumsRow {
   cache_creation_tokens: string;
   cache_read_tokens: string;
   calls: string;
+  tool_calls: string;
   unpriced_calls: string;
 }
 
@@ -150,19 +155,21 @@ WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(l
      days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi)),
 parts AS (
   SELECT width_bucket(d.day, $8::timestamptz[]) AS i, d.dimension AS dim, d.key, d.token_cost AS tc, d.compute_cost AS cc,
-    d.input_tokens AS it, d.output_tokens AS ot, d.cache_creation_tokens AS cct, d.cache_read_tokens AS crt, d.calls, d.unpriced_calls AS unpriced
+    d.input_tokens AS it, d.output_tokens AS ot, d.cache_creation_tokens AS cct, d.cache_read_tokens AS crt, d.calls, d.tool_calls AS tcalls,
+    d.unpriced_calls AS unpriced
   FROM days w CROSS JOIN LATERAL (
     SELECT * FROM ${S}.daily_costs d
     WHERE d.workspace_id = $1 AND d.dimension = ANY($9::text[]) AND d.day >= w.lo AND d.day < w.hi OFFSET 0) d
   UNION ALL
   SELECT width_bucket(h.hour, $8::timestamptz[]), h.dimension, h.key, h.token_cost, h.compute_cost,
-    h.input_tokens, h.output_tokens, h.cache_creation_tokens, h.cache_read_tokens, h.calls, h.unpriced_calls
+    h.input_tokens, h.output_tokens, h.cache_creation_tokens, h.cache_read_tokens, h.calls, h.tool_calls, h.unpriced_calls
   FROM whole w CROSS JOIN LATERAL (
     SELECT * FROM ${S}.hourly_costs h
     WHERE h.workspace_id = $1 AND h.dimension = ANY($9::text[]) AND h.hour >= w.lo AND h.hour < w.hi OFFSET 0) h
   UNION ALL
   SELECT width_bucket(f.occurred_at, $8::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
-    f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, 1, (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+    f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, (f.event_type = 'TokenUsed')::int, (f.event_type = 'ToolCalled')::int,
+    (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
   FROM edge e CROSS JOIN LATERAL (
     SELECT * FROM ${S}.priced_facts f
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
@@ -174,7 +181,7 @@ parts AS (
 SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,
   trim_scale(sum(tc))::text AS token_cost, trim_scale(sum(cc))::text AS compute_cost, sum(it)::text AS input_tokens,
   sum(ot)::text AS output_tokens, sum(cct)::text AS cache_creation_tokens, sum(crt)::text AS cache_read_tokens,
-  sum(calls)::text AS calls, sum(unpriced)::text AS unpriced_calls
+  sum(calls)::text AS calls, sum(tcalls)::text AS tool_calls, sum(unpriced)::text AS unpriced_calls
 FROM (SELECT parts.*, CASE WHEN dim = $10::text THEN key END AS gkey FROM parts) p
 GROUP BY GROUPING SETS ((i, dim), (i, dim, gkey))
 HAVING GROUPING(gkey) = 1 OR gkey IS NOT NULL`);
@@ -193,6 +200,7 @@ interface Sums {
   cacheCreationTokens: number;
   cacheReadTokens: number;
   calls: number;
+  toolCalls: number;
   unpricedCalls: number;
 }
 
@@ -204,6 +212,7 @@ const toSums = (r: RollupRow): Sums => ({
   cacheCreationTokens: Number(r.cache_creation_tokens),
   cacheReadTokens: Number(r.cache_read_tokens),
   calls: Number(r.calls),
+  toolCalls: Number(r.tool_calls),
   unpricedCalls: Number(r.unpriced_calls),
 });
 
@@ -216,11 +225,11 @@ const combine = (a: Sums, b: Sums, sign: 1 | -1): Sums => ({
   cacheCreationTokens: a.cacheCreationTokens + sign * b.cacheCreationTokens,
   cacheReadTokens: a.cacheReadTokens + sign * b.cacheReadTokens,
   calls: a.calls + sign * b.calls,
+  toolCalls: a.toolCalls + sign * b.toolCalls,
   unpricedCalls: a.unpricedCalls + sign * b.unpricedCalls,
 });
 
 const toFigures = (s: Sums): Figures => ({
-  cost: s.tokenCost.plus(s.computeCost).toFixed(),
   tokenCost: s.tokenCost.toFixed(),
   computeCost: s.computeCost.toFixed(),
   inputTokens: s.inputTokens,
@@ -228,6 +237,7 @@ const toFigures = (s: Sums): Figures => ({
   cacheCreationTokens: s.cacheCreationTokens,
   cacheReadTokens: s.cacheReadTokens,
   calls: s.calls,
+  toolCalls: s.toolCalls,
   unpricedCalls: s.unpricedCalls,
 });
 
@@ -271,7 +281,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
     const grouped = sub.get(groupBy);
     const rest = grouped ? combine(total, grouped, -1) : total;
     const groups = keyed[i].map((g) => ({ key: g.key as string | null, sums: g.sums }));
-    if (rest.calls !== 0) groups.push({ key: null, sums: rest });
+    if (rest.calls !== 0 || rest.toolCalls !== 0) groups.push({ key: null, sums: rest });
     buckets[i].groups.push(
       ...groups
         .map((g) => ({ key: g.key, figures: toFigures(g.sums), cost: g.sums.tokenCost.plus(g.sums.computeCost) }))

@@ -28,14 +28,14 @@ export class GetCostSummary extends Query<CostSummaryView> {
 const summarySql = (inWorkspace: string) => `WITH h AS (
      SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
             sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
-            sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
+            sum(calls) AS calls, sum(tool_calls) AS tool_calls, sum(unpriced_calls) AS unpriced_calls
      FROM ${S}.daily_costs
      WHERE ${inWorkspace} AND dimension IN ('model', 'tool')
      GROUP BY dimension, key)
    SELECT
      (SELECT ${money('COALESCE(sum(token_cost + compute_cost), 0)')} FROM h) AS total_cost,
      (SELECT COALESCE(sum(tokens), 0) FROM h WHERE dimension = 'model') AS total_tokens,
-     (SELECT COALESCE(sum(calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
+     (SELECT COALESCE(sum(tool_calls), 0) FROM h WHERE dimension = 'tool') AS total_tool_calls,
      (SELECT count(*) FROM ${S}.session_costs WHERE ${inWorkspace}) AS total_sessions,
      (SELECT count(*) FROM ${S}.execution_index WHERE ${inWorkspace}) AS total_executions,
      (SELECT COALESCE(json_agg(json_build_object('model', key, 'total_cost_usd', ${money('token_cost')}, 'cost', ${money('token_cost')}, 'total_tokens', tokens,

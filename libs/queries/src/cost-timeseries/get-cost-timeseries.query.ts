@@ -9,15 +9,20 @@ import { isoUtc, parseInstant } from '../cost-range-summary/instant';
 import { Boundary, bucketBoundaries, Granularity, isValidZone, localIso, MAX_BUCKETS } from './time-buckets';
 
 export interface SeriesFigures {
-  /** Token plus compute cost of the priced calls, as a JSON number; null for a group whose calls are all unpriced. */
+  /** LLM cost of the priced calls, as a JSON number; null for a group whose calls are all unpriced. */
   costUsd: number | null;
   costUsdExact: string | null;
   inputTokens: number;
   outputTokens: number;
   cacheCreationTokens: number;
   cacheReadTokens: number;
-  /** Usage events: model calls (TokenUsed) and tool calls (ToolCalled). */
+  /** TokenUsed events (model calls), as the summary's `totalCalls` counts them. */
   calls: number;
+  /** ToolCalled events. */
+  toolCalls: number;
+  /** ToolCalled compute cost, not part of `costUsd`. */
+  toolComputeCostUsd: number;
+  toolComputeCostUsdExact: string;
   unpricedCalls: number;
 }
 
@@ -40,8 +45,11 @@ export interface CostTimeseriesView {
   from: string;
   to: string;
   groupBy: GroupDimension | null;
+  /** LLM cost over `[from, to]`: the summary's `totalCostUsd` for the same range. */
   totalCostUsd: number;
   totalCostUsdExact: string;
+  toolComputeCostUsd: number;
+  toolComputeCostUsdExact: string;
   buckets: SeriesBucket[];
 }
 
@@ -63,13 +71,16 @@ export class GetCostTimeseries extends Query<CostTimeseriesView> {
 /** `priced`: false for a group whose calls are all unpriced, whose cost is unknown. */
 function figures(f: Figures, priced = true): SeriesFigures {
   return {
-    costUsd: priced ? new Big(f.cost).toNumber() : null,
-    costUsdExact: priced ? f.cost : null,
+    costUsd: priced ? new Big(f.tokenCost).toNumber() : null,
+    costUsdExact: priced ? f.tokenCost : null,
     inputTokens: f.inputTokens,
     outputTokens: f.outputTokens,
     cacheCreationTokens: f.cacheCreationTokens,
     cacheReadTokens: f.cacheReadTokens,
     calls: f.calls,
+    toolCalls: f.toolCalls,
+    toolComputeCostUsd: new Big(f.computeCost).toNumber(),
+    toolComputeCostUsdExact: f.computeCost,
     unpricedCalls: f.unpricedCalls,
   };
 }
@@ -105,8 +116,9 @@ function validate(q: GetCostTimeseries): { from: number; to: number; boundaries:
 
 /**
  * `GET /v1/cost/timeseries`: cost per calendar period of a time zone, optionally per group. Every period
- * from the one containing `from` to the one containing `to` is present, as zeros when empty, and covered
- * whole. Exact like the summary: whole UTC days and hours from the rollups, hours cut by a boundary per call.
+ * from the one containing `from` to the one containing `to` is present, as zeros when empty; the first and
+ * the last are clipped to `[from, to]`, so the series covers exactly the range the summary does. Exact like
+ * the summary: whole UTC days and hours from the rollups, hours cut by a boundary or a bound per call.
  */
 @QueryHandler(GetCostTimeseries)
 export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries, CostTimeseriesView> {
@@ -114,10 +126,14 @@ export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries
 
   async execute(q: GetCostTimeseries): Promise<CostTimeseriesView> {
     const { from, to, boundaries } = validate(q);
-    const rollup = await readRollup(this.pool, q.scope!, planRange(boundaries.map((b) => b.at)), q.groupBy);
+    // The periods' boundaries, the outer two moved in to the range's bounds (`to` inclusive, to the millisecond).
+    const clipped = [from, ...boundaries.slice(1, -1).map((b) => b.at), to + 1];
+    const rollup = await readRollup(this.pool, q.scope!, planRange(clipped), q.groupBy);
     let total = new Big(0);
+    let compute = new Big(0);
     const buckets = rollup.map((b, i): SeriesBucket => {
-      total = total.plus(b.total.cost);
+      total = total.plus(b.total.tokenCost);
+      compute = compute.plus(b.total.computeCost);
       return {
         start: localIso(boundaries[i]),
         end: localIso(boundaries[i + 1]),
@@ -134,6 +150,8 @@ export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries
       groupBy: q.groupBy ?? null,
       totalCostUsd: total.toNumber(),
       totalCostUsdExact: total.toFixed(),
+      toolComputeCostUsd: compute.toNumber(),
+      toolComputeCostUsdExact: compute.toFixed(),
       buckets,
     };
   }

@@ -29,13 +29,20 @@ export interface ExecutionRow {
 }
 
 /**
+ * An execution's workflow: that of its earliest session naming one (ties by session id), over session rows `s`.
+ * Read, not stored, so it cannot depend on the order in which sessions joined the execution.
+ */
+export const EXECUTION_WORKFLOW = `(array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1]`;
+
+/**
  * An execution's figures are the sums over its sessions, computed at read time
  * from the session rows (a run has a handful), so the two views never disagree.
+ * Every event of a session counts under the session's execution (ADR 0016), so these
+ * are also the sums of the run's rollup rows and calls (`/v1/workflow-runs/{id}/cost`).
  * `workspace` and `execution` are SQL expressions naming the execution.
  */
 export const executionAggregate = (workspace: string, execution: string) => `
-  SELECT s.workspace_id, s.execution_id,
-    (array_agg(s.workflow_id ORDER BY s.started_at) FILTER (WHERE s.workflow_id IS NOT NULL))[1] AS workflow_id,
+  SELECT s.workspace_id, s.execution_id, ${EXECUTION_WORKFLOW} AS workflow_id,
     count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
     array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
     ${money('sum(s.total_cost)')} AS total_cost, ${money('sum(s.token_cost)')} AS token_cost, ${money('sum(s.compute_cost)')} AS compute_cost,

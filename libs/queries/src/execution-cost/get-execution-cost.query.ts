@@ -4,6 +4,7 @@ import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { EXECUTION_IDS, resolveIdPrefix } from '../shared/id-prefix';
+import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
 import { executionAggregate, ExecutionRow, ExecutionView, toExecutionView } from './execution-cost.view';
 
@@ -18,9 +19,7 @@ export class GetExecutionCost extends Query<ExecutionView> {
   }
 }
 
-const LATEST_WORKSPACE = new Statement(
-  `SELECT workspace_id FROM ${READ_MODEL_SCHEMA}.execution_index WHERE execution_id = $1 ORDER BY started_at DESC LIMIT 1`,
-);
+const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.execution_index`, 'execution_id');
 const EXECUTION = new Statement(executionAggregate('$1', '$2'));
 
 @QueryHandler(GetExecutionCost)
@@ -29,8 +28,7 @@ export class GetExecutionCostHandler implements IQueryHandler<GetExecutionCost, 
 
   async execute({ scope, executionId, includeBreakdown, includeSessionIds }: GetExecutionCost): Promise<ExecutionView> {
     const read = async (id: string) => {
-      // The admin key without a workspace: the most recent execution with this id.
-      const workspace = scope ?? (await LATEST_WORKSPACE.rows<{ workspace_id: string }>(this.pool, [id]))[0]?.workspace_id;
+      const workspace = await soleWorkspace(this.pool, scope, HOLDING, id, 'Execution');
       return workspace ? await EXECUTION.rows<ExecutionRow>(this.pool, [workspace, id]) : [];
     };
     let rows = await read(executionId);

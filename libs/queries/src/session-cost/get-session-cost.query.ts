@@ -5,7 +5,8 @@ import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { resolveIdPrefix, SESSION_IDS } from '../shared/id-prefix';
 import { PRICING_VERSION_SQL } from '../shared/page';
-import { Statements } from '../shared/statement';
+import { soleWorkspace, workspacesHolding } from '../shared/scope';
+import { Statement } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from '../workflow-run-cost/call-breakdown';
 import { breakdownFromFacts, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
 
@@ -21,7 +22,7 @@ export interface SessionBreakdownEntry {
 
 export class GetSessionCost extends Query<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
   constructor(
-    /** Undefined: any workspace (admin). */
+    /** Undefined: the admin key without `workspace_id`, which reads the one workspace holding the id. */
     readonly scope: string | undefined,
     readonly sessionId: string,
     readonly includeBreakdown: boolean,
@@ -31,23 +32,26 @@ export class GetSessionCost extends Query<SessionView & { breakdown?: SessionBre
   }
 }
 
-/** The admin key without a workspace reads the most recent session with this id. */
-const SESSION = new Statements(
-  (where) => `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown,
+const SESSION = new Statement(
+  `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown,
      ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
    FROM ${READ_MODEL_SCHEMA}.session_costs s
-   WHERE s.session_id = $1 AND ${where}
-   ORDER BY s.started_at DESC LIMIT 1`,
+   WHERE s.session_id = $1 AND s.workspace_id = $2`,
 );
+const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.session_costs`, 'session_id');
 
 @QueryHandler(GetSessionCost)
 export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView & { breakdown?: SessionBreakdownEntry[] }> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sessionId, includeBreakdown, groupBy }: GetSessionCost): Promise<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
-    const read = (id: string) => SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [id], [scope !== undefined && ['s.workspace_id = $?', scope]]);
-    let rows = await read(sessionId);
-    if (!rows.length) rows = await read(await resolveIdPrefix(this.pool, SESSION_IDS, scope, sessionId));
+    const read = async (id: string) => {
+      const workspace = await soleWorkspace(this.pool, scope, HOLDING, id, 'Session');
+      return workspace === undefined ? [] : await SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [id, workspace]);
+    };
+    let id = sessionId;
+    let rows = await read(id);
+    if (!rows.length) rows = await read((id = await resolveIdPrefix(this.pool, SESSION_IDS, scope, sessionId)));
     if (!rows.length) throw new NotFoundError('Session', 'session_id');
     const view = toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
     if (!groupBy) return view;

@@ -40,10 +40,12 @@ class WorkflowRunCostData {
   @ApiProperty({ type: 'string', nullable: true, description: 'Pass as calls_cursor for the next page.' }) nextCallsCursor: string | null;
   @ApiProperty() totalCacheCreationTokens: number;
   @ApiProperty() totalCacheReadTokens: number;
-  @ApiProperty() totalCalls: number;
+  @ApiProperty({ description: 'TokenUsed events of the run.' }) totalCalls: number;
+  @ApiProperty({ description: 'Extension: ToolCalled events of the run.' }) totalToolCalls: number;
   @ApiProperty() unpricedCalls: number;
   @ApiProperty({ enum: ['complete', 'partial'] }) pricingStatus: string;
-  @ApiProperty({ description: 'ToolCalled compute cost of the run, beside the LLM total.' }) computeCostUsdExact: string;
+  @ApiProperty({ type: 'number', description: 'Extension: ToolCalled compute cost of the run, not in totalCostUsd.' }) toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
   @ApiProperty({ type: 'string', nullable: true }) workflowId: string | null;
   @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase.' }) breakdown?: CostGroupDoc[];
 }
@@ -69,17 +71,18 @@ class CostRangeSummaryData {
   @ApiProperty() workspaceId: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) from: string | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) to: string | null;
-  @ApiProperty({ type: 'number', description: 'Token plus compute cost, priced calls only.' }) totalCostUsd: number;
+  @ApiProperty({ type: 'number', description: 'LLM cost of the priced calls: exactly the sum of byModel[].costUsd; tool compute cost is apart.' })
+  totalCostUsd: number;
   @ApiProperty() totalCostUsdExact: string;
-  @ApiProperty() tokenCostUsdExact: string;
-  @ApiProperty() computeCostUsdExact: string;
+  @ApiProperty({ type: 'number', description: 'Extension: ToolCalled compute cost, not in totalCostUsd.' }) toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
   @ApiProperty() totalInputTokens: number;
   @ApiProperty() totalOutputTokens: number;
   @ApiProperty() totalCacheCreationTokens: number;
   @ApiProperty() totalCacheReadTokens: number;
   @ApiProperty({ description: 'Runs with usage in the range.' }) totalRuns: number;
-  @ApiProperty() totalCalls: number;
-  @ApiProperty() totalToolCalls: number;
+  @ApiProperty({ description: 'TokenUsed events (model calls), as calls counts them in the time series.' }) totalCalls: number;
+  @ApiProperty({ description: 'ToolCalled events.' }) totalToolCalls: number;
   @ApiProperty() unpricedCalls: number;
   @ApiProperty({ enum: ['complete', 'partial'] }) pricingStatus: string;
   @ApiProperty({ type: [ModelCostDoc], description: 'Sorted by cost, descending.' }) byModel: ModelCostDoc[];
@@ -93,18 +96,24 @@ export class CostRangeSummaryResponse {
 class SeriesGroupDoc extends CostGroupDoc {
   @ApiProperty() cacheCreationTokens: number;
   @ApiProperty() cacheReadTokens: number;
+  @ApiProperty({ description: 'ToolCalled events.' }) toolCalls: number;
+  @usd('Extension: ToolCalled compute cost, not in costUsd.') toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
 }
 
 class SeriesBucketDoc {
-  @ApiProperty({ description: 'Local start of the period in tz, with its offset.' }) start: string;
-  @ApiProperty({ description: 'Local end (exclusive).' }) end: string;
-  @usd() costUsd: number | null;
+  @ApiProperty({ description: 'Local start of the period in tz, with its offset. The first period counts usage from `from` on only.' }) start: string;
+  @ApiProperty({ description: 'Local end (exclusive). The last period counts usage up to `to` (inclusive) only.' }) end: string;
+  @usd('LLM cost of the period’s priced calls.') costUsd: number | null;
   @exact() costUsdExact: string | null;
   @ApiProperty() inputTokens: number;
   @ApiProperty() outputTokens: number;
   @ApiProperty() cacheCreationTokens: number;
   @ApiProperty() cacheReadTokens: number;
-  @ApiProperty() calls: number;
+  @ApiProperty({ description: 'TokenUsed events (model calls), as the summary’s totalCalls counts them.' }) calls: number;
+  @ApiProperty({ description: 'ToolCalled events.' }) toolCalls: number;
+  @usd('Extension: ToolCalled compute cost, not in costUsd.') toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
   @ApiProperty() unpricedCalls: number;
   @ApiProperty({ type: [SeriesGroupDoc] }) groups: SeriesGroupDoc[];
 }
@@ -113,11 +122,13 @@ class CostTimeseriesData {
   @ApiProperty() workspaceId: string;
   @ApiProperty({ enum: ['hour', 'day', 'week', 'month'] }) granularity: string;
   @ApiProperty({ example: 'Europe/Berlin' }) tz: string;
-  @ApiProperty() from: string;
-  @ApiProperty() to: string;
+  @ApiProperty({ description: 'The asked from, exactly: the first period is clipped to it.' }) from: string;
+  @ApiProperty({ description: 'The asked to (inclusive), exactly: the last period is clipped to it.' }) to: string;
   @ApiProperty({ type: 'string', nullable: true, enum: ['model', 'workflow', 'phase', 'tool', null] }) groupBy: string | null;
-  @ApiProperty() totalCostUsd: number;
+  @ApiProperty({ description: 'LLM cost over [from, to]: the summary’s totalCostUsd for the same range.' }) totalCostUsd: number;
   @ApiProperty() totalCostUsdExact: string;
+  @ApiProperty({ description: 'Extension: ToolCalled compute cost over [from, to].' }) toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
   @ApiProperty({ type: [SeriesBucketDoc], description: 'Every period, empty ones as zeros.' }) buckets: SeriesBucketDoc[];
 }
 

@@ -5,7 +5,9 @@ import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError, ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
 import type { RollupSumsRow } from '../cost-range-summary/rollup-range';
-import { Statement, Statements } from '../shared/statement';
+import { EXECUTION_WORKFLOW } from '../execution-cost/execution-cost.view';
+import { soleWorkspace, workspacesHolding } from '../shared/scope';
+import { Statement } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from './call-breakdown';
 
 const S = READ_MODEL_SCHEMA;
@@ -51,18 +53,22 @@ export interface WorkflowRunCostView {
   nextCallsCursor: string | null;
   totalCacheCreationTokens: number;
   totalCacheReadTokens: number;
+  /** TokenUsed events of the run (every page). */
   totalCalls: number;
+  /** ToolCalled events of the run. */
+  totalToolCalls: number;
   unpricedCalls: number;
   pricingStatus: 'complete' | 'partial';
   /** ToolCalled compute cost of the run; not part of `totalCostUsd`, which is the LLM cost of `calls`. */
-  computeCostUsdExact: string;
+  toolComputeCostUsd: number;
+  toolComputeCostUsdExact: string;
   workflowId: string | null;
   breakdown?: RunCostGroup[];
 }
 
 export class GetWorkflowRunCost extends Query<WorkflowRunCostView> {
   constructor(
-    /** Undefined: any workspace (the admin key without `workspace_id`): the most recent run with this id. */
+    /** Undefined: the admin key without `workspace_id`, which reads the one workspace holding the run. */
     readonly scope: string | undefined,
     readonly runId: string,
     readonly callsLimit: number,
@@ -94,7 +100,6 @@ function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
 }
 
 interface RunRow extends RollupSumsRow {
-  workspace_id: string;
   workflow_id: string | null;
 }
 
@@ -102,23 +107,22 @@ interface RunRow extends RollupSumsRow {
  * The run (execution) and its totals. Totals come from the run's `execution` rows of the hourly rollup,
  * found through its partial index `(workspace_id, key, hour) WHERE dimension = 'execution'`: a run of
  * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
- * so the totals are exactly the sums over every call.
+ * so the totals are exactly the sums over every call. Its workflow is read from its sessions, as
+ * `/costs/executions/{id}` reads it.
  */
-const RUN = new Statements(
-  (where) => `
-SELECT e.workspace_id, e.workflow_id, t.*
+const RUN = new Statement(`
+SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
     COALESCE(sum(h.input_tokens), 0)::text AS input_tokens, COALESCE(sum(h.output_tokens), 0)::text AS output_tokens,
     COALESCE(sum(h.cache_creation_tokens), 0)::text AS cache_creation_tokens, COALESCE(sum(h.cache_read_tokens), 0)::text AS cache_read_tokens,
-    COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
+    COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.tool_calls), 0)::text AS tool_calls,
+    COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
-WHERE e.execution_id = $1 AND ${where}
-ORDER BY e.started_at DESC
-LIMIT 1`,
-);
+WHERE e.execution_id = $1 AND e.workspace_id = $2`);
+const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
 interface CallRow {
   event_id: string;
@@ -171,13 +175,11 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
 
   async execute({ scope, runId, callsLimit, callsCursor, groupBy }: GetWorkflowRunCost): Promise<WorkflowRunCostView> {
     const after = decodeCallsCursor(callsCursor);
-    // The admin key without a workspace reads the most recent run with this id.
-    const latest = scope === undefined ? await RUN.rows<RunRow>(this.pool, [runId], []) : undefined;
-    const workspace = scope ?? latest?.[0]?.workspace_id;
+    const workspace = await soleWorkspace(this.pool, scope, HOLDING, runId, 'Workflow run');
     if (workspace === undefined) throw new NotFoundError('Workflow run', 'id');
     // The run, its calls and its breakdown all key on (workspace, run), so they are read side by side.
     const [runs, calls, breakdown] = await Promise.all([
-      latest ?? RUN.rows<RunRow>(this.pool, [runId], [['e.workspace_id = $?', workspace]]),
+      RUN.rows<RunRow>(this.pool, [runId, workspace]),
       after
         ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
         : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
@@ -199,9 +201,11 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       totalCacheCreationTokens: Number(run.cache_creation_tokens),
       totalCacheReadTokens: Number(run.cache_read_tokens),
       totalCalls: Number(run.calls),
+      totalToolCalls: Number(run.tool_calls),
       unpricedCalls: unpriced,
       pricingStatus: unpriced > 0 ? 'partial' : 'complete',
-      computeCostUsdExact: run.compute_cost,
+      toolComputeCostUsd: usd(run.compute_cost)!,
+      toolComputeCostUsdExact: run.compute_cost,
       workflowId: run.workflow_id,
       ...(breakdown && {
         breakdown: breakdown.map((g) => ({
