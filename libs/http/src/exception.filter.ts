@@ -6,8 +6,10 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
+  UnavailableError,
   ValidationError,
 } from './ledger-errors';
+import { isConnectionFailure } from './connection-failure';
 
 /** An error raised by Express's body parser before any route runs. */
 interface BodyParserError {
@@ -51,6 +53,7 @@ function renderSyntropic(err: LedgerError): Rendered {
 
 function asLedgerError(exception: unknown): LedgerError | undefined {
   if (exception instanceof LedgerError) return exception;
+  if (isConnectionFailure(exception)) return new UnavailableError('the database is unreachable; retry shortly');
   const bodyError = exception as BodyParserError;
   if (bodyError?.type === 'entity.too.large') return new PayloadTooLargeError('request body exceeds the 1 MiB limit');
   if (bodyError?.type === 'entity.parse.failed') {
@@ -97,5 +100,8 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
         ? { status: 500, body: { detail: [{ loc: [], msg: 'internal error', type: 'internal_error' }] } }
         : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
   }
-  if (!res.headersSent) res.status(rendered.status).json(rendered.body);
+  if (res.headersSent) return;
+  // The database comes back by itself (or the embedded one is restarted) within seconds.
+  if (known instanceof UnavailableError) res.setHeader('Retry-After', '2');
+  res.status(rendered.status).json(rendered.body);
 }
