@@ -32,6 +32,12 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   LEDGER_AUTO_REBUILD = true;
+
+  @IsOptional() @IsString() @MinLength(1)
+  LEDGER_HOST = '127.0.0.1';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000)
+  LEDGER_SHUTDOWN_TIMEOUT_MS = 10000;
 }
 
 export interface AppConfig {
@@ -47,6 +53,10 @@ export interface AppConfig {
   readonly projectorBatchSize: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
+  /** The address the HTTP server binds: loopback for the quick start, 0.0.0.0 in a container. */
+  readonly host: string;
+  /** How long a SIGTERM or SIGINT may take to drain requests and stop; past it the process exits 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     role: parsed.LEDGER_ROLE,
     projectorBatchSize: parsed.LEDGER_PROJECTOR_BATCH,
     autoRebuild: parsed.LEDGER_AUTO_REBUILD,
+    host: parsed.LEDGER_HOST,
+    shutdownTimeoutMs: parsed.LEDGER_SHUTDOWN_TIMEOUT_MS,
   };
 }
 
