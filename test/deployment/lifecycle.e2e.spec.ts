@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { EmbeddedDatabase, startEmbeddedPostgres } from '@ledger/database';
+import { freePort, LedgerProcess, startLedgerProcess } from './support/ledger-process';
+import { PostedBatch, startIngestLoad, storedOf, summary } from './support/ingest-load';
+
+const ADMIN_KEY = 'lifecycle-admin-key-0123456789';
+const STARTUP_MS = 90_000;
+
+async function issueKey(ledger: LedgerProcess, workspaceId: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${ledger.port}/v1/admin/api-keys`, {
+    method: 'POST',
+    headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ workspace_id: workspaceId, name: 'lifecycle' }),
+  });
+  if (res.status !== 201) throw new Error(`issuing a key failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { data: { key: string } }).data.key;
+}
+
+/** The embedded server of a data directory, from the postmaster.pid PostgreSQL writes (pid on line 1, port on line 4). */
+function postmasterOf(dataDir: string): { pid: number; port: number } {
+  const lines = readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
+  return { pid: Number(lines[0]), port: Number(lines[3]) };
+}
+
+/** Alive and not a zombie (an orphaned postmaster's new parent may not reap it at once). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return ') Z';
+    }
+  })();
+  return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+}
+
+async function connect(url: string): Promise<Client> {
+  const db = new Client({ connectionString: url });
+  db.on('error', () => undefined);
+  await db.connect();
+  return db;
+}
+
+/** Every batch that got a 202 is in the log, and no batch is there in part. */
+async function expectStoredWhole(db: Client, batches: readonly PostedBatch[]): Promise<void> {
+  const stored = await storedOf(db, batches);
+  const accepted = batches.filter((b) => b.status === 202);
+  expect(accepted.filter((b) => stored.get(b) !== 'whole')).toEqual([]);
+  expect(batches.filter((b) => stored.get(b) === 'partial')).toEqual([]);
+}
+
+/**
+ * The embedded mode (no DATABASE_URL), one data directory through a life: SIGTERM under load, a
+ * second instance refused, kill -9 of the service and a restart, kill -9 of its PostgreSQL under
+ * load, and SIGINT. Each step runs on what the one before left.
+ */
+describe('the service process on the embedded PostgreSQL', () => {
+  let dataDir: string;
+  const running: LedgerProcess[] = [];
+  const accepted: PostedBatch[] = [];
+  const start = async (name: string, env: Record<string, string> = {}) => {
+    const ledger = await startLedgerProcess(name, { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200', ...env });
+    running.push(ledger);
+    return ledger;
+  };
+  const embeddedDb = () => connect(`postgresql://postgres:ledger@127.0.0.1:${postmasterOf(dataDir).port}/postgres`);
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'ledger-lifecycle-'));
+    // As root the server runs as `postgres`, which must reach the cluster inside.
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop()));
+    // A server a failed step left behind.
+    if (existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))) {
+      const { pid } = postmasterOf(dataDir);
+      if (isRunning(pid)) process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 100 && isRunning(pid); i++) await sleep(50);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('on SIGTERM under ingest load, drains, stops its PostgreSQL and exits 0, with every accepted batch stored whole', async () => {
+    const ledger = await start('ledger-1');
+    await ledger.waitHealthy(STARTUP_MS);
+    const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_term'), 'term');
+    await load.waitFor(202, 20, 30_000);
+    const server = postmasterOf(dataDir);
+
+    const signalledAt = Date.now();
+    ledger.kill('SIGTERM');
+    const code = await ledger.exited;
+    const stoppedIn = Date.now() - signalledAt;
+    const batches = await load.stop();
+
+    expect({ code, output: code === 0 ? '' : ledger.output() }).toEqual({ code: 0, output: '' });
+    expect(stoppedIn).toBeLessThan(10_000);
+    expect(ledger.output()).toMatch(/SIGTERM: stopping[\s\S]*database system is shut down[\s\S]*stopped$/);
+    expect(isRunning(server.pid)).toBe(false);
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    // Answered in full, or not at all once the server stopped listening: never a 5xx.
+    expect(Object.keys(summary(batches)).filter((s) => s !== '202' && s !== '0')).toEqual([]);
+    accepted.push(...batches);
+  }, 120_000);
+
+  it('restarts on the same directory with every accepted event, and refuses a second live instance naming the first', async () => {
+    const ledger = await start('ledger-2');
+    await ledger.waitHealthy(STARTUP_MS);
+    const db = await embeddedDb();
+    try {
+      await expectStoredWhole(db, accepted);
+    } finally {
+      await db.end();
+    }
+
+    const second = await start('ledger-2b');
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`LEDGER_DATA_DIR ${dataDir} is in use by another Cost Ledger (pid ${ledger.pid}`);
+    await ledger.waitHealthy(1000);
+  }, 120_000);
+
+  it('after kill -9 of the service, which leaves its PostgreSQL running, starts again on the directory and keeps the data', async () => {
+    const killed = running.find((p) => p.name === 'ledger-2')!;
+    const load = startIngestLoad(killed.port, await issueKey(killed, 'ws_kill'), 'kill');
+    await load.waitFor(202, 10, 30_000);
+    const orphan = postmasterOf(dataDir);
+    killed.kill('SIGKILL');
+    await killed.exited;
+    accepted.push(...(await load.stop()));
+    expect(isRunning(orphan.pid)).toBe(true);
+
+    const ledger = await start('ledger-3');
+    await ledger.waitHealthy(STARTUP_MS);
+    expect(ledger.output()).toContain(`stopping PostgreSQL (pid ${orphan.pid}), left running on ${path.join(dataDir, 'postgres')}`);
+    expect(isRunning(orphan.pid)).toBe(false);
+    const db = await embeddedDb();
+    try {
+      await expectStoredWhole(db, accepted);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+
+  it('when its PostgreSQL is killed under load, answers 503 UNAVAILABLE, restarts it and carries on; then SIGINT stops it cleanly', async () => {
+    const ledger = running.find((p) => p.name === 'ledger-3')!;
+    const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_dbkill'), 'dbkill');
+    await load.waitFor(202, 10, 30_000);
+    const killedServer = postmasterOf(dataDir);
+    process.kill(killedServer.pid, 'SIGKILL');
+    await load.waitFor(503, 1, 10_000);
+    await load.waitFor(202, 10, 30_000);
+    const afterRecovery = postmasterOf(dataDir);
+
+    ledger.kill('SIGINT');
+    expect(await ledger.exited).toBe(0);
+    const batches = await load.stop();
+    expect(ledger.output()).toContain('PostgreSQL exited unexpectedly (SIGKILL); starting it again');
+    expect(ledger.output()).toMatch(/SIGINT: stopping[\s\S]*stopped$/);
+    expect(afterRecovery.pid).not.toBe(killedServer.pid);
+    expect(isRunning(afterRecovery.pid)).toBe(false);
+    const failures = batches.filter((b) => b.status !== 202 && b.status !== 0);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.filter((b) => b.status !== 503 || b.code !== 'UNAVAILABLE' || b.retryAfter !== '2')).toEqual([]);
+    accepted.push(...batches);
+
+    const restarted = await start('ledger-4');
+    await restarted.waitHealthy(STARTUP_MS);
+    const db = await embeddedDb();
+    try {
+      await expectStoredWhole(db, accepted);
+    } finally {
+      await db.end();
+    }
+    restarted.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
+  }, 150_000);
+});
+
+/**
+ * An external DATABASE_URL: a PostgreSQL this spec runs, kills with SIGKILL under load, and starts
+ * again on the same port. The ledger must stay up, answer 503 meanwhile, and recover by itself.
+ */
+describe('the service process on an external PostgreSQL that goes away', () => {
+  let dir: string;
+  let server: EmbeddedDatabase | undefined;
+  let ledger: LedgerProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ledger-external-'));
+    await chmod(dir, 0o755);
+  });
+  afterAll(async () => {
+    await ledger?.stop();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stays up, answers 503 UNAVAILABLE while the database is down, and recovers when it is back', async () => {
+    const port = await freePort();
+    server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port });
+    ledger = await startLedgerProcess('ledger-external', { DATABASE_URL: server.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200' });
+    await ledger.waitHealthy(STARTUP_MS);
+    const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_external'), 'external');
+    await load.waitFor(202, 10, 30_000);
+
+    process.kill(server.pid, 'SIGKILL');
+    await load.waitFor(503, 20, 10_000);
+    const down = server;
+    server = undefined;
+    await down.stop();
+    // Until the killed server's backends have exited, its shared memory refuses a new one.
+    for (let attempt = 1; !server; attempt++) {
+      server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port }).catch(async (err: Error) => {
+        if (attempt >= 20) throw err;
+        await sleep(250);
+        return undefined;
+      });
+    }
+    await load.waitFor(202, 20, 30_000);
+    const batches = await load.stop();
+
+    await ledger.waitHealthy(1000);
+    const failures = batches.filter((b) => b.status !== 202);
+    expect(failures.filter((b) => b.status !== 503 || b.code !== 'UNAVAILABLE' || b.retryAfter !== '2')).toEqual([]);
+    const db = await connect(server.url);
+    try {
+      await expectStoredWhole(db, batches);
+    } finally {
+      await db.end();
+    }
+
+    ledger.kill('SIGTERM');
+    expect(await ledger.exited).toBe(0);
+  }, 150_000);
+});
