@@ -51,6 +51,13 @@ async function connect(url: string): Promise<Client> {
   return db;
 }
 
+/** `waiting`, failing with what the ledger printed. */
+function watching<T>(ledger: LedgerProcess, waiting: Promise<T>): Promise<T> {
+  return waiting.catch((err: Error) => {
+    throw new Error(`${err.message}\n${ledger.output()}`);
+  });
+}
+
 /** Every batch that got a 202 is in the log, and no batch is there in part. */
 async function expectStoredWhole(db: Client, batches: readonly PostedBatch[]): Promise<void> {
   const stored = await storedOf(db, batches);
@@ -95,7 +102,7 @@ describe('the service process on the embedded PostgreSQL', () => {
     const ledger = await start('ledger-1');
     await ledger.waitHealthy(STARTUP_MS);
     const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_term'), 'term');
-    await load.waitFor(202, 20, 30_000);
+    await watching(ledger, load.waitFor(202, 20, 30_000));
     const server = postmasterOf(dataDir);
 
     const signalledAt = Date.now();
@@ -133,7 +140,7 @@ describe('the service process on the embedded PostgreSQL', () => {
   it('after kill -9 of the service, which leaves its PostgreSQL running, starts again on the directory and keeps the data', async () => {
     const killed = running.find((p) => p.name === 'ledger-2')!;
     const load = startIngestLoad(killed.port, await issueKey(killed, 'ws_kill'), 'kill');
-    await load.waitFor(202, 10, 30_000);
+    await watching(killed, load.waitFor(202, 10, 30_000));
     const orphan = postmasterOf(dataDir);
     killed.kill('SIGKILL');
     await killed.exited;
@@ -155,11 +162,11 @@ describe('the service process on the embedded PostgreSQL', () => {
   it('when its PostgreSQL is killed under load, answers 503 UNAVAILABLE, restarts it and carries on; then SIGINT stops it cleanly', async () => {
     const ledger = running.find((p) => p.name === 'ledger-3')!;
     const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_dbkill'), 'dbkill');
-    await load.waitFor(202, 10, 30_000);
+    await watching(ledger, load.waitFor(202, 10, 30_000));
     const killedServer = postmasterOf(dataDir);
     process.kill(killedServer.pid, 'SIGKILL');
-    await load.waitFor(503, 1, 10_000);
-    await load.waitFor(202, 10, 30_000);
+    await watching(ledger, load.waitFor(503, 1, 10_000));
+    await watching(ledger, load.waitFor(202, 10, 30_000));
     const afterRecovery = postmasterOf(dataDir);
 
     ledger.kill('SIGINT');
@@ -212,10 +219,10 @@ describe('the service process on an external PostgreSQL that goes away', () => {
     ledger = await startLedgerProcess('ledger-external', { DATABASE_URL: server.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200' });
     await ledger.waitHealthy(STARTUP_MS);
     const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_external'), 'external');
-    await load.waitFor(202, 10, 30_000);
+    await watching(ledger, load.waitFor(202, 10, 30_000));
 
     process.kill(server.pid, 'SIGKILL');
-    await load.waitFor(503, 20, 10_000);
+    await watching(ledger, load.waitFor(503, 20, 10_000));
     const down = server;
     server = undefined;
     await down.stop();
@@ -227,7 +234,7 @@ describe('the service process on an external PostgreSQL that goes away', () => {
         return undefined;
       });
     }
-    await load.waitFor(202, 20, 30_000);
+    await watching(ledger, load.waitFor(202, 20, 30_000));
     const batches = await load.stop();
 
     await ledger.waitHealthy(1000);

@@ -51,7 +51,10 @@ export function startIngestLoad(port: number, key: string, tag: string, { client
     async waitFor(status, count, timeoutMs) {
       const target = posted.filter((b) => b.status === status).length + count;
       for (const deadline = Date.now() + timeoutMs; posted.filter((b) => b.status === status).length < target; await sleep(20)) {
-        if (Date.now() > deadline) throw new Error(`fewer than ${count} more batches answered ${status} within ${timeoutMs} ms: ${summary(posted)}`);
+        if (Date.now() > deadline) {
+          stopped = true;
+          throw new Error(`fewer than ${count} more batches answered ${status} within ${timeoutMs} ms: ${JSON.stringify(summary(posted))}`);
+        }
       }
     },
     async stop() {
