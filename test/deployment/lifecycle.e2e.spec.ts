@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,6 +113,7 @@ describe('the service process on the embedded PostgreSQL', () => {
 
     expect({ code, output: code === 0 ? '' : ledger.output() }).toEqual({ code: 0, output: '' });
     expect(stoppedIn).toBeLessThan(10_000);
+    expect(ledger.output()).toContain(`Cost Ledger (all) listening on http://127.0.0.1:${ledger.port}`);
     expect(ledger.output()).toMatch(/SIGTERM: stopping[\s\S]*database system is shut down[\s\S]*stopped$/);
     expect(isRunning(server.pid)).toBe(false);
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
@@ -121,17 +122,29 @@ describe('the service process on the embedded PostgreSQL', () => {
     accepted.push(...batches);
   }, 120_000);
 
-  it('restarts on the same directory with every accepted event, and refuses a second live instance naming the first', async () => {
+  it('restarts on the same directory with every accepted event projected, and refuses a second live instance naming the first', async () => {
     const ledger = await start('ledger-2');
     await ledger.waitHealthy(STARTUP_MS);
+    const second = await start('ledger-2b');
     const db = await embeddedDb();
     try {
       await expectStoredWhole(db, accepted);
+      // The read model holds exactly what the log holds: no batch of the projector was cut in half.
+      const counts = async () =>
+        (
+          await db.query<{ logged: number; projected: number }>(
+            `SELECT (SELECT count(*) FROM event_log WHERE data->>'workspace_id' = 'ws_term')::int AS logged,
+                    (SELECT count(*) FROM read_model.cost_facts WHERE workspace_id = 'ws_term')::int AS projected`,
+          )
+        ).rows[0];
+      let seen = await counts();
+      for (const deadline = Date.now() + 20_000; seen.projected !== seen.logged && Date.now() < deadline; await sleep(100)) seen = await counts();
+      expect(seen.projected).toBe(seen.logged);
+      expect(seen.logged).toBeGreaterThanOrEqual(accepted.filter((b) => b.status === 202).length * 10);
     } finally {
       await db.end();
     }
 
-    const second = await start('ledger-2b');
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`LEDGER_DATA_DIR ${dataDir} is in use by another Cost Ledger (pid ${ledger.pid}`);
     await ledger.waitHealthy(1000);
@@ -181,16 +194,15 @@ describe('the service process on the embedded PostgreSQL', () => {
     expect(failures.filter((b) => b.status !== 503 || b.code !== 'UNAVAILABLE' || b.retryAfter !== '2')).toEqual([]);
     accepted.push(...batches);
 
-    const restarted = await start('ledger-4');
-    await restarted.waitHealthy(STARTUP_MS);
-    const db = await embeddedDb();
+    // The cluster it left, opened on its own.
+    const cluster = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres') });
+    const db = await connect(cluster.url);
     try {
       await expectStoredWhole(db, accepted);
     } finally {
       await db.end();
+      await cluster.stop();
     }
-    restarted.kill('SIGTERM');
-    expect(await restarted.exited).toBe(0);
   }, 150_000);
 });
 
@@ -250,4 +262,11 @@ describe('the service process on an external PostgreSQL that goes away', () => {
     ledger.kill('SIGTERM');
     expect(await ledger.exited).toBe(0);
   }, 150_000);
+
+  it('reports PostgreSQL\'s own message when the server cannot start', async () => {
+    await server?.stop();
+    server = undefined;
+    await appendFile(path.join(dir, 'pg', 'postgresql.conf'), '\nno_such_setting = 1\n');
+    await expect(startEmbeddedPostgres({ dir: path.join(dir, 'pg') })).rejects.toThrow(/unrecognized configuration parameter "no_such_setting"/);
+  });
 });

@@ -87,6 +87,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (stopping) return;
       try {
         server = await spawnServer(dir, port, user, log);
+        if (stopping) return void server.kill('SIGINT');
         supervise(server);
         log(`PostgreSQL is running again (pid ${server.pid})`);
         return;
