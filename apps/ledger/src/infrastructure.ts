@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { AppConfig } from '@ledger/config';
 import { lockDataDir, startEmbeddedPostgres } from '@ledger/database';
 
@@ -33,10 +34,11 @@ export async function resolveInfrastructure(
   await mkdir(dataDir, { recursive: true });
   // Before anything touches the cluster: the server in it may be another live ledger's.
   await lockDataDir(dataDir);
+  const postgresLog = new Logger('PostgreSQL');
   log(`starting embedded PostgreSQL in ${path.join(dataDir, 'postgres')}`);
   const db = await startEmbeddedPostgres({
     dir: path.join(dataDir, 'postgres'),
-    log,
+    log: (line) => postgresLog.log(line),
     restart: { attempts: EMBEDDED_RESTARTS, giveUp: fatal },
   });
   let adminKey = config.adminKey;
