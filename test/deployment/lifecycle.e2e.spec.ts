@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -225,10 +226,12 @@ describe('the service process on an external PostgreSQL that goes away', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('stays up, answers 503 UNAVAILABLE while the database is down, and recovers when it is back', async () => {
+  it('stays up, answers 503 UNAVAILABLE while the database is down, and recovers when it is back; a stop that hangs is cut at the timeout', async () => {
     const port = await freePort();
     server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port });
-    ledger = await startLedgerProcess('ledger-external', { DATABASE_URL: server.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200' });
+    ledger = await startLedgerProcess('ledger-external', {
+      DATABASE_URL: server.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200', LEDGER_SHUTDOWN_TIMEOUT_MS: '1500',
+    });
     await ledger.waitHealthy(STARTUP_MS);
     const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_external'), 'external');
     await watching(ledger, load.waitFor(202, 10, 30_000));
@@ -259,8 +262,17 @@ describe('the service process on an external PostgreSQL that goes away', () => {
       await db.end();
     }
 
+    // A request whose body never ends holds the drain: the shutdown gives up at LEDGER_SHUTDOWN_TIMEOUT_MS.
+    const stalled = createConnection(ledger.port, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    stalled.write('POST /v1/events HTTP/1.1\r\nHost: ledger\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"events":');
+    await sleep(300);
+    const signalledAt = Date.now();
     ledger.kill('SIGTERM');
-    expect(await ledger.exited).toBe(0);
+    expect(await ledger.exited).toBe(1);
+    stalled.destroy();
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1500);
+    expect(ledger.output()).toContain('did not stop within 1500 ms (LEDGER_SHUTDOWN_TIMEOUT_MS): exiting with work undone');
   }, 150_000);
 
   it('reports PostgreSQL\'s own message when the server cannot start', async () => {

@@ -13,8 +13,7 @@ const logger = new Logger('CostLedger');
 
 /**
  * The one shutdown path (ADR 0015), for SIGTERM, SIGINT and a database that cannot be restarted:
- * stop accepting connections and finish the requests in flight (Nest closes the HTTP server first),
- * let the projector commit its current batch, close the pools, then stop the embedded PostgreSQL.
+ * stop accepting connections and finish the requests in flight, let the projector commit its current batch, close the pools, then stop the embedded PostgreSQL.
  * Past `shutdownTimeoutMs` the process exits 1 with whatever is left undone; the projector's
  * checkpoint and ingest's transactions make that safe, only slower to resume.
  */
@@ -42,11 +41,13 @@ class Lifecycle {
     this.stopping = (async () => {
       const server = this.app?.getHttpServer() as Server | undefined;
       if (server?.listening) {
-        // Resolves once the last connection has ended. Idle keep-alive connections close at once,
-        // busy ones after their response (see the middleware in bootstrap).
+        // Resolves once the last connection has ended. A busy connection is closed by its response
+        // (see the middleware in bootstrap), or else as soon as it is idle: close() itself closes
+        // only the connections idle at that moment.
         const drained = new Promise((resolve) => server.close(resolve));
-        server.closeIdleConnections();
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
         await drained;
+        clearInterval(sweep);
       }
       await this.app?.close();
       await this.infra?.stop();
