@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@ledger/database';
+import { isRunning } from '../../libs/database/src/processes';
 import { freePort, LedgerProcess, startLedgerProcess } from './support/ledger-process';
 import { PostedBatch, startIngestLoad, storedOf, summary } from './support/ingest-load';
 
@@ -28,23 +29,6 @@ function postmasterOf(dataDir: string): { pid: number; port: number } {
   return { pid: Number(lines[0]), port: Number(lines[3]) };
 }
 
-/** Alive and not a zombie (an orphaned postmaster's new parent may not reap it at once). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return ') Z';
-    }
-  })();
-  return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-}
-
 async function connect(url: string): Promise<Client> {
   const db = new Client({ connectionString: url });
   db.on('error', () => undefined);
@@ -59,12 +43,17 @@ function watching<T>(ledger: LedgerProcess, waiting: Promise<T>): Promise<T> {
   });
 }
 
-/** Every batch that got a 202 is in the log, and no batch is there in part. */
-async function expectStoredWhole(db: Client, batches: readonly PostedBatch[]): Promise<void> {
-  const stored = await storedOf(db, batches);
-  const accepted = batches.filter((b) => b.status === 202);
-  expect(accepted.filter((b) => stored.get(b) !== 'whole')).toEqual([]);
-  expect(batches.filter((b) => stored.get(b) === 'partial')).toEqual([]);
+/** Every batch that got a 202 is in the log of the database at `url`, and no batch is there in part. */
+async function expectStoredWhole(url: string, batches: readonly PostedBatch[]): Promise<void> {
+  const db = await connect(url);
+  try {
+    const stored = await storedOf(db, batches);
+    const accepted = batches.filter((b) => b.status === 202);
+    expect(accepted.filter((b) => stored.get(b) !== 'whole')).toEqual([]);
+    expect(batches.filter((b) => stored.get(b) === 'partial')).toEqual([]);
+  } finally {
+    await db.end();
+  }
 }
 
 /**
@@ -81,7 +70,7 @@ describe('the service process on the embedded PostgreSQL', () => {
     running.push(ledger);
     return ledger;
   };
-  const embeddedDb = () => connect(`postgresql://postgres:ledger@127.0.0.1:${postmasterOf(dataDir).port}/postgres`);
+  const embeddedUrl = () => `postgresql://postgres:ledger@127.0.0.1:${postmasterOf(dataDir).port}/postgres`;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'ledger-lifecycle-'));
@@ -127,9 +116,9 @@ describe('the service process on the embedded PostgreSQL', () => {
     const ledger = await start('ledger-2');
     await ledger.waitHealthy(STARTUP_MS);
     const second = await start('ledger-2b');
-    const db = await embeddedDb();
+    await expectStoredWhole(embeddedUrl(), accepted);
+    const db = await connect(embeddedUrl());
     try {
-      await expectStoredWhole(db, accepted);
       // The read model holds exactly what the log holds: no batch of the projector was cut in half.
       const counts = async () =>
         (
@@ -165,12 +154,7 @@ describe('the service process on the embedded PostgreSQL', () => {
     await ledger.waitHealthy(STARTUP_MS);
     expect(ledger.output()).toContain(`stopping PostgreSQL (pid ${orphan.pid}), left running on ${path.join(dataDir, 'postgres')}`);
     expect(isRunning(orphan.pid)).toBe(false);
-    const db = await embeddedDb();
-    try {
-      await expectStoredWhole(db, accepted);
-    } finally {
-      await db.end();
-    }
+    await expectStoredWhole(embeddedUrl(), accepted);
   }, 120_000);
 
   it('when its PostgreSQL is killed under load, answers 503 UNAVAILABLE, restarts it and carries on; then SIGINT stops it cleanly', async () => {
@@ -197,11 +181,9 @@ describe('the service process on the embedded PostgreSQL', () => {
 
     // The cluster it left, opened on its own.
     const cluster = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres') });
-    const db = await connect(cluster.url);
     try {
-      await expectStoredWhole(db, accepted);
+      await expectStoredWhole(cluster.url, accepted);
     } finally {
-      await db.end();
       await cluster.stop();
     }
   }, 150_000);
@@ -255,12 +237,7 @@ describe('the service process on an external PostgreSQL that goes away', () => {
     await ledger.waitHealthy(1000);
     const failures = batches.filter((b) => b.status !== 202);
     expect(failures.filter((b) => b.status !== 503 || b.code !== 'UNAVAILABLE' || b.retryAfter !== '2')).toEqual([]);
-    const db = await connect(server.url);
-    try {
-      await expectStoredWhole(db, batches);
-    } finally {
-      await db.end();
-    }
+    await expectStoredWhole(server.url, batches);
 
     // A request whose body never ends holds the drain: the shutdown gives up at LEDGER_SHUTDOWN_TIMEOUT_MS.
     const stalled = createConnection(ledger.port, '127.0.0.1');

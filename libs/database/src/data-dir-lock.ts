@@ -1,6 +1,7 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isRunning, statFields } from './processes';
 
 export const LOCK_FILE = 'ledger.pid';
 
@@ -36,7 +37,7 @@ export async function lockDataDir(dir: string): Promise<void> {
     }
     const [pid, started] = (await readFile(file, 'utf8').catch(() => '')).trim().split(' ');
     const owner = Number(pid);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner) && (!started || startTime(owner) === started)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner) && (!started || startTime(owner) === started)) {
       throw new DataDirLockedError(dir, owner);
     }
     await unlink(file).catch(() => undefined);
@@ -51,21 +52,7 @@ export async function lockDataDir(dir: string): Promise<void> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The process's start time in clock ticks since boot (/proc/<pid>/stat, field 22), where there is a /proc. */
+/** The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), where there is a /proc. */
 function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return statFields(pid)?.[19];
 }

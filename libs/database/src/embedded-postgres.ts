@@ -1,11 +1,12 @@
 import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, procFile } from './processes';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -213,27 +214,7 @@ async function stopLeftover(dir: string, log: (line: string) => void): Promise<v
   }
 }
 
-/** Alive, and not a zombie waiting for its parent (a postmaster's parent may be this very process). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = procFile(pid, 'stat');
-  return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-}
-
 function isPostgres(pid: number): boolean {
   const cmdline = procFile(pid, 'cmdline');
   return cmdline === undefined || cmdline.includes('postgres');
-}
-
-/** /proc/<pid>/<name> where there is a /proc (Linux); undefined elsewhere. */
-function procFile(pid: number, name: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${name}`, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
