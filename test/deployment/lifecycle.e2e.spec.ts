@@ -65,8 +65,8 @@ describe('the service process on the embedded PostgreSQL', () => {
   let dataDir: string;
   const running: LedgerProcess[] = [];
   const accepted: PostedBatch[] = [];
-  const start = async (name: string, env: Record<string, string> = {}) => {
-    const ledger = await startLedgerProcess(name, { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200', ...env });
+  const start = async (name: string, options: { processGroup?: boolean } = {}) => {
+    const ledger = await startLedgerProcess(name, { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200' }, options);
     running.push(ledger);
     return ledger;
   };
@@ -150,14 +150,15 @@ describe('the service process on the embedded PostgreSQL', () => {
     accepted.push(...(await load.stop()));
     expect(isRunning(orphan.pid)).toBe(true);
 
-    const ledger = await start('ledger-3');
+    // In a process group of its own, as in a terminal, so that the SIGINT below reaches the group.
+    const ledger = await start('ledger-3', { processGroup: true });
     await ledger.waitHealthy(STARTUP_MS);
     expect(ledger.output()).toContain(`stopping PostgreSQL (pid ${orphan.pid}), left running on ${path.join(dataDir, 'postgres')}`);
     expect(isRunning(orphan.pid)).toBe(false);
     await expectStoredWhole(embeddedUrl(), accepted);
   }, 120_000);
 
-  it('when its PostgreSQL is killed under load, answers 503 UNAVAILABLE, restarts it and carries on; then SIGINT stops it cleanly', async () => {
+  it('when its PostgreSQL is killed under load, answers 503 UNAVAILABLE, restarts it and carries on; then Ctrl-C (SIGINT to its process group) stops it cleanly', async () => {
     const ledger = running.find((p) => p.name === 'ledger-3')!;
     const load = startIngestLoad(ledger.port, await issueKey(ledger, 'ws_dbkill'), 'dbkill');
     await watching(ledger, load.waitFor(202, 10, 30_000));
@@ -167,9 +168,13 @@ describe('the service process on the embedded PostgreSQL', () => {
     await watching(ledger, load.waitFor(202, 10, 30_000));
     const afterRecovery = postmasterOf(dataDir);
 
-    ledger.kill('SIGINT');
+    // Ctrl-C: the terminal signals the whole foreground group. The server runs in a session of its
+    // own, so it keeps serving the requests in flight until the ledger stops it.
+    ledger.killGroup('SIGINT');
     expect(await ledger.exited).toBe(0);
     const batches = await load.stop();
+    // Once, for the SIGKILL: the Ctrl-C did not reach the server.
+    expect(ledger.output().match(/PostgreSQL exited unexpectedly/g)).toEqual(['PostgreSQL exited unexpectedly']);
     expect(ledger.output()).toContain('PostgreSQL exited unexpectedly (SIGKILL); starting it again');
     expect(ledger.output()).toMatch(/SIGINT: stopping[\s\S]*stopped$/);
     expect(afterRecovery.pid).not.toBe(killedServer.pid);
