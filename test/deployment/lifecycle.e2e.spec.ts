@@ -104,7 +104,7 @@ describe('the service process on the embedded PostgreSQL', () => {
     expect({ code, output: code === 0 ? '' : ledger.output() }).toEqual({ code: 0, output: '' });
     expect(stoppedIn).toBeLessThan(10_000);
     expect(ledger.output()).toContain(`Cost Ledger (all) listening on http://127.0.0.1:${ledger.port}`);
-    expect(ledger.output()).toMatch(/SIGTERM: stopping[\s\S]*database system is shut down[\s\S]*stopped$/);
+    expect(ledger.output()).toMatch(/SIGTERM: stopping[\s\S]*database system is shut down[\s\S]*\bstopped\b/);
     expect(isRunning(server.pid)).toBe(false);
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     // Answered in full, or not at all once the server stopped listening: never a 5xx.
@@ -176,7 +176,7 @@ describe('the service process on the embedded PostgreSQL', () => {
     // Once, for the SIGKILL: the Ctrl-C did not reach the server.
     expect(ledger.output().match(/PostgreSQL exited unexpectedly/g)).toEqual(['PostgreSQL exited unexpectedly']);
     expect(ledger.output()).toContain('PostgreSQL exited unexpectedly (SIGKILL); starting it again');
-    expect(ledger.output()).toMatch(/SIGINT: stopping[\s\S]*stopped$/);
+    expect(ledger.output()).toMatch(/SIGINT: stopping[\s\S]*\bstopped\b/);
     expect(afterRecovery.pid).not.toBe(killedServer.pid);
     expect(isRunning(afterRecovery.pid)).toBe(false);
     const failures = batches.filter((b) => b.status !== 202 && b.status !== 0);
