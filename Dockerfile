@@ -10,7 +10,8 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production \
-    LEDGER_DATA_DIR=/data
+    LEDGER_DATA_DIR=/data \
+    LEDGER_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

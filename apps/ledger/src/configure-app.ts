@@ -13,7 +13,6 @@ export function configureApp(app: INestApplication): INestApplication {
   const logger = new Logger('Http');
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
-  app.enableShutdownHooks();
   setupOpenApi(app);
   return app;
 }

@@ -1,41 +1,108 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '@ledger/config';
+import { AppConfig, ConfigError, loadConfig } from '@ledger/config';
+import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { resolveInfrastructure } from './infrastructure';
+import { Infrastructure, resolveInfrastructure } from './infrastructure';
 
-async function bootstrap(): Promise<void> {
-  const logger = new Logger('CostLedger');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
+const logger = new Logger('CostLedger');
+
+/**
+ * The one shutdown path (ADR 0015), for SIGTERM, SIGINT and a database that cannot be restarted:
+ * stop accepting connections and finish the requests in flight, let the projector commit its current batch, close the pools, then stop the embedded PostgreSQL.
+ * Past `shutdownTimeoutMs` the process exits 1 with whatever is left undone; the projector's
+ * checkpoint and ingest's transactions make that safe, only slower to resume.
+ */
+class Lifecycle {
+  app?: INestApplication;
+  infra?: Infrastructure;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
   }
-  const infra = await resolveInfrastructure(config, (line) => logger.log(line));
-  const app = configureApp(await NestFactory.create(AppModule.forRoot({ config, ...infra }), { bodyParser: false }));
-  let stopping = false;
-  const stopDatabase = async () => {
-    if (stopping) return;
-    stopping = true;
-    await app.close();
-    await infra.stop();
-  };
-  process.once('SIGINT', () => void stopDatabase().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stopDatabase().then(() => process.exit(0)));
-  await app.listen(config.port);
-  const url = await app.getUrl();
-  logger.log(`Cost Ledger (${config.role}) listening on ${url.replace('[::1]', 'localhost')}`);
+
+  shutdown(reason: string, exitCode: number): void {
+    if (this.stopping) {
+      logger.warn(`${reason} while stopping: exiting now`);
+      process.exit(exitCode || 1);
+    }
+    logger.log(`${reason}: stopping (at most ${this.timeoutMs} ms)`);
+    const deadline = setTimeout(() => {
+      logger.error(`did not stop within ${this.timeoutMs} ms (LEDGER_SHUTDOWN_TIMEOUT_MS): exiting with work undone`);
+      process.exit(1);
+    }, this.timeoutMs);
+    this.stopping = (async () => {
+      const server = this.app?.getHttpServer() as Server | undefined;
+      if (server?.listening) {
+        // Resolves once the last connection has ended. A busy connection is closed by its response
+        // (see the middleware in bootstrap), or else as soon as it is idle: close() itself closes
+        // only the connections idle at that moment.
+        const drained = new Promise((resolve) => server.close(resolve));
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        await drained;
+        clearInterval(sweep);
+      }
+      await this.app?.close();
+      await this.infra?.stop();
+    })().then(
+      () => {
+        clearTimeout(deadline);
+        logger.log('stopped');
+        process.exit(exitCode);
+      },
+      (err: Error) => {
+        logger.error(`stopping failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  }
+}
+
+async function bootstrap(config: AppConfig): Promise<void> {
+  const lifecycle = new Lifecycle(config.shutdownTimeoutMs);
+  process.on('SIGTERM', () => lifecycle.shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => lifecycle.shutdown('SIGINT', 0));
+  const infra = await resolveInfrastructure(
+    config,
+    (line) => logger.log(line),
+    (err) => lifecycle.shutdown(`the embedded PostgreSQL cannot be started again (${err.message})`, 1),
+  );
+  lifecycle.infra = infra;
+  const app = await NestFactory.create(AppModule.forRoot({ config, ...infra }), { bodyParser: false });
+  lifecycle.app = app;
+  // While stopping, every response closes its connection, so that keep-alive clients go elsewhere
+  // and the server's close is not held up by connections that would stay open.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (lifecycle.isStopping) res.setHeader('Connection', 'close');
+    next();
+  });
+  configureApp(app);
+  await app.listen(config.port, config.host);
+  const bound = (app.getHttpServer() as Server).address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  logger.log(`Cost Ledger (${config.role}) listening on http://${host}:${bound.port}`);
   if (infra.adminKeyFile) logger.log(`admin key: read it from ${infra.adminKeyFile} (set LEDGER_ADMIN_KEY to choose your own)`);
 }
 
-void bootstrap().catch((err: Error) => {
-  console.error(`Cost Ledger failed to start: ${err.message}`);
-  process.exit(1);
-});
+function main(): void {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : String(err));
+    process.exit(1);
+  }
+  bootstrap(config).catch((err: unknown) => {
+    console.error(`Cost Ledger failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
+
+main();

@@ -39,6 +39,11 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_RATE_LIMIT_BURST must be an integer' }) @Min(1) @Max(1_000_000)
   LEDGER_RATE_LIMIT_BURST?: number;
+  @IsOptional() @IsString() @MinLength(1)
+  LEDGER_HOST = '127.0.0.1';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000)
+  LEDGER_SHUTDOWN_TIMEOUT_MS = 10000;
 }
 
 export interface AppConfig {
@@ -56,6 +61,10 @@ export interface AppConfig {
   readonly autoRebuild: boolean;
   /** Per workspace key, per process: a token bucket refilled at `perSecond` holding up to `burst`. Unset: no limit. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** The address the HTTP server binds: loopback for the quick start, 0.0.0.0 in a container. */
+  readonly host: string;
+  /** How long a SIGTERM or SIGINT may take to drain requests and stop; past it the process exits 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -93,5 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: parsed.LEDGER_RATE_LIMIT_PER_SECOND
       ? { perSecond: parsed.LEDGER_RATE_LIMIT_PER_SECOND, burst: parsed.LEDGER_RATE_LIMIT_BURST ?? Math.ceil(parsed.LEDGER_RATE_LIMIT_PER_SECOND) }
       : undefined,
+    host: parsed.LEDGER_HOST,
+    shutdownTimeoutMs: parsed.LEDGER_SHUTDOWN_TIMEOUT_MS,
   };
 }

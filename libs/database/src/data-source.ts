@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { GuardedClient } from './guarded-client';
 import { EventLog1732240000000 } from './migrations/1732240000000-event-log';
 import { ReadModel1732240000001 } from './migrations/1732240000001-read-model';
 import { ProjectionRebuilds1732240000002 } from './migrations/1732240000002-projection-rebuilds';
@@ -34,7 +35,7 @@ export function createDataSource(url: string, poolSize = 20): DataSource {
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
-    extra: { max: poolSize },
+    extra: { max: poolSize, Client: GuardedClient },
   });
 }
 

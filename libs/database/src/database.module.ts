@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } 
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { openDatabase } from './data-source';
+import { GuardedClient } from './guarded-client';
 
 /** The pg pool the event log and the projector write through (TypeORM serves migrations and reads). */
 export const PG_POOL = Symbol('PG_POOL');
@@ -36,6 +37,7 @@ export class DatabaseModule implements OnApplicationShutdown {
  * An idle connection that the server ends (a restart, a failover, an operator's
  * pg_terminate_backend) is an 'error' event on the pool; unheard, it would take
  * the whole process down. The pool replaces the connection on its next checkout.
+ * A checked-out one is a GuardedClient's to hear.
  *
  * Every connection plans its prepared statements once (ADR 0010, "generic plans"): left
  * to choose, PostgreSQL kept planning the range and breakdown reads again for every
@@ -43,7 +45,7 @@ export class DatabaseModule implements OnApplicationShutdown {
  * client's first query, so it runs before any other on that connection.
  */
 function createPool(url: string): Pool {
-  const pool = new Pool({ connectionString: url, max: 20 });
+  const pool = new Pool({ connectionString: url, max: 20, Client: GuardedClient });
   const logger = new Logger('Database');
   pool.on('error', (err) => logger.warn(`an idle database connection ended: ${err.message}`));
   pool.on('connect', (client) => {

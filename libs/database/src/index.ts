@@ -1,4 +1,5 @@
 export { createDataSource, MIGRATIONS, openDatabase } from './data-source';
+export { lockDataDir } from './data-dir-lock';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedDatabase } from './embedded-postgres';
 export {

@@ -7,8 +7,10 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   UnauthorizedError,
+  UnavailableError,
   ValidationError,
 } from './ledger-errors';
+import { isConnectionFailure } from './connection-failure';
 
 /** An error raised by Express's body parser before any route runs. */
 interface BodyParserError {
@@ -55,6 +57,7 @@ function renderSyntropic(err: LedgerError): Rendered {
 
 function asLedgerError(exception: unknown): LedgerError | undefined {
   if (exception instanceof LedgerError) return exception;
+  if (isConnectionFailure(exception)) return new UnavailableError('the database is unreachable; retry shortly');
   const bodyError = exception as BodyParserError;
   if (bodyError?.type === 'entity.too.large') return new PayloadTooLargeError('request body exceeds the 1 MiB limit');
   if (bodyError?.type === 'entity.parse.failed') {
@@ -101,6 +104,9 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
         ? { status: 500, body: { detail: 'Internal Server Error' } }
         : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
   }
-  if (known instanceof RateLimitedError && !res.headersSent) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-  if (!res.headersSent) res.status(rendered.status).json(rendered.body);
+  if (res.headersSent) return;
+  if (known instanceof RateLimitedError) res.setHeader('Retry-After', String(known.retryAfterSeconds));
+  // The database comes back by itself (or the embedded one is restarted) within seconds.
+  if (known instanceof UnavailableError) res.setHeader('Retry-After', '2');
+  res.status(rendered.status).json(rendered.body);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../../..');
 const REGISTER = path.join(__dirname, 'register-typescript.cjs');
 const MAIN = path.join(ROOT, 'apps/ledger/src/main.ts');
-const OUTPUT_LINES = 200;
+const OUTPUT_LINES = 1000;
 
 /** The service as a real OS process, started from the TypeScript sources (no build needed). */
 export interface LedgerProcess {
@@ -20,6 +20,8 @@ export interface LedgerProcess {
   /** Resolves once `GET /health` answers 200; rejects if the process exits or `timeoutMs` passes. */
   waitHealthy(timeoutMs: number): Promise<void>;
   kill(signal: NodeJS.Signals): void;
+  /** Signals its whole process group, as a terminal's Ctrl-C does (started with `processGroup` only). */
+  killGroup(signal: NodeJS.Signals): void;
   /** SIGKILL unless it has exited, then waits for the exit. */
   stop(): Promise<void>;
 }
@@ -36,12 +38,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `node apps/ledger/src/main.ts` with only the given variables (plus PATH and
- * a free PORT), so that nothing from the test runner's environment leaks in.
+ * a free PORT), so that nothing from the test runner's environment leaks in. With
+ * `processGroup` it leads a process group of its own, as a command in a terminal does.
  */
-export async function startLedgerProcess(name: string, env: Record<string, string>): Promise<LedgerProcess> {
+export async function startLedgerProcess(name: string, env: Record<string, string>, { processGroup = false } = {}): Promise<LedgerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, MAIN], {
     cwd: ROOT,
+    detached: processGroup,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,6 +80,10 @@ export async function startLedgerProcess(name: string, env: Record<string, strin
     },
     kill(signal) {
       child.kill(signal);
+    },
+    killGroup(signal) {
+      if (!processGroup) throw new Error(`${name} was not started as a process group`);
+      process.kill(-child.pid!, signal);
     },
     async stop() {
       if (exitedWith === undefined) child.kill('SIGKILL');

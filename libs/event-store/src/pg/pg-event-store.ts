@@ -340,7 +340,12 @@ export class PgEventStore implements EventStore {
       client.on('notification', () => this.appended.emit('appended'));
       // A LISTEN session the server ends (restart, failover, terminate) must not take the
       // process down: subscriptions keep polling, and the channel is listened to again.
-      client.once('error', (err) => {
+      // The listener stays, because a connection that dies emits 'error' more than once,
+      // also after close() has returned the client.
+      let lost = false;
+      client.on('error', (err) => {
+        if (lost || this.closed) return;
+        lost = true;
         client.release(err);
         this.relisten();
       });
@@ -361,8 +366,6 @@ export class PgEventStore implements EventStore {
     this.appended.emit('appended');
     if (this.listener) {
       const client = await this.listener.catch(() => undefined);
-      // Checked out, the pool has no listener of its own on it yet.
-      client?.removeAllListeners('error');
       client?.release();
     }
   }
