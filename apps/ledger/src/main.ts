@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@ledger/config';
+import { createLogger, NestPinoLogger } from '@ledger/observability';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { resolveInfrastructure } from './infrastructure';
@@ -18,6 +19,8 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
+  // Every Nest Logger, from here on, writes through pino: JSON lines, or pretty on a terminal.
+  Logger.overrideLogger(new NestPinoLogger(createLogger(config.logLevel)));
   const infra = await resolveInfrastructure(config, (line) => logger.log(line));
   const app = configureApp(await NestFactory.create(AppModule.forRoot({ config, ...infra }), { bodyParser: false }));
   let stopping = false;

@@ -3,6 +3,10 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLen
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
+/** pino's levels: LOG_LEVEL names the least severe one written. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -32,6 +36,12 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   LEDGER_AUTO_REBUILD = true;
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'LEDGER_METRICS_TOKEN must be at least 16 characters' })
+  LEDGER_METRICS_TOKEN?: string;
 }
 
 export interface AppConfig {
@@ -47,6 +57,9 @@ export interface AppConfig {
   readonly projectorBatchSize: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
+  readonly logLevel: LogLevel;
+  /** A bearer token that may read `/metrics` (besides the admin key), so that a scraper needs no admin key. */
+  readonly metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -60,7 +73,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(new LedgerEnvironment())
-    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING'])) {
+    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING', 'LEDGER_METRICS_TOKEN'])) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -81,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     role: parsed.LEDGER_ROLE,
     projectorBatchSize: parsed.LEDGER_PROJECTOR_BATCH,
     autoRebuild: parsed.LEDGER_AUTO_REBUILD,
+    logLevel: parsed.LOG_LEVEL,
+    metricsToken: parsed.LEDGER_METRICS_TOKEN,
   };
 }
 

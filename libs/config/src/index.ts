@@ -1,3 +1,3 @@
-export { APP_CONFIG, ConfigError, loadConfig } from './app-config';
-export type { AppConfig, LedgerRole } from './app-config';
+export { APP_CONFIG, ConfigError, loadConfig, LOG_LEVELS } from './app-config';
+export type { AppConfig, LedgerRole, LogLevel } from './app-config';
 export { Clock } from './clock';

@@ -11,6 +11,7 @@ import {
   StreamAppend,
 } from '@ledger/event-store';
 import { IdempotencyConflictError } from '@ledger/http';
+import { IngestMetrics } from './ingest.metrics';
 import { decideRecording } from './record-usage.decider';
 import { storeEventId } from './store-event-id';
 import { sessionStream, UsageEvent } from './usage-events';
@@ -34,7 +35,10 @@ export class RecordUsageEvents extends Command<RecordUsageResult> {
 /** Read what is recorded, decide, append only what is new. */
 @CommandHandler(RecordUsageEvents)
 export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEvents, RecordUsageResult> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly metrics?: IngestMetrics,
+  ) {}
 
   async execute({ workspaceId, events }: RecordUsageEvents): Promise<RecordUsageResult> {
     const refs = events.map((e) => ({ streamId: sessionStream(workspaceId, e.data.session_id), id: storeEventId(workspaceId, e.data.event_id) }));
@@ -59,12 +63,13 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
     let position: LogPosition = LOG_START;
     let { duplicates } = decision;
     let accepted = decision.fresh.length;
+    let raced: number[] = [];
     if (byStream.size) {
       const result = await this.store.append([...byStream].map(([streamId, evs]) => ({ streamId, events: evs, expectedRevision: 'any' as const })));
       position = result.position;
       // Events a concurrent batch stored between our read and our append were not written by us: the same
       // payload makes them duplicates, as if they had been read first.
-      const raced = decision.fresh.filter((index) => result.alreadyStored.has(refs[index].id));
+      raced = decision.fresh.filter((index) => result.alreadyStored.has(refs[index].id));
       if (raced.length) {
         const stored = await this.store.findEvents(raced.map((index) => refs[index]));
         existing.push(...stored);
@@ -83,6 +88,7 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
       }
     }
     for (const e of existing) position = maxPosition(position, e.position);
+    this.metrics?.recorded(events, decision.fresh, raced);
     return { accepted, duplicates, position: formatPosition(position) };
   }
 }

@@ -21,6 +21,12 @@ export interface ProjectorOptions {
   readonly log?: (message: string) => void;
 }
 
+/** One committed batch: how many events, and how long pricing, applying and committing them took. */
+export interface ProjectorBatch {
+  readonly events: number;
+  readonly seconds: number;
+}
+
 export interface ProjectorProgress {
   readonly position: LogPosition;
   readonly eventsApplied: number;
@@ -59,6 +65,11 @@ export class CostProjector {
   onProgress(listener: (p: ProjectorProgress) => void): () => void {
     this.events.on('progress', listener);
     return () => this.events.off('progress', listener);
+  }
+
+  onBatch(listener: (b: ProjectorBatch) => void): () => void {
+    this.events.on('batch', listener);
+    return () => this.events.off('batch', listener);
   }
 
   /** Runs until stopped, resuming from the checkpoint and retrying after failures. */
@@ -111,11 +122,13 @@ export class CostProjector {
   }
 
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
+    const started = performance.now();
     let catalog = await this.options.catalog();
     let version: number | false;
     while ((version = await this.applyPricedWith(catalog, events, position)) === false) catalog = await this.options.catalog();
     this.pricedWith = version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length, caughtUp: false };
+    this.events.emit('batch', { events: events.length, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
   }
 
   /**

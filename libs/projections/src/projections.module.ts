@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 import { readCheckpoint } from './cost.projection';
 import { requestRebuild } from './rebuild/rebuild-requests';
+import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWatermark } from './projection-watermark';
 import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
@@ -127,6 +128,7 @@ export class ProjectionsModule {
         ProjectorRunner,
         ProjectionWatermark,
         PricingChanges,
+        ProjectionMetrics,
       ],
       exports: [ProjectionWatermark, ProjectorRunner],
     };
