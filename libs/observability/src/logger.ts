@@ -10,7 +10,7 @@ const SECRET_PATHS = ['req.headers["x-api-key"]', 'req.headers.authorization', '
  * reads it (pino-pretty, coloured). A file or a pipe never gets colour codes.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const out = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
+  const out = destination ?? (process.stdout.isTTY ? pretty(PRETTY) : undefined);
   return pino(
     {
       level,
@@ -21,6 +21,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     out,
   );
 }
+
+/** On a terminal: `[Context] message`, and a request as `GET /costs/sessions/s1 200 3ms`, other fields inline. */
+const PRETTY = {
+  colorize: true,
+  singleLine: true,
+  // In order with the service's other logger (requests and Nest's lines are written by two).
+  sync: true,
+  translateTime: 'SYS:HH:MM:ss.l',
+  messageFormat: '{if context}[{context}] {end}{msg}{if status}: {method} {url} {status} {duration_ms}ms{end}',
+  ignore: 'pid,hostname,context,method,url,route,status,duration_ms',
+};
 
 type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
