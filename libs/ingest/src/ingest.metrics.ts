@@ -48,14 +48,14 @@ export class IngestMetrics {
 
   /** A recorded batch: the events at `fresh` were appended, except those a racing request stored first (`raced`); the rest were duplicates. */
   recorded(events: readonly UsageEvent[], fresh: readonly number[], raced: readonly number[]): void {
-    const written = new Array<boolean>(events.length).fill(false);
-    for (const i of fresh) written[i] = true;
-    for (const i of raced) written[i] = false;
-    const accepted = tally();
-    const duplicate = tally();
-    events.forEach((e, i) => (written[i] ? accepted : duplicate)[e.type]++);
-    this.add('accepted', accepted);
-    this.add('duplicate', duplicate);
+    if (fresh.length === events.length && !raced.length) {
+      this.add('accepted', byType(events));
+      return;
+    }
+    const written = new Set(fresh);
+    for (const i of raced) written.delete(i);
+    this.add('accepted', byType(events.filter((_, i) => written.has(i))));
+    this.add('duplicate', byType(events.filter((_, i) => !written.has(i))));
   }
 
   /** Every event of a refused batch, under the type it claimed. */
@@ -71,8 +71,19 @@ export class IngestMetrics {
   }
 
   private add(outcome: Outcome, counts: Record<string, number>): void {
-    for (const [type, n] of Object.entries(counts)) if (n) this.counters[outcome][type].inc(n);
+    for (const type in counts) if (counts[type]) this.counters[outcome][type].inc(counts[type]);
   }
 }
 
-const tally = (): Record<string, number> => Object.fromEntries([...TYPES, UNKNOWN_TYPE].map((t) => [t, 0]));
+const tally = (): Record<string, number> => ({ TokenUsed: 0, ToolCalled: 0, SessionFinalized: 0, [UNKNOWN_TYPE]: 0 });
+
+/** Plain integers, not a keyed tally: this runs for every event ingested. */
+function byType(events: readonly UsageEvent[]): Record<string, number> {
+  let tokens = 0;
+  let tools = 0;
+  for (const e of events) {
+    if (e.type === 'TokenUsed') tokens++;
+    else if (e.type === 'ToolCalled') tools++;
+  }
+  return { TokenUsed: tokens, ToolCalled: tools, SessionFinalized: events.length - tokens - tools };
+}
