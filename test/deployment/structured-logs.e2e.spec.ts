@@ -30,6 +30,14 @@ describe('structured logs of the service process', () => {
     }
   };
 
+  const parse = (line: string) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new Error(`not a JSON line: ${line}`);
+    }
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase();
     // NO_COLOR unset: a pipe alone must turn colours off.
@@ -71,13 +79,7 @@ describe('structured logs of the service process', () => {
     expect(text).not.toContain(ESC);
     expect(text).not.toContain(ADMIN_KEY);
     expect(text).not.toContain(key);
-    const parsed = lines.map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`not a JSON line: ${line}`);
-      }
-    });
+    const parsed = lines.map(parse);
     const request = (id: string) => {
       const found = parsed.filter((l) => l.request_id === id);
       expect(found).toHaveLength(1);
@@ -101,5 +103,22 @@ describe('structured logs of the service process', () => {
     // The health probes that waited for start-up are below LOG_LEVEL=info.
     expect(parsed.filter((l) => l.route === '/health')).toEqual([]);
     expect(parsed.find((l) => l.context === 'CostLedger' && String(l.msg).includes('listening on'))).toMatchObject({ level: 'info' });
+  });
+
+  it('logs a 500 at error, and the stack names the request it answered', async () => {
+    // An unknown key is looked up in a table that has gone: a 500 with nothing else disturbed.
+    await db.pool.query('ALTER TABLE api_keys RENAME TO api_keys_gone');
+    try {
+      const res = await fetch(url('/costs/summary'), { headers: { 'x-api-key': 'clk_never-issued', 'x-request-id': 'logs-spec-500' } });
+      expect(res.status).toBe(500);
+    } finally {
+      await db.pool.query('ALTER TABLE api_keys_gone RENAME TO api_keys');
+    }
+    await until('the 500', () => logLines().some((l) => l.includes('"request_id":"logs-spec-500"')));
+    const parsed = logLines().map(parse);
+    expect(parsed.find((l) => l.request_id === 'logs-spec-500')).toMatchObject({ level: 'error', route: '/costs/summary', status: 500, msg: 'request failed' });
+    const stack = parsed.find((l) => l.context === 'Errors');
+    expect(String(stack?.msg).split('\n')[0]).toBe('GET /costs/summary (request logs-spec-500): QueryFailedError: relation "api_keys" does not exist');
+    expect(stack?.level).toBe('error');
   });
 });
