@@ -13,6 +13,8 @@ export const REPO_ROOT = (() => {
 })();
 /** The service compiled beside this bench (dist/bench/support/ → dist/apps/ledger/src/main.js). */
 const MAIN = path.resolve(__dirname, '../../apps/ledger/src/main.js');
+/** The start-up line, in the JSON log or a plain one: the URL ends at a quote or a space. */
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
@@ -71,7 +73,7 @@ export class ServiceProcess {
     child.stderr!.pipe(log, { end: false });
     const lines = new LineWatch(child.stdout!);
     const url = await Promise.race([
-      lines.waitFor(/listening on (http:\/\/\S+)/, 60_000).then((l) => /listening on (http:\/\/\S+)/.exec(l.text)![1]),
+      lines.waitFor(LISTENING, 60_000).then((l) => LISTENING.exec(l.text)![1]),
       new Promise<never>((_, reject) =>
         child.once('exit', (code) => reject(new Error(`service (${options.role}) exited with ${code} before listening; see ${options.logFile}`))),
       ),

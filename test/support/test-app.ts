@@ -37,6 +37,8 @@ export async function startTestApp(env: Record<string, string> = {}, eventStore:
     DATABASE_URL: db.url,
     LEDGER_ADMIN_KEY: ADMIN_KEY,
     LEDGER_PROJECTOR_BATCH: '500',
+    // Request lines would bury the test output; a spec that reads them sets its own level.
+    LOG_LEVEL: 'warn',
     ...(esdb ? { EVENTSTORE_CONNECTION_STRING: esdb.connectionString } : {}),
     ...env,
   });

@@ -7,9 +7,11 @@ import { DatabaseModule } from '@ledger/database';
 import { EventStoreModule } from '@ledger/event-store';
 import { LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
 import { IngestModule } from '@ledger/ingest';
+import { ObservabilityModule } from '@ledger/observability';
 import { ProjectionsModule } from '@ledger/projections';
 import { QueriesModule } from '@ledger/queries';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 
 export interface AppModuleOptions {
   readonly config: AppConfig;
@@ -27,13 +29,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         DatabaseModule.forRoot(databaseUrl),
+        ObservabilityModule.forRoot({ logLevel: config.logLevel, metricsToken: config.metricsToken }),
         EventStoreModule.forRoot(config.eventStoreConnectionString),
         CqrsModule.forRoot(),
         AuthModule.forRoot(adminKey, config.rateLimit),
         ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild }),
         ...(serves ? [IngestModule, QueriesModule] : []),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: LedgerExceptionFilter },
         { provide: APP_PIPE, useClass: LedgerValidationPipe },

@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { respond, setupOpenApi } from '@ledger/http';
+import { MetricsRegistry, observeRequests, REQUEST_LOGGER } from '@ledger/observability';
 import express, { NextFunction, Request, Response } from 'express';
 
 export const BODY_LIMIT = '1mb';
@@ -11,6 +12,8 @@ export const BODY_LIMIT = '1mb';
  */
 export function configureApp(app: INestApplication): INestApplication {
   const logger = new Logger('Http');
+  // First, so that even a body the parser refuses is logged and counted under its request id.
+  app.use(observeRequests(app.get(REQUEST_LOGGER), app.get(MetricsRegistry)));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
   setupOpenApi(app);

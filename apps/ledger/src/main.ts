@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigError, loadConfig } from '@ledger/config';
+import { createLogger, NestPinoLogger } from '@ledger/observability';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
@@ -66,6 +67,8 @@ class Lifecycle {
 }
 
 async function bootstrap(config: AppConfig): Promise<void> {
+  // Every Nest Logger, from here on, writes through pino: JSON lines, or pretty on a terminal.
+  Logger.overrideLogger(new NestPinoLogger(createLogger(config.logLevel)));
   const lifecycle = new Lifecycle(config.shutdownTimeoutMs);
   process.on('SIGTERM', () => lifecycle.shutdown('SIGTERM', 0));
   process.on('SIGINT', () => lifecycle.shutdown('SIGINT', 0));

@@ -3,6 +3,10 @@ import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, M
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
+/** pino's levels: LOG_LEVEL names the least severe one written. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 const toNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
 const toBool = ({ value }: { value: unknown }) =>
@@ -39,11 +43,18 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_RATE_LIMIT_BURST must be an integer' }) @Min(1) @Max(1_000_000)
   LEDGER_RATE_LIMIT_BURST?: number;
+
   @IsOptional() @IsString() @MinLength(1)
   LEDGER_HOST = '127.0.0.1';
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000)
   LEDGER_SHUTDOWN_TIMEOUT_MS = 10000;
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'LEDGER_METRICS_TOKEN must be at least 16 characters' })
+  LEDGER_METRICS_TOKEN?: string;
 }
 
 export interface AppConfig {
@@ -65,6 +76,9 @@ export interface AppConfig {
   readonly host: string;
   /** How long a SIGTERM or SIGINT may take to drain requests and stop; past it the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  /** A bearer token that may read `/metrics` (besides the admin key), so that a scraper needs no admin key. */
+  readonly metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -78,7 +92,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(new LedgerEnvironment())
-    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING'])
+    .concat(['DATABASE_URL', 'LEDGER_ADMIN_KEY', 'EVENTSTORE_CONNECTION_STRING', 'LEDGER_METRICS_TOKEN'])
     .concat(['LEDGER_RATE_LIMIT_BURST'])) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
@@ -104,5 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
     host: parsed.LEDGER_HOST,
     shutdownTimeoutMs: parsed.LEDGER_SHUTDOWN_TIMEOUT_MS,
+
+    logLevel: parsed.LOG_LEVEL,
+    metricsToken: parsed.LEDGER_METRICS_TOKEN,
   };
 }

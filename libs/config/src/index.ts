@@ -1,3 +1,3 @@
-export { ConfigError, loadConfig } from './app-config';
-export type { AppConfig, LedgerRole } from './app-config';
+export { ConfigError, loadConfig, LOG_LEVELS } from './app-config';
+export type { AppConfig, LedgerRole, LogLevel } from './app-config';
 export { Clock } from './clock';

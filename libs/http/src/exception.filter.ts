@@ -98,7 +98,9 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
   if (known) {
     rendered = family === 'syntropic' ? renderSyntropic(known) : renderV1(known);
   } else {
-    logger.error(`${req.method} ${req.path}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    // The request id ties the stack to the request's log line (and to what the client saw in x-request-id).
+    const id = (req as Request & { id?: unknown }).id;
+    logger.error(`${req.method} ${req.path} (request ${String(id)}): ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     rendered =
       family === 'syntropic'
         ? { status: 500, body: { detail: 'Internal Server Error' } }

@@ -13,6 +13,7 @@ import {
 import { ConflictError, IdempotencyConflictError } from '@ledger/http';
 import { decideRecording, ExecutionConflict } from './record-usage.decider';
 import { ProjectedSessionExecutions, SessionExecutionLookup } from './record-usage.session-executions';
+import { IngestMetrics } from './ingest.metrics';
 import { storeEventId } from './store-event-id';
 import { sessionStream, UsageEvent } from './usage-events';
 
@@ -53,6 +54,7 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ProjectedSessionExecutions) private readonly sessions: SessionExecutionLookup,
+    private readonly metrics?: IngestMetrics,
   ) {}
 
   async execute({ workspaceId, events }: RecordUsageEvents): Promise<RecordUsageResult> {
@@ -84,12 +86,13 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
     let position: LogPosition = LOG_START;
     let { duplicates } = decision;
     let accepted = decision.fresh.length;
+    let raced: number[] = [];
     if (byStream.size) {
       const result = await this.store.append([...byStream].map(([streamId, evs]) => ({ streamId, events: evs, expectedRevision: 'any' as const })));
       position = result.position;
       // Events a concurrent batch stored between our read and our append were not written by us: the same
       // payload makes them duplicates, as if they had been read first.
-      const raced = decision.fresh.filter((index) => result.alreadyStored.has(refs[index].id));
+      raced = decision.fresh.filter((index) => result.alreadyStored.has(refs[index].id));
       if (raced.length) {
         const stored = await this.store.findEvents(raced.map((index) => refs[index]));
         existing.push(...stored);
@@ -108,6 +111,7 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
       }
     }
     for (const e of existing) position = maxPosition(position, e.position);
+    this.metrics?.recorded(events, decision.fresh, raced);
     return { accepted, duplicates, position: formatPosition(position) };
   }
 }

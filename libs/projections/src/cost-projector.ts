@@ -37,6 +37,12 @@ export interface ProjectorFailure {
   readonly attempts: number;
 }
 
+/** One committed batch: how many events, and how long pricing, applying and committing them took. */
+export interface ProjectorBatch {
+  readonly events: number;
+  readonly seconds: number;
+}
+
 export interface ProjectorProgress {
   readonly position: LogPosition;
   readonly eventsApplied: number;
@@ -87,6 +93,11 @@ export class CostProjector {
   onProgress(listener: (p: ProjectorProgress) => void): () => void {
     this.events.on('progress', listener);
     return () => this.events.off('progress', listener);
+  }
+
+  onBatch(listener: (b: ProjectorBatch) => void): () => void {
+    this.events.on('batch', listener);
+    return () => this.events.off('batch', listener);
   }
 
   /** Runs until stopped, resuming from the checkpoint and retrying after failures. */
@@ -167,6 +178,7 @@ export class CostProjector {
    * same transaction as the checkpoint (ADR 0014). The happy path pays nothing for this.
    */
   private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
+    const started = performance.now();
     let catalog = await this.options.catalog();
     let isolating = false;
     let outcome: { version: number; poisoned: number } | false;
@@ -184,6 +196,7 @@ export class CostProjector {
     }
     this.pricedWith = outcome.version;
     this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length - outcome.poisoned, caughtUp: false };
+    this.events.emit('batch', { events: events.length - outcome.poisoned, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
   }
 
   /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered, then moves the checkpoint to `position`. */

@@ -2,7 +2,7 @@ export { batched } from './batched';
 export type { EventBatch } from './batched';
 export { readCheckpoint, toolTokenShare } from './cost.projection';
 export { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
-export type { ProjectorOptions, ProjectorProgress } from './cost-projector';
+export type { ProjectorBatch, ProjectorOptions, ProjectorProgress } from './cost-projector';
 export { ProjectionWatermark } from './projection-watermark';
 export { ProjectionWatermarkModule } from './projection-watermark.module';
 export { ProjectionsModule, ProjectorRunner } from './projections.module';

@@ -7,6 +7,7 @@ import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 import { readCheckpoint } from './cost.projection';
 import { requestRebuild } from './rebuild/rebuild-requests';
 import { ProjectionWatermarkModule } from './projection-watermark.module';
+import { ProjectionMetrics } from './projection.metrics';
 import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
@@ -136,6 +137,7 @@ export class ProjectionsModule {
           useFactory: (pool: Pool, store: EventStore, runner: ProjectorRunner) => new ProjectionHealth(pool, store, () => runner.projector.stalled),
           inject: [PG_POOL, EVENT_STORE, ProjectorRunner],
         },
+        ProjectionMetrics,
       ],
       exports: [ProjectionWatermarkModule, ProjectorRunner, ProjectionHealth],
     };
