@@ -109,9 +109,12 @@ describe('GET /metrics', () => {
          ('metrics spec', 'failed', now(), 0, NULL), ('metrics spec', 'merged', now(), 0, NULL)`,
     );
     expect(sample(await scrape(), 'ledger_projection_dead_letters')).toBe(0);
-    // The dead-letter table comes with the poison-event migration; a stand-in with its columns shows what the gauge reads.
-    await t.db.pool.query(`CREATE TABLE public.projection_dead_letters (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, resolved_at timestamptz)`);
-    await t.db.pool.query(`INSERT INTO public.projection_dead_letters (resolved_at) VALUES (NULL), (NULL), (now())`);
+    // Two unresolved dead letters and a resolved one: the gauge counts the unresolved.
+    await t.db.pool.query(
+      `INSERT INTO public.projection_dead_letters (projection, commit_pos, prepare_pos, stream_id, log_event_id, event_type, error, resolved_at)
+       VALUES ('metrics spec', 1, 1, 's', 'e1', 'TokenUsed', 'x', NULL), ('metrics spec', 2, 2, 's', 'e2', 'TokenUsed', 'x', NULL),
+              ('metrics spec', 3, 3, 's', 'e3', 'TokenUsed', 'x', now())`,
+    );
     try {
       const text = await scrape();
       expect(REBUILD_STATES.map((state) => sample(text, 'ledger_rebuilds', { state }))).toEqual([0, 1, 0, 1, 1]);
@@ -122,7 +125,7 @@ describe('GET /metrics', () => {
       expect(status.catalog_version).toBeGreaterThan(0);
     } finally {
       await t.db.pool.query(`DELETE FROM projection_rebuilds WHERE reason = 'metrics spec'`);
-      await t.db.pool.query(`DROP TABLE public.projection_dead_letters`);
+      await t.db.pool.query(`DELETE FROM public.projection_dead_letters WHERE projection = 'metrics spec'`);
     }
     const idle = await scrape();
     expect([sample(idle, 'ledger_rebuild_events_done'), sample(idle, 'ledger_rebuild_events_total')]).toEqual([0, 0]);

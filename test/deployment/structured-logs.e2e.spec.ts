@@ -118,7 +118,7 @@ describe('structured logs of the service process', () => {
     const parsed = logLines().map(parse);
     expect(parsed.find((l) => l.request_id === 'logs-spec-500')).toMatchObject({ level: 'error', route: '/costs/summary', status: 500, msg: 'request failed' });
     const stack = parsed.find((l) => l.context === 'Errors');
-    expect(String(stack?.msg).split('\n')[0]).toBe('GET /costs/summary (request logs-spec-500): QueryFailedError: relation "api_keys" does not exist');
+    expect(String(stack?.msg).split('\n')[0]).toBe('GET /costs/summary (request logs-spec-500): error: relation "api_keys" does not exist');
     expect(stack?.level).toBe('error');
   });
 });

@@ -6,13 +6,13 @@ import { PricingCatalog } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { Gauge, Histogram } from 'prom-client';
 import { readCheckpoint } from './cost.projection';
+import { DEAD_LETTERS } from './dead-letters/dead-letters';
 import { USAGE_EVENT_FILTER } from './cost-projector';
 import { ProjectorRunner } from './projections.module';
 
 /** As GET /v1/admin/projections: lag is counted up to this many events, so that a scrape stays cheap over any backlog. */
 const LAG_SCAN_LIMIT = 10_000;
 const REBUILD_STATES = ['pending', 'running', 'done', 'failed', 'merged'] as const;
-const UNDEFINED_TABLE = '42P01';
 
 /** What one scrape reads from the database, once, for every gauge below. */
 interface Snapshot {
@@ -133,13 +133,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
     };
   }
 
-  /** The dead-letter table arrives with its own migration; until it exists there is nothing set aside. */
   private async unresolvedDeadLetters(): Promise<number> {
-    try {
-      return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.projection_dead_letters WHERE resolved_at IS NULL`)).rows[0].n;
-    } catch (err) {
-      if ((err as { code?: string }).code === UNDEFINED_TABLE) return 0;
-      throw err;
-    }
+    return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${DEAD_LETTERS} WHERE resolved_at IS NULL`)).rows[0].n;
   }
 }

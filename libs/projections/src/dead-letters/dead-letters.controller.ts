@@ -14,7 +14,7 @@ const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class DeadLettersQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional() @Transform(toInteger) @IsInt({ message: 'limit must be an integer' }) @Min(1, { message: 'limit must be >= 1' }) @Max(500, { message: 'limit must be <= 500' })
   limit = 50;
 
@@ -22,7 +22,7 @@ export class DeadLettersQuery {
   @IsOptional() @Matches(/^\d{1,15}$/, { message: 'cursor must be the next_cursor of a previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ default: false, description: 'Also list dead letters a retry or a rebuild has resolved.' })
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'Also list dead letters a retry or a rebuild has resolved.' })
   @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'include_resolved must be true or false' })
   include_resolved = false;
 }
