@@ -1,6 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { respond, setupOpenApi } from '@ledger/http';
-import express, { NextFunction, Request, Response } from 'express';
+import { jsonBody, respond, setupOpenApi } from '@ledger/http';
+import type { Express, NextFunction, Request, Response } from 'express';
 
 export const BODY_LIMIT = '1mb';
 
@@ -11,7 +11,8 @@ export const BODY_LIMIT = '1mb';
  */
 export function configureApp(app: INestApplication): INestApplication {
   const logger = new Logger('Http');
-  app.use(express.json({ limit: BODY_LIMIT }));
+  (app.getHttpAdapter().getInstance() as Express).disable('x-powered-by');
+  app.use(jsonBody(BODY_LIMIT));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
   app.enableShutdownHooks();
   setupOpenApi(app);

@@ -9,8 +9,11 @@ export {
   PayloadTooLargeError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './ledger-errors';
 export type { FieldProblem, LedgerErrorCode } from './ledger-errors';
 export { LedgerValidationPipe, toProblems } from './validation.pipe';
 export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, V1ErrorBody } from './openapi';
+export { jsonBody } from './json-body';
+export { unstorableText } from './unstorable-text';

@@ -21,6 +21,7 @@ export type LedgerErrorCode =
   | 'AUTH_ERROR'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAVAILABLE';
 
 export abstract class LedgerError extends Error {
@@ -90,6 +91,12 @@ export class ForbiddenError extends LedgerError {
 export class PayloadTooLargeError extends LedgerError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   readonly status = 413;
+}
+
+/** A body in a charset or content-encoding the ledger does not read. */
+export class UnsupportedMediaTypeError extends LedgerError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
 }
 
 export class UnavailableError extends LedgerError {

@@ -84,9 +84,19 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
   };
 }
 
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+
 /** The UTC form of a well-formed `occurred_at`, or what is wrong with it. */
 function checkOccurredAt(value: string, latest: number): string | FieldProblem {
   const ms = Date.parse(value);
+  // Date.parse rolls an impossible day over into the next month (2025-04-31 is read as May 1).
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return { field: 'occurred_at', message: `occurred_at is not a valid date-time: ${value.slice(0, 10)} is not a calendar date` };
+  }
   if (Number.isNaN(ms)) return { field: 'occurred_at', message: 'occurred_at is not a valid date-time' };
   if (ms > latest) return { field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' };
   return toIsoUtc(ms);
@@ -129,6 +139,11 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
   const events = (body as { events?: unknown } | null)?.events;
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_BATCH) {
     throw new ValidationError([{ field: 'events', location: 'body', message: `events must be an array of 1 to ${MAX_BATCH} events` }]);
+  }
+  // Refused like an unknown event field: a misspelt batch-level option must not pass for accepted.
+  const unknown = Object.keys(body as object).filter((key) => key !== 'events');
+  if (unknown.length) {
+    throw new ValidationError(unknown.map((key) => ({ field: key, location: 'body', message: `property ${key} should not exist` })));
   }
   const problems: FieldProblem[] = [];
   const parsed: UsageEvent[] = [];

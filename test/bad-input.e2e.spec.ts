@@ -1,0 +1,169 @@
+import { gzipSync } from 'node:zlib';
+import { freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+
+/**
+ * Input a new user sent that answered 500 (or was silently accepted): each is a
+ * 4xx naming the problem, on both API families, and nothing of a refused batch
+ * is stored.
+ */
+describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
+  let t: TestApp;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    key = await t.keyFor(freshWorkspace('bad'));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const event = (id: string, extra: Record<string, unknown> = {}) => ({
+    event_id: id, type: 'TokenUsed', session_id: 'sess_bad', occurred_at: '2026-04-02T12:00:05.100Z', model: 'gpt-4o', input_tokens: 10, ...extra,
+  });
+  /** Sends `body` byte for byte (supertest would JSON-encode a Buffer). */
+  const raw = (path: string, body: string | Buffer, headers: Record<string, string>) =>
+    t.http.post(path).set('x-api-key', key).set(headers).serialize((b: unknown) => b as string).send(body as string);
+  const rawGet = (path: string, body: string | Buffer, headers: Record<string, string>) =>
+    t.http.get(path).set('x-api-key', key).set(headers).serialize((b: unknown) => b as string).send(body as string);
+  const v1Error = (code: string, message: string, details?: unknown[]) => ({ success: false, error: { code, message, ...(details ? { details } : {}) } });
+  const batch = JSON.stringify({ events: [event('enc1')] });
+
+  describe('the body as bytes', () => {
+    it('answers a charset other than UTF-8 with 415 on /v1 and /costs', async () => {
+      const v1 = await raw('/v1/events', batch, { 'content-type': 'application/json; charset=latin1' });
+      expect([v1.status, v1.body]).toEqual([
+        415,
+        v1Error('UNSUPPORTED_MEDIA_TYPE', 'unsupported charset "latin1": send JSON in UTF-8 (content-type: application/json)'),
+      ]);
+      const costs = await rawGet('/costs/summary', batch, { 'content-type': 'application/json; charset=latin1' });
+      expect([costs.status, costs.body]).toEqual([
+        415,
+        { detail: [{ loc: [], msg: 'unsupported charset "latin1": send JSON in UTF-8 (content-type: application/json)', type: 'unsupported_media_type' }] },
+      ]);
+    });
+
+    it('answers content-encoding compress with 415, and gzip on a body that is not gzip with 400 (422 on /costs)', async () => {
+      const compress = await raw('/v1/events', batch, { 'content-type': 'application/json', 'content-encoding': 'compress' });
+      expect([compress.status, compress.body]).toEqual([
+        415,
+        v1Error('UNSUPPORTED_MEDIA_TYPE', 'unsupported content-encoding "compress": send the body as is, or gzip, deflate or br'),
+      ]);
+      const notGzip = await raw('/v1/events', batch, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const message = 'the body is not valid gzip data, as its content-encoding says';
+      expect([notGzip.status, notGzip.body]).toEqual([400, v1Error('VALIDATION_ERROR', `body: ${message}`, [{ field: 'body', message, location: 'body' }])]);
+      const costs = await rawGet('/costs/summary', batch, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      expect([costs.status, costs.body]).toEqual([422, { detail: [{ loc: ['body', 'body'], msg: message, type: 'value_error' }] }]);
+    });
+
+    it('still reads a gzip body that is gzip', async () => {
+      const res = await raw('/v1/events', gzipSync(batch), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);
+    });
+  });
+
+  describe('strings PostgreSQL cannot store', () => {
+    const post = (events: unknown[]) => raw('/v1/events', JSON.stringify({ events }), { 'content-type': 'application/json' });
+
+    it.each([
+      ['session_id', { session_id: 'sess\u0000x' }, 'events[1].session_id must not contain a NUL character (U+0000)'],
+      ['model', { model: 'gpt\u00004o' }, 'events[1].model must not contain a NUL character (U+0000)'],
+      ['execution_id', { execution_id: '\u0000' }, 'events[1].execution_id must not contain a NUL character (U+0000)'],
+      ['step_name', { step_name: 'a\u0000' }, 'events[1].step_name must not contain a NUL character (U+0000)'],
+      ['a tool_tokens key', { tool_tokens: { 'Re\u0000ad': 5 } }, 'events[1].tool_tokens.Re\u0000ad must not contain a NUL character (U+0000)'],
+      ['event_id', { event_id: 'nul\u0000' }, 'events[1].event_id must not contain a NUL character (U+0000)'],
+      ['session_id', { session_id: 'sess\ud800' }, 'events[1].session_id must not contain an unpaired UTF-16 surrogate'],
+      ['model', { model: '\udc00gpt' }, 'events[1].model must not contain an unpaired UTF-16 surrogate'],
+    ])('refuses %s holding %j with 400 naming it, storing nothing of the batch', async (_name, extra, message) => {
+      const field = message.split(' must ')[0];
+      const id = `good_${field.replace(/\W/g, '')}_${message.length}`;
+      const refused = await post([event(id), event(`${id}_bad`, extra)]);
+      expect([refused.status, refused.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${field}: ${message}`, [{ field, message, location: 'body' }])]);
+      const again = await post([event(id)]);
+      expect([again.status, again.body.data?.accepted, again.body.data?.duplicates]).toEqual([202, 1, 0]);
+    });
+
+    it('keeps a paired surrogate (an emoji) as it is', async () => {
+      const res = await post([event('emoji_1', { step_name: 'draft \ud83d\ude00' })]);
+      expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);
+    });
+
+    it('refuses a NUL in a path or query id on /costs with 422 naming it', async () => {
+      const path = await t.http.get('/costs/sessions/%00').set('x-api-key', key);
+      expect([path.status, path.body]).toEqual([422, { detail: [{ loc: ['path', 'session_id'], msg: 'session_id must not contain a NUL character (U+0000)', type: 'value_error' }] }]);
+      const execution = await t.http.get('/costs/executions/run%00x').set('x-api-key', key);
+      expect([execution.status, execution.body]).toEqual([
+        422,
+        { detail: [{ loc: ['path', 'execution_id'], msg: 'execution_id must not contain a NUL character (U+0000)', type: 'value_error' }] },
+      ]);
+      const query = await t.http.get('/costs/sessions?cursor=%00').set('x-api-key', key);
+      expect([query.status, query.body]).toEqual([422, { detail: [{ loc: ['query', 'cursor'], msg: 'cursor must not contain a NUL character (U+0000)', type: 'value_error' }] }]);
+    });
+
+    it('refuses a NUL in a path or query id on /v1 with 400 naming it', async () => {
+      const path = await t.http.get('/v1/workflow-runs/%00/cost').set('x-api-key', key);
+      const idMessage = 'id must not contain a NUL character (U+0000)';
+      expect([path.status, path.body]).toEqual([400, v1Error('VALIDATION_ERROR', `id: ${idMessage}`, [{ field: 'id', message: idMessage, location: 'path' }])]);
+      const query = await t.http.get('/v1/cost/summary?workspace_id=a%00').set('x-api-key', key);
+      const wsMessage = 'workspace_id must not contain a NUL character (U+0000)';
+      expect([query.status, query.body]).toEqual([400, v1Error('VALIDATION_ERROR', `workspace_id: ${wsMessage}`, [{ field: 'workspace_id', message: wsMessage, location: 'query' }])]);
+    });
+
+    it('refuses a path that is not percent-encoded UTF-8 (an encoded lone surrogate) with a 4xx naming the path', async () => {
+      const res = await t.http.get('/costs/sessions/%ED%A0%80').set('x-api-key', key);
+      expect([res.status, res.body]).toEqual([
+        422,
+        { detail: [{ loc: ['path', 'path'], msg: "path is not valid percent-encoded UTF-8 (Failed to decode param '%ED%A0%80')", type: 'value_error' }] },
+      ]);
+    });
+  });
+
+  describe('impossible calendar dates', () => {
+    it.each(['2025-04-31T12:00:00Z', '2025-02-30T00:00:00Z', '2025-02-29T00:00:00.000+02:00', '2026-13-01T00:00:00Z', '2026-06-00T00:00:00Z'])(
+      'refuses occurred_at %s with 400 naming it',
+      async (at) => {
+        const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event(`date_${at}`.replace(/\W/g, ''), { occurred_at: at })] });
+        const message = `occurred_at is not a valid date-time: ${at.slice(0, 10)} is not a calendar date`;
+        expect([res.status, res.body]).toEqual([
+          400,
+          v1Error('VALIDATION_ERROR', `events[0].occurred_at: ${message}`, [{ index: 0, field: 'occurred_at', message, location: 'body' }]),
+        ]);
+      },
+    );
+
+    it('accepts 29 February of a leap year', async () => {
+      const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('leap_day', { occurred_at: '2024-02-29T23:59:59.999Z' })] });
+      expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);
+    });
+
+    it.each([
+      ['/v1/cost/summary', 'from', '2025-04-31T12:00:00Z', 'you specified 31 (of type number) as a day, which is invalid'],
+      ['/v1/cost/summary', 'to', '2025-02-30T00:00:00Z', 'you specified 30 (of type number) as a day, which is invalid'],
+      ['/v1/cost/timeseries', 'from', '2025-02-29T00:00:00Z', 'you specified 29 (of type number) as a day, which is invalid'],
+      ['/v1/cost/timeseries', 'to', '2025-06-31T00:00:00Z', 'you specified 31 (of type number) as a day, which is invalid'],
+    ])('refuses %s?%s=%s with 400 naming it', async (route, param, at, why) => {
+      const other = param === 'from' ? 'to=2025-12-31T00:00:00Z' : 'from=2025-01-01T00:00:00Z';
+      const res = await t.http.get(`${route}?${param}=${encodeURIComponent(at)}&${other}`).set('x-api-key', key);
+      const message = `${param} is not a valid date-time: ${why}`;
+      expect([res.status, res.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${param}: ${message}`, [{ field: param, location: 'query', message }])]);
+    });
+  });
+
+  describe('the ingest envelope', () => {
+    it('refuses an unknown top-level field with 400 naming it, storing nothing', async () => {
+      const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('top_1')], foo: 1 });
+      expect([res.status, res.body]).toEqual([
+        400,
+        v1Error('VALIDATION_ERROR', 'foo: property foo should not exist', [{ field: 'foo', location: 'body', message: 'property foo should not exist' }]),
+      ]);
+      const again = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('top_1')] });
+      expect([again.status, again.body.data?.accepted]).toEqual([202, 1]);
+    });
+
+    it('sends no X-Powered-By', async () => {
+      for (const res of [await t.http.get('/health'), await t.http.get('/costs/summary').set('x-api-key', key), await t.http.get('/nowhere')]) {
+        expect(res.headers['x-powered-by']).toBeUndefined();
+      }
+    });
+  });
+});
