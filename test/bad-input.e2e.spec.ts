@@ -149,6 +149,28 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
     });
   });
 
+  describe('?after= read-your-writes positions', () => {
+    const far = `${'9'.repeat(30)}-${'9'.repeat(30)}`;
+
+    it.each(['/costs/summary', '/costs/sessions', '/v1/cost/summary'])(
+      'answers a position no append returned (30 digits) on %s at once, flagged stale',
+      async (route) => {
+        const started = Date.now();
+        const res = await t.http.get(`${route}?after=${far}`).set('x-api-key', key);
+        expect([res.status, res.headers['ledger-consistency']]).toEqual([200, 'stale']);
+        // It held the request for the whole 5 s wait, polling the database 500 times.
+        expect(Date.now() - started).toBeLessThan(1000);
+      },
+    );
+
+    it('still waits for a position an append returned, and answers it consistent', async () => {
+      const posted = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('ryw_1', { session_id: 'sess_ryw' })] });
+      expect(posted.status).toBe(202);
+      const res = await t.http.get(`/costs/sessions/sess_ryw?after=${posted.body.data.position}`).set('x-api-key', key);
+      expect([res.status, res.headers['ledger-consistency'], res.body.session_id]).toEqual([200, 'consistent', 'sess_ryw']);
+    });
+  });
+
   describe('the ingest envelope', () => {
     it('refuses an unknown top-level field with 400 naming it, storing nothing', async () => {
       const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('top_1')], foo: 1 });

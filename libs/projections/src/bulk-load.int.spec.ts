@@ -26,6 +26,7 @@ describe('bulkLoad', () => {
     readAll: (o) => s.readAll(o),
     subscribeToAll: (o) => s.subscribeToAll(o),
     headPosition: () => s.headPosition(),
+    lastAppendedPosition: () => s.lastAppendedPosition(),
     close: () => s.close(),
   });
 

@@ -270,6 +270,13 @@ export class PgEventStore implements EventStore {
     return this.head(this.pool);
   }
 
+  async lastAppendedPosition(): Promise<LogPosition> {
+    const { rows } = await this.pool.query<{ tx: string; pos: string }>(
+      'SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
+    );
+    return rows.length ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].pos) } : LOG_START;
+  }
+
   private async head(db: Pool | PoolClient): Promise<LogPosition> {
     const { rows } = await db.query<{ tx: string; pos: string }>(
       `SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log
