@@ -109,6 +109,19 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
       expect([query.status, query.body]).toEqual([400, v1Error('VALIDATION_ERROR', `workspace_id: ${wsMessage}`, [{ field: 'workspace_id', message: wsMessage, location: 'query' }])]);
     });
 
+    it('refuses a NUL smuggled inside a paging cursor as a cursor this service did not issue', async () => {
+      const forged = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+      const sessions = await t.http.get(`/costs/sessions?cursor=${forged(['2026-04-02T12:00:00.000Z', 'ws', 'sess\u0000'])}`).set('x-api-key', key);
+      expect([sessions.status, sessions.body]).toEqual([
+        422,
+        { detail: [{ loc: ['query', 'cursor'], msg: 'cursor is not one this service issued; take it from the Link header', type: 'value_error' }] },
+      ]);
+      await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('cursor_1', { session_id: 'sess_cur', execution_id: 'run_cur' })] });
+      const calls = await t.http.get(`/v1/workflow-runs/run_cur/cost?calls_cursor=${forged(['2026-04-02T12:00:00.000Z', 'e\u0000'])}`).set('x-api-key', key);
+      const message = 'calls_cursor is not one this service issued; take it from data.nextCallsCursor';
+      expect([calls.status, calls.body]).toEqual([400, v1Error('VALIDATION_ERROR', `calls_cursor: ${message}`, [{ field: 'calls_cursor', location: 'query', message }])]);
+    });
+
     it('refuses a path that is not percent-encoded UTF-8 (an encoded lone surrogate) with a 4xx naming the path', async () => {
       const res = await t.http.get('/costs/sessions/%ED%A0%80').set('x-api-key', key);
       expect([res.status, res.body]).toEqual([
