@@ -144,6 +144,24 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
       },
     );
 
+    it.each(['0000-06-01T00:00:00Z', '0001-01-01T00:30:00+01:00'])('refuses occurred_at %s, in the year 0 that PostgreSQL does not read, with 400', async (at) => {
+      const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event(`year0_${at.length}`, { occurred_at: at })] });
+      const message = 'occurred_at must be 0001-01-01T00:00:00Z or later';
+      expect([res.status, res.body]).toEqual([
+        400,
+        v1Error('VALIDATION_ERROR', `events[0].occurred_at: ${message}`, [{ index: 0, field: 'occurred_at', message, location: 'body' }]),
+      ]);
+    });
+
+    it.each([
+      ['from', '0000-01-01T00:00:00Z'],
+      ['to', '9999-12-31T23:59:59-01:00'],
+    ])('refuses %s=%s, outside the years PostgreSQL reads, with 400', async (param, at) => {
+      const res = await t.http.get(`/v1/cost/summary?${param}=${encodeURIComponent(at)}`).set('x-api-key', key);
+      const message = `${param} must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z`;
+      expect([res.status, res.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${param}: ${message}`, [{ field: param, location: 'query', message }])]);
+    });
+
     it('accepts 29 February of a leap year', async () => {
       const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('leap_day', { occurred_at: '2024-02-29T23:59:59.999Z' })] });
       expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);

@@ -84,6 +84,8 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
   };
 }
 
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
+
 const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 
@@ -98,6 +100,8 @@ function checkOccurredAt(value: string, latest: number): string | FieldProblem {
     return { field: 'occurred_at', message: `occurred_at is not a valid date-time: ${value.slice(0, 10)} is not a calendar date` };
   }
   if (Number.isNaN(ms)) return { field: 'occurred_at', message: 'occurred_at is not a valid date-time' };
+  // PostgreSQL reads no year 0: such an event would stop the projection of every workspace.
+  if (ms < EARLIEST_MS) return { field: 'occurred_at', message: 'occurred_at must be 0001-01-01T00:00:00Z or later' };
   if (ms > latest) return { field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' };
   return toIsoUtc(ms);
 }
