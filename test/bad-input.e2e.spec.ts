@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 
 /**
  * Input a new user sent that answered 500 (or was silently accepted): each is a
@@ -146,7 +146,7 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
 
     it.each(['0000-06-01T00:00:00Z', '0001-01-01T00:30:00+01:00'])('refuses occurred_at %s, in the year 0 that PostgreSQL does not read, with 400', async (at) => {
       const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event(`year0_${at.length}`, { occurred_at: at })] });
-      const message = 'occurred_at must be 0001-01-01T00:00:00Z or later';
+      const message = 'occurred_at must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
       expect([res.status, res.body]).toEqual([
         400,
         v1Error('VALIDATION_ERROR', `events[0].occurred_at: ${message}`, [{ index: 0, field: 'occurred_at', message, location: 'body' }]),
@@ -162,20 +162,37 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
       expect([res.status, res.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${param}: ${message}`, [{ field: param, location: 'query', message }])]);
     });
 
+    it('refuses an impossible or unreadable price date (admin) with 400 naming it', async () => {
+      const rates = { input: '1.00', output: '2.00', cache_creation: '1.00', cache_read: '0.10' };
+      const put = (path: string, body: object) => t.http.put(path).set('x-api-key', ADMIN_KEY).send(body);
+      const from = await put('/v1/pricing/models/bad-date-1', { effective_from: '2025-04-31T00:00:00Z', rates });
+      const fromMessage = 'effective_from is not a valid date-time: 2025-04-31 is not a calendar date';
+      expect([from.status, from.body]).toEqual([400, v1Error('VALIDATION_ERROR', `effective_from: ${fromMessage}`, [{ field: 'effective_from', message: fromMessage, location: 'body' }])]);
+      const to = await put('/v1/pricing/tools/bad-date-2', { effective_from: '2025-01-01T00:00:00Z', effective_to: '9999-12-31T23:00:00-05:00', per_call_usd: '0.01' });
+      const toMessage = 'effective_to must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
+      expect([to.status, to.body]).toEqual([400, v1Error('VALIDATION_ERROR', `effective_to: ${toMessage}`, [{ field: 'effective_to', message: toMessage, location: 'body' }])]);
+      const removed = await t.http.delete('/v1/pricing/models/gpt-4o?effective_from=0000-03-01T00:00:00Z').set('x-api-key', ADMIN_KEY);
+      const removeMessage = 'effective_from must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
+      expect([removed.status, removed.body]).toEqual([
+        400,
+        v1Error('VALIDATION_ERROR', `effective_from: ${removeMessage}`, [{ field: 'effective_from', message: removeMessage, location: 'query' }]),
+      ]);
+    });
+
     it('accepts 29 February of a leap year', async () => {
       const res = await t.http.post('/v1/events').set('x-api-key', key).send({ events: [event('leap_day', { occurred_at: '2024-02-29T23:59:59.999Z' })] });
       expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);
     });
 
     it.each([
-      ['/v1/cost/summary', 'from', '2025-04-31T12:00:00Z', 'you specified 31 (of type number) as a day, which is invalid'],
-      ['/v1/cost/summary', 'to', '2025-02-30T00:00:00Z', 'you specified 30 (of type number) as a day, which is invalid'],
-      ['/v1/cost/timeseries', 'from', '2025-02-29T00:00:00Z', 'you specified 29 (of type number) as a day, which is invalid'],
-      ['/v1/cost/timeseries', 'to', '2025-06-31T00:00:00Z', 'you specified 31 (of type number) as a day, which is invalid'],
-    ])('refuses %s?%s=%s with 400 naming it', async (route, param, at, why) => {
+      ['/v1/cost/summary', 'from', '2025-04-31T12:00:00Z'],
+      ['/v1/cost/summary', 'to', '2025-02-30T00:00:00Z'],
+      ['/v1/cost/timeseries', 'from', '2025-02-29T00:00:00Z'],
+      ['/v1/cost/timeseries', 'to', '2025-06-31T00:00:00+02:00'],
+    ])('refuses %s?%s=%s with 400 naming it', async (route, param, at) => {
       const other = param === 'from' ? 'to=2025-12-31T00:00:00Z' : 'from=2025-01-01T00:00:00Z';
       const res = await t.http.get(`${route}?${param}=${encodeURIComponent(at)}&${other}`).set('x-api-key', key);
-      const message = `${param} is not a valid date-time: ${why}`;
+      const message = `${param} is not a valid date-time: ${at.slice(0, 10)} is not a calendar date`;
       expect([res.status, res.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${param}: ${message}`, [{ field: param, location: 'query', message }])]);
     });
   });

@@ -17,3 +17,4 @@ export { LedgerValidationPipe, toProblems } from './validation.pipe';
 export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, V1ErrorBody } from './openapi';
 export { jsonBody } from './json-body';
 export { unstorableText } from './unstorable-text';
+export { impossibleInstant, IsPossibleInstant } from './possible-instant';

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { validateSync } from 'class-validator';
-import { FieldProblem, toProblems, ValidationError } from '@ledger/http';
+import { FieldProblem, impossibleInstant, toProblems, ValidationError } from '@ledger/http';
 import { compileVerdict, Verdict } from './compiled-verdict';
 import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedBody, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
 import { UsageEvent, UsageEventType } from './usage-events';
@@ -84,24 +84,13 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
   };
 }
 
-const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-
 /** The UTC form of a well-formed `occurred_at`, or what is wrong with it. */
 function checkOccurredAt(value: string, latest: number): string | FieldProblem {
   const ms = Date.parse(value);
-  // Date.parse rolls an impossible day over into the next month (2025-04-31 is read as May 1).
-  const year = Number(value.slice(0, 4));
-  const month = Number(value.slice(5, 7));
-  const day = Number(value.slice(8, 10));
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return { field: 'occurred_at', message: `occurred_at is not a valid date-time: ${value.slice(0, 10)} is not a calendar date` };
-  }
+  // An impossible day, or a year PostgreSQL does not read, which the projection could not store.
+  const impossible = impossibleInstant(value, ms);
+  if (impossible) return { field: 'occurred_at', message: `occurred_at ${impossible}` };
   if (Number.isNaN(ms)) return { field: 'occurred_at', message: 'occurred_at is not a valid date-time' };
-  // PostgreSQL reads no year 0: such an event would stop the projection of every workspace.
-  if (ms < EARLIEST_MS) return { field: 'occurred_at', message: 'occurred_at must be 0001-01-01T00:00:00Z or later' };
   if (ms > latest) return { field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' };
   return toIsoUtc(ms);
 }

@@ -1,4 +1,4 @@
-import { ValidationError } from '@ledger/http';
+import { impossibleInstant, ValidationError } from '@ledger/http';
 import { DateTime } from 'luxon';
 
 /**
@@ -7,21 +7,16 @@ import { DateTime } from 'luxon';
  */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
-const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
-const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
-
 const problem = (field: string, message: string) => new ValidationError([{ field, location: 'query', message }]);
 
 /** Parses a query parameter as an instant (ms since the epoch), or raises a validation error naming it. */
 export function parseInstant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = ISO_INSTANT.test(value) ? DateTime.fromISO(value, { setZone: true }) : undefined;
-  // Well-formed but impossible (2025-04-31): say which part is out of range.
+  // Well-formed but impossible: 2025-04-31, or a year PostgreSQL does not read.
+  const impossible = parsed && impossibleInstant(value, parsed.toMillis());
+  if (impossible) throw problem(field, `${field} ${impossible}`);
   if (parsed && !parsed.isValid) throw problem(field, `${field} is not a valid date-time: ${parsed.invalidExplanation}`);
-  // PostgreSQL reads no year 0 (it counts 1 BC) nor five-digit years.
-  if (parsed && (parsed.toMillis() < EARLIEST || parsed.toMillis() > LATEST)) {
-    throw problem(field, `${field} must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z`);
-  }
   if (!parsed) {
     throw problem(field, `${field} must be an ISO-8601 date-time with a timezone and at most millisecond precision, e.g. 2026-04-01T00:00:00Z`);
   }
