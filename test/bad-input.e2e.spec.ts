@@ -230,6 +230,16 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
       expect([again.status, again.body.data?.accepted]).toEqual([202, 1]);
     });
 
+    it.each(['constructor', '__proto__', 'hasOwnProperty'])('refuses an event field named %s, as Object.prototype has, with 400 naming it', async (name) => {
+      const body = `{"events":[{"${name}":1,"event_id":"proto_1","type":"ToolCalled","session_id":"s","occurred_at":"2026-04-02T11:00:00Z","tool_name":"Bash"}]}`;
+      const res = await raw('/v1/events', body, { 'content-type': 'application/json' });
+      const message = `property ${name} should not exist`;
+      expect([res.status, res.body]).toEqual([
+        400,
+        v1Error('VALIDATION_ERROR', `events[0].${name}: ${message}`, [{ index: 0, field: name, message, location: 'body' }]),
+      ]);
+    });
+
     it('sends no X-Powered-By', async () => {
       for (const res of [await t.http.get('/health'), await t.http.get('/costs/summary').set('x-api-key', key), await t.http.get('/nowhere')]) {
         expect(res.headers['x-powered-by']).toBeUndefined();

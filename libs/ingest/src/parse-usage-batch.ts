@@ -156,8 +156,16 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
     }
     // Only a refused event pays for class-validator proper, which names each bad field.
     const cls = typeof type === 'string' ? BODY_CLASS_BY_TYPE[type as keyof typeof BODY_CLASS_BY_TYPE] : undefined;
-    const instance: UsageEventBody = Object.setPrototypeOf({ ...raw }, (cls ?? UsageEventBody).prototype);
-    const found = toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false }));
+    // Keys Object.prototype has are unknown fields too, but class-validator lets some through as inherited
+    // (`__proto__`, `hasOwnProperty`) and fails on `constructor` without naming it: they are named here.
+    const inherited = Object.keys(raw).filter((key) => key in Object.prototype);
+    const own: Record<string, unknown> = { ...raw };
+    for (const key of inherited) delete own[key];
+    const instance: UsageEventBody = Object.setPrototypeOf(own, (cls ?? UsageEventBody).prototype);
+    const found = [
+      ...inherited.map((key) => ({ field: key, message: `property ${key} should not exist` })),
+      ...toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false })),
+    ];
     let occurredAt: string | undefined;
     if (!found.some((p) => p.field === 'occurred_at')) {
       const checked = checkOccurredAt(instance.occurred_at, latest);
