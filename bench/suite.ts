@@ -87,8 +87,18 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
     result = { ...result, ingest };
     checks.push(check('ingest completed', !ingest.error, ingest.error ?? `${ingest.requests} requests`));
     checks.push(
-      check('ingest answered no 5xx', ingest.serverErrors === 0, ingest.serverErrors ? `${ingest.serverErrors} × 5xx (retried by the client); first: ${ingest.firstServerError}` : 'none'),
+      check(
+        'ingest answered no 5xx',
+        ingest.serverErrors === 0,
+        ingest.serverErrors
+          ? `${ingest.serverErrors} × 5xx (retried by the client); first: ${ingest.firstServerError}; service log: ${ingest.serverErrorLog?.file ?? 'no error lines'}`
+          : 'none',
+      ),
     );
+    if (ingest.serverErrors && ingest.serverErrorLog) {
+      progress.line(`ingest answered ${ingest.serverErrors} × 5xx; the service logged (all of it in ${ingest.serverErrorLog.file}):`);
+      for (const line of ingest.serverErrorLog.lines) progress.line(`  ${line}`);
+    }
     const retriedEvents = data.batches.filter((b) => b.retry).reduce((n, b) => n + b.events, 0);
     checks.push(check('the log holds every distinct event once', ingest.logEvents === data.events, `${ingest.logEvents} in the log, ${data.events} generated`));
     checks.push(

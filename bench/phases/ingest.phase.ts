@@ -1,6 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { IngestBatch } from '../data/data-set';
 import { HttpJson } from '../support/http-json';
-import { ServiceProcess } from '../support/service-process';
+import { REPO_ROOT, ServiceProcess } from '../support/service-process';
 import { elapsedSince, Latency, latency, now } from '../support/stats';
 import { PhaseContext, PhaseOutcome, USAGE_EVENTS_SQL } from './phase-context';
 
@@ -21,6 +23,8 @@ export interface IngestResult extends PhaseOutcome {
   /** 5xx answers; the client retried the batch, as a real one would. */
   readonly serverErrors: number;
   readonly firstServerError?: string;
+  /** The service's log of its server errors (stacks included), kept in a file under bench/results/ when there are any. */
+  readonly serverErrorLog?: { readonly file: string; readonly lines: readonly string[] };
 }
 
 const MAX_ATTEMPTS = 4;
@@ -93,6 +97,7 @@ export async function runIngest(ctx: PhaseContext, service: ServiceProcess, keys
   }
   const elapsedMs = elapsedSince(start);
   const peakRssKb = service.peakRssKb();
+  const serverErrorLog = await keepServerErrorLog(service, ctx.data.events);
   await service.stop();
   const [{ n }] = await ctx.pg.query<{ n: string }>(ctx.database, USAGE_EVENTS_SQL);
   const logEvents = Number(n);
@@ -111,5 +116,15 @@ export async function runIngest(ctx: PhaseContext, service: ServiceProcess, keys
     clients,
     serverErrors,
     firstServerError,
+    serverErrorLog,
   };
+}
+
+async function keepServerErrorLog(service: ServiceProcess, events: number): Promise<IngestResult['serverErrorLog']> {
+  const lines = service.serverErrorLines();
+  if (!lines.length) return undefined;
+  const file = path.join(REPO_ROOT, 'bench/results', `ingest-server-errors-${events}.log`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return { file: path.relative(REPO_ROOT, file), lines: lines.slice(0, 40) };
 }

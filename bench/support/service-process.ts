@@ -18,6 +18,27 @@ const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
+/** Server-error lines kept per service: enough for the stacks of the first few dozen 5xx. */
+const SERVER_ERROR_LINES = 2000;
+
+/**
+ * Whether a service log line reports a server error: Nest's `ERROR` lines (the
+ * exception filter logs every 5xx with its stack), and JSON lines at level error
+ * or above, or for a response with a 5xx status.
+ */
+export function isServerErrorLine(text: string): boolean {
+  if (text.startsWith('{')) {
+    try {
+      const j = JSON.parse(text) as { level?: unknown; status?: unknown; statusCode?: unknown; res?: { statusCode?: unknown } };
+      const status = Number(j.res?.statusCode ?? j.statusCode ?? j.status);
+      return (typeof j.level === 'number' ? j.level >= 50 : j.level === 'error' || j.level === 'fatal') || status >= 500;
+    } catch {
+      return false;
+    }
+  }
+  return /\b(ERROR|FATAL)\b/.test(text);
+}
+
 export interface ServiceOptions {
   readonly databaseUrl: string;
   readonly adminKey: string;
@@ -43,6 +64,7 @@ export class ServiceProcess {
     private readonly lines: LineWatch,
     /** hrtime of the spawn. */
     readonly startedAt: bigint,
+    private readonly errors: ServerErrorLog,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
@@ -71,7 +93,9 @@ export class ServiceProcess {
     });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
-    const lines = new LineWatch(child.stdout!);
+    const errors = new ServerErrorLog();
+    const lines = new LineWatch(child.stdout!, (text) => errors.push(text));
+    new LineWatch(child.stderr!, (text) => errors.push(text));
     const url = await Promise.race([
       lines.waitFor(LISTENING, 60_000).then((l) => LISTENING.exec(l.text)![1]),
       new Promise<never>((_, reject) =>
@@ -81,12 +105,17 @@ export class ServiceProcess {
       child.kill('SIGKILL');
       throw new Error(`${err.message}; see ${options.logFile}`);
     });
-    return new ServiceProcess(child, url.replace('[::]', '127.0.0.1').replace('localhost', '127.0.0.1'), options.role, lines, startedAt);
+    return new ServiceProcess(child, url.replace('[::]', '127.0.0.1').replace('localhost', '127.0.0.1'), options.role, lines, startedAt, errors);
   }
 
   /** When the service first printed a line matching `pattern` (hrtime). */
   async lineSeen(pattern: RegExp, timeoutMs = 60_000): Promise<bigint> {
     return (await this.lines.waitFor(pattern, timeoutMs)).at;
+  }
+
+  /** What the service logged about server errors so far (with their stacks), oldest first. */
+  serverErrorLines(): readonly string[] {
+    return this.errors.lines;
   }
 
   get pid(): number {
@@ -119,12 +148,18 @@ class LineWatch {
   private readonly waiters: { pattern: RegExp; resolve: (l: { at: bigint; text: string }) => void }[] = [];
   private partial = '';
 
-  constructor(stream: NodeJS.ReadableStream) {
+  constructor(
+    stream: NodeJS.ReadableStream,
+    private readonly onLine?: (text: string) => void,
+  ) {
     stream.on('data', (chunk: Buffer) => {
       const at = now();
       const parts = (this.partial + chunk.toString('utf8')).split('\n');
       this.partial = parts.pop() ?? '';
-      for (const text of parts) this.push({ at, text });
+      for (const text of parts) {
+        this.onLine?.(text);
+        this.push({ at, text });
+      }
     });
   }
 
@@ -146,5 +181,18 @@ class LineWatch {
       const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs / 1000} s`)), timeoutMs);
       this.waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
     });
+  }
+}
+
+/** The error lines of a service's log, each followed by its indented continuation (a stack). */
+class ServerErrorLog {
+  readonly lines: string[] = [];
+  private inError = false;
+
+  push(text: string): void {
+    if (this.lines.length >= SERVER_ERROR_LINES) return;
+    if (isServerErrorLine(text)) this.inError = true;
+    else if (!/^\s/.test(text)) this.inError = false;
+    if (this.inError) this.lines.push(text);
   }
 }

@@ -1,7 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { respond, setupOpenApi } from '@ledger/http';
+import { jsonBody, respond, setupOpenApi } from '@ledger/http';
 import { MetricsRegistry, observeRequests, REQUEST_LOGGER } from '@ledger/observability';
-import express, { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 
 export const BODY_LIMIT = '1mb';
 
@@ -14,7 +14,8 @@ export function configureApp(app: INestApplication): INestApplication {
   const logger = new Logger('Http');
   // First, so that even a body the parser refuses is logged and counted under its request id.
   app.use(observeRequests(app.get(REQUEST_LOGGER), app.get(MetricsRegistry)));
-  app.use(express.json({ limit: BODY_LIMIT }));
+  (app.getHttpAdapter().getInstance() as Express).disable('x-powered-by');
+  app.use(jsonBody(BODY_LIMIT));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => respond(err, req, res, logger));
   setupOpenApi(app);
   return app;

@@ -180,6 +180,13 @@ export interface EventStore {
   headPosition(): Promise<LogPosition>;
 
   /**
+   * At or after every position an append has returned: unlike `headPosition`, it
+   * counts committed events that `$all` readers do not deliver yet because an
+   * older append is still in flight. A position beyond it was never returned.
+   */
+  lastAppendedPosition(): Promise<LogPosition>;
+
+  /**
    * Only where the log is a table of the read model's own PostgreSQL database: the events matching
    * `filter` from the start of the log up to and including `to` (a position `headPosition` gave),
    * with `prepare` in `[slice.from, slice.to)` when a slice is given, as SQL the read side can run

@@ -40,6 +40,17 @@ export function describeEventStoreContract(name: string, setup: () => Promise<Ev
       await subject?.teardown();
     });
 
+    describe('lastAppendedPosition', () => {
+      it('is the position the last append returned, and is never behind the head', async () => {
+        const s = `${prefix()}-last`;
+        await store().append([{ streamId: s, events: [event('A', { n: 1 })] }]);
+        const last = await store().append([{ streamId: s, events: [event('B', { n: 2 })] }]);
+        const written = await store().lastAppendedPosition();
+        expect(comparePositions(written, last.position)).toBeGreaterThanOrEqual(0);
+        expect(comparePositions(written, await store().headPosition())).toBeGreaterThanOrEqual(0);
+      });
+    });
+
     describe('append', () => {
       it('creates a stream with no_stream and records the events as given', async () => {
         const s = `${prefix()}-1`;

@@ -8,14 +8,55 @@ import {
   RateLimitedError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './ledger-errors';
 import { isConnectionFailure } from './connection-failure';
 
-/** An error raised by Express's body parser before any route runs. */
+/** An error raised by Express's body parser (http-errors), or by the router decoding a path, before any route runs. */
 interface BodyParserError {
   type?: string;
   status?: number;
+  message?: string;
+  charset?: string;
+  encoding?: string;
+  /** zlib's, when a compressed body does not decompress. */
+  code?: string;
+}
+
+const bodyProblem = (message: string) => new ValidationError([{ field: 'body', message, location: 'body' }]);
+
+/**
+ * What each client error of the body parser (body-parser's `type`s) means to a client.
+ * `stream.encoding.set` and `stream.not.readable` are not listed: they are the
+ * server's own faults, and stay 500s.
+ */
+const BODY_PARSER_ERRORS: Readonly<Record<string, (err: BodyParserError) => LedgerError>> = {
+  'entity.too.large': () => new PayloadTooLargeError('request body exceeds the 1 MiB limit'),
+  'entity.parse.failed': () => bodyProblem('malformed JSON'),
+  'entity.verify.failed': (err) => bodyProblem(`body refused: ${err.message}`),
+  'charset.unsupported': (err) =>
+    new UnsupportedMediaTypeError(`unsupported charset "${err.charset}": send JSON in UTF-8 (content-type: application/json)`),
+  'encoding.unsupported': (err) =>
+    new UnsupportedMediaTypeError(`unsupported content-encoding "${err.encoding}": send the body as is, or gzip, deflate or br`),
+  'request.aborted': () => bodyProblem('the request was aborted before its body was complete'),
+  'request.size.invalid': () => bodyProblem('the body is not as long as content-length says'),
+  'parameters.too.many': () => bodyProblem('too many parameters'),
+  'querystring.parse.rangeError': () => bodyProblem('parameters nested too deeply'),
+};
+
+/** A body-parser or router error of the client's making, as a ledger error. */
+function clientRequestError(err: BodyParserError, req: Request): LedgerError | undefined {
+  const known = err.type === undefined ? undefined : BODY_PARSER_ERRORS[err.type];
+  if (known) return known(err);
+  if (typeof err.status !== 'number' || err.status < 400 || err.status >= 500) return undefined;
+  if (err.message?.startsWith('Failed to decode param')) {
+    return new ValidationError([{ field: 'path', message: `path is not valid percent-encoded UTF-8 (${err.message})`, location: 'path' }]);
+  }
+  if (err instanceof HttpException) return undefined;
+  // A compressed body that does not decompress carries only its status and zlib's code.
+  if (err.code?.startsWith('Z_')) return bodyProblem(`the body is not valid ${req.headers['content-encoding']} data, as its content-encoding says`);
+  return err.status === 413 ? new PayloadTooLargeError('request body exceeds the 1 MiB limit') : bodyProblem(err.message ?? 'bad request');
 }
 
 /** The two wire shapes the ledger speaks: Syntropic137's `/costs`, and the `/v1` envelope. */
@@ -55,14 +96,11 @@ function renderSyntropic(err: LedgerError): Rendered {
   return { status: err.status, body: { detail: err.message } };
 }
 
-function asLedgerError(exception: unknown): LedgerError | undefined {
+function asLedgerError(exception: unknown, req: Request): LedgerError | undefined {
   if (exception instanceof LedgerError) return exception;
   if (isConnectionFailure(exception)) return new UnavailableError('the database is unreachable; retry shortly');
-  const bodyError = exception as BodyParserError;
-  if (bodyError?.type === 'entity.too.large') return new PayloadTooLargeError('request body exceeds the 1 MiB limit');
-  if (bodyError?.type === 'entity.parse.failed') {
-    return new ValidationError([{ field: 'body', message: 'malformed JSON', location: 'body' }]);
-  }
+  const clientError = typeof exception === 'object' && exception !== null ? clientRequestError(exception as BodyParserError, req) : undefined;
+  if (clientError) return clientError;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return new NotFoundError('route', 'path');
@@ -93,7 +131,7 @@ export class LedgerExceptionFilter implements ExceptionFilter {
 
 export function respond(exception: unknown, req: Request, res: Response, logger: Logger): void {
   const family = familyOf(req.path);
-  const known = asLedgerError(exception);
+  const known = asLedgerError(exception, req);
   let rendered: Rendered;
   if (known) {
     rendered = family === 'syntropic' ? renderSyntropic(known) : renderV1(known);

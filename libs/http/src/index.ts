@@ -10,8 +10,12 @@ export {
   RateLimitedError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './ledger-errors';
 export type { FieldProblem, LedgerErrorCode, PydanticError } from './ledger-errors';
 export { FastApiQuery, LedgerValidationPipe, toProblems } from './validation.pipe';
 export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, SyntropicValidationErrorBody, V1ErrorBody } from './openapi';
+export { jsonBody } from './json-body';
+export { unstorableText } from './unstorable-text';
+export { impossibleInstant, IsPossibleInstant } from './possible-instant';

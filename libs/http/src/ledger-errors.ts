@@ -32,6 +32,7 @@ export type LedgerErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAVAILABLE';
 
 export abstract class LedgerError extends Error {
@@ -110,6 +111,12 @@ export class RateLimitedError extends LedgerError {
   constructor(readonly retryAfterSeconds: number) {
     super(`rate limit exceeded for this API key; retry after ${retryAfterSeconds} s`);
   }
+}
+
+/** A body in a charset or content-encoding the ledger does not read. */
+export class UnsupportedMediaTypeError extends LedgerError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
 }
 
 export class UnavailableError extends LedgerError {

@@ -10,7 +10,7 @@ export class V1ErrorDetail {
 }
 
 export class V1Error {
-  @ApiProperty({ enum: ['VALIDATION_ERROR', 'AUTH_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL_ERROR'] })
+  @ApiProperty({ enum: ['VALIDATION_ERROR', 'AUTH_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL_ERROR'] })
   code: string;
   @ApiProperty({ example: 'events[1].input_tokens: input_tokens must be >= 0' }) message: string;
   @ApiPropertyOptional({ type: [V1ErrorDetail] }) details?: V1ErrorDetail[];
@@ -93,6 +93,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found, or another workspace’s.',
   409: 'Conflict with what is recorded, or an id prefix that matches several ids.',
   413: 'Body over 1 MiB.',
+  415: 'Body in a charset other than UTF-8, or in a content-encoding other than gzip, deflate or br.',
   429: 'The key spent its request budget (per-key rate limiting, off unless configured); see `Retry-After`.',
   422: 'Invalid query or path parameter.',
 };

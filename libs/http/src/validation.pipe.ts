@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { FieldProblem, PydanticError, ValidationError } from './ledger-errors';
+import { unstorableText } from './unstorable-text';
 
 /**
  * Flattens class-validator's nested errors into dotted field paths. A constraint declared with
@@ -59,6 +60,11 @@ export class LedgerValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Every path and query parameter of every route, before its own rules: a NUL reaching PostgreSQL was a 500.
+    if (metadata.type === 'param' || metadata.type === 'query') {
+      const problems = unstorableText(value, metadata.data);
+      if (problems.length) throw new ValidationError(problems.map((p) => ({ ...p, location: LOCATIONS[metadata.type as 'param' | 'query'] })));
+    }
     const dto = metadata.metatype as Dto | undefined;
     const empty = metadata.type === 'query' && dto !== undefined && isEmptyObject(value);
     if (empty && this.validWhenEmpty.has(dto)) return new dto();

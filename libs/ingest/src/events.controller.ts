@@ -24,7 +24,7 @@ export class EventsController {
   @ApiOperation({ summary: 'Record 1 to 1000 usage events', description: 'Answers only after every event is durably appended. Idempotent by event_id; nothing of a refused batch is stored.' })
   @ApiBody({ type: UsageBatchBody })
   @ApiAcceptedResponse({ type: RecordUsageResponse })
-  @ApiV1Errors(400, 401, 403, 409, 413)
+  @ApiV1Errors(400, 401, 403, 409, 413, 415)
   async record(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     try {
       if (principal.kind !== 'workspace') throw new ForbiddenError('usage events are recorded with a workspace key; the admin key has no workspace');

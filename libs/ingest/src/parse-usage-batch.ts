@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { validateSync } from 'class-validator';
-import { FieldProblem, toProblems, ValidationError } from '@ledger/http';
+import { FieldProblem, impossibleInstant, toProblems, ValidationError } from '@ledger/http';
 import { compileVerdict, Verdict } from './compiled-verdict';
 import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedBody, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
 import { UsageEvent, UsageEventType } from './usage-events';
@@ -87,6 +87,9 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
 /** The UTC form of a well-formed `occurred_at`, or what is wrong with it. */
 function checkOccurredAt(value: string, latest: number): string | FieldProblem {
   const ms = Date.parse(value);
+  // An impossible day, or a year PostgreSQL does not read, which the projection could not store.
+  const impossible = impossibleInstant(value, ms);
+  if (impossible) return { field: 'occurred_at', message: `occurred_at ${impossible}` };
   if (Number.isNaN(ms)) return { field: 'occurred_at', message: 'occurred_at is not a valid date-time' };
   if (ms > latest) return { field: 'occurred_at', message: 'occurred_at is more than 5 minutes in the future' };
   return toIsoUtc(ms);
@@ -130,6 +133,11 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_BATCH) {
     throw new ValidationError([{ field: 'events', location: 'body', message: `events must be an array of 1 to ${MAX_BATCH} events` }]);
   }
+  // Refused like an unknown event field: a misspelt batch-level option must not pass for accepted.
+  const unknown = Object.keys(body as object).filter((key) => key !== 'events');
+  if (unknown.length) {
+    throw new ValidationError(unknown.map((key) => ({ field: key, location: 'body', message: `property ${key} should not exist` })));
+  }
   const problems: FieldProblem[] = [];
   const parsed: UsageEvent[] = [];
   const latest = now.getTime() + MAX_FUTURE_MS;
@@ -148,8 +156,16 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
     }
     // Only a refused event pays for class-validator proper, which names each bad field.
     const cls = typeof type === 'string' ? BODY_CLASS_BY_TYPE[type as keyof typeof BODY_CLASS_BY_TYPE] : undefined;
-    const instance: UsageEventBody = Object.setPrototypeOf({ ...raw }, (cls ?? UsageEventBody).prototype);
-    const found = toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false }));
+    // Keys Object.prototype has are unknown fields too, but class-validator lets some through as inherited
+    // (`__proto__`, `hasOwnProperty`) and fails on `constructor` without naming it: they are named here.
+    const inherited = Object.keys(raw).filter((key) => key in Object.prototype);
+    const own: Record<string, unknown> = { ...raw };
+    for (const key of inherited) delete own[key];
+    const instance: UsageEventBody = Object.setPrototypeOf(own, (cls ?? UsageEventBody).prototype);
+    const found = [
+      ...inherited.map((key) => ({ field: key, message: `property ${key} should not exist` })),
+      ...toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false })),
+    ];
     let occurredAt: string | undefined;
     if (!found.some((p) => p.field === 'occurred_at')) {
       const checked = checkOccurredAt(instance.occurred_at, latest);

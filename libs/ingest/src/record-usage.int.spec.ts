@@ -23,6 +23,7 @@ describe('RecordUsageEventsHandler', () => {
     readAll: (o) => log.store.readAll(o),
     subscribeToAll: (o) => log.store.subscribeToAll(o),
     headPosition: () => log.store.headPosition(),
+    lastAppendedPosition: () => log.store.lastAppendedPosition(),
     close: async () => undefined,
   });
 

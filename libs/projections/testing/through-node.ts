@@ -8,5 +8,6 @@ export const throughNode = (s: PgEventStore): EventStore => ({
   readAll: (o) => s.readAll(o),
   subscribeToAll: (o) => s.subscribeToAll(o),
   headPosition: () => s.headPosition(),
+  lastAppendedPosition: () => s.lastAppendedPosition(),
   close: () => s.close(),
 });

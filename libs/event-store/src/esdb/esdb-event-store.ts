@@ -261,6 +261,11 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /** EventStoreDB delivers an event to `$all` readers as soon as its write is acknowledged. */
+  lastAppendedPosition(): Promise<LogPosition> {
+    return this.headPosition();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.client.dispose();

@@ -1,5 +1,5 @@
 import { createTestDatabase, withEventLog } from '@ledger/testing';
-import { formatPosition, LOG_START } from '../event-store.port';
+import { comparePositions, formatPosition, LOG_START } from '../event-store.port';
 import { PgEventStore } from './pg-event-store';
 
 /**
@@ -28,11 +28,14 @@ describe('PgEventStore: an append that commits late', () => {
       event(1).id,
     ]);
 
-    await log.store.append([{ streamId: 's-fast', events: [event(2), event(3)] }]);
+    const fast = await log.store.append([{ streamId: 's-fast', events: [event(2), event(3)] }]);
 
     // The reader stops below the open transaction: it must not pass the slow event's slot.
     const whileOpen = await log.store.readAll({ from: LOG_START });
     expect(whileOpen).toEqual([]);
+    // The position the fast append returned is beyond the readers' head, but it was written: read-your-writes must wait for it.
+    expect(comparePositions(fast.position, await log.store.headPosition())).toBeGreaterThan(0);
+    expect(await log.store.lastAppendedPosition()).toEqual(fast.position);
 
     await slow.query('COMMIT');
     slow.release();

@@ -69,6 +69,20 @@ interface AppendRow {
   m?: JsonObject;
 }
 
+/**
+ * Adds `n` events to each stream and returns its last revision; locks the streams'
+ * rows in the order given, which every caller sorts the same way (byCodeUnits), so
+ * two appends never wait on each other in a cycle.
+ */
+const BUMP_STREAMS = `INSERT INTO event_streams (stream_id, revision)
+  SELECT stream_id, n - 1 FROM unnest($1::text[], $2::bigint[]) AS t(stream_id, n)
+  ON CONFLICT (stream_id) DO UPDATE SET revision = event_streams.revision + excluded.revision + 1
+  RETURNING stream_id, revision`;
+/** The revision BUMP_STREAMS gives a stream it creates with no event. */
+const PLACEHOLDER = '-1';
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** unique_violation, deadlock_detected, serialization_failure. */
 function isRetryable(err: unknown): boolean {
   return ['23505', '40P01', '40001'].includes((err as { code?: string }).code ?? '');
@@ -101,9 +115,11 @@ export class PgEventStore implements EventStore {
       } catch (err) {
         // A stored id (a client's retry racing its original, or a caller re-appending)
         // raises a unique violation; a re-append whose events are all stored may also
-        // look like a wrong revision until its ids are looked up. Two writers racing
-        // may deadlock between the id index and the stream rows. The transaction rolled
-        // back whole; the next pass looks the ids up and sees what the other one stored.
+        // look like a wrong revision until its ids are looked up. The transaction rolled
+        // back whole; the next pass locks the streams, then looks the ids up and sees
+        // what every other writer of those streams stored. It can fail again only on an
+        // id racing into another stream (the same event_id with another session), which
+        // the pass after sees too, so the budget is a guard that ingest never reaches.
         const unverified = !lookUpStored && err instanceof WrongExpectedVersionError;
         if (!unverified && (!isRetryable(err) || attempt >= MAX_APPEND_ATTEMPTS)) throw err;
       }
@@ -114,6 +130,15 @@ export class PgEventStore implements EventStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      const streamIds = [...new Set(appends.map((a) => a.streamId))].sort(byCodeUnits);
+      if (lookUpStored) {
+        // Lock every stream before looking up: a lookup made first misses the events of
+        // a writer it then waits for, and a convoy of racing batches (the 5M-event
+        // bench) made each pass lose that race again until the budget ran out. Adding
+        // 0 events locks an existing stream as is and creates a missing one at -1 (a
+        // placeholder no other transaction can see, removed below if it stays empty).
+        await client.query(BUMP_STREAMS, [streamIds, streamIds.map(() => 0)]);
+      }
       const ids = lookUpStored ? appends.flatMap((a) => a.events.map((e) => e.id)) : [];
       const existing = new Set(
         ids.length === 0
@@ -148,21 +173,20 @@ export class PgEventStore implements EventStore {
               'SELECT stream_id, revision FROM event_streams WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE',
               [checked.map((a) => a.streamId)],
             )
-          ).rows.map((r) => [r.stream_id, BigInt(r.revision)]),
+          ).rows
+            .filter((r) => r.revision !== PLACEHOLDER)
+            .map((r) => [r.stream_id, BigInt(r.revision)]),
         );
         for (const a of checked) assertExpected(a.streamId, a.expectedRevision as ExpectedRevision, current.get(a.streamId));
       }
 
-      const streams = [...fresh.entries()].filter(([, evs]) => evs.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const streams = [...fresh.entries()].filter(([, evs]) => evs.length > 0).sort(([a], [b]) => byCodeUnits(a, b));
       let position = LOG_START;
       if (streams.length) {
-        const bumped = await client.query<{ stream_id: string; revision: string }>(
-          `INSERT INTO event_streams (stream_id, revision)
-           SELECT stream_id, n - 1 FROM unnest($1::text[], $2::bigint[]) AS t(stream_id, n)
-           ON CONFLICT (stream_id) DO UPDATE SET revision = event_streams.revision + excluded.revision + 1
-           RETURNING stream_id, revision`,
-          [streams.map(([s]) => s), streams.map(([, evs]) => evs.length)],
-        );
+        const bumped = await client.query<{ stream_id: string; revision: string }>(BUMP_STREAMS, [
+          streams.map(([s]) => s),
+          streams.map(([, evs]) => evs.length),
+        ]);
         const last = new Map(bumped.rows.map((r) => [r.stream_id, BigInt(r.revision)]));
         const rows: AppendRow[] = [];
         for (const [streamId, evs] of streams) {
@@ -184,6 +208,9 @@ export class PgEventStore implements EventStore {
         );
         position = { commit: BigInt(inserted.rows[0].tx), prepare: BigInt(inserted.rows[0].pos) };
         await client.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+      }
+      if (lookUpStored && streams.length < streamIds.length) {
+        await client.query(`DELETE FROM event_streams WHERE stream_id = ANY($1::text[]) AND revision = ${PLACEHOLDER}`, [streamIds]);
       }
       const unchanged = appends.map((a) => a.streamId).filter((id) => !revisions.has(id));
       if (unchanged.length) {
@@ -241,6 +268,13 @@ export class PgEventStore implements EventStore {
 
   async headPosition(): Promise<LogPosition> {
     return this.head(this.pool);
+  }
+
+  async lastAppendedPosition(): Promise<LogPosition> {
+    const { rows } = await this.pool.query<{ tx: string; pos: string }>(
+      'SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
+    );
+    return rows.length ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].pos) } : LOG_START;
   }
 
   private async head(db: Pool | PoolClient): Promise<LogPosition> {

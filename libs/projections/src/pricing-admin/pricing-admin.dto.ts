@@ -13,6 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsPossibleInstant } from '@ledger/http';
 
 /** A per-1M-token or per-unit USD rate: up to 12 fractional digits (some rates are $0.01 per million). */
 const RATE = /^\d{1,9}(\.\d{1,12})?$/;
@@ -50,11 +51,11 @@ class ChangeMeta {
 
 export class ModelPriceBody extends ChangeMeta {
   @ApiProperty({ format: 'date-time', example: '2026-03-01T00:00:00Z' })
-  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') })
+  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Exclusive.' })
-  @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_to') })
+  @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_to') }) @IsPossibleInstant()
   effective_to?: string | null;
 
   @ApiProperty({ type: RatesBody })
@@ -72,11 +73,11 @@ export class ModelPriceBody extends ChangeMeta {
 
 export class ToolPriceBody extends ChangeMeta {
   @ApiProperty({ format: 'date-time', example: '2026-03-01T00:00:00Z' })
-  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') })
+  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Exclusive.' })
-  @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_to') })
+  @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_to') }) @IsPossibleInstant()
   effective_to?: string | null;
 
   @ApiPropertyOptional({ example: '0.001', default: '0' })
@@ -90,7 +91,7 @@ export class ToolPriceBody extends ChangeMeta {
 
 export class RemovePriceQuery {
   @ApiProperty({ format: 'date-time', example: '2026-03-01T00:00:00Z' })
-  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') })
+  @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from: string;
 
   @ApiPropertyOptional({ minimum: 0 })
@@ -119,7 +120,7 @@ export class PreviewBody {
 
   /** For `remove`: the row to remove. */
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') })
+  @IsOptional() @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from?: string;
 }
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '@ledger/http';
+import { impossibleInstant, ValidationError } from '@ledger/http';
 import { DateTime } from 'luxon';
 
 /**
@@ -13,7 +13,11 @@ const problem = (field: string, message: string) => new ValidationError([{ field
 export function parseInstant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = ISO_INSTANT.test(value) ? DateTime.fromISO(value, { setZone: true }) : undefined;
-  if (!parsed?.isValid) {
+  // Well-formed but impossible: 2025-04-31, or a year PostgreSQL does not read.
+  const impossible = parsed && impossibleInstant(value, parsed.toMillis());
+  if (impossible) throw problem(field, `${field} ${impossible}`);
+  if (parsed && !parsed.isValid) throw problem(field, `${field} is not a valid date-time: ${parsed.invalidExplanation}`);
+  if (!parsed) {
     throw problem(field, `${field} must be an ISO-8601 date-time with a timezone and at most millisecond precision, e.g. 2026-04-01T00:00:00Z`);
   }
   return parsed.toMillis();

@@ -1,4 +1,4 @@
-import { ValidationError } from '@ledger/http';
+import { unstorableText, ValidationError } from '@ledger/http';
 
 /** A keyset cursor: the sort key of the last row of a page, opaque to clients. */
 export interface PageKey {
@@ -15,7 +15,9 @@ export function decodeCursor(cursor: string | undefined): PageKey | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [startedAt, workspaceId, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as string[];
-    if ([startedAt, workspaceId, id].every((v) => typeof v === 'string') && !Number.isNaN(Date.parse(startedAt))) {
+    const key = [startedAt, workspaceId, id];
+    // A forged cursor can carry what PostgreSQL cannot store (a NUL), which would reach its query as a 500.
+    if (key.every((v) => typeof v === 'string') && !Number.isNaN(Date.parse(startedAt)) && unstorableText(key).length === 0) {
       return { startedAt, workspaceId, id };
     }
   } catch {

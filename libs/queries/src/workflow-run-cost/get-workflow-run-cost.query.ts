@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
-import { NotFoundError, ValidationError } from '@ledger/http';
+import { NotFoundError, unstorableText, ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
 import type { RollupSumsRow } from '../cost-range-summary/rollup-range';
 import { EXECUTION_WORKFLOW } from '../execution-cost/execution-cost.view';
@@ -92,7 +92,10 @@ function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [at, eventId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof eventId === 'string' && !Number.isNaN(Date.parse(at))) return { at, eventId };
+    // A forged cursor can carry what PostgreSQL cannot store (a NUL), which would reach its query as a 500.
+    if (typeof at === 'string' && typeof eventId === 'string' && !Number.isNaN(Date.parse(at)) && unstorableText([at, eventId]).length === 0) {
+      return { at, eventId };
+    }
   } catch {
     // falls through to the validation error
   }
