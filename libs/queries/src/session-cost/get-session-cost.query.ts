@@ -49,9 +49,8 @@ export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, Sess
       const workspace = await soleWorkspace(this.pool, scope, HOLDING, id, 'Session');
       return workspace === undefined ? [] : await SESSION.rows<SessionRow & { pricing_version: string | null }>(this.pool, [id, workspace]);
     };
-    let id = sessionId;
-    let rows = await read(id);
-    if (!rows.length) rows = await read((id = await resolveIdPrefix(this.pool, SESSION_IDS, scope, sessionId)));
+    let rows = await read(sessionId);
+    if (!rows.length) rows = await read(await resolveIdPrefix(this.pool, SESSION_IDS, scope, sessionId));
     if (!rows.length) throw new NotFoundError('Session', 'session_id');
     const view = toSessionView(rows[0], includeBreakdown, Number(rows[0].pricing_version ?? 0));
     if (!groupBy) return view;
