@@ -114,24 +114,29 @@ describe('GET /metrics', () => {
       `INSERT INTO projection_rebuilds (reason, state, started_at, events_done, events_total) VALUES ('metrics spec', 'running', now(), 1234, 5000),
          ('metrics spec', 'failed', now(), 0, NULL), ('metrics spec', 'merged', now(), 0, NULL)`,
     );
-    expect(sample(await scrape(), 'ledger_projection_dead_letters')).toBe(0);
+    const quiet = await scrape();
+    expect([sample(quiet, 'ledger_projection_dead_letters'), sample(quiet, 'ledger_projector_stalled')]).toEqual([0, 0]);
     // Two unresolved dead letters and a resolved one: the gauge counts the unresolved.
     await t.db.pool.query(
       `INSERT INTO public.projection_dead_letters (projection, commit_pos, prepare_pos, stream_id, log_event_id, event_type, error, resolved_at)
        VALUES ('metrics spec', 1, 1, 's', 'e1', 'TokenUsed', 'x', NULL), ('metrics spec', 2, 2, 's', 'e2', 'TokenUsed', 'x', NULL),
               ('metrics spec', 3, 3, 's', 'e3', 'TokenUsed', 'x', now())`,
     );
+    // A stall the projecting replica recorded, as every replica reads it.
+    await t.db.pool.query(`INSERT INTO public.projector_stalls (projection, commit_pos, prepare_pos, error, attempts, since) VALUES ('costs', 7, 7, 'connection refused', 3, now())`);
     try {
       const text = await scrape();
       expect(REBUILD_STATES.map((state) => sample(text, 'ledger_rebuilds', { state }))).toEqual([0, 1, 0, 1, 1]);
       expect([sample(text, 'ledger_rebuild_events_done'), sample(text, 'ledger_rebuild_events_total')]).toEqual([1234, 5000]);
       expect(sample(text, 'ledger_projection_dead_letters')).toBe(2);
+      expect(sample(text, 'ledger_projector_stalled')).toBe(1);
       expect(sample(text, 'ledger_pricing_read_model_version')).toBe(status.pricing_version);
       expect(sample(text, 'ledger_pricing_catalog_version')).toBe(status.catalog_version);
       expect(status.catalog_version).toBeGreaterThan(0);
     } finally {
       await t.db.pool.query(`DELETE FROM projection_rebuilds WHERE reason = 'metrics spec'`);
       await t.db.pool.query(`DELETE FROM public.projection_dead_letters WHERE projection = 'metrics spec'`);
+      await t.db.pool.query(`DELETE FROM public.projector_stalls`);
     }
     const idle = await scrape();
     expect([sample(idle, 'ledger_rebuild_events_done'), sample(idle, 'ledger_rebuild_events_total')]).toEqual([0, 0]);

@@ -1,13 +1,10 @@
 import { forwardRef, Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
-import { EVENT_STORE, EventStore } from '@ledger/event-store';
+import { PG_POOL } from '@ledger/database';
 import { MetricsRegistry } from '@ledger/observability';
 import { PricingCatalog } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { Gauge, Histogram } from 'prom-client';
-import { readCheckpoint } from './cost.projection';
-import { DEAD_LETTERS } from './dead-letters/dead-letters';
-import { USAGE_EVENT_FILTER } from './cost-projector';
+import { ProjectionHealth } from './projection-health';
 import { ProjectorRunner } from './projections.module';
 
 /** As GET /v1/admin/projections: lag is counted up to this many events, so that a scrape stays cheap over any backlog. */
@@ -24,6 +21,7 @@ interface Snapshot {
   readonly rebuildDone: number;
   readonly rebuildTotal: number;
   readonly deadLetters: number;
+  readonly stalled: number;
 }
 
 /**
@@ -42,7 +40,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
     // projections.module.ts imports this file: the class is looked up when injected, not at load.
     @Inject(forwardRef(() => ProjectorRunner)) runner: Pick<ProjectorRunner, 'projector'>,
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly health: ProjectionHealth,
     private readonly catalog: PricingCatalog,
   ) {
     const registers = [metrics.registry];
@@ -76,7 +74,8 @@ export class ProjectionMetrics implements OnModuleDestroy {
         },
       });
     gauge('ledger_projector_lag_events', `Usage events in the log the read model has not applied yet (counted up to ${LAG_SCAN_LIMIT}).`, (s) => s.lagEvents);
-    gauge('ledger_projector_lag_seconds', 'Age of the oldest usage event the read model has not applied yet; 0 when it is caught up.', (s) => s.lagSeconds);
+    gauge('ledger_projector_lag_seconds', 'How long the read model has not applied a batch while usage events wait; 0 when it is caught up.', (s) => s.lagSeconds);
+    gauge('ledger_projector_stalled', '1 while the live projector fails the same batch again and again (its error is in /health), else 0.', (s) => s.stalled);
     gauge('ledger_pricing_read_model_version', 'The pricing catalog version the read model is priced with.', (s) => s.readModelVersion);
     gauge('ledger_pricing_catalog_version', "The pricing catalog's latest version; above the read model's while a change waits for its rebuild.", (s) => s.catalogVersion);
     gauge('ledger_rebuild_events_done', 'Events the running rebuild has restated so far; 0 when none runs.', (s) => s.rebuildDone);
@@ -110,30 +109,28 @@ export class ProjectionMetrics implements OnModuleDestroy {
   }
 
   private async readSnapshot(): Promise<Snapshot> {
-    const checkpoint = await readCheckpoint(this.pool, READ_MODEL_SCHEMA);
-    const [behind, rebuilds, deadLetters, catalog] = await Promise.all([
-      this.store.readAll({ from: checkpoint?.position, maxCount: LAG_SCAN_LIMIT, filter: USAGE_EVENT_FILTER }),
+    // The same readings as /health and the projections' admin status (ProjectionHealth), so they always agree.
+    const [lag, rebuilds, deadLetters, stall, catalog] = await Promise.all([
+      this.health.lag(LAG_SCAN_LIMIT),
       this.pool.query<{ state: string; n: number; done: number | null; total: number | null }>(
         `SELECT state, count(*)::int AS n, max(events_done)::float8 AS done, max(events_total)::float8 AS total
            FROM projection_rebuilds GROUP BY state`,
       ),
-      this.unresolvedDeadLetters(),
+      this.health.deadLetters(0),
+      this.health.stall(),
       this.catalog.refresh(),
     ]);
     const running = rebuilds.rows.find((r) => r.state === 'running');
     return {
-      lagEvents: behind.length,
-      lagSeconds: behind.length ? Math.max(0, (Date.now() - behind[0].created.getTime()) / 1000) : 0,
-      readModelVersion: checkpoint?.pricingVersion ?? 0,
+      lagEvents: lag.lag_events,
+      lagSeconds: lag.lag_seconds,
+      readModelVersion: lag.pricing_version,
       catalogVersion: catalog.version,
       rebuilds: Object.fromEntries(rebuilds.rows.map((r) => [r.state, r.n])),
       rebuildDone: running?.done ?? 0,
       rebuildTotal: running?.total ?? 0,
-      deadLetters,
+      deadLetters: deadLetters.count,
+      stalled: stall ? 1 : 0,
     };
-  }
-
-  private async unresolvedDeadLetters(): Promise<number> {
-    return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${DEAD_LETTERS} WHERE resolved_at IS NULL`)).rows[0].n;
   }
 }
