@@ -10,7 +10,7 @@ const SECRET_PATHS = ['req.headers["x-api-key"]', 'req.headers.authorization', '
  * reads it (pino-pretty, coloured). A file or a pipe never gets colour codes.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const out = destination ?? (process.stdout.isTTY ? pretty(PRETTY) : undefined);
+  const out = destination ?? (process.stdout.isTTY ? pretty(PRETTY) : stdoutLines());
   return pino(
     {
       level,
@@ -20,6 +20,18 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     out,
   );
+}
+
+let stdout: DestinationStream | undefined;
+
+/**
+ * Stdout written asynchronously, shared by every logger of the process so that their lines keep
+ * their order. A synchronous write per request line was a tenth of a busy service's CPU; written
+ * asynchronously, the lines that arrive while a write is in flight go out together in the next.
+ * pino flushes what is left when the process exits.
+ */
+function stdoutLines(): DestinationStream {
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
 /** On a terminal: `[Context] message`, and a request as `GET /costs/sessions/s1 200 3ms`, other fields inline. */

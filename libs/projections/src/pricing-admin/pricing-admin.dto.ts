@@ -44,7 +44,7 @@ class ChangeMeta {
   reason?: string;
 
   /** Optimistic concurrency: the catalog version this change was made against. */
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptional() @IsInt() @Min(0)
   expected_version?: number;
 }
@@ -94,7 +94,7 @@ export class RemovePriceQuery {
   @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from: string;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0)
   expected_version?: number;
 }
