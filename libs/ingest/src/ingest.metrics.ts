@@ -75,7 +75,7 @@ export class IngestMetrics {
   }
 }
 
-const tally = (): Record<string, number> => ({ TokenUsed: 0, ToolCalled: 0, SessionFinalized: 0, [UNKNOWN_TYPE]: 0 });
+const tally = (): Record<string, number> => Object.fromEntries([...TYPES, UNKNOWN_TYPE].map((type) => [type, 0]));
 
 /** Plain integers, not a keyed tally: this runs for every event ingested. */
 function byType(events: readonly UsageEvent[]): Record<string, number> {

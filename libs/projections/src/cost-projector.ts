@@ -25,7 +25,7 @@ export interface ProjectorOptions {
 }
 
 /** Consecutive failures at one checkpoint after which the projector counts as stalled. */
-export const STALL_AFTER = 3;
+const STALL_AFTER = 3;
 
 /** The projector failing at one checkpoint, again and again: the database gone, or a failure no event explains. */
 export interface ProjectorFailure {
