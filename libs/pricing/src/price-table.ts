@@ -1,23 +1,25 @@
-import type { PriceCatalog } from './price-catalog';
+import type Big from 'big.js';
+import type { CompiledOverride, CompiledRates, CompiledRow, PriceCatalog } from './price-catalog';
+import { PriceModifiers, USAGE_CLASSES, UsageClassKey } from './price-dimensions';
 
 /**
- * One row of the compiled model price table: the rates that bill a call of
- * `name` (a model or an alias) made in `[valid_from, valid_to)` whose prompt
- * (input + cache_creation + cache_read) is above `prompt_above` and at most
- * `prompt_upto` (null: no upper bound). Rates are USD per 1,000,000 tokens.
+ * One row of the compiled model price table: the rates that bill a call of `name` (a model or an
+ * alias) made in `[valid_from, valid_to)` whose prompt is above `prompt_above` and at most
+ * `prompt_upto` (null: no upper bound). A band is the list price (`workspace_id` null) for every
+ * workspace but those in `overridden_in`, or the negotiated price of workspace `workspace_id`.
+ * Every class's rate is resolved (USAGE_CLASSES' fallbacks); null: that class is unpriced.
  */
-export interface ModelPriceBand {
+export type ModelPriceBand = {
   readonly name: string;
+  readonly workspace_id: string | null;
+  readonly overridden_in: readonly string[];
   readonly valid_from: string;
   readonly valid_to: string;
   readonly prompt_above: number;
   readonly prompt_upto: number | null;
   readonly price_ref: string;
-  readonly input: string;
-  readonly output: string;
-  readonly cache_creation: string;
-  readonly cache_read: string;
-}
+  readonly modifiers: PriceModifiers | null;
+} & { readonly [K in UsageClassKey]: string | null };
 
 /** One row of the compiled tool price table: a compute price in force over `[valid_from, valid_to)`. */
 export interface ToolPriceBand {
@@ -37,60 +39,104 @@ export interface PriceTable {
 /** PostgreSQL's spelling of an instant, infinities included. */
 const pgInstant = (t: number) => (t === Infinity ? 'infinity' : t === -Infinity ? '-infinity' : new Date(t).toISOString());
 
+interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
- * Cuts a name's time line at every boundary of its rows, keeps the row in force
- * in each piece (the first of `rows` covering it: they come newest `from` first,
- * so the latest row wins an overlap) and merges neighbours priced by the same row.
+ * Cuts a time line at every boundary of `spans`, asks `pick` what is in force in each piece (by its
+ * start), and merges neighbours for which it answers the same `key`.
  */
-function segments<R extends { readonly from: number; readonly to: number }>(rows: readonly R[]): { from: number; to: number; row: R }[] {
-  const cuts = [...new Set(rows.flatMap((r) => [r.from, r.to]).filter(Number.isFinite))].sort((a, b) => a - b);
+function segments<T>(spans: readonly Span[], pick: (at: number) => T | undefined, key: (t: T) => string): { from: number; to: number; value: T }[] {
+  const cuts = [...new Set(spans.flatMap((r) => [r.from, r.to]).filter(Number.isFinite))].sort((a, b) => a - b);
   const edges = [-Infinity, ...cuts, Infinity];
-  const out: { from: number; to: number; row: R }[] = [];
+  const out: { from: number; to: number; value: T; key: string }[] = [];
   for (let i = 0; i + 1 < edges.length; i++) {
     const [from, to] = [edges[i], edges[i + 1]];
-    const row = rows.find((r) => r.from <= from && from < r.to);
-    if (!row) continue;
+    const value = pick(from);
+    if (value === undefined) continue;
+    const k = key(value);
     const last = out[out.length - 1];
-    if (last && last.row === row && last.to === from) last.to = to;
-    else out.push({ from, to, row });
+    if (last && last.key === k && last.to === from) last.to = to;
+    else out.push({ from, to, value, key: k });
   }
   return out;
 }
 
+/** The first of `rows` (newest first, so the latest wins an overlap) in force at `at`. */
+const inForce = <R extends Span>(rows: readonly R[] | undefined, at: number) => rows?.find((r) => r.from <= at && at < r.to);
+
+const scaleRates = (rates: CompiledRates, k: Big): CompiledRates =>
+  Object.fromEntries(Object.entries(rates).map(([c, r]) => [c, r === null ? null : r.times(k)])) as unknown as CompiledRates;
+
+/** The list row times a negotiated multiplier: every rate and tier; its modifiers still apply. */
+const scaled = (row: CompiledRow, k: Big, ref: string): CompiledRow => ({
+  ref,
+  from: row.from,
+  to: row.to,
+  rates: scaleRates(row.rates, k),
+  tiers: row.tiers.map((t) => ({ above: t.above, ref: `${ref}>${t.above}`, rates: scaleRates(t.rates, k) })),
+  modifiers: row.modifiers,
+});
+
+type BandTime = Pick<ModelPriceBand, 'name' | 'workspace_id' | 'overridden_in' | 'valid_from' | 'valid_to'>;
+
+/** A row's bands: its base rates up to its lowest tier, each tier up to the next. */
+function rowBands(row: CompiledRow, at: BandTime): ModelPriceBand[] {
+  // Tiers come highest threshold first; an equal threshold later in the list is never chosen.
+  const tiers = row.tiers.filter((t, i) => row.tiers.findIndex((u) => u.above === t.above) === i).reverse();
+  const bands = [{ above: -1, ref: row.ref, rates: row.rates }, ...tiers];
+  return bands.map((band, i) => ({
+    ...at,
+    prompt_above: band.above,
+    prompt_upto: i + 1 < bands.length ? bands[i + 1].above : null,
+    price_ref: band.ref,
+    modifiers: row.modifiers,
+    ...(Object.fromEntries(USAGE_CLASSES.map((c) => [c.key, band.rates[c.key]?.toFixed() ?? null])) as Record<UsageClassKey, string | null>),
+  }));
+}
+
 /**
- * Compiles the catalog into disjoint price bands, the form the projection joins
- * usage against in SQL: for any call, at most one band matches its name, instant
- * and prompt size, and it is the row and tier the catalog's rules choose (the
- * row in force at `occurred_at`, the highest tier whose threshold the prompt
- * exceeds). The rules live here, once; SQL only looks a band up and multiplies.
+ * Compiles the catalog into disjoint price bands, the form the projection joins usage against in SQL:
+ * for any call, at most one band matches its name, workspace, instant and prompt size, and it is the
+ * price the catalog's rules choose (the workspace's override of that model, else its `*` override,
+ * else the list row in force at `occurred_at`; then the highest tier whose threshold the prompt exceeds).
+ * The rules live here, once; SQL only looks a band up and multiplies.
  */
 export function compilePriceTable(catalog: PriceCatalog): PriceTable {
+  const everyModel = catalog.overridesByModel.get('*') ?? [];
+  // A model's overrides price its aliases too.
+  const canonical = new Map<string, Set<string>>();
+  for (const row of catalog.rows) for (const name of [row.model, ...(row.aliases ?? [])]) canonical.set(name, (canonical.get(name) ?? new Set([name])).add(row.model));
+  const names = new Set([...catalog.byModel.keys(), ...[...catalog.overridesByModel.keys()].filter((n) => n !== '*')]);
+
   const models: ModelPriceBand[] = [];
-  for (const [name, rows] of catalog.byModel) {
-    for (const { from, to, row } of segments(rows)) {
-      // Tiers come highest threshold first; an equal threshold later in the list is never chosen.
-      const tiers = row.tiers.filter((t, i) => row.tiers.findIndex((u) => u.above === t.above) === i).reverse();
-      const bands = [{ above: -1, ref: row.ref, rates: row.rates }, ...tiers];
-      bands.forEach((band, i) =>
-        models.push({
-          name,
-          valid_from: pgInstant(from),
-          valid_to: pgInstant(to),
-          prompt_above: band.above,
-          prompt_upto: i + 1 < bands.length ? bands[i + 1].above : null,
-          price_ref: band.ref,
-          input: band.rates.input.toFixed(),
-          output: band.rates.output.toFixed(),
-          cache_creation: band.rates.cacheCreation.toFixed(),
-          cache_read: band.rates.cacheRead.toFixed(),
-        }),
-      );
+  for (const name of names) {
+    const rows = catalog.byModel.get(name) ?? [];
+    const own = [...(canonical.get(name) ?? [name])].flatMap((m) => catalog.overridesByModel.get(m) ?? []);
+    const workspaces = [...new Set([...own, ...everyModel].map((o) => o.workspace))].sort();
+    const overrideAt = (w: string, at: number) => inForce(own.filter((o) => o.workspace === w), at) ?? inForce(everyModel.filter((o) => o.workspace === w), at);
+    const pick = (at: number) => {
+      const list = inForce(rows, at);
+      const overrides = workspaces.map((w) => [w, overrideAt(w, at)] as const).filter((e): e is readonly [string, CompiledOverride] => e[1] !== undefined);
+      return list || overrides.length ? { list, overrides } : undefined;
+    };
+    const key = (v: NonNullable<ReturnType<typeof pick>>) =>
+      JSON.stringify([v.list?.ref ?? null, v.overrides.map(([w, o]) => [w, o.from, o.row?.ref ?? null, o.multiplier?.toFixed() ?? null])]);
+    for (const { from, to, value } of segments([...rows, ...own, ...everyModel], pick, key)) {
+      const time = { name, valid_from: pgInstant(from), valid_to: pgInstant(to) };
+      if (value.list) models.push(...rowBands(value.list, { ...time, workspace_id: null, overridden_in: value.overrides.map(([w]) => w) }));
+      for (const [w, o] of value.overrides) {
+        const row = o.row ?? (value.list && o.multiplier ? scaled(value.list, o.multiplier, `${value.list.ref}*${o.multiplier.toFixed()}:${w}`) : undefined);
+        if (row) models.push(...rowBands(row, { ...time, workspace_id: w, overridden_in: [] }));
+      }
     }
   }
   const tools: ToolPriceBand[] = [];
   for (const [tool, rows] of catalog.byTool) {
-    for (const { from, to, row } of segments(rows)) {
-      tools.push({ tool, valid_from: pgInstant(from), valid_to: pgInstant(to), per_call: row.perCall.toFixed(), per_second: row.perSecond.toFixed() });
+    for (const { from, to, value } of segments(rows, (at) => inForce(rows, at), (r) => `${r.from}`)) {
+      tools.push({ tool, valid_from: pgInstant(from), valid_to: pgInstant(to), per_call: value.perCall.toFixed(), per_second: value.perSecond.toFixed() });
     }
   }
   return { version: catalog.version, models, tools };

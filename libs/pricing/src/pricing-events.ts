@@ -1,4 +1,5 @@
-import type { PriceRow, TokenRates, PriceTier } from './price-catalog';
+import type { PriceRow, PriceTier, WorkspacePriceRow } from './price-catalog';
+import type { PriceModifiers, UsageRates } from './price-dimensions';
 
 /** The catalog's own stream. Its revision + 1 is the catalog version. */
 export const PRICING_STREAM = 'pricing-catalog';
@@ -20,7 +21,12 @@ export type PricingEvent =
   | { readonly type: 'PriceSet'; readonly data: PriceRow & { readonly reason?: string } }
   | { readonly type: 'PriceRemoved'; readonly data: { readonly model: string; readonly effective_from: string; readonly reason?: string } }
   | { readonly type: 'ToolPriceSet'; readonly data: ToolPriceRow & { readonly reason?: string } }
-  | { readonly type: 'ToolPriceRemoved'; readonly data: { readonly tool: string; readonly effective_from: string; readonly reason?: string } };
+  | { readonly type: 'ToolPriceRemoved'; readonly data: { readonly tool: string; readonly effective_from: string; readonly reason?: string } }
+  | { readonly type: 'WorkspacePriceSet'; readonly data: WorkspacePriceRow & { readonly reason?: string } }
+  | {
+      readonly type: 'WorkspacePriceRemoved';
+      readonly data: { readonly workspace_id: string; readonly model: string; readonly effective_from: string; readonly reason?: string };
+    };
 
 /** The catalog as a fold of the pricing stream. */
 export interface CatalogState {
@@ -28,11 +34,15 @@ export interface CatalogState {
   readonly version: number;
   readonly models: readonly PriceRow[];
   readonly tools: readonly ToolPriceRow[];
+  /** Negotiated prices, per workspace. */
+  readonly overrides: readonly WorkspacePriceRow[];
 }
 
-export const EMPTY_CATALOG_STATE: CatalogState = { version: 0, models: [], tools: [] };
+export const EMPTY_CATALOG_STATE: CatalogState = { version: 0, models: [], tools: [], overrides: [] };
 
 const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+const sameOverride = (a: WorkspacePriceRow, b: { workspace_id: string; model: string; effective_from: string }) =>
+  a.workspace_id === b.workspace_id && a.model === b.model && sameInstant(a.effective_from, b.effective_from);
 
 function withoutReason<T extends { reason?: string }>(data: T): Omit<T, 'reason'> {
   const { reason: _reason, ...row } = data;
@@ -59,6 +69,13 @@ export function evolveCatalog(state: CatalogState, event: PricingEvent): Catalog
       const others = state.tools.filter((r) => !(r.tool === row.tool && sameInstant(r.effective_from, row.effective_from)));
       return { ...state, version, tools: [...others, row] };
     }
+    case 'WorkspacePriceSet': {
+      const row = withoutReason(event.data) as WorkspacePriceRow;
+      const others = (state.overrides ?? []).filter((r) => !sameOverride(r, row));
+      return { ...state, version, overrides: [...others, row] };
+    }
+    case 'WorkspacePriceRemoved':
+      return { ...state, version, overrides: (state.overrides ?? []).filter((r) => !sameOverride(r, event.data)) };
     case 'ToolPriceRemoved':
       return {
         ...state,
@@ -68,4 +85,4 @@ export function evolveCatalog(state: CatalogState, event: PricingEvent): Catalog
   }
 }
 
-export type { PriceRow, PriceTier, TokenRates };
+export type { PriceModifiers, PriceRow, PriceTier, UsageRates, WorkspacePriceRow };
