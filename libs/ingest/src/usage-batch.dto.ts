@@ -14,7 +14,7 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
-import { MODIFIER_PATTERN, PRICE_MODIFIERS, USAGE_CLASSES, UsageQuantities } from '@ledger/pricing';
+import { MODIFIER_PATTERN, PRICE_MODIFIERS, USAGE_CLASSES, usageClass, UsageQuantities } from '@ledger/pricing';
 import { ModifierValues } from './usage-events';
 
 /*
@@ -64,6 +64,27 @@ const BoundedInt = (max: number) => (target: object, key: string) => {
   Max(max, { message: `${key} must be <= ${max}` })(target, key);
 };
 const TokenCount = () => BoundedInt(MAX_TOKENS);
+
+/**
+ * A subset class (`partOf`) is at most its parent's count (absent: 0): the subset rule bills its units
+ * at its own rate instead of the parent's. A parent that is not a valid count is left to its own rules,
+ * so that only the parent is named.
+ */
+const AtMost = (parent: string) => (target: object, key: string) =>
+  ValidateBy(
+    {
+      name: 'isPartOf',
+      constraints: [parent],
+      validator: {
+        validate: (value: unknown, args) => {
+          const whole = (args?.object as Record<string, unknown>)[parent] ?? 0;
+          const isCount = typeof whole === 'number' && Number.isInteger(whole) && whole >= 0 && whole <= MAX_TOKENS;
+          return typeof value !== 'number' || !isCount || value <= whole;
+        },
+      },
+    },
+    { message: `${key} must be <= ${parent} (it is part of it)` },
+  )(target, key);
 
 
 /** Fields every usage event carries. */
@@ -120,6 +141,7 @@ export class TokenUsedBody extends UsageEventBody {
 for (const cls of USAGE_CLASSES) {
   ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_TOKENS, default: 0, description: cls.description })(TokenUsedBody.prototype, cls.field);
   TokenCount()(TokenUsedBody.prototype, cls.field);
+  if ('partOf' in cls) AtMost(usageClass(cls.partOf).field)(TokenUsedBody.prototype, cls.field);
 }
 for (const modifier of PRICE_MODIFIERS) {
   const { field, description } = modifier;
