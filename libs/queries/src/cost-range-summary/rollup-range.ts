@@ -149,7 +149,7 @@ interface RollupRow extends RollupSumsRow {
  *   dimension $10 only (`gkey` is null on other rows, so their detail collapses into one group that is
  *   dropped). Model and tool subtotals add up to the bucket's total.
  */
-const ROLLUP = new Statement(`
+export const ROLLUP = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
      days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi)),
@@ -169,7 +169,7 @@ parts AS (
   UNION ALL
   SELECT width_bucket(f.occurred_at, $8::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
     f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, (f.event_type = 'TokenUsed')::int, (f.event_type = 'ToolCalled')::int,
-    (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+    f.unpriced::int
   FROM edge e CROSS JOIN LATERAL (
     SELECT * FROM ${S}.priced_facts f
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
@@ -297,7 +297,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
  * distinct by one hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating
  * inside it.
  */
-const RUNS = new Statement(`
+export const RUNS = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
      days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi))

@@ -27,13 +27,13 @@ type Of = 'execution_id' | 'session_id';
 const breakdownSql = (of: Of, groupBy: CallGroupBy) => new Statement(`
 SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
   sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
-  count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
+  count(*)::int AS calls, count(*) FILTER (WHERE f.unpriced)::int AS unpriced_calls
 FROM ${S}.priced_facts f
 WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
 GROUP BY 1
 ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`);
 
-const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
+export const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
   execution_id: { step: breakdownSql('execution_id', 'step'), model: breakdownSql('execution_id', 'model'), phase: breakdownSql('execution_id', 'phase') },
   session_id: { step: breakdownSql('session_id', 'step'), model: breakdownSql('session_id', 'model'), phase: breakdownSql('session_id', 'phase') },
 };
