@@ -4,7 +4,7 @@ import { FieldProblem, impossibleInstant, toProblems, ValidationError } from '@l
 import { ModifierField, PRICE_MODIFIERS, USAGE_CLASSES, UsageField } from '@ledger/pricing';
 import { compileVerdict, Verdict } from './compiled-verdict';
 import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedInput, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
-import { ALWAYS_STORED_FIELDS, UsageEvent, UsageEventType } from './usage-events';
+import { ALWAYS_STORED_FIELDS, TokenUsed, UsageEvent, UsageEventType } from './usage-events';
 
 export const MAX_BATCH = 1000;
 /** Clock skew tolerated for events stamped in the future. */
@@ -19,9 +19,27 @@ const VERDICT_BY_TYPE: Readonly<Record<string, Verdict | undefined>> = Object.fr
 const optional = <T>(v: T | undefined | null): T | undefined => (v === null ? undefined : v);
 
 const ALWAYS_STORED: ReadonlySet<string> = new Set(ALWAYS_STORED_FIELDS);
-/** Counts stored only when not 0, and modifiers only when not their default: absent means the default (issue 14's idempotency rule). */
 const SPARSE_COUNTS: readonly UsageField[] = USAGE_CLASSES.map((c) => c.field).filter((f) => !ALWAYS_STORED.has(f));
 const SPARSE_MODIFIERS: readonly { readonly field: ModifierField; readonly default: string }[] = PRICE_MODIFIERS;
+
+/**
+ * Copies the counts of the later usage classes when not 0, and the modifiers when not their default, onto a
+ * normalised TokenUsed: absent means the default, so an event recorded before a field existed, re-sent
+ * unchanged or with explicit defaults, is still a duplicate (issue 14). The copier is generated from the
+ * pricing slice's lists, one constant-name property read per field: a loop over the names read them through
+ * V8's generic keyed path, 55 ns per event against 1 (measured on 1,000-event batches).
+ */
+const copySparseFields = new Function(
+  'from',
+  'to',
+  [
+    ...SPARSE_COUNTS.map((f) => `if (from[${JSON.stringify(f)}]) to[${JSON.stringify(f)}] = from[${JSON.stringify(f)}];`),
+    ...SPARSE_MODIFIERS.map(({ field, default: byDefault }) => {
+      const name = JSON.stringify(field);
+      return `if (from[${name}] != null && from[${name}] !== ${JSON.stringify(byDefault)}) to[${name}] = from[${name}];`;
+    }),
+  ].join('\n'),
+) as (from: TokenUsedInput, to: TokenUsed) => void;
 
 // Each shape is spelt out in one object literal: spreading a shared base object
 // made V8 build every event through its slow generic path (a quarter of ingest's CPU).
@@ -32,37 +50,26 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
   const phase_id = optional(body.phase_id);
   if (type === 'TokenUsed') {
     const token = body as TokenUsedInput;
-    const event: UsageEvent = {
-      type,
-      data: {
-        workspace_id,
-        event_id,
-        session_id,
-        execution_id,
-        workflow_id,
-        phase_id,
-        occurred_at,
-        model: token.model,
-        input_tokens: token.input_tokens ?? 0,
-        output_tokens: token.output_tokens ?? 0,
-        cache_creation_tokens: token.cache_creation_tokens ?? 0,
-        cache_read_tokens: token.cache_read_tokens ?? 0,
-        step_name: optional(token.step_name),
-        tool_tokens: optional(token.tool_tokens),
-        reported_cost_usd: canonicalDecimal(token.reported_cost_usd),
-      },
+    const data: TokenUsed = {
+      workspace_id,
+      event_id,
+      session_id,
+      execution_id,
+      workflow_id,
+      phase_id,
+      occurred_at,
+      model: token.model,
+      input_tokens: token.input_tokens ?? 0,
+      output_tokens: token.output_tokens ?? 0,
+      cache_creation_tokens: token.cache_creation_tokens ?? 0,
+      cache_read_tokens: token.cache_read_tokens ?? 0,
+      step_name: optional(token.step_name),
+      tool_tokens: optional(token.tool_tokens),
+      reported_cost_usd: canonicalDecimal(token.reported_cost_usd),
     };
-    // Added after the literal, and only when sent: most events carry none of them.
-    const data = event.data as unknown as Record<string, unknown>;
-    for (const field of SPARSE_COUNTS) {
-      const value = token[field];
-      if (value) data[field] = value;
-    }
-    for (const modifier of SPARSE_MODIFIERS) {
-      const value = token[modifier.field];
-      if (value != null && value !== modifier.default) data[modifier.field] = value;
-    }
-    return event;
+    // After the literal, and only when sent: most events carry none of them.
+    copySparseFields(token, data);
+    return { type, data };
   }
   if (type === 'ToolCalled') {
     const tool = body as ToolCalledBody;
