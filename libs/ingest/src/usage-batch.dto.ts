@@ -86,7 +86,6 @@ const AtMost = (parent: string) => (target: object, key: string) =>
     { message: `${key} must be <= ${parent} (it is part of it)` },
   )(target, key);
 
-
 /** Fields every usage event carries. */
 export class UsageEventBody {
   @ApiProperty({ description: 'The idempotency key, unique per workspace.', pattern: '^[A-Za-z0-9._:-]{1,128}$', example: 'evt_01' })

@@ -2,7 +2,9 @@ import type { ModifierField, UsageField, UsageQuantities } from '@ledger/pricing
 
 /**
  * The usage events as stored in the log: plain data with stable wire names.
- * A stored shape is a contract: changing it means a new event type, never an edit.
+ * A stored shape is a contract: changing it means a new event type, never an edit. Adding an optional
+ * field that is stored only when it differs from its default keeps every recorded event's meaning and
+ * its idempotent re-send (issue 14's fields of `TokenUsed`).
  * Every event carries its workspace (taken from the API key, never the body) and
  * its client-chosen `event_id`, the idempotency key within the workspace.
  */
