@@ -90,6 +90,19 @@ describe.each<TestEventStore>(['postgres', 'esdb'])('TokenUsed with the 2026 fie
     expect(await stored(ws)).toEqual([oldStored(ws)]);
   });
 
+  it('accepts and projects a call carrying every new field', async () => {
+    const ws = freshWorkspace('newf');
+    const key = await t.keyFor(ws);
+    const call = {
+      ...sent, event_id: 'full', session_id: 's_full', input_tokens: 1000, output_tokens: 2000, reasoning_tokens: 500, cache_creation_tokens: 12000,
+      cache_creation_1h_tokens: 8000, cache_read_tokens: 100000, web_search_requests: 3, service_tier: 'priority', speed: 'fast', inference_geo: 'us',
+    };
+    const res = await post(key, [call]);
+    expect([res.status, res.body.data?.accepted]).toEqual([202, 1]);
+    const session = await t.http.get(`/costs/sessions/s_full?after=${res.body.data.position}`).set('x-api-key', key);
+    expect([session.status, session.body.input_tokens, session.body.output_tokens, session.body.cache_creation_tokens]).toEqual([200, 1000, 2000, 12000]);
+  });
+
   it('documents every usage class and modifier as a TokenUsedBody property, with its bounds and values', async () => {
     const doc = (await t.http.get('/docs-json')).body as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>>; required: string[] }> } };
     const body = doc.components.schemas.TokenUsedBody;
