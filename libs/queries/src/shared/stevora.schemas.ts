@@ -53,7 +53,7 @@ class WorkflowRunCostData {
   @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase.' }) breakdown?: CostGroupDoc[];
 }
 /** The run's total of every usage class (`totalInputTokens`, …, `totalWebSearchRequests`), over every call. */
-documentUsageCounts(WorkflowRunCostData, stevoraTotalName);
+documentUsageCounts(WorkflowRunCostData, stevoraTotalName, (d) => `Summed over every call of the run. ${d}`);
 
 export class WorkflowRunCostResponse {
   @ApiProperty({ enum: [true] }) success: boolean;
