@@ -177,7 +177,7 @@ const toCall = (r: CallRow): RunCall => ({
  * The run's cost per usage class, summed over every call (as the execution view's breakdowns are): the
  * rollups keep no per-class cost, since a class's cost depends on each call's band and modifiers.
  */
-const CLASSES = new Statement(`
+export const CLASSES = new Statement(`
 SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, count(*)::int AS calls, count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
 FROM ${S}.priced_facts f CROSS JOIN LATERAL ${CLASSES_OF_FACT}
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
