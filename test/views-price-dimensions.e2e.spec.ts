@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+import { freshWorkspace, startTestApp, TestApp, TestEventStore } from '@ledger/testing';
 
 /**
  * The views of the 2026 price model (issue 14 §4) over real HTTP: `cost_by_class` / `costByClass`, every
@@ -134,7 +134,7 @@ const B: Call[] = [
 const TOOL = { event_id: 't1', type: 'ToolCalled', session_id: 'sess_a', execution_id: RUN, occurred_at: AT('10:45'), tool_name: 'Bash', compute_cost_usd: '0.002' };
 const ALL = [...A, ...B];
 
-describe('views of the 2026 price dimensions', () => {
+describe.each<TestEventStore>(['postgres', 'esdb'])('views of the 2026 price dimensions (%s event store)', (eventStore) => {
   let t: TestApp;
   let key: string;
   let ws: string;
@@ -142,7 +142,7 @@ describe('views of the 2026 price dimensions', () => {
   const get = (path: string) => t.http.get(`${path}${path.includes('?') ? '&' : '?'}after=${position}`).set('x-api-key', key);
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, eventStore);
     ws = freshWorkspace('dims');
     key = await t.keyFor(ws);
     const res = await t.http
