@@ -165,6 +165,11 @@ describe.each<TestEventStore>(['postgres', 'esdb'])('views of the 2026 price dim
       const res = await get('/costs/sessions/sess_a');
       expect(res.status).toBe(200);
       const expected = classCosts(A);
+      // By hand: a1's parts × 6.6 (fast 6 × us 1.1) and its 3 searches; a2's × 0.5 (batch) and 1 search; a3's × 1.7 (priority),
+      // its reasoning at the output rate. E.g. output: 1500×25×6.6 + 1000×15×0.5 + 800×10×1.7 = 268600 per 1M.
+      expect(expected).toEqual({
+        input: '0.04025', output: '0.2686', reasoning: '0.0859', cache_creation: '0.165', cache_creation_1h: '0.528', cache_read: '0.33', web_search: '0.04',
+      });
       expect(res.body.cost_by_class).toEqual(expected);
       expect(Object.keys(res.body.cost_by_class)).toEqual(CLASS_KEYS);
       expect(res.body.token_cost_usd).toBe(costOf(A).toFixed());
