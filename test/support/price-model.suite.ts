@@ -214,6 +214,10 @@ export const describePriceModel = (eventStore: TestEventStore) => describe(`The 
 
     const missing = await t.http.delete(`/v1/pricing/workspaces/${a}/models/*?effective_from=2026-02-01T00:00:00Z`).set(admin);
     expect({ status: missing.status, code: missing.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+    const dryRun = await t.http.post('/v1/pricing/preview').set(admin).send({ action: 'remove', model: '*', workspace_id: a, effective_from: '2026-03-01T00:00:00Z' });
+    expect(dryRun.body.data.lines).toEqual([
+      { workspace_id: a, model, events: 1, before_usd: own, after_usd: '0.492', delta_usd: new Big('0.492').minus(own).toFixed(), unpriced_before: 1, unpriced_after: 0 },
+    ]);
     const removed = await t.http.delete(`/v1/pricing/workspaces/${a}/models/*?effective_from=2026-03-01T00:00:00Z`).set(admin);
     expect(removed.body.data).toMatchObject({ affected: { events: 1 }, rebuild: { state: 'queued' } });
     await waitForRebuild(removed.body.data.rebuild.id);

@@ -56,7 +56,7 @@ export type RatesBody = Writable<UsageRates>;
 export const RatesBody = namedClass<RatesBody>('RatesBody');
 for (const cls of USAGE_CLASSES as readonly UsageClass[]) {
   const required = cls.whenMissing === 'required';
-  const doc = { type: String, example: exampleRate(cls.key), description: `${unitOf(cls)}. ${cls.description}${whenMissing(cls)}` };
+  const doc = { type: String, pattern: RATE.source, example: exampleRate(cls.key), description: `${unitOf(cls)}. ${cls.description}${whenMissing(cls)}` };
   decorate(
     RatesBody.prototype,
     cls.key,
@@ -164,7 +164,7 @@ class DatedChange extends ChangeMeta {
   @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_from') }) @IsPossibleInstant()
   effective_from: string;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Exclusive.' })
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'Exclusive.' })
   @IsOptional() @ValidateIf((_, v) => v !== null) @Matches(ISO_WITH_ZONE, { message: instantMessage('effective_to') }) @IsPossibleInstant()
   effective_to?: string | null;
 }

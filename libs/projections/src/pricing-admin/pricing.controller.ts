@@ -228,6 +228,7 @@ export class PricingController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Dry run: what a change would restate, per workspace and model' })
   @ApiOkResponse({ type: PreviewResponse })
+  @ApiV1Errors(404)
   async preview(@Body() body: PreviewBody) {
     if (!!body.model === !!body.tool) throw new ValidationError([{ field: 'model', location: 'body', message: 'name exactly one of model or tool' }]);
     if (body.workspace_id && !body.model) {
