@@ -60,7 +60,7 @@ export const describePriceModel = (eventStore: TestEventStore) => describe(`The 
     expect(res.status).toBe(200);
     return res.body as { total_cost_usd: string; token_cost_usd: string; pricing_status: string; pricing_version: number };
   };
-  const putRow = async (model: string, body: unknown) => {
+  const putRow = async (model: string, body: object) => {
     const res = await t.http.put(`/v1/pricing/models/${model}`).set(admin).send(body);
     expect({ status: res.status, body: res.body }).toMatchObject({ status: 200 });
     return res.body.data as { catalog_version: number; affected: { events: number }; rebuild: { state: string; id?: number } };
