@@ -182,6 +182,8 @@ export const describePriceModel = (eventStore: TestEventStore) => describe(`The 
     await waitForRebuild(replay.body.data.rebuild_id);
     expect(await readModelHash()).toBe(restated);
 
+    // The model's own history is its list price's: the workspace's negotiated price is listed under the workspace.
+    expect((await t.http.get(`/v1/pricing/models/${model}`).set(admin)).body.data.changes.map((c: { type: string }) => c.type)).toEqual(['PriceSet']);
     const listed = await t.http.get(`/v1/pricing/workspaces/${a}`).set(admin);
     expect(listed.body).toEqual({
       success: true,
