@@ -132,6 +132,32 @@ export const describePriceModel = (eventStore: TestEventStore) => describe(`The 
     expect(await session(key, 's1')).toMatchObject({ total_cost_usd: '0.4975', pricing_status: 'complete', pricing_version: change.catalog_version });
   });
 
+  it('previews and restates a change of modifiers exactly, equal byte for byte to a replay of the log', async () => {
+    const model = freshModel();
+    await putRow(model, ROW);
+    const ws = freshWorkspace('pmM');
+    const key = await t.keyFor(ws);
+    expect((await session(key, 's1', await record(key, [call(model, 'e1', 's1')]))).total_cost_usd).toBe('0.492');
+    // Fast mode at 6× instead of 2×: the token cost (0.21) moves, the searches (0.03) do not.
+    const sixFold = { ...ROW, modifiers: { ...ROW.modifiers, speed: { fast: '6' } } };
+    const expected = new Big('0.21').times(6).times('1.1').plus('0.03').toFixed();
+    expect(expected).toBe('1.416');
+
+    const preview = await t.http.post('/v1/pricing/preview').set(admin).send({ action: 'set', model, price: sixFold });
+    expect(preview.body.data.lines).toEqual([
+      { workspace_id: ws, model, events: 1, before_usd: '0.492', after_usd: expected, delta_usd: '0.924', unpriced_before: 0, unpriced_after: 0 },
+    ]);
+    const change = await putRow(model, sixFold);
+    expect(change).toMatchObject({ affected: { events: 1 }, rebuild: { state: 'queued' } });
+    await waitForRebuild(change.rebuild.id!);
+    expect((await session(key, 's1')).total_cost_usd).toBe(expected);
+
+    const restated = await readModelHash();
+    const replay = await t.http.post('/v1/admin/projections/rebuild').set(admin).send({ source: 'log', reason: 'replay check' });
+    await waitForRebuild(replay.body.data.rebuild_id);
+    expect(await readModelHash()).toBe(restated);
+  });
+
   it("previews and restates a workspace's negotiated multiplier for its usage only, equal byte for byte to a replay of the log", async () => {
     const model = freshModel();
     await putRow(model, ROW);
