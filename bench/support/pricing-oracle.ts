@@ -92,7 +92,8 @@ export function oracleRows(rows: readonly CatalogRow[]): OracleRows {
   return byName;
 }
 
-export const DEFAULT_ROWS: OracleRows = oracleRows(defaultCatalog.rows as readonly CatalogRow[]);
+// The JSON's inferred type gives keys some rows lack as `undefined`; `oracleRows` checks what it reads.
+export const DEFAULT_ROWS: OracleRows = oracleRows(defaultCatalog.rows as unknown as readonly CatalogRow[]);
 
 /** The models the default catalog prices, each once. */
 export const PRICED_MODELS: readonly string[] = [...new Set(defaultCatalog.rows.map((r) => r.model))];
