@@ -72,6 +72,7 @@ describe('Pricing catalog reads', () => {
       model: 'gpt-4o',
       effective_from: '2024-05-13T00:00:00.000Z',
       rates: { input: '2.50', output: '10.00', cache_creation: '2.50', cache_read: '1.25' },
+      modifiers: { service_tier: { batch: '0.5', priority: '1.7' } },
     });
     expect(res.body.data.changes[0]).toMatchObject({ type: 'PriceSet', data: { model: 'gpt-4o', reason: 'default catalog' } });
   });

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import Big from 'big.js';
+import { DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+
+/** The catalog's version once seeded with the shipped rows (one event each), and after one more change. */
+const SEEDED = DEFAULT_PRICE_ROWS.length;
+const CHANGED = SEEDED + 1;
 
 /**
  * Pricing as events, and exact restatement of history: a price change that
@@ -92,7 +97,7 @@ describe('Pricing changes and replay', () => {
     });
     expect(change.status).toBe(200);
     expect(change.body.data).toMatchObject({
-      catalog_version: 11,
+      catalog_version: CHANGED,
       affected: { events: 60, from: '2026-03-10T00:00:00.000Z', to: '2026-03-10T23:47:00.000Z' },
       rebuild: { state: 'queued', id: expect.any(Number) },
     });
@@ -101,7 +106,7 @@ describe('Pricing changes and replay', () => {
     for (const session of ['gpt-s0', 'gpt-s3', 'gpt-s6']) {
       const body = (await get(key, `/costs/sessions/${session}`)).body;
       expect(body.total_cost_usd).toBe(expectedCost(affected.filter((c) => c.session_id === session), '5.00', '20.00'));
-      expect(body.pricing_version).toBe(11);
+      expect(body.pricing_version).toBe(CHANGED);
     }
     const oldSession = (await get(key, '/costs/sessions/old-s1')).body;
     expect(oldSession.total_cost_usd).toBe(expectedCost(before.filter((c) => c.session_id === 'old-s1'), '2.50', '10.00'));
@@ -339,23 +344,23 @@ describe('Pricing changes with automatic rebuilds off', () => {
       effective_from: '2026-03-01T00:00:00Z',
       rates: { input: '5.00', output: '20.00', cache_creation: '5.00', cache_read: '2.50' },
     });
-    expect(change.body.data).toMatchObject({ catalog_version: 11, affected: { events: 6 }, rebuild: { state: 'disabled' } });
-    // Usage recorded after the change is priced as the recorded usage is: with version 10, which every view names.
+    expect(change.body.data).toMatchObject({ catalog_version: CHANGED, affected: { events: 6 }, rebuild: { state: 'disabled' } });
+    // Usage recorded after the change is priced as the recorded usage is: with the seeded version, which every view names.
     const later = usage('man2', '2026-03-11');
     const position = (await t.http.post('/v1/events').set('x-api-key', key).send({ events: later })).body.data.position;
     const waiting = (await get(`/costs/sessions/man2-s1?after=${position}`)).body;
-    expect({ cost: waiting.total_cost_usd, version: waiting.pricing_version }).toEqual({ cost: sessionCost(later, 'man2-s1', '2.50', '10.00'), version: 10 });
-    expect(await status()).toMatchObject({ pricing_version: 10, catalog_version: 11, pending_rebuilds: 0 });
+    expect({ cost: waiting.total_cost_usd, version: waiting.pricing_version }).toEqual({ cost: sessionCost(later, 'man2-s1', '2.50', '10.00'), version: SEEDED });
+    expect(await status()).toMatchObject({ pricing_version: SEEDED, catalog_version: CHANGED, pending_rebuilds: 0 });
 
     const rebuild = await t.http.post('/v1/admin/projections/rebuild').set(admin()).send({ reason: 'apply the March correction' });
     for (let s = await status(); !(s.rebuild?.id === rebuild.body.data.rebuild_id && s.rebuild.state === 'done'); s = await status()) {
       if (s.rebuild?.state === 'failed') throw new Error(s.rebuild.error);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await status()).toMatchObject({ pricing_version: 11, catalog_version: 11 });
+    expect(await status()).toMatchObject({ pricing_version: CHANGED, catalog_version: CHANGED });
     for (const [calls, session] of [[first, 'man-s0'], [later, 'man2-s1']] as const) {
       const body = (await get(`/costs/sessions/${session}`)).body;
-      expect({ cost: body.total_cost_usd, version: body.pricing_version }).toEqual({ cost: sessionCost(calls, session, '5.00', '20.00'), version: 11 });
+      expect({ cost: body.total_cost_usd, version: body.pricing_version }).toEqual({ cost: sessionCost(calls, session, '5.00', '20.00'), version: CHANGED });
     }
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { ensureReadModel } from '../../libs/projections/src/read-model.schema';
 import { TEMPLATE_DB, withDatabase } from './global-setup';
 
 export interface TestDatabase {
@@ -33,6 +34,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   // Specs end sessions on purpose (terminated leases, killed processes); an idle
   // connection ending is not a failure of the spec that happens to be running.
   pool.on('error', () => undefined);
+  // As every process of the service does at start-up: the migrations leave the read model to the projections.
+  await ensureReadModel(pool);
   return {
     url,
     pool,

@@ -12,6 +12,7 @@ import { RebuildSource1732240000008 } from './migrations/1732240000008-rebuild-s
 import { ProjectionDeadLetters1732240000009 } from './migrations/1732240000009-projection-dead-letters';
 import { ApiKeyLifecycle1732240000010 } from './migrations/1732240000010-api-key-lifecycle';
 import { SessionExecution1732240000011 } from './migrations/1732240000011-session-execution';
+import { PriceDimensions1732240000012 } from './migrations/1732240000012-price-dimensions';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   ProjectionDeadLetters1732240000009,
   ApiKeyLifecycle1732240000010,
   SessionExecution1732240000011,
+  PriceDimensions1732240000012,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -8,3 +8,4 @@ export { PricingCatalog } from './pricing-catalog.service';
 export { EMPTY_CATALOG_STATE, evolveCatalog, PRICING_STREAM } from './pricing-events';
 export type { CatalogState, PricingEvent, ToolPriceRow } from './pricing-events';
 export { PricingModule } from './pricing.module';
+export * from './pricing.sql';

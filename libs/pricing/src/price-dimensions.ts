@@ -81,8 +81,10 @@ export type UsageQuantities = { readonly [K in UsageField]?: number };
 export interface PriceModifier {
   readonly field: string;
   readonly default: string;
-  /** The values ingest accepts; absent: any short lowercase name (`pattern`). */
+  /** The values ingest accepts; absent: any short lowercase name (`MODIFIER_PATTERN`). */
   readonly values?: readonly string[];
+  /** Kept as an hourly and daily rollup dimension, so summaries and time series group by it. */
+  readonly rollup: boolean;
   readonly description: string;
 }
 
@@ -92,10 +94,11 @@ export const PRICE_MODIFIERS = [
   {
     field: 'service_tier', default: 'standard', values: ['standard', 'batch', 'flex', 'priority'],
     description: 'The tier the provider says it served (the response, not the request): batch and flex are about 0.5×, priority about 2×.',
+    rollup: true,
   },
-  { field: 'speed', default: 'standard', values: ['standard', 'fast'], description: 'Anthropic fast mode (`speed: "fast"`).' },
+  { field: 'speed', default: 'standard', values: ['standard', 'fast'], description: 'Anthropic fast mode (`speed: "fast"`).', rollup: true },
   {
-    field: 'inference_geo', default: 'global',
+    field: 'inference_geo', default: 'global', rollup: false,
     description: 'Where the provider ran the call, e.g. `us` or `eu` (data residency); `global` is list price.',
   },
 ] as const satisfies readonly PriceModifier[];

@@ -1,6 +1,6 @@
 import { withEventLog } from '@ledger/testing';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
-import { readModel, readModelTables } from '@ledger/database';
+import { readModel, readModelTables } from './read-model.schema';
 import { bulkLoad } from './bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 import { throughNode } from '../testing/through-node';

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { inTransaction, readModelIndexes, readModelKeys } from '@ledger/database';
+import { inTransaction } from '@ledger/database';
+import { readModelIndexes, readModelKeys } from './read-model.schema';
 import { EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';

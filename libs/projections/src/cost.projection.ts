@@ -1,27 +1,29 @@
 import type { LogPosition, RecordedEvent } from '@ledger/event-store';
-import { pricedFacts } from '@ledger/database';
-import type { PriceTable } from '@ledger/pricing';
+import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
+import { PRICE_MODIFIERS, pricedFacts, PriceTable, SqlRunner, USAGE_COLUMNS, USAGE_CLASSES, UsageField, writePriceTable } from '@ledger/pricing';
 
-/** Anything that runs SQL: a pg client inside the projector's transaction. */
-export interface SqlRunner {
-  query<R = unknown>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
-}
+export type { SqlRunner } from '@ledger/pricing';
+/** Kept here for the projection's callers: the price table is part of the schema this projection writes. */
+export { writePriceTable };
 
 export const COST_PROJECTION = 'costs';
 
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
 export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_name, duration_ms,
+  occurred_at, model, ${USAGE_COLUMNS.join(', ')}, ${PRICE_MODIFIERS.map((m) => m.field).join(', ')}, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
-/**
- * A tool's share of a call's `cost` by its `tokens` of the call's `total`: cost × tokens / total, rounded
- * half-even to 18 places from the exact integer quotient and remainder of cost × tokens × 10^18 by total
- * (numeric's own rounding is half away from zero). Read-side: it is summed per tool when a breakdown is read.
+/*
+ * A stored event's field, read by its name in the event contract: renaming a field of `TokenUsed` (or of
+ * every usage event, for `common`) fails to compile here instead of projecting NULLs and zeros.
  */
-export const toolTokenShare = (cost: string, tokens: string, total: string) => `(
-    SELECT (s.q + CASE WHEN 2 * s.r > ${total} OR (2 * s.r = ${total} AND mod(s.q, 2) = 1) THEN 1 ELSE 0 END) * 1e-18
-    FROM (SELECT div(x.x, ${total}) AS q, mod(x.x, ${total}) AS r FROM (SELECT ${cost} * ${tokens} * 1e18 AS x) x) s)`;
+type AnyUsage = TokenUsed | ToolCalled | SessionFinalized;
+const common = (name: keyof AnyUsage & string) => `e.data->>'${name}'`;
+const token = (name: keyof TokenUsed & string) => `e.data->>'${name}'`;
+const tool = (name: keyof ToolCalled & string) => `e.data->>'${name}'`;
+const final = (name: keyof SessionFinalized & string) => `e.data->>'${name}'`;
+/** Every usage class is a field of `TokenUsed`: checked when this compiles. */
+const USAGE_FIELDS: readonly (keyof TokenUsed & UsageField)[] = USAGE_CLASSES.map((c) => c.field);
 
 /**
  * The projection's evolve step, set-based: each usage event of `events` (a relation `e` of
@@ -31,20 +33,20 @@ export const toolTokenShare = (cost: string, tokens: string, total: string) => `
  * it names; the session's (`attributedRows`, `attributeToSessionsSql`) replaces it before anything is summed.
  */
 export const factRows = (events: string) => `
-  SELECT e.data->>'workspace_id', e.data->>'event_id', e.event_type, e.data->>'session_id', e.data->>'execution_id', e.data->>'execution_id',
-    e.data->>'workflow_id', e.data->>'phase_id', e.data->>'step_name', (e.data->>'occurred_at')::timestamptz, e.data->>'model',
-    COALESCE((e.data->>'input_tokens')::bigint, 0), COALESCE((e.data->>'output_tokens')::bigint, 0),
-    COALESCE((e.data->>'cache_creation_tokens')::bigint, 0), COALESCE((e.data->>'cache_read_tokens')::bigint, 0),
-    e.data->>'tool_name', (e.data->>'duration_ms')::bigint,
-    CASE WHEN e.event_type = 'ToolCalled' THEN (e.data->>'compute_cost_usd')::numeric END,
-    e.data->>'status', (e.data->>'num_turns')::integer,
-    CASE WHEN e.event_type = 'TokenUsed' THEN e.data->'tool_tokens' END,
-    (e.data->>'reported_cost_usd')::numeric, e.commit_pos, e.prepare_pos
+  SELECT ${common('workspace_id')}, ${common('event_id')}, e.event_type, ${common('session_id')}, ${common('execution_id')}, ${common('execution_id')},
+    ${common('workflow_id')}, ${common('phase_id')}, ${token('step_name')}, (${common('occurred_at')})::timestamptz, ${token('model')},
+    ${USAGE_FIELDS.map((f) => `COALESCE((${token(f)})::bigint, 0)`).join(', ')},
+    ${PRICE_MODIFIERS.map((m) => `NULLIF(${token(m.field)}, '${m.default}')`).join(', ')},
+    ${tool('tool_name')}, (${tool('duration_ms')})::bigint,
+    CASE WHEN e.event_type = 'ToolCalled' THEN (${tool('compute_cost_usd')})::numeric END,
+    ${tool('status')}, (${final('num_turns')})::integer,
+    CASE WHEN e.event_type = 'TokenUsed' THEN e.data->'${'tool_tokens' satisfies keyof TokenUsed}' END,
+    (${token('reported_cost_usd')})::numeric, e.commit_pos, e.prepare_pos
   FROM ${events}`;
 
 /** The columns of priced usage (`pricedUsage`): what the session costs and the rollups sum. */
 const PRICED_USAGE_COLUMNS = `workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
-  input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, compute_cost`;
+  ${PRICE_MODIFIERS.filter((m) => m.rollup).map((m) => `${m.field}, `).join('')}${USAGE_COLUMNS.join(', ')}, token_cost, unpriced, compute_cost`;
 /** The usage facts (not finalizations) of relation `facts`, priced with the band tables of `schema`. */
 const pricedUsage = (schema: string, facts: string, where = 'true') => `
   SELECT ${PRICED_USAGE_COLUMNS} FROM (${pricedFacts(schema, facts)}) p WHERE event_type <> 'SessionFinalized' AND ${where}`;
@@ -74,12 +76,12 @@ const add = (alias: string, cols: string[]) => cols.map((c) => `${c} = ${alias}.
  */
 /** A session's columns that no price changes, in the order `sessionShapeRows` gives them. */
 export const SESSION_SHAPE_COLUMNS = `workspace_id, session_id, execution_id, workflow_id, phase_id,
-    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_events, tool_calls, reported_cost,
+    ${USAGE_COLUMNS.join(', ')}, token_events, tool_calls, reported_cost,
     is_finalized, final_status, final_num_turns, final_duration_ms, started_at, completed_at, last_event_at`;
 const SESSION_COLUMNS = `${SESSION_SHAPE_COLUMNS}, token_cost, compute_cost, unpriced_events`;
 export const sessionShapeRows = (facts: string) => `
   SELECT workspace_id, session_id, ${firstSeen('execution_id')}, ${firstSeen('workflow_id')}, ${firstSeen('phase_id')},
-    sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens),
+    ${USAGE_COLUMNS.map((c) => `sum(${c})`).join(', ')},
     count(*) FILTER (WHERE event_type = 'TokenUsed'), count(*) FILTER (WHERE event_type = 'ToolCalled'), sum(reported_cost),
     bool_or(event_type = 'SessionFinalized'), ${latestFinal('status')}, ${latestFinal('num_turns')}, ${latestFinal('duration_ms')},
     min(occurred_at), max(occurred_at) FILTER (WHERE event_type = 'SessionFinalized'), max(occurred_at)
@@ -90,21 +92,19 @@ const sessionRows = (shapes: string, priced: string) => `
     COALESCE(c.token_cost, 0), COALESCE(c.compute_cost, 0), COALESCE(c.unpriced_events, 0)
   FROM ${shapes} sh(${SESSION_SHAPE_COLUMNS}) LEFT JOIN (
     SELECT workspace_id, session_id, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
-      count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_events
+      count(*) FILTER (WHERE unpriced) AS unpriced_events
     FROM ${priced} GROUP BY session_id, workspace_id
   ) c ON c.session_id = sh.session_id AND c.workspace_id = sh.workspace_id`;
 
-const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens,
-    cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls`;
+const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, ${USAGE_COLUMNS.join(', ')}, calls, tool_calls, unpriced_calls`;
 /** A fact's UTC hour: date_bin counts whole hours from a UTC midnight, without date_trunc's time-zone conversion. */
 const HOUR_OF = `date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z')`;
 /** The hourly rows of one dimension: priced usage with that key, summed per hour. */
 const hourlyDimension = (priced: string, [dimension, key]: HourlyDimension) => `
   SELECT workspace_id, ${HOUR_OF} AS hour, ${dimension} AS dimension, ${key} AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-    sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+    sum(compute_cost) AS compute_cost, ${USAGE_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
-    count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL) AS unpriced_calls
+    count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM ${priced} WHERE ${key} IS NOT NULL
   GROUP BY 1, 2, 3, 4`;
 /** A rollup dimension: its name and its key. On every row `calls` counts TokenUsed events, `tool_calls` ToolCalled events. */
@@ -120,6 +120,8 @@ const HOURLY_DIMENSIONS: readonly HourlyDimension[] = [
   EXECUTION_DIMENSION,
   [`'workflow'`, 'workflow_id'],
   [`'phase'`, 'phase_id'],
+  // Rows only for calls served otherwise than by default: the default's figures are the hour's remainder.
+  ...PRICE_MODIFIERS.filter((m) => m.rollup).map((m): HourlyDimension => [`'${m.field}'`, m.field]),
 ];
 /** The batch's hourly rows; `adopted`: earlier usage of sessions that name their execution in this batch, which moves into it. */
 const hourlyRows = (priced: string, adopted: string) =>
@@ -128,14 +130,11 @@ const hourlyRows = (priced: string, adopted: string) =>
   );
 
 const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
+const ROLLUP_SUMS = ['token_cost', 'compute_cost', ...USAGE_COLUMNS, 'calls', 'tool_calls', 'unpriced_calls'];
 /** Hourly rows (as `hourlyRows` gives them) summed per UTC day (midnight to midnight): the daily rollup has no definition of its own. */
 const dailyRows = (hourly: string) => `
-  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens),
-    sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(tool_calls), sum(unpriced_calls)
+  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, ${ROLLUP_SUMS.map((c) => `sum(${c})`).join(', ')}
   FROM ${hourly} GROUP BY 1, 2, 3, 4`;
-const ROLLUP_SUMS = [
-  'token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'calls', 'tool_calls', 'unpriced_calls',
-];
 
 const EXECUTION_COLUMNS = 'workspace_id, execution_id, started_at';
 /** The executions of `facts` (their sessions' executions) and when each began. Its workflow is read from its sessions. */
@@ -192,7 +191,7 @@ sessions AS (
     execution_id = COALESCE(s.execution_id, excluded.execution_id),
     workflow_id = COALESCE(s.workflow_id, excluded.workflow_id),
     phase_id = COALESCE(s.phase_id, excluded.phase_id),
-    ${add('s', ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'token_events', 'unpriced_events', 'tool_calls'])},
+    ${add('s', ['token_cost', 'compute_cost', ...USAGE_COLUMNS, 'token_events', 'unpriced_events', 'tool_calls'])},
     reported_cost = CASE WHEN s.reported_cost IS NULL THEN excluded.reported_cost
                          WHEN excluded.reported_cost IS NULL THEN s.reported_cost
                          ELSE s.reported_cost + excluded.reported_cost END,
@@ -361,20 +360,6 @@ export async function writeCheckpoint(db: SqlRunner, schema: string, position: L
 /** Appends the facts of `events` to a table without keys: the bulk load's insert, no conflict handling. */
 export async function insertCostFacts(db: SqlRunner, schema: string, events: readonly RecordedEvent[]): Promise<void> {
   await db.query(`INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${factRows(EVENTS_FROM_JSON)}`, [eventsJson(events)]);
-}
-
-/** Replaces the schema's price table: every cost summed or read from the schema's facts from then on is priced with it. */
-export async function writePriceTable(db: SqlRunner, schema: string, table: PriceTable): Promise<void> {
-  await db.query(`DELETE FROM ${schema}.model_prices`);
-  await db.query(`DELETE FROM ${schema}.tool_prices`);
-  await db.query(`INSERT INTO ${schema}.model_prices SELECT * FROM json_populate_recordset(NULL::${schema}.model_prices, $1::json)`, [
-    JSON.stringify(table.models),
-  ]);
-  await db.query(`INSERT INTO ${schema}.tool_prices SELECT * FROM json_populate_recordset(NULL::${schema}.tool_prices, $1::json)`, [
-    JSON.stringify(table.tools),
-  ]);
-  // Every read of per-call costs joins these: with their true (small) sizes the planner hashes them, never the facts.
-  await db.query(`ANALYZE ${schema}.model_prices, ${schema}.tool_prices`);
 }
 
 /**

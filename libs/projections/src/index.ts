@@ -1,6 +1,7 @@
 export { batched } from './batched';
 export type { EventBatch } from './batched';
-export { readCheckpoint, toolTokenShare } from './cost.projection';
+export { readCheckpoint } from './cost.projection';
+export { ensureReadModel } from './read-model.schema';
 export { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 export type { ProjectorBatch, ProjectorOptions, ProjectorProgress } from './cost-projector';
 export { ProjectionWatermark } from './projection-watermark';

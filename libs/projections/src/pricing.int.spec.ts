@@ -1,8 +1,9 @@
 import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
-import { pricedFacts, readModelTables } from '@ledger/database';
+import { pricedFacts, toolTokenShare } from '@ledger/pricing';
+import { readModelTables } from './read-model.schema';
 import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
-import { COST_FACT_COLUMNS, factRows, toolTokenShare, writePriceTable } from './cost.projection';
+import { COST_FACT_COLUMNS, factRows, writePriceTable } from './cost.projection';
 
 /**
  * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events become facts

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { EVENT_STORE, EventStore } from '@ledger/event-store';
 import { PricingCatalog, PricingModule } from '@ledger/pricing';
@@ -15,6 +15,17 @@ import { ProjectionsAdminController } from './rebuild/projections-admin.controll
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { ProjectionHealth, recordStall } from './projection-health';
 import { RebuildCoordinator } from './rebuild/rebuild-coordinator';
+import { ensureReadModel } from './read-model.schema';
+
+/** Every process creates the read model, in this release's shape, before it serves or projects (ensureReadModel). */
+@Injectable()
+export class ReadModelReady implements OnModuleInit {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  onModuleInit(): Promise<void> {
+    return ensureReadModel(this.pool);
+  }
+}
 
 export interface ProjectionsOptions {
   /** Whether this process runs the projector (LEDGER_ROLE projector or all). */
@@ -128,6 +139,7 @@ export class ProjectionsModule {
       imports: [PricingModule, ProjectionWatermarkModule],
       controllers: [ProjectionsAdminController, PricingController, DeadLettersController],
       providers: [
+        ReadModelReady,
         { provide: OPTIONS, useValue: options },
         { provide: PRICING_OPTIONS, useValue: { autoRebuild: options.autoRebuild } },
         ProjectorRunner,

@@ -1,14 +1,16 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { READ_MODEL_SCHEMA, readModel } from '../read-model.schema';
+import { READ_MODEL_SCHEMA } from '../read-model-name';
+import { recreateReadModel } from './recreate-read-model';
 
 export class ReadModel1732240000001 implements MigrationInterface {
   name = 'ReadModel1732240000001';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of readModel(READ_MODEL_SCHEMA)) await q.query(sql);
+    // Created by the projections at start-up, in the shape of the release that runs (see recreateReadModel).
+    await recreateReadModel(q);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP SCHEMA ${READ_MODEL_SCHEMA} CASCADE`);
+    await q.query(`DROP SCHEMA IF EXISTS ${READ_MODEL_SCHEMA} CASCADE`);
   }
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { READ_MODEL_SCHEMA } from '../read-model.schema';
+import { READ_MODEL_SCHEMA } from '../read-model-name';
 import { recreateReadModel } from './recreate-read-model';
 
 /** Adds the daily rollup (see recreateReadModel). */

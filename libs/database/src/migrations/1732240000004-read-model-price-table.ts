@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { READ_MODEL_SCHEMA } from '../read-model.schema';
+import { READ_MODEL_SCHEMA } from '../read-model-name';
 import { recreateReadModel } from './recreate-read-model';
 
 /** Moves pricing into the projection's SQL: the read model gains its compiled price table (see recreateReadModel). */

@@ -1,7 +1,8 @@
 import { withEventLog } from '@ledger/testing';
 import { formatPosition } from '@ledger/event-store';
 import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
-import { READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { readModelTables } from '../read-model.schema';
 import { bulkLoad } from '../bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
 import { blueGreenRebuild } from '../rebuild/blue-green-rebuild';

@@ -47,6 +47,16 @@ export function scopesOf(event: PricingEvent, state: CatalogState): PriceScope[]
       const old = state.tools.find((r) => r.tool === event.data.tool && same(r.effective_from, event.data.effective_from));
       return [{ kind: 'tool', names: [event.data.tool], from: event.data.effective_from, to: old ? later(old.effective_to, event.data.effective_to) : (event.data.effective_to ?? null) }];
     }
+    case 'WorkspacePriceSet':
+    case 'WorkspacePriceRemoved': {
+      const { workspace_id, model, effective_from } = event.data;
+      const old = (state.overrides ?? []).find((r) => r.workspace_id === workspace_id && r.model === model && same(r.effective_from, effective_from));
+      if (event.type === 'WorkspacePriceRemoved' && !old) throw new NotFoundError('Workspace price', 'effective_from');
+      const to = event.type === 'WorkspacePriceSet' ? (old ? later(old.effective_to, event.data.effective_to) : (event.data.effective_to ?? null)) : (old?.effective_to ?? null);
+      // A model's override prices its aliases too; `*` prices every model.
+      const names = model === '*' ? null : [...new Set([model, ...state.models.filter((r) => r.model === model).flatMap((r) => r.aliases ?? [])])];
+      return [{ kind: 'model', names, workspaces: [workspace_id], from: effective_from, to }];
+    }
     case 'ToolPriceRemoved': {
       const old = state.tools.find((r) => r.tool === event.data.tool && same(r.effective_from, event.data.effective_from));
       if (!old) throw new NotFoundError('Tool price', 'effective_from');

@@ -1,7 +1,7 @@
 import Big from 'big.js';
-import { pricedFacts, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
 import type { Pool } from 'pg';
-import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
+import { compilePriceTable, PriceCatalog, pricedFacts } from '@ledger/pricing';
 import { SqlRunner, writePriceTable } from '../cost.projection';
 
 const S = READ_MODEL_SCHEMA;
@@ -9,8 +9,10 @@ const S = READ_MODEL_SCHEMA;
 /** Recorded usage a price row's change can touch: its model (or tool) within its effective range. */
 export interface PriceScope {
   readonly kind: 'model' | 'tool';
-  /** The model with its aliases, or the tool. */
-  readonly names: readonly string[];
+  /** The model with its aliases, or the tool; null: every model. */
+  readonly names: readonly string[] | null;
+  /** Only these workspaces' usage (a negotiated price); absent: every workspace's. */
+  readonly workspaces?: readonly string[];
   readonly from: string;
   readonly to?: string | null;
 }
@@ -23,12 +25,16 @@ export interface Impact {
 
 /** The facts in scope, as a condition on `cost_facts`. */
 function scopeFilter(scope: PriceScope): { where: string; params: unknown[] } {
-  const params: unknown[] = [scope.names, scope.from, scope.to ?? null];
+  const params: unknown[] = [scope.names, scope.from, scope.to ?? null, scope.workspaces ?? null];
   const where =
     scope.kind === 'model'
-      ? `event_type = 'TokenUsed' AND model = ANY($1::text[])`
+      ? `event_type = 'TokenUsed' AND ($1::text[] IS NULL OR model = ANY($1::text[]))`
       : `event_type = 'ToolCalled' AND tool_name = ANY($1::text[]) AND reported_compute_cost IS NULL`;
-  return { where: `${where} AND occurred_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR occurred_at < $3::timestamptz)`, params };
+  return {
+    where: `${where} AND ($4::text[] IS NULL OR workspace_id = ANY($4::text[]))
+      AND occurred_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR occurred_at < $3::timestamptz)`,
+    params,
+  };
 }
 
 /** How many recorded events fall in the scope, and when the first and last happened. */
@@ -92,7 +98,7 @@ export async function previewChange(pool: Pool, scopes: readonly PriceScope[], c
       const sums = (priced: string, as: string) => `
         SELECT workspace_id, COALESCE(model, tool_name) AS name, count(*)::int AS events,
           COALESCE(sum(CASE WHEN event_type = 'TokenUsed' THEN token_cost ELSE compute_cost END), 0)::text AS ${as},
-          count(*) FILTER (WHERE event_type = 'TokenUsed' AND token_cost IS NULL)::int AS unpriced_${as}
+          count(*) FILTER (WHERE unpriced)::int AS unpriced_${as}
         FROM (${priced}) f WHERE ${where} GROUP BY 1, 2`;
       const { rows } = await client.query<PreviewRow>(
         `SELECT b.workspace_id, b.name, b.events, b.before, a.after, b.unpriced_before, a.unpriced_after

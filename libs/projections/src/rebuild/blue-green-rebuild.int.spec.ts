@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { withEventLog } from '@ledger/testing';
-import { READ_MODEL_SCHEMA, readModel, readModelTables } from '@ledger/database';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { readModel, readModelTables } from '../read-model.schema';
 import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
 import { dumpReadModel, EVENT_COUNT, HISTORY, tokens } from '../../testing/usage-history';
 import { bulkLoad } from '../bulk-load';

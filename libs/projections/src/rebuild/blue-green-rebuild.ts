@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction, pricedFactsView, READ_MODEL_SCHEMA, readModelTables } from '@ledger/database';
+import { inTransaction, READ_MODEL_SCHEMA } from '@ledger/database';
+import { pricedFactsView } from '@ledger/pricing';
+import { readModelTables } from '../read-model.schema';
 import { comparePositions, EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad, restateFromFacts } from '../bulk-load';

@@ -169,7 +169,7 @@ parts AS (
   UNION ALL
   SELECT width_bucket(f.occurred_at, $8::timestamptz[]), d.dim, d.key, COALESCE(f.token_cost, 0), f.compute_cost,
     f.input_tokens, f.output_tokens, f.cache_creation_tokens, f.cache_read_tokens, (f.event_type = 'TokenUsed')::int, (f.event_type = 'ToolCalled')::int,
-    (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+    f.unpriced::int
   FROM edge e CROSS JOIN LATERAL (
     SELECT * FROM ${S}.priced_facts f
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f

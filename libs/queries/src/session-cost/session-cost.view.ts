@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { toolTokenShare } from '@ledger/projections';
+import { toolTokenShare } from '@ledger/pricing';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -56,10 +56,10 @@ export const breakdownFromFacts = (sessions: string) => `(
           WHERE (workspace_id, session_id) IN (${sessions}) OFFSET 0) f
     CROSS JOIN LATERAL (
       SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
-             0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, (f.token_cost IS NULL)::int AS unpriced_calls
+             0::numeric AS tool_token_cost, 1 AS calls, 0 AS attributions, f.unpriced::int AS unpriced_calls
       WHERE f.event_type = 'TokenUsed'
       UNION ALL
-      SELECT 'phase', COALESCE(f.phase_id, 'unattributed'), f.token_cost, f.compute_cost, 0, 0, 1, 0, (f.event_type = 'TokenUsed' AND f.token_cost IS NULL)::int
+      SELECT 'phase', COALESCE(f.phase_id, 'unattributed'), f.token_cost, f.compute_cost, 0, 0, 1, 0, f.unpriced::int
       WHERE f.event_type <> 'SessionFinalized'
       UNION ALL
       SELECT 'tool', f.tool_name, 0, f.compute_cost, 0, 0, 1, 0, 0

@@ -27,7 +27,7 @@ type Of = 'execution_id' | 'session_id';
 const breakdownSql = (of: Of, groupBy: CallGroupBy) => new Statement(`
 SELECT ${KEY_SQL[groupBy]} AS key, trim_scale(sum(f.token_cost))::text AS cost,
   sum(f.input_tokens)::text AS input_tokens, sum(f.output_tokens)::text AS output_tokens,
-  count(*)::int AS calls, count(*) FILTER (WHERE f.token_cost IS NULL)::int AS unpriced_calls
+  count(*)::int AS calls, count(*) FILTER (WHERE f.unpriced)::int AS unpriced_calls
 FROM ${S}.priced_facts f
 WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
 GROUP BY 1

@@ -1,3 +1,7 @@
+import { inTransaction, READ_MODEL_SCHEMA } from '@ledger/database';
+import type { Pool } from 'pg';
+import { modifierColumnsDdl, pricedFactsView, priceTablesDdl, TOTAL_FIELDS, usageColumnsDdl } from '@ledger/pricing';
+
 /**
  * The read-model schema. It is disposable: every row in it is derived from the
  * event log and the pricing catalog, so a rebuild creates the same DDL under a
@@ -17,7 +21,6 @@
  * which the summary's top ten needs. Per-session breakdowns are not stored: they are
  * summed from the session's facts when read.
  */
-export const READ_MODEL_SCHEMA = 'read_model';
 
 /**
  * Every text column is an identifier (workspace, session, event, model, …), compared bytewise: that
@@ -55,10 +58,8 @@ export function readModelTables(schema: string): string[] {
        step_name ${ID},
        occurred_at timestamptz NOT NULL,
        model ${ID},
-       input_tokens bigint NOT NULL DEFAULT 0,
-       output_tokens bigint NOT NULL DEFAULT 0,
-       cache_creation_tokens bigint NOT NULL DEFAULT 0,
-       cache_read_tokens bigint NOT NULL DEFAULT 0,
+       ${usageColumnsDdl()},
+       ${modifierColumnsDdl()},
        tool_name ${ID},
        duration_ms bigint,
        reported_compute_cost numeric,
@@ -77,11 +78,8 @@ export function readModelTables(schema: string): string[] {
        token_cost numeric NOT NULL DEFAULT 0,
        compute_cost numeric NOT NULL DEFAULT 0,
        total_cost numeric GENERATED ALWAYS AS (token_cost + compute_cost) STORED,
-       input_tokens bigint NOT NULL DEFAULT 0,
-       output_tokens bigint NOT NULL DEFAULT 0,
-       cache_creation_tokens bigint NOT NULL DEFAULT 0,
-       cache_read_tokens bigint NOT NULL DEFAULT 0,
-       total_tokens bigint GENERATED ALWAYS AS (input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) STORED,
+       ${usageColumnsDdl()},
+       total_tokens bigint GENERATED ALWAYS AS (${TOTAL_FIELDS.join(' + ')}) STORED,
        token_events integer NOT NULL DEFAULT 0,
        unpriced_events integer NOT NULL DEFAULT 0,
        tool_calls integer NOT NULL DEFAULT 0,
@@ -109,10 +107,7 @@ export function readModelTables(schema: string): string[] {
        key ${ID} NOT NULL,
        token_cost numeric NOT NULL DEFAULT 0,
        compute_cost numeric NOT NULL DEFAULT 0,
-       input_tokens bigint NOT NULL DEFAULT 0,
-       output_tokens bigint NOT NULL DEFAULT 0,
-       cache_creation_tokens bigint NOT NULL DEFAULT 0,
-       cache_read_tokens bigint NOT NULL DEFAULT 0,
+       ${usageColumnsDdl()},
        calls integer NOT NULL DEFAULT 0,
        tool_calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70)`,
@@ -122,67 +117,10 @@ export function readModelTables(schema: string): string[] {
     `ALTER TABLE ${s}.daily_costs RENAME COLUMN hour TO day`,
     // The catalog the facts were priced with, compiled into disjoint bands (compilePriceTable): the
     // projection prices usage by joining these, so the schema carries its own prices through a swap.
-    `CREATE TABLE ${s}.model_prices (
-       name ${ID} NOT NULL,
-       valid_from timestamptz NOT NULL,
-       valid_to timestamptz NOT NULL,
-       prompt_above bigint NOT NULL,
-       prompt_upto bigint,
-       price_ref ${ID} NOT NULL,
-       input numeric NOT NULL,
-       output numeric NOT NULL,
-       cache_creation numeric NOT NULL,
-       cache_read numeric NOT NULL)`,
-    `CREATE TABLE ${s}.tool_prices (
-       tool ${ID} NOT NULL,
-       valid_from timestamptz NOT NULL,
-       valid_to timestamptz NOT NULL,
-       per_call numeric NOT NULL,
-       per_second numeric NOT NULL)`,
+    ...priceTablesDdl(s),
     pricedFactsView(s),
   ];
 }
-
-/*
- * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a row
- * and a tier were applied when the table was compiled, so a call matches at most one band, and its
- * cost is plain exact arithmetic. Names are matched in the read model's collation ("C"), whichever
- * collation the other side has.
- */
-/** The band of model price table `m` that prices a TokenUsed call of `model` at instant `at` with prompt size `prompt`. */
-export const modelBandMatch = (m: string, model: string, at: string, prompt: string) =>
-  `${m}.name = ${model} COLLATE "C" AND ${at} >= ${m}.valid_from AND ${at} < ${m}.valid_to
-    AND ${prompt} > ${m}.prompt_above AND ${prompt} <= COALESCE(${m}.prompt_upto, 9223372036854775807)`;
-/** Σ tokens × rate / 1,000,000 over the four token classes, the token counts being columns of `x`. */
-export const tokenCost = (m: string, x: string) =>
-  `(${m}.input * ${x}.input_tokens + ${m}.output * ${x}.output_tokens + ${m}.cache_creation * ${x}.cache_creation_tokens
-    + ${m}.cache_read * ${x}.cache_read_tokens) * 0.000001`;
-/** The band of tool price table `tp` in force for a call of `tool` at instant `at`. */
-export const toolBandMatch = (tp: string, tool: string, at: string) => `${tp}.tool = ${tool} COLLATE "C" AND ${at} >= ${tp}.valid_from AND ${at} < ${tp}.valid_to`;
-/** The tool's per-call rate plus its per-second rate times the call's duration. */
-export const toolCost = (tp: string, durationMs: string) => `${tp}.per_call + ${tp}.per_second * COALESCE(${durationMs}, 0) * 0.001`;
-
-/**
- * The facts of relation `facts` (columns of `cost_facts`) with their costs, priced against the band
- * tables of `schema`:
- * - `token_cost`: a TokenUsed call's `tokenCost` at its band; no band means unpriced (NULL), never $0;
- * - `compute_cost`: a ToolCalled event's reported compute cost, else its tool's band, else 0;
- * - `price_ref`: the band's reference, or 'reported'.
- * The same fact and band table always give the same costs: every cost in the read model, per call or
- * summed, comes from here.
- */
-export const pricedFacts = (schema: string, facts: string) => `
-  SELECT f.*, trim_scale(${tokenCost('m', 'f')}) AS token_cost,
-    CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(${toolCost('tp', 'f.duration_ms')}), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
-  FROM ${facts} f
-  LEFT JOIN ${schema}.model_prices m ON f.event_type = 'TokenUsed'
-    AND ${modelBandMatch('m', 'f.model', 'f.occurred_at', '(f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens)')}
-  LEFT JOIN ${schema}.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL
-    AND ${toolBandMatch('tp', 'f.tool_name', 'f.occurred_at')}`;
-
-/** The schema's facts priced with its own band tables: what per-call readers read. */
-export const pricedFactsView = (schema: string) => `CREATE VIEW ${schema}.priced_facts AS ${pricedFacts(schema, `${schema}.cost_facts`)}`;
 
 /**
  * The keys the projection upserts on. Separate from the tables so that a bulk
@@ -237,3 +175,16 @@ export const readModel = (schema: string): string[] => {
   const [keys, indexes] = [readModelKeys(schema), readModelIndexes(schema)];
   return [...readModelTables(schema), ...keys.facts, ...keys.aggregates, ...indexes.facts, ...indexes.aggregates];
 };
+
+/**
+ * Creates the live read model, in this release's shape, unless it exists: the migrations drop it when its
+ * shape changes (recreateReadModel), and every process creates it before serving or projecting. Replicas that
+ * start together take turns under the migrations' lock.
+ */
+export async function ensureReadModel(pool: Pool): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(7231001)');
+    const { rows } = await client.query<{ present: boolean }>('SELECT to_regnamespace($1) IS NOT NULL AS present', [READ_MODEL_SCHEMA]);
+    if (!rows[0].present) for (const sql of readModel(READ_MODEL_SCHEMA)) await client.query(sql);
+  });
+}
