@@ -32,8 +32,9 @@ export class AppModule {
         ObservabilityModule.forRoot({ logLevel: config.logLevel, metricsToken: config.metricsToken }),
         EventStoreModule.forRoot(config.eventStoreConnectionString),
         CqrsModule.forRoot(),
-        AuthModule.forRoot(adminKey, config.rateLimit),
-        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild }),
+        // A projector-only process serves health and metrics, nothing else.
+        AuthModule.forRoot(adminKey, config.rateLimit, serves),
+        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild, routes: serves }),
         ...(serves ? [IngestModule, QueriesModule] : []),
       ],
       controllers: [HealthController, MetricsController],

@@ -9,11 +9,11 @@ import type { RateLimit } from './token-buckets';
 
 @Module({})
 export class AuthModule {
-  /** `rateLimit` unset: no key is limited. */
-  static forRoot(adminKey: string, rateLimit?: RateLimit): DynamicModule {
+  /** `rateLimit` unset: no key is limited. `routes`: whether this process serves the key-management routes. */
+  static forRoot(adminKey: string, rateLimit?: RateLimit, routes = true): DynamicModule {
     return {
       module: AuthModule,
-      controllers: [ApiKeysController],
+      controllers: routes ? [ApiKeysController] : [],
       providers: [
         { provide: ADMIN_KEY, useValue: adminKey },
         { provide: RateLimiter, useValue: new RateLimiter(rateLimit) },

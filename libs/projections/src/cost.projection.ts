@@ -230,7 +230,7 @@ ${tail}`;
  * adopts (the statement's snapshot does not see the facts it inserts). The checkpoint
  * is written by the same statement, so it commits with the rows or not at all.
  */
-const batchSql = (schema: string, withCheckpoint = true) =>
+export const batchSql = (schema: string, withCheckpoint = true) =>
   mergeSql(
     schema,
     {
@@ -255,23 +255,28 @@ SELECT (SELECT count(*) FROM facts)::int AS inserted`,
  * own may have moved since (a session adopting one after `upTo`).
  */
 export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: LogPosition, upTo: LogPosition): Promise<number> {
-  // Facts up to `after` are merged already: an adopting session's among them move to its execution.
-  const merged = (f: string) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`;
   const { rows } = await db.query<{ merged: number }>(
-    mergeSql(
-      schema,
-      {
-        raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
-        facts: attributedRows('raw', 'session_executions'),
-        adopted: `SELECT ${withExecution('f', 'a.execution_id')} FROM ${factsTable} f JOIN session_executions a
-  ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${merged('f.')}`,
-      },
-      'SELECT (SELECT count(*) FROM facts)::int AS merged',
-    ),
+    mergeFactsSql(schema, factsTable),
     [String(after.commit), String(after.prepare), String(upTo.commit), String(upTo.prepare)],
   );
   return rows[0].merged;
 }
+
+/** `mergeFacts`' statement: `after` is `$1, $2`, `upTo` is `$3, $4`. */
+export const mergeFactsSql = (schema: string, factsTable: string) => {
+  // Facts up to `after` are merged already: an adopting session's among them move to its execution.
+  const merged = (f: string) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`;
+  return mergeSql(
+    schema,
+    {
+      raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+      facts: attributedRows('raw', 'session_executions'),
+      adopted: `SELECT ${withExecution('f', 'a.execution_id')} FROM ${factsTable} f JOIN session_executions a
+  ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${merged('f.')}`,
+    },
+    'SELECT (SELECT count(*) FROM facts)::int AS merged',
+  );
+};
 
 const checkpointUpsert = (schema: string, values: string) => `
   INSERT INTO ${schema}.checkpoint AS c (projection, commit_pos, prepare_pos, events_applied, pricing_version, updated_at)
@@ -339,7 +344,12 @@ export async function createPricedUsage(
   const { rows } = await db.query<{ blocks: string }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`, [
     factsTable,
   ]);
-  const width = Math.ceil(Number(rows[0].blocks) / slices) || 1;
+  return pricedUsageSlices(schema, factsTable, where, Number(rows[0].blocks), slices, sessions);
+}
+
+/** `createPricedUsage`'s statements, for a facts table of `blocks` blocks. */
+export function pricedUsageSlices(schema: string, factsTable: string, where: string, blocks: number, slices: number, sessions?: string): string[] {
+  const width = Math.ceil(blocks / slices) || 1;
   return Array.from({ length: slices }, (_, i) => {
     // The last slice is open-ended: rows may have been appended since the size was read (a filter bounds them).
     const range = `ctid >= '(${i * width},0)'::tid` + (i + 1 < slices ? ` AND ctid < '(${(i + 1) * width},0)'::tid` : '');
@@ -348,7 +358,7 @@ export async function createPricedUsage(
           LEFT JOIN (SELECT workspace_id, session_id FROM ${sessions} WHERE execution_id IS NULL) s
           ON s.session_id = f.session_id AND s.workspace_id = f.workspace_id WHERE ${range.replace(/ctid/g, 'f.ctid')}) `
       : `(SELECT * FROM ${factsTable} WHERE ${range}) `;
-    return `INSERT INTO ${table} ${pricedUsage(schema, facts, where)}`;
+    return `INSERT INTO ${pricedUsageTable(schema)} ${pricedUsage(schema, facts, where)}`;
   });
 }
 

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { pricedFacts, toolTokenShare } from '@ledger/pricing';
 import { readModelTables } from './read-model.schema';
-import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
+import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow, USAGE_CLASSES, WorkspacePriceRow } from '@ledger/pricing';
 import { COST_FACT_COLUMNS, factRows, writePriceTable } from './cost.projection';
 
 /**
@@ -21,6 +21,8 @@ describe('pricing in the projection', () => {
     token_cost: string | null;
     price_ref: string | null;
     compute_cost: string;
+    unpriced: boolean;
+    by_class: Record<string, string | null>;
   }
 
   /** Prices events of `type` with `data` against `catalog`; one fact per event, in order. */
@@ -30,7 +32,9 @@ describe('pricing in the projection', () => {
     await writePriceTable(db.pool, s, compilePriceTable(catalog));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
-      `SELECT token_cost::text, price_ref, compute_cost::text FROM (${pricedFacts(s, `(SELECT * FROM (${factRows(source)}) x(${COST_FACT_COLUMNS}))`)}) p ORDER BY prepare_pos`,
+      `SELECT token_cost::text, price_ref, compute_cost::text, unpriced,
+         json_build_object(${USAGE_CLASSES.map((c) => `'${c.key}', cost_${c.key}::text`).join(', ')}) AS by_class
+       FROM (${pricedFacts(s, `(SELECT * FROM (${factRows(source)}) x(${COST_FACT_COLUMNS}))`)}) p ORDER BY prepare_pos`,
       [JSON.stringify(events.map((e, i) => ({ event_type: e.type, data: { workspace_id: 'w', event_id: `e${i}`, session_id: 's', ...e.data }, commit_pos: 0, prepare_pos: i })))],
     );
     return rows;
@@ -143,5 +147,65 @@ describe('pricing in the projection', () => {
       ['0.0001', null],
       ['0', null],
     ]);
+  });
+
+  describe('the 2026 price model (ADR 0021): the worked example of issue 14', () => {
+    const row: PriceRow = {
+      model: 'm',
+      effective_from: '2026-01-01T00:00:00Z',
+      rates: { input: '5', output: '25', cache_creation: '6.25', cache_creation_1h: '10', cache_read: '0.5', web_search: '10' },
+      modifiers: { speed: { fast: '2' }, inference_geo: { us: '1.1' } },
+    };
+    const example = (workspace = 'w', extra: Record<string, unknown> = {}) =>
+      call('m', '2026-02-01T00:00:00Z', 1000, 2000, 12000, 100000, {
+        workspace_id: workspace, reasoning_tokens: 500, cache_creation_1h_tokens: 8000, web_search_requests: 3, speed: 'fast', inference_geo: 'us', ...extra,
+      });
+
+    it('bills subsets at their own rates, multiplies the token cost by the modifiers and adds the per-request fee', async () => {
+      // tokens (1000×5 + 2000×25 + 4000×6.25 + 8000×10 + 100000×0.5) / 10^6 = 0.21; × 2 × 1.1 = 0.462; + 3 × 10 / 1000 = 0.492
+      const [p] = await price(buildCatalog([row], 1), [example()]);
+      expect(p).toMatchObject({ token_cost: '0.492', unpriced: false });
+      // Each class's part, modifiers applied: their sum is the call's cost.
+      expect(p.by_class).toEqual({
+        input: '0.011', output: '0.0825', reasoning: '0.0275', cache_creation: '0.055', cache_creation_1h: '0.176', cache_read: '0.11', web_search: '0.03',
+      });
+    });
+
+    it('bills reasoning at its own rate once the row has one', async () => {
+      const withReasoning = buildCatalog([{ ...row, rates: { ...row.rates, reasoning: '30' } }], 1);
+      expect(await costs(withReasoning, [example()])).toEqual(['0.4975']); // output 1500×25 + 500×30: tokens 0.2125
+    });
+
+    it('bills a value the row does not list at 1×, and the default values at list price', async () => {
+      const calls = [example('w', { speed: 'standard', inference_geo: 'eu' }), example('w', { speed: undefined, inference_geo: undefined })];
+      expect(await costs(buildCatalog([row], 1), calls)).toEqual(['0.24', '0.24']); // 0.21 + 0.03
+    });
+
+    it('falls back: cache writes to the input rate, reasoning to output; a missing web-search rate leaves the call partly priced', async () => {
+      const bare = buildCatalog([{ model: 'm', effective_from: '2026-01-01T00:00:00Z', rates: { input: '5', output: '25', cache_read: '0.5' } }], 1);
+      const [p] = await price(bare, [example('w', { speed: undefined, inference_geo: undefined })]);
+      // 1000×5 + 2000×25 + 12000×5 + 100000×0.5 = 165000; the three searches have no price: never $0, the call is partial.
+      expect(p).toMatchObject({ token_cost: '0.165', unpriced: true });
+      expect(p.by_class.web_search).toBeNull();
+    });
+
+    it("prices a workspace's negotiated multiplier for that workspace only, and a model's override over the workspace's `*`", async () => {
+      const overrides: WorkspacePriceRow[] = [
+        { workspace_id: 'a', model: 'm', effective_from: '2026-01-15T00:00:00Z', multiplier: '0.8' },
+        { workspace_id: 'a', model: '*', effective_from: '2026-01-01T00:00:00Z', multiplier: '0.5' },
+        { workspace_id: 'c', model: 'm', effective_from: '2026-01-01T00:00:00Z', effective_to: '2026-01-20T00:00:00Z', rates: { input: '1', output: '1', cache_read: '1' } },
+      ];
+      const negotiated = buildCatalog([row], 1, [], overrides);
+      const at = (workspace: string, time: string) => example(workspace, { occurred_at: time });
+      expect(
+        await costs(negotiated, [at('a', '2026-02-01T00:00:00Z'), at('b', '2026-02-01T00:00:00Z'), at('a', '2026-01-10T00:00:00Z'), at('c', '2026-01-10T00:00:00Z'), at('c', '2026-02-01T00:00:00Z')]),
+      ).toEqual([
+        '0.3936', // 0.8 × 0.492: every rate, the fee included
+        '0.492',
+        '0.246', // before its own override, the workspace's `*`
+        '0.115', // its own rates, nothing inherited (no modifiers, no web-search rate): 115000 tokens at $1 per 1M, the searches unpriced
+        '0.492', // after its override ended: the list price
+      ]);
+    });
   });
 });

@@ -33,6 +33,8 @@ export interface ProjectionsOptions {
   readonly batchSize: number;
   /** LEDGER_AUTO_REBUILD: restate history when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
+  /** Whether this process serves the pricing and admin routes (a projector-only process does not). */
+  readonly routes: boolean;
 }
 
 const OPTIONS = Symbol('PROJECTIONS_OPTIONS');
@@ -137,7 +139,7 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule, ProjectionWatermarkModule],
-      controllers: [ProjectionsAdminController, PricingController, DeadLettersController],
+      controllers: options.routes ? [ProjectionsAdminController, PricingController, DeadLettersController] : [],
       providers: [
         ReadModelReady,
         { provide: OPTIONS, useValue: options },

@@ -149,7 +149,7 @@ interface RollupRow extends RollupSumsRow {
  *   dimension $10 only (`gkey` is null on other rows, so their detail collapses into one group that is
  *   dropped). Model and tool subtotals add up to the bucket's total.
  */
-const ROLLUP = new Statement(`
+export const ROLLUP = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
      days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi)),
@@ -297,7 +297,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
  * distinct by one hash. `OFFSET 0` keeps each LATERAL subquery a parameterised index scan without aggregating
  * inside it.
  */
-const RUNS = new Statement(`
+export const RUNS = new Statement(`
 WITH whole AS (SELECT * FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)),
      edge AS (SELECT * FROM unnest($4::timestamptz[], $5::timestamptz[]) AS e(lo, hi)),
      days AS (SELECT * FROM unnest($6::timestamptz[], $7::timestamptz[]) AS d(lo, hi))

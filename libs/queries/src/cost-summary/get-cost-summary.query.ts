@@ -46,8 +46,8 @@ const summarySql = (inWorkspace: string) => `WITH h AS (
                ORDER BY total_cost DESC, session_id), '[]')
         FROM (SELECT * FROM ${S}.session_costs WHERE ${inWorkspace}
               ORDER BY total_cost DESC, session_id LIMIT 10) t) AS top_sessions`;
-const IN_WORKSPACE = new Statement(summarySql('workspace_id = $1'));
-const ALL_WORKSPACES = new Statement(summarySql('true'));
+export const IN_WORKSPACE = new Statement(summarySql('workspace_id = $1'));
+export const ALL_WORKSPACES = new Statement(summarySql('true'));
 
 /** All-time totals of a workspace (every workspace for the admin key), from the daily rollup. */
 @QueryHandler(GetCostSummary)

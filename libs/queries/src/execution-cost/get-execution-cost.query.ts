@@ -19,8 +19,8 @@ export class GetExecutionCost extends Query<ExecutionView> {
   }
 }
 
-const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.execution_index`, 'execution_id');
-const EXECUTION = new Statement(executionAggregate('$1', '$2'));
+export const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.execution_index`, 'execution_id');
+export const EXECUTION = new Statement(executionAggregate('$1', '$2'));
 
 @QueryHandler(GetExecutionCost)
 export class GetExecutionCostHandler implements IQueryHandler<GetExecutionCost, ExecutionView> {

@@ -17,7 +17,7 @@ export class ListExecutionCosts extends Query<Page<ExecutionView>> {
   }
 }
 
-const PAGES = new Statements(
+export const PAGES = new Statements(
   (where) => `SELECT a.*, e.started_at AS cursor_started_at
    FROM ${READ_MODEL_SCHEMA}.execution_index e
    CROSS JOIN LATERAL (${executionAggregate('e.workspace_id', 'e.execution_id')}) a

@@ -32,13 +32,13 @@ export class GetSessionCost extends Query<SessionView & { breakdown?: SessionBre
   }
 }
 
-const SESSION = new Statement(
+export const SESSION = new Statement(
   `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown,
      ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
    FROM ${READ_MODEL_SCHEMA}.session_costs s
    WHERE s.session_id = $1 AND s.workspace_id = $2`,
 );
-const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.session_costs`, 'session_id');
+export const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.session_costs`, 'session_id');
 
 @QueryHandler(GetSessionCost)
 export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView & { breakdown?: SessionBreakdownEntry[] }> {

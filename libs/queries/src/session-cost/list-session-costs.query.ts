@@ -18,7 +18,7 @@ export class ListSessionCosts extends Query<Page<SessionView>> {
   }
 }
 
-const PAGES = new Statements(
+export const PAGES = new Statements(
   (where) => `SELECT ${SESSION_COLUMNS}, ${breakdownFromFacts('SELECT s.workspace_id, s.session_id')} AS breakdown, ${PRICING_VERSION_SQL(READ_MODEL_SCHEMA)} AS pricing_version
    FROM ${READ_MODEL_SCHEMA}.session_costs s
    WHERE ${where}

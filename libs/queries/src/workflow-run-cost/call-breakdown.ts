@@ -33,7 +33,7 @@ WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
 GROUP BY 1
 ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`);
 
-const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
+export const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
   execution_id: { step: breakdownSql('execution_id', 'step'), model: breakdownSql('execution_id', 'model'), phase: breakdownSql('execution_id', 'phase') },
   session_id: { step: breakdownSql('session_id', 'step'), model: breakdownSql('session_id', 'model'), phase: breakdownSql('session_id', 'phase') },
 };

@@ -113,7 +113,7 @@ interface RunRow extends RollupSumsRow {
  * so the totals are exactly the sums over every call. Its workflow is read from its sessions, as
  * `/costs/executions/{id}` reads it.
  */
-const RUN = new Statement(`
+export const RUN = new Statement(`
 SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
@@ -125,7 +125,7 @@ CROSS JOIN LATERAL (
   FROM ${S}.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
 WHERE e.execution_id = $1 AND e.workspace_id = $2`);
-const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
+export const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
 interface CallRow {
   event_id: string;
@@ -153,8 +153,8 @@ WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
   ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
 ORDER BY f.occurred_at, f.event_id
 LIMIT $3`);
-const FIRST_CALLS = callsSql(false);
-const CALLS_AFTER = callsSql(true);
+export const FIRST_CALLS = callsSql(false);
+export const CALLS_AFTER = callsSql(true);
 
 const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,

@@ -1,0 +1,39 @@
+-- Rendered from libs/queries/src/workflow-run-cost/get-workflow-run-cost.query.ts by test/sql-golden.unit.spec.ts; UPDATE_GOLDEN=1 rewrites it.
+
+-- RUN
+SELECT t.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1] FROM read_model.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
+FROM read_model.execution_index e
+CROSS JOIN LATERAL (
+  SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
+    COALESCE(sum(h.input_tokens), 0)::text AS input_tokens, COALESCE(sum(h.output_tokens), 0)::text AS output_tokens,
+    COALESCE(sum(h.cache_creation_tokens), 0)::text AS cache_creation_tokens, COALESCE(sum(h.cache_read_tokens), 0)::text AS cache_read_tokens,
+    COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.tool_calls), 0)::text AS tool_calls,
+    COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
+  FROM read_model.hourly_costs h
+  WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+WHERE e.execution_id = $1 AND e.workspace_id = $2;
+
+-- FIRST_CALLS
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+  f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
+  trim_scale(f.token_cost)::text AS cost, f.occurred_at,
+  to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+FROM read_model.priced_facts f
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
+
+ORDER BY f.occurred_at, f.event_id
+LIMIT $3;
+
+-- CALLS_AFTER
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+  f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
+  trim_scale(f.token_cost)::text AS cost, f.occurred_at,
+  to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+FROM read_model.priced_facts f
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
+  AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)
+ORDER BY f.occurred_at, f.event_id
+LIMIT $3;
+
+-- HOLDING
+SELECT DISTINCT workspace_id FROM read_model.execution_index WHERE execution_id = $1 ORDER BY workspace_id LIMIT $2;
