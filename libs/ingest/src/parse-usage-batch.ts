@@ -1,9 +1,10 @@
 import Big from 'big.js';
 import { validateSync } from 'class-validator';
 import { FieldProblem, impossibleInstant, toProblems, ValidationError } from '@ledger/http';
+import { ModifierField, PRICE_MODIFIERS, USAGE_CLASSES, UsageField } from '@ledger/pricing';
 import { compileVerdict, Verdict } from './compiled-verdict';
-import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedBody, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
-import { UsageEvent, UsageEventType } from './usage-events';
+import { BODY_CLASS_BY_TYPE, SessionFinalizedBody, TokenUsedInput, ToolCalledBody, UsageEventBody } from './usage-batch.dto';
+import { ALWAYS_STORED_FIELDS, UsageEvent, UsageEventType } from './usage-events';
 
 export const MAX_BATCH = 1000;
 /** Clock skew tolerated for events stamped in the future. */
@@ -17,6 +18,11 @@ const VERDICT_BY_TYPE: Readonly<Record<string, Verdict | undefined>> = Object.fr
 
 const optional = <T>(v: T | undefined | null): T | undefined => (v === null ? undefined : v);
 
+const ALWAYS_STORED: ReadonlySet<string> = new Set(ALWAYS_STORED_FIELDS);
+/** Counts stored only when not 0, and modifiers only when not their default: absent means the default (issue 14's idempotency rule). */
+const SPARSE_COUNTS: readonly UsageField[] = USAGE_CLASSES.map((c) => c.field).filter((f) => !ALWAYS_STORED.has(f));
+const SPARSE_MODIFIERS: readonly { readonly field: ModifierField; readonly default: string }[] = PRICE_MODIFIERS;
+
 // Each shape is spelt out in one object literal: spreading a shared base object
 // made V8 build every event through its slow generic path (a quarter of ingest's CPU).
 function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: string, occurred_at: string): UsageEvent {
@@ -25,8 +31,8 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
   const workflow_id = optional(body.workflow_id);
   const phase_id = optional(body.phase_id);
   if (type === 'TokenUsed') {
-    const token = body as TokenUsedBody;
-    return {
+    const token = body as TokenUsedInput;
+    const event: UsageEvent = {
       type,
       data: {
         workspace_id,
@@ -46,6 +52,17 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
         reported_cost_usd: canonicalDecimal(token.reported_cost_usd),
       },
     };
+    // Added after the literal, and only when sent: most events carry none of them.
+    const data = event.data as unknown as Record<string, unknown>;
+    for (const field of SPARSE_COUNTS) {
+      const value = token[field];
+      if (value) data[field] = value;
+    }
+    for (const modifier of SPARSE_MODIFIERS) {
+      const value = token[modifier.field];
+      if (value != null && value !== modifier.default) data[modifier.field] = value;
+    }
+    return event;
   }
   if (type === 'ToolCalled') {
     const tool = body as ToolCalledBody;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { validateSync, IsString } from 'class-validator';
 import { ValidationError } from '@ledger/http';
+import { PRICE_MODIFIERS, USAGE_CLASSES } from '@ledger/pricing';
 import { compileVerdict } from './compiled-verdict';
 import { parseUsageBatch, toIsoUtc } from './parse-usage-batch';
 import { BODY_CLASS_BY_TYPE } from './usage-batch.dto';
@@ -19,6 +20,10 @@ const GOOD: Record<string, unknown>[] = [
   { event_id: 'e4', type: 'ToolCalled', session_id: 's1', phase_id: 'p2', occurred_at: '2026-04-02T11:00:05.1Z', tool_name: 'Read', duration_ms: 1200, compute_cost_usd: '0.00050', status: 'ok' },
   { event_id: 'e5', type: 'SessionFinalized', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100+0130' },
   { event_id: 'e6', type: 'SessionFinalized', session_id: 's1', occurred_at: '2026-04-02T11:00Z', status: 'cancelled', duration_ms: 0, num_turns: 3 },
+  {
+    event_id: 'e7', type: 'TokenUsed', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100Z', model: 'claude-opus-5', input_tokens: 10, output_tokens: 40,
+    reasoning_tokens: 40, cache_creation_tokens: 30, cache_creation_1h_tokens: 20, web_search_requests: 3, service_tier: 'priority', speed: 'fast', inference_geo: 'us',
+  },
 ];
 
 /** Values that sit on either side of each rule, and of each type. */
@@ -27,7 +32,7 @@ const PROBES: unknown[] = [
   'ok id', 'é', '😀'.repeat(128), '😀'.repeat(129), 0, -0, -1, 1, 1.5, 1e9, 1e9 + 1, 2 ** 31 - 1, 2 ** 31, 3e9, 31_536_000_000, 31_536_000_001, 1e19, 1e21, Number.MAX_SAFE_INTEGER, true, false,
   '1', '0.0342', '.5', '1.', '-0.1', '1e3', '0.1234567890123456789', '123456789012345678.1', '1234567890123456789',
   [], ['a'], {}, { Read: 1 }, { Read: -1 }, { Read: 1.5 }, { Read: '1' }, { '': 1 }, { ['t'.repeat(129)]: 1 }, { Read: 1e9 + 1 },
-  'TokenUsed', 'completed', 'failed', 'done', 'gpt-4o',
+  'TokenUsed', 'completed', 'failed', 'done', 'gpt-4o', 'standard', 'batch', 'fast', 'global', 'us', 'US', 'eu-west_1', '-us', 'g'.repeat(32), 'g'.repeat(33), 39, 41,
   '2026-04-02T12:00:00Z', '2026-04-02T12:00:00', '2026-04-02', '2026-02-30T00:00:00.000Z', '2026-04-02T12:00:00.1234567890Z', 'yesterday',
 ];
 
@@ -37,7 +42,10 @@ const PROTOTYPE_KEYS = ['constructor', 'hasOwnProperty', '__proto__', 'toString'
 function* battery(): Generator<Record<string, unknown>> {
   for (const good of GOOD) {
     yield good;
-    const fields = new Set([...Object.keys(good), 'input_tokens', 'tool_tokens', 'tool_name', 'model', 'status', 'duration_ms', 'num_turns', 'nonsense']);
+    const fields = new Set([
+      ...Object.keys(good), 'input_tokens', 'tool_tokens', 'tool_name', 'model', 'status', 'duration_ms', 'num_turns', 'nonsense',
+      ...USAGE_CLASSES.map((c) => c.field), ...PRICE_MODIFIERS.map((m) => m.field),
+    ]);
     for (const field of fields) {
       const { [field]: _dropped, ...without } = good;
       yield without;
@@ -175,6 +183,115 @@ describe('parseUsageBatch', () => {
     expect(second.data).toMatchObject({ occurred_at: '2026-04-02T11:00:05.000Z', reported_cost_usd: '0.0118', execution_id: 'ex1' });
     expect(fourth.data).toMatchObject({ occurred_at: '2026-04-02T11:00:05.100Z', compute_cost_usd: '0.0005' });
     expect(fifth.data).toMatchObject({ occurred_at: '2026-04-02T09:30:05.100Z' });
+  });
+});
+
+describe('parseUsageBatch: the usage classes and price modifiers of @ledger/pricing (issue 14)', () => {
+  const call = (extra: Record<string, unknown> = {}) => ({
+    event_id: 'n1', type: 'TokenUsed', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100Z', model: 'm', ...extra,
+  });
+  const problems = (events: unknown[]): string[] => {
+    try {
+      parseUsageBatch({ events }, 'ws', NOW);
+    } catch (err) {
+      return (err as ValidationError).problems.map((p) => `${p.index}.${p.field}: ${p.message}`);
+    }
+    return [];
+  };
+  const BASE = { workspace_id: 'ws', event_id: 'n1', session_id: 's1', occurred_at: '2026-04-02T11:00:05.100Z', model: 'm' };
+  const ZEROS = { input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0 };
+  /** The payload as the store keeps it (JSON: no undefined members). */
+  const stored = (extra: Record<string, unknown> = {}) => JSON.parse(JSON.stringify(parseUsageBatch({ events: [call(extra)] }, 'ws', NOW)[0].data));
+
+  it('accepts a field for every usage class and modifier, and stores each that is sent and not its default', () => {
+    expect(stored({
+      input_tokens: 1000, output_tokens: 2000, reasoning_tokens: 500, cache_creation_tokens: 12000, cache_creation_1h_tokens: 8000,
+      cache_read_tokens: 100000, web_search_requests: 3, service_tier: 'batch', speed: 'fast', inference_geo: 'us',
+    })).toEqual({
+      ...BASE, input_tokens: 1000, output_tokens: 2000, reasoning_tokens: 500, cache_creation_tokens: 12000, cache_creation_1h_tokens: 8000,
+      cache_read_tokens: 100000, web_search_requests: 3, service_tier: 'batch', speed: 'fast', inference_geo: 'us',
+    });
+    // Derived, not listed: every class and modifier the pricing slice describes is a field ingest accepts and stores.
+    const every = Object.fromEntries([
+      ...USAGE_CLASSES.map((c) => [c.field, 7]),
+      ...PRICE_MODIFIERS.map((m) => [m.field, 'values' in m ? m.values.find((v) => v !== m.default) : 'eu']),
+    ]);
+    expect(stored(every)).toEqual({ ...BASE, ...every });
+  });
+
+  it('stores the four original counts always, and omits later classes at 0 and modifiers at their default: they compare equal to absent', () => {
+    const absent = stored();
+    expect(absent).toEqual({ ...BASE, ...ZEROS });
+    expect(stored({ reasoning_tokens: 0, cache_creation_1h_tokens: 0, web_search_requests: 0, service_tier: 'standard', speed: 'standard', inference_geo: 'global' }))
+      .toEqual(absent);
+    expect(stored({ reasoning_tokens: null, cache_creation_1h_tokens: null, web_search_requests: null, service_tier: null, speed: null, inference_geo: null }))
+      .toEqual(absent);
+    expect(stored({ input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0 })).toEqual(absent);
+    expect(stored({ output_tokens: 9, reasoning_tokens: 9, service_tier: 'standard', speed: 'fast' })).toEqual({ ...BASE, ...ZEROS, output_tokens: 9, reasoning_tokens: 9, speed: 'fast' });
+  });
+
+  it('bounds every new count like the others, naming the field and its bound', () => {
+    expect(problems([
+      call({ output_tokens: 10, reasoning_tokens: 1_000_000_001 }),
+      call({ cache_creation_1h_tokens: -1 }),
+      call({ web_search_requests: 1.5 }),
+      call({ web_search_requests: '3' }),
+      call({ web_search_requests: 1_000_000_000 }),
+    ])).toEqual([
+      '0.reasoning_tokens: reasoning_tokens must be <= 1000000000',
+      '1.cache_creation_1h_tokens: cache_creation_1h_tokens must be >= 0',
+      '2.web_search_requests: web_search_requests must be an integer',
+      '3.web_search_requests: web_search_requests must be an integer',
+    ]);
+  });
+
+  it('refuses a subset larger than its parent, naming the subset, and so the whole batch', () => {
+    expect(problems([
+      call({ event_id: 'ok' }),
+      call({ output_tokens: 4, reasoning_tokens: 5 }),
+      call({ reasoning_tokens: 1 }),
+      call({ cache_creation_tokens: 7999, cache_creation_1h_tokens: 8000 }),
+      call({ cache_creation_1h_tokens: 3, input_tokens: 3 }),
+    ])).toEqual([
+      '1.reasoning_tokens: reasoning_tokens must be <= output_tokens (it is part of it)',
+      '2.reasoning_tokens: reasoning_tokens must be <= output_tokens (it is part of it)',
+      '3.cache_creation_1h_tokens: cache_creation_1h_tokens must be <= cache_creation_tokens (it is part of it)',
+      '4.cache_creation_1h_tokens: cache_creation_1h_tokens must be <= cache_creation_tokens (it is part of it)',
+    ]);
+    // The rule is the pricing slice's `partOf`: every subset class is held to its parent.
+    for (const cls of USAGE_CLASSES.filter((c) => 'partOf' in c)) {
+      const parent = USAGE_CLASSES.find((c) => c.key === (cls as { partOf: string }).partOf)!.field;
+      expect(problems([call({ [parent]: 41, [cls.field]: 42 })])).toEqual([`0.${cls.field}: ${cls.field} must be <= ${parent} (it is part of it)`]);
+      expect(problems([call({ [parent]: 42, [cls.field]: 42 })])).toEqual([]);
+    }
+  });
+
+  it('names only the parent when the parent itself is not a valid count', () => {
+    expect(problems([call({ output_tokens: -1, reasoning_tokens: 5 }), call({ output_tokens: '9', reasoning_tokens: 5 })])).toEqual([
+      '0.output_tokens: output_tokens must be >= 0',
+      '1.output_tokens: output_tokens must be an integer',
+    ]);
+  });
+
+  it('refuses a modifier value it does not know, naming the field and the values it takes', () => {
+    expect(problems([
+      call({ service_tier: 'auto' }),
+      call({ service_tier: 'Batch' }),
+      call({ speed: 'slow' }),
+      call({ inference_geo: 'US' }),
+      call({ inference_geo: '' }),
+      call({ inference_geo: 'g'.repeat(33) }),
+      call({ service_tier: 2 }),
+      call({ inference_geo: 'eu-west_1', service_tier: 'flex', speed: 'standard' }),
+    ])).toEqual([
+      '0.service_tier: service_tier must be one of standard, batch, flex, priority',
+      '1.service_tier: service_tier must be one of standard, batch, flex, priority',
+      '2.speed: speed must be one of standard, fast',
+      '3.inference_geo: inference_geo must be 1-32 lowercase letters, digits, _ or -, starting with a letter or digit (e.g. "global")',
+      '4.inference_geo: inference_geo must be 1-32 lowercase letters, digits, _ or -, starting with a letter or digit (e.g. "global")',
+      '5.inference_geo: inference_geo must be 1-32 lowercase letters, digits, _ or -, starting with a letter or digit (e.g. "global")',
+      '6.service_tier: service_tier must be one of standard, batch, flex, priority',
+    ]);
   });
 });
 

@@ -14,6 +14,8 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { MODIFIER_PATTERN, PRICE_MODIFIERS, USAGE_CLASSES, usageClass, UsageQuantities } from '@ledger/pricing';
+import { ModifierValues } from './usage-events';
 
 /*
  * Bounds: ingest refuses what the read model cannot store, so no accepted event can fail in the
@@ -63,6 +65,27 @@ const BoundedInt = (max: number) => (target: object, key: string) => {
 };
 const TokenCount = () => BoundedInt(MAX_TOKENS);
 
+/**
+ * A subset class (`partOf`) is at most its parent's count (absent: 0): the subset rule bills its units
+ * at its own rate instead of the parent's. A parent that is not a valid count is left to its own rules,
+ * so that only the parent is named.
+ */
+const AtMost = (parent: string) => (target: object, key: string) =>
+  ValidateBy(
+    {
+      name: 'isPartOf',
+      constraints: [parent],
+      validator: {
+        validate: (value: unknown, args) => {
+          const whole = (args?.object as Record<string, unknown>)[parent] ?? 0;
+          const isCount = typeof whole === 'number' && Number.isInteger(whole) && whole >= 0 && whole <= MAX_TOKENS;
+          return typeof value !== 'number' || !isCount || value <= whole;
+        },
+      },
+    },
+    { message: `${key} must be <= ${parent} (it is part of it)` },
+  )(target, key);
+
 
 /** Fields every usage event carries. */
 export class UsageEventBody {
@@ -100,11 +123,6 @@ export class TokenUsedBody extends UsageEventBody {
   @IsString() @MinLength(1) @MaxLength(200)
   model: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0, description: 'Uncached input tokens only.' }) @TokenCount() input_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() output_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() cache_creation_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_TOKENS, default: 0 }) @TokenCount() cache_read_tokens?: number;
-
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200)
   step_name?: string;
@@ -117,6 +135,30 @@ export class TokenUsedBody extends UsageEventBody {
   @IsOptional() @Matches(DECIMAL, { message: decimalMessage('reported_cost_usd', '0.0342') })
   reported_cost_usd?: string;
 }
+
+// The usage classes' counts and the price modifiers are properties of TokenUsedBody by the pricing
+// slice's lists, so that a class added there is accepted, bounded and documented here without an edit.
+for (const cls of USAGE_CLASSES) {
+  ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_TOKENS, default: 0, description: cls.description })(TokenUsedBody.prototype, cls.field);
+  TokenCount()(TokenUsedBody.prototype, cls.field);
+  if ('partOf' in cls) AtMost(usageClass(cls.partOf).field)(TokenUsedBody.prototype, cls.field);
+}
+for (const modifier of PRICE_MODIFIERS) {
+  const { field, description } = modifier;
+  const values: readonly string[] | undefined = 'values' in modifier ? modifier.values : undefined;
+  IsOptional()(TokenUsedBody.prototype, field);
+  if (values) {
+    ApiPropertyOptional({ type: String, enum: values, default: modifier.default, description })(TokenUsedBody.prototype, field);
+    IsIn(values, { message: `${field} must be one of ${values.join(', ')}` })(TokenUsedBody.prototype, field);
+  } else {
+    ApiPropertyOptional({ type: String, pattern: MODIFIER_PATTERN.source, default: modifier.default, description })(TokenUsedBody.prototype, field);
+    const message = `${field} must be 1-32 lowercase letters, digits, _ or -, starting with a letter or digit (e.g. "${modifier.default}")`;
+    Matches(MODIFIER_PATTERN, { message })(TokenUsedBody.prototype, field);
+  }
+}
+
+/** A TokenUsed body as validated: the class's own fields, and the counts and modifiers given to it above. */
+export type TokenUsedInput = TokenUsedBody & UsageQuantities & ModifierValues;
 
 export class ToolCalledBody extends UsageEventBody {
   @ApiProperty({ example: 'Bash' })

@@ -1,3 +1,5 @@
+import type { ModifierField, UsageField, UsageQuantities } from '@ledger/pricing';
+
 /**
  * The usage events as stored in the log: plain data with stable wire names.
  * A stored shape is a contract: changing it means a new event type, never an edit.
@@ -18,13 +20,26 @@ interface UsageEventBase {
   readonly occurred_at: string;
 }
 
-/** One model call. `input_tokens` are uncached input only (Anthropic's convention). */
-export interface TokenUsed extends UsageEventBase {
+/**
+ * The quantities every `TokenUsed` has stored since its first version, always, 0 when not sent. They are
+ * listed rather than derived: they are a stored contract, and an event recorded before a later class existed
+ * must still compare equal when re-sent (classes added since are stored only when sent and not 0).
+ */
+export const ALWAYS_STORED_FIELDS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens'] as const satisfies readonly UsageField[];
+export type AlwaysStoredField = (typeof ALWAYS_STORED_FIELDS)[number];
+
+/** How the provider served the call; absent: the modifier's default (`standard`, `global`). */
+export type ModifierValues = { readonly [K in ModifierField]?: string };
+
+/**
+ * One model call. `input_tokens` are uncached input only (Anthropic's convention). Each usage class of
+ * `@ledger/pricing` is a field; a subset (`partOf`) is at most its parent. Absent optional fields mean the
+ * default: ingest never stores a 0 count of a later class, nor a default modifier.
+ */
+export type TokenUsed = TokenUsedFields & Omit<UsageQuantities, AlwaysStoredField> & { readonly [K in AlwaysStoredField]: number } & ModifierValues;
+
+interface TokenUsedFields extends UsageEventBase {
   readonly model: string;
-  readonly input_tokens: number;
-  readonly output_tokens: number;
-  readonly cache_creation_tokens: number;
-  readonly cache_read_tokens: number;
   readonly step_name?: string;
   /** Tokens of this call attributed to each tool (tool-use plus tool-result tokens). */
   readonly tool_tokens?: Readonly<Record<string, number>>;
