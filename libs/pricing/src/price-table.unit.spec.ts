@@ -190,6 +190,19 @@ describe('compilePriceTable: the 2026 price model', () => {
     ]);
   });
 
+  it("lets the latest of a workspace's overrides win whether it was set on the model or on an alias", () => {
+    const table = compilePriceTable(
+      buildCatalog([{ ...listRow, aliases: ['m-latest'] }], 3, [], [
+        { workspace_id: 'A', model: 'm-latest', effective_from: JAN, multiplier: '0.9' },
+        { workspace_id: 'A', model: 'm', effective_from: FEB, multiplier: '0.8' },
+      ]),
+    );
+    expect(table.models.filter((b) => b.workspace_id === 'A' && b.name === 'm-latest').map((b) => [b.valid_from, b.valid_to, b.input])).toEqual([
+      [JAN, FEB, '4.5'],
+      [FEB, 'infinity', '4'],
+    ]);
+  });
+
   it('gives any call at most one band: the bands of a name never overlap for one workspace', () => {
     const table = compilePriceTable(
       buildCatalog(
