@@ -51,6 +51,7 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
       `${data.stats.lateEvents} late + ${data.stats.afterFinalization} after finalization, ${data.stats.resent} re-sent, ` +
       `${data.stats.longContextCalls} long-context calls, ${data.stats.unpricedCalls} unpriced calls, ${data.stats.retriedBatches} retried batches`,
   );
+  progress.line(`  calls by price dimension: ${Object.entries(data.stats.dimensions).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
 
   const database = `ledger_${options.events}`;
   const databaseUrl = await pg.createDatabase(database);

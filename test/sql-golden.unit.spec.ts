@@ -33,7 +33,7 @@ import { PAGES as SESSION_PAGES } from '../libs/queries/src/session-cost/list-se
 import { candidatesSql, EXECUTION_IDS, SESSION_IDS } from '../libs/queries/src/shared/id-prefix';
 import { Statements } from '../libs/queries/src/shared/statement';
 import { STATEMENTS as CALL_BREAKDOWN } from '../libs/queries/src/workflow-run-cost/call-breakdown';
-import { CALLS_AFTER, FIRST_CALLS, HOLDING as RUN_HOLDING, RUN } from '../libs/queries/src/workflow-run-cost/get-workflow-run-cost.query';
+import { CALLS_AFTER, CLASSES as RUN_CLASSES, FIRST_CALLS, HOLDING as RUN_HOLDING, RUN } from '../libs/queries/src/workflow-run-cost/get-workflow-run-cost.query';
 
 const ROOT = path.join(__dirname, '..', 'sql');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -143,6 +143,7 @@ const GOLDEN: Record<string, Golden> = {
       ['RUN', RUN.text],
       ['FIRST_CALLS', FIRST_CALLS.text],
       ['CALLS_AFTER', CALLS_AFTER.text],
+      ['CLASSES', RUN_CLASSES.text],
       ['HOLDING', RUN_HOLDING.text],
     ],
   },

@@ -57,16 +57,20 @@ describe('Stevora cost API over HTTP', () => {
     await t.close();
   });
 
+  /** The 2026 classes' counts, none in these calls. */
+  const noNewClasses = { reasoningTokens: 0, cacheCreation1hTokens: 0, webSearchRequests: 0 };
+  const noNewTotals = { totalReasoningTokens: 0, totalCacheCreation1hTokens: 0, totalWebSearchRequests: 0 };
+  const zeroClasses = { reasoning: '0', cache_creation: '0', cache_creation_1h: '0', cache_read: '0', web_search: '0' };
   const seedCalls = [
     // 245×2.50 + 312×10 = 3732.5 per 1M
     { stepName: 'generate-welcome-email', model: 'gpt-4o', inputTokens: 245, outputTokens: 312, costUsd: 0.0037325, createdAt: '2026-04-02T12:00:05.100Z',
-      costUsdExact: '0.0037325', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c1', sessionId: 'sess_def456' },
+      costUsdExact: '0.0037325', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c1', sessionId: 'sess_def456' , ...noNewClasses },
     // 680×2.50 + 410×10 = 5800 per 1M
     { stepName: 'generate-summary', model: 'gpt-4o', inputTokens: 680, outputTokens: 410, costUsd: 0.0058, createdAt: '2026-04-02T12:00:10.200Z',
-      costUsdExact: '0.0058', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c2', sessionId: 'sess_def456' },
+      costUsdExact: '0.0058', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c2', sessionId: 'sess_def456' , ...noNewClasses },
     // 595×3 + 168×15 = 4305 per 1M
     { stepName: 'classify-intent', model: 'claude-sonnet-4-20250514', inputTokens: 595, outputTokens: 168, costUsd: 0.004305, createdAt: '2026-04-02T12:00:12.500Z',
-      costUsdExact: '0.004305', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c3', sessionId: 'sess_def456' },
+      costUsdExact: '0.004305', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c3', sessionId: 'sess_def456' , ...noNewClasses },
   ];
   const seedTotals = {
     workflowRunId: 'wfrun_def456',
@@ -77,6 +81,7 @@ describe('Stevora cost API over HTTP', () => {
     totalCostUsdExact: '0.0138375',
     totalCacheCreationTokens: 0,
     totalCacheReadTokens: 0,
+    ...noNewTotals,
     totalCalls: 3,
     totalToolCalls: 1,
     unpricedCalls: 0,
@@ -84,6 +89,8 @@ describe('Stevora cost API over HTTP', () => {
     toolComputeCostUsd: 0.0015,
     toolComputeCostUsdExact: '0.0015',
     workflowId: 'wf_onboarding',
+    // input 925×2.50 + 595×3, output 722×10 + 168×15 (per 1M): totalCostUsdExact, split
+    costByClass: { input: '0.0040975', output: '0.00974', ...zeroClasses },
   };
 
   describe('GET /v1/workflow-runs/:id/cost', () => {
@@ -151,15 +158,16 @@ describe('Stevora cost API over HTTP', () => {
         totalOutputTokens: 1100,
         calls: [
           { stepName: null, model: 'gpt-4o', inputTokens: 1000, outputTokens: 1000, costUsd: 0.0125, createdAt: '2026-04-10T08:30:00.000Z',
-            costUsdExact: '0.0125', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'b1', sessionId: 'sess_b' },
+            costUsdExact: '0.0125', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'b1', sessionId: 'sess_b' , ...noNewClasses },
           // No step name: the phase stands in.
           { stepName: 'draft', model: 'acme-1', inputTokens: 100, outputTokens: 100, costUsd: null, createdAt: '2026-04-10T08:31:00.000Z',
-            costUsdExact: null, cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'unpriced', eventId: 'b2', sessionId: 'sess_b' },
+            costUsdExact: null, cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'unpriced', eventId: 'b2', sessionId: 'sess_b' , ...noNewClasses },
         ],
         nextCallsCursor: null,
         totalCostUsdExact: '0.0125',
         totalCacheCreationTokens: 0,
         totalCacheReadTokens: 0,
+        ...noNewTotals,
         totalCalls: 2,
         totalToolCalls: 0,
         unpricedCalls: 1,
@@ -167,6 +175,8 @@ describe('Stevora cost API over HTTP', () => {
         toolComputeCostUsd: 0,
         toolComputeCostUsdExact: '0',
         workflowId: null,
+        // gpt-4o's 1000×2.50 and 1000×10 per 1M; acme-1's tokens have no price and add nothing
+        costByClass: { input: '0.0025', output: '0.01', ...zeroClasses },
         breakdown: [
           { key: null, costUsd: 0.0125, costUsdExact: '0.0125', inputTokens: 1000, outputTokens: 1000, calls: 1, unpricedCalls: 0 },
           { key: 'draft', costUsd: null, costUsdExact: null, inputTokens: 100, outputTokens: 100, calls: 1, unpricedCalls: 1 },

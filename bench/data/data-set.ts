@@ -21,10 +21,11 @@ export interface WorkspaceTruth {
   finalized: number;
   sessions: number;
   executions: number;
+  /** Calls with no price, and calls priced but for a class their rate set leaves unpriced (partial). */
   unpricedCalls: number;
-  /** Sum of the four token classes over TokenUsed events, priced or not. */
+  /** `total_tokens` over TokenUsed events, priced or not: input + output + cache creation + cache read (subsets are inside them). */
   totalTokens: number;
-  /** Exact USD of priced TokenUsed events. */
+  /** Exact USD of TokenUsed events, partly priced ones included (their priced classes). */
   tokenCost: Big;
   /** Exact USD of ToolCalled events. */
   computeCost: Big;
@@ -58,6 +59,11 @@ export interface GenerationStats {
   readonly unpricedCalls: number;
   readonly retriedBatches: number;
   readonly byModel: Readonly<Record<string, number>>;
+  /**
+   * TokenUsed calls per 2026 price dimension: `reasoning`, `cache_creation_1h`, `web_search`, `service_tier=…`,
+   * `speed=fast`, `inference_geo=…` (non-default values), `explicit defaults` and `partial` (priced but for a class).
+   */
+  readonly dimensions: Readonly<Record<string, number>>;
 }
 
 /** A usage event as the client sends it (the body contract of `POST /v1/events`). */

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { CostAccumulator } from '../support/pricing-oracle';
+import { CostAccumulator, OracleRow, PRICED_MODELS, rowAt } from '../support/pricing-oracle';
 import { Random, WeightedPicker } from '../support/random';
 import { DataSet, IngestBatch, WorkspaceTruth } from './data-set';
 
@@ -13,26 +13,48 @@ export interface GeneratorOptions {
   readonly retryRate?: number;
 }
 
-/** Usage is stamped over 30 days, after the 2025-06-10 o3 price change, and before the machine's "now". */
+/**
+ * Usage is stamped over 30 days, after the 2025-06-10 o3 price change and the 2026-02-05 start of Claude
+ * Opus 4.6's price (the generator refuses a catalogued model its row does not cover), and before the
+ * machine's "now". Late deliveries add at most a few hours.
+ */
 export const WINDOW_START = Date.parse('2026-09-01T00:00:00.000Z');
 const WINDOW_MS = 30 * 86_400_000;
 
 /**
- * A long tail: a few models carry most calls. Seven priced models, so that
- * effective-dated rows (o3) and long-context tiers (Sonnet 4, Gemini 2.5 Pro)
- * are exercised, and one model the catalog does not know.
+ * A long tail: a few models carry most calls. Eight priced models, so that
+ * effective-dated rows (o3), long-context tiers (Sonnet 4, Gemini 2.5 Pro) and
+ * every modifier (Opus 4.6: fast mode and the US uplift) are exercised, and one
+ * model the catalog does not know.
  */
 export const MODEL_MIX = [
-  { value: 'claude-sonnet-4-20250514', weight: 32 },
-  { value: 'gpt-4o-mini', weight: 22 },
-  { value: 'claude-3-5-haiku-20241022', weight: 15 },
-  { value: 'gpt-4o', weight: 11 },
-  { value: 'gemini-2.5-flash', weight: 9 },
-  { value: 'gemini-2.5-pro', weight: 6 },
+  { value: 'claude-sonnet-4-20250514', weight: 30 },
+  { value: 'gpt-4o-mini', weight: 20 },
+  { value: 'claude-3-5-haiku-20241022', weight: 13 },
+  { value: 'gpt-4o', weight: 10 },
+  { value: 'claude-opus-4-6', weight: 9 },
+  { value: 'gemini-2.5-flash', weight: 8 },
+  { value: 'gemini-2.5-pro', weight: 5 },
   { value: 'o3', weight: 3 },
   { value: 'acme-internal-1', weight: 2 },
 ] as const;
 const LONG_CONTEXT_MODELS = new Set(['claude-sonnet-4-20250514', 'gemini-2.5-pro']);
+/** Share of a model's calls that reason (o3 and Gemini 2.5 Pro always think; Flash and Opus 4.6 when asked to). */
+const REASONING_SHARE: Readonly<Record<string, number>> = { o3: 1, 'gemini-2.5-pro': 1, 'gemini-2.5-flash': 0.6, 'claude-opus-4-6': 0.5 };
+/** Of Anthropic calls that write to the cache, the share whose writes include the 1-hour cache. */
+const CACHE_1H_SHARE = 0.3;
+/** Calls with server-side web searches, on models whose every rate set prices them (elsewhere they would be partly priced). */
+const WEB_SEARCH_SHARE = 0.04;
+/** Served tiers: batch on any model; flex and priority only where the row lists them. */
+const BATCH_SHARE = 0.05;
+const FLEX_SHARE = 0.1;
+const PRIORITY_SHARE = 0.03;
+/** On rows that list them: fast mode (never with batch or priority) and data residency. `eu` is listed nowhere: billed 1×. */
+const FAST_SHARE = 0.08;
+const US_SHARE = 0.15;
+const UNLISTED_GEO_SHARE = 0.02;
+/** Calls that send every new field even at its default (`0`, `"standard"`, `"global"`): they must price as if omitted. */
+const EXPLICIT_DEFAULTS_SHARE = 0.03;
 const TOOLS = ['Read', 'Bash', 'Edit', 'Grep', 'WebFetch', 'Write'];
 const STEPS = ['plan', 'research', 'draft', 'review', 'generate-welcome-email', 'summarise'];
 
@@ -93,6 +115,8 @@ export function generateUsage(options: GeneratorOptions): DataSet {
   const executionIds = new Map<string, string[]>();
   const byModel: Record<string, number> = {};
   const stats = { lateEvents: 0, afterFinalization: 0, resent: 0, longContextCalls: 0, unpricedCalls: 0, retriedBatches: 0 };
+  const dimensions: Record<string, number> = {};
+  const tally = (key: string) => (dimensions[key] = (dimensions[key] ?? 0) + 1);
   let sent = 0;
   let minAt = Infinity;
   let maxAt = -Infinity;
@@ -128,18 +152,24 @@ export function generateUsage(options: GeneratorOptions): DataSet {
         // Each event is serialised as soon as it is made: a million strings weigh far less than a million objects.
         if (r.chance(0.72)) {
           const model = r.chance(0.8) ? primary : models.pick(r);
-          const call = tokenUsed(r, model);
+          const call = tokenUsed(r, model, rowAt(model, at), tally);
           if (call.longContext) stats.longContextCalls++;
-          json = JSON.stringify({
+          const event = {
             event_id: eventId, type: 'TokenUsed', session_id: sessionId, execution_id: executionId, workflow_id: workflowId,
             phase_id: `p${phase}`, occurred_at: iso(at), model, input_tokens: call.input, output_tokens: call.output,
-            cache_creation_tokens: call.cacheCreation, cache_read_tokens: call.cacheRead, step_name: call.step,
+            cache_creation_tokens: call.cacheCreation, cache_read_tokens: call.cacheRead, ...call.dimensions, step_name: call.step,
             tool_tokens: call.toolTokens, reported_cost_usd: call.reportedCost,
-          });
+          };
+          json = JSON.stringify(event);
           byModel[model] = (byModel[model] ?? 0) + 1;
           t.tokenUsed++;
+          // Subsets (reasoning, 1-hour writes) are inside their parents already.
           t.totalTokens += call.input + call.output + call.cacheCreation + call.cacheRead;
-          if (!priced.add(model, at, call)) {
+          // The oracle prices the event as sent, by its field names, not the generator's variables.
+          const pricing = priced.add(model, at, event);
+          if (pricing === 'unpriced' && CATALOGUED.has(model)) throw new Error(`${model} at ${iso(at)}: no price row covers the call; move WINDOW_START`);
+          if (pricing !== 'priced') {
+            if (pricing === 'partial') tally('partial');
             t.unpricedCalls++;
             stats.unpricedCalls++;
           }
@@ -225,7 +255,7 @@ export function generateUsage(options: GeneratorOptions): DataSet {
     executionIds,
     from: new Date(minAt),
     to: new Date(maxAt),
-    stats: { sessions: layout.sessionExec.length, executions: layout.execStart.length, ...stats, byModel },
+    stats: { sessions: layout.sessionExec.length, executions: layout.execStart.length, ...stats, byModel, dimensions },
   };
 }
 
@@ -276,15 +306,69 @@ function planLayout(r: Random, events: number, workspaceCount: number): Layout {
   return { workspaces, execWorkspace, execStart, sessionExec, sessionUsage };
 }
 
-function tokenUsed(r: Random, model: string) {
+const CATALOGUED = new Set(PRICED_MODELS);
+
+/** The new `TokenUsed` fields of one call; a default is left out (undefined) unless the call sends defaults explicitly. */
+interface Dimensions {
+  reasoning_tokens?: number;
+  cache_creation_1h_tokens?: number;
+  web_search_requests?: number;
+  service_tier?: string;
+  speed?: string;
+  inference_geo?: string;
+}
+
+const lists = (row: OracleRow | undefined, field: string, value: string) => row?.modifiers[field]?.[value] !== undefined;
+
+function tokenUsed(r: Random, model: string, row: OracleRow | undefined, tally: (key: string) => void) {
   let input = tokens(r, 1_500, 1.2, 150_000);
-  const output = tokens(r, 400, 1, 32_000);
+  let output = tokens(r, 400, 1, 32_000);
   let cacheRead = r.chance(0.6) ? tokens(r, 20_000, 1, 150_000) : 0;
   const cacheCreation = r.chance(0.2) ? tokens(r, 3_000, 1, 50_000) : 0;
   if (LONG_CONTEXT_MODELS.has(model) && r.chance(0.04)) {
     // Past the 200k-token prompt threshold: the whole call is billed at the tier rate.
     cacheRead = r.int(150_000, 400_000);
     input = r.int(50_001, 120_000);
+  }
+  const d: Dimensions = {};
+  if (r.chance(REASONING_SHARE[model] ?? 0)) {
+    // Thinking comes on top of the visible answer, and is part of output_tokens.
+    d.reasoning_tokens = tokens(r, 1_200, 1.1, 64_000);
+    output += d.reasoning_tokens;
+    tally('reasoning');
+  }
+  if (cacheCreation > 0 && model.startsWith('claude-') && r.chance(CACHE_1H_SHARE)) {
+    // A long-lived prefix (system prompt, tools) goes to the 1-hour cache, often the whole write.
+    d.cache_creation_1h_tokens = r.chance(0.6) ? cacheCreation : r.int(1, cacheCreation);
+    tally('cache_creation_1h');
+  }
+  if (row?.priced.has('web_search') && r.chance(WEB_SEARCH_SHARE)) {
+    d.web_search_requests = Math.min(20, tokens(r, 1.5, 0.8));
+    tally('web_search');
+  }
+  const u = r.next();
+  if (u < BATCH_SHARE) d.service_tier = 'batch';
+  else if (u < BATCH_SHARE + FLEX_SHARE) d.service_tier = lists(row, 'service_tier', 'flex') ? 'flex' : undefined;
+  else if (u < BATCH_SHARE + FLEX_SHARE + PRIORITY_SHARE) d.service_tier = lists(row, 'service_tier', 'priority') ? 'priority' : undefined;
+  if (d.service_tier) tally(`service_tier=${d.service_tier}`);
+  // Fast mode is offered with neither batch nor priority.
+  if (!d.service_tier && lists(row, 'speed', 'fast') && r.chance(FAST_SHARE)) {
+    d.speed = 'fast';
+    tally('speed=fast');
+  }
+  if (lists(row, 'inference_geo', 'us')) {
+    const g = r.next();
+    d.inference_geo = g < US_SHARE ? 'us' : g < US_SHARE + UNLISTED_GEO_SHARE ? 'eu' : undefined;
+    if (d.inference_geo) tally(`inference_geo=${d.inference_geo}`);
+  }
+  if (r.chance(EXPLICIT_DEFAULTS_SHARE)) {
+    d.reasoning_tokens ??= 0;
+    d.cache_creation_1h_tokens ??= 0;
+    d.web_search_requests ??= 0;
+    d.service_tier ??= 'standard';
+    d.speed ??= 'standard';
+    d.inference_geo ??= 'global';
+    tally('explicit defaults');
   }
   const step = r.pick(STEPS);
   let toolTokens: Record<string, number> | undefined;
@@ -293,5 +377,8 @@ function tokenUsed(r: Random, model: string) {
     for (const tool of TOOLS) if (r.chance(0.3)) (toolTokens ??= {})[tool] = Math.floor(total * (0.02 + r.next() * 0.1));
   }
   const reportedCost = r.chance(0.1) ? hundredThousandths(r.int(1, 99_999)) : undefined;
-  return { input, output, cacheCreation, cacheRead, step, toolTokens, reportedCost, longContext: input + cacheCreation + cacheRead > 200_000 };
+  return {
+    input, output, cacheCreation, cacheRead, dimensions: d, step, toolTokens, reportedCost,
+    longContext: input + cacheCreation + cacheRead > 200_000,
+  };
 }

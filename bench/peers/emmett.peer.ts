@@ -11,7 +11,7 @@ import { WireEvent } from '../data/data-set';
 import { BenchPostgres } from '../support/postgres';
 import { Progress } from '../support/progress';
 import { elapsedSince, now } from '../support/stats';
-import { mergeDelta, PeerResult, SESSION_COSTS_DDL, SessionDelta, sessionDelta } from './session-cost';
+import { mergeDelta, PeerResult, SESSION_COSTS_DDL, SessionDelta, sessionDelta, TOTAL_TOKENS_SQL, UNIT_FIELDS } from './session-cost';
 
 type UsageEvent = Event<'TokenUsed' | 'ToolCalled' | 'SessionFinalized', WireEvent & { workspace_id: string }>;
 /** Emmett's SQL type is a branded string from dumbo (a transitive package); its shape is taken from the projection's signature. */
@@ -43,15 +43,16 @@ const sessionCosts = postgreSQLRawBatchSQLProjection<UsageEvent>({
     }
     const values = [...bySession.values()].map(
       (d) =>
-        `(${escapeLiteral(d.workspace)}, ${escapeLiteral(d.session)}, ${d.tokenCost.toFixed()}, ${d.computeCost.toFixed()}, ${d.input}, ${d.output}, ` +
-        `${d.cacheCreation}, ${d.cacheRead}, ${d.tokenEvents}, ${d.unpricedEvents}, ${d.toolCalls}, ${d.finalized}, ${escapeLiteral(d.first)}, ${escapeLiteral(d.last)})`,
+        `(${escapeLiteral(d.workspace)}, ${escapeLiteral(d.session)}, ${d.tokenCost.toFixed()}, ${d.computeCost.toFixed()}, ` +
+        `${UNIT_FIELDS.map((f) => d.units[f]).join(', ')}, ` +
+        `${d.tokenEvents}, ${d.unpricedEvents}, ${d.toolCalls}, ${d.finalized}, ${escapeLiteral(d.first)}, ${escapeLiteral(d.last)})`,
     );
-    const add = ['token_cost', 'compute_cost', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'token_events', 'unpriced_events', 'tool_calls']
+    const add = ['token_cost', 'compute_cost', ...UNIT_FIELDS, 'token_events', 'unpriced_events', 'tool_calls']
       .map((c) => `${c} = t.${c} + excluded.${c}`)
       .join(', ');
     return [
-      `INSERT INTO ${TABLE} AS t (workspace_id, session_id, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens,
-         cache_read_tokens, token_events, unpriced_events, tool_calls, is_finalized, started_at, last_event_at)
+      `INSERT INTO ${TABLE} AS t (workspace_id, session_id, token_cost, compute_cost, ${UNIT_FIELDS.join(', ')},
+         token_events, unpriced_events, tool_calls, is_finalized, started_at, last_event_at)
        VALUES ${values.join(', ')}
        ON CONFLICT (workspace_id, session_id) DO UPDATE SET ${add}, is_finalized = t.is_finalized OR excluded.is_finalized,
          started_at = LEAST(t.started_at, excluded.started_at), last_event_at = GREATEST(t.last_event_at, excluded.last_event_at)` as EmmettSql,
@@ -140,7 +141,7 @@ export async function runEmmett(
     await consumer.close();
     const [{ tokens }] = await pg.query<{ tokens: string }>(
       'bench_emmett',
-      `SELECT COALESCE(sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens), 0)::text AS tokens FROM ${TABLE}`,
+      `SELECT COALESCE(sum(${TOTAL_TOKENS_SQL}), 0)::text AS tokens FROM ${TABLE}`,
     );
     return { name: 'Emmett projection', events: applied, elapsedMs, eventsPerS: applied / (elapsedMs / 1000), timeBoxed, note: `${Number(tokens).toLocaleString('en-US')} tokens projected` };
   });

@@ -4,7 +4,8 @@ import { WireEvent } from '../data/data-set';
 import { BenchPostgres } from '../support/postgres';
 import { Progress } from '../support/progress';
 import { elapsedSince, now } from '../support/stats';
-import { PeerResult, sessionDelta } from './session-cost';
+import { UsageField } from '../../libs/pricing/src/price-dimensions';
+import { PeerResult, sessionDelta, UNIT_FIELDS } from './session-cost';
 
 @Entity('naive_usage_events')
 class UsageEventRow {
@@ -17,16 +18,20 @@ class UsageEventRow {
   @Column({ type: 'numeric', nullable: true }) cost: string | null;
 }
 
+/** One bigint column per usage class, named by its event field: a class added to the price model must be added here to compile. */
 @Entity('naive_session_costs')
-class SessionCostRow {
+class SessionCostRow implements Record<UsageField, string> {
   @PrimaryColumn({ type: 'text' }) workspaceId: string;
   @PrimaryColumn({ type: 'text' }) sessionId: string;
   @Column({ type: 'numeric', default: 0 }) tokenCost: string;
   @Column({ type: 'numeric', default: 0 }) computeCost: string;
-  @Column({ type: 'bigint', default: 0 }) inputTokens: string;
-  @Column({ type: 'bigint', default: 0 }) outputTokens: string;
-  @Column({ type: 'bigint', default: 0 }) cacheCreationTokens: string;
-  @Column({ type: 'bigint', default: 0 }) cacheReadTokens: string;
+  @Column({ type: 'bigint', default: 0 }) input_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) output_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) reasoning_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) cache_creation_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) cache_creation_1h_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) cache_read_tokens: string;
+  @Column({ type: 'bigint', default: 0 }) web_search_requests: string;
   @Column({ type: 'int', default: 0 }) tokenEvents: number;
   @Column({ type: 'int', default: 0 }) toolCalls: number;
   @Column({ type: 'boolean', default: false }) isFinalized: boolean;
@@ -74,16 +79,13 @@ export async function runNaiveTypeOrm(
             });
             const row = (await m.findOneBy(SessionCostRow, { workspaceId: workspace, sessionId: event.session_id })) ??
               m.create(SessionCostRow, {
-                workspaceId: workspace, sessionId: event.session_id, tokenCost: '0', computeCost: '0', inputTokens: '0', outputTokens: '0',
-                cacheCreationTokens: '0', cacheReadTokens: '0', tokenEvents: 0, toolCalls: 0, isFinalized: false,
+                workspaceId: workspace, sessionId: event.session_id, tokenCost: '0', computeCost: '0',
+                ...Object.fromEntries(UNIT_FIELDS.map((f) => [f, '0'])), tokenEvents: 0, toolCalls: 0, isFinalized: false,
                 startedAt: new Date(d.first), lastEventAt: new Date(d.last),
               });
             row.tokenCost = new Big(row.tokenCost).plus(d.tokenCost).toFixed();
             row.computeCost = new Big(row.computeCost).plus(d.computeCost).toFixed();
-            row.inputTokens = plus(row.inputTokens, d.input);
-            row.outputTokens = plus(row.outputTokens, d.output);
-            row.cacheCreationTokens = plus(row.cacheCreationTokens, d.cacheCreation);
-            row.cacheReadTokens = plus(row.cacheReadTokens, d.cacheRead);
+            for (const f of UNIT_FIELDS) row[f] = plus(row[f], d.units[f]);
             row.tokenEvents += d.tokenEvents;
             row.toolCalls += d.toolCalls;
             row.isFinalized ||= d.finalized;

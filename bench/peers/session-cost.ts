@@ -1,11 +1,17 @@
 import Big from 'big.js';
+import { TOTAL_FIELDS, USAGE_CLASSES, UsageField } from '../../libs/pricing/src/price-dimensions';
 import { WireEvent } from '../data/data-set';
 import { CostAccumulator } from '../support/pricing-oracle';
 
+/** Every unit a `TokenUsed` call reports, by event field; also the peers' column names. */
+export const UNIT_FIELDS: readonly UsageField[] = USAGE_CLASSES.map((c) => c.field);
+/** `total_tokens` of a peer's row, in SQL: the classes counted in it (subsets are inside their parents). */
+export const TOTAL_TOKENS_SQL = TOTAL_FIELDS.join(' + ');
+
 /**
  * The session-cost read model every peer maintains: the part of ours a peer
- * can reasonably be asked to build (one row per session: exact cost, token
- * classes, counts, finalization). Priced per event in Node with the bench's
+ * can reasonably be asked to build (one row per session: exact cost, units per
+ * class, counts, finalization). Priced per event in Node with the bench's
  * pricing oracle, as a straightforward implementation would.
  */
 export interface SessionDelta {
@@ -13,11 +19,9 @@ export interface SessionDelta {
   readonly session: string;
   tokenCost: Big;
   computeCost: Big;
-  input: number;
-  output: number;
-  cacheCreation: number;
-  cacheRead: number;
+  readonly units: Record<UsageField, number>;
   tokenEvents: number;
+  /** Calls with no price, or partly priced (a class their rate set leaves unpriced; the rest is in `tokenCost`). */
   unpricedEvents: number;
   toolCalls: number;
   finalized: boolean;
@@ -26,24 +30,20 @@ export interface SessionDelta {
 }
 
 const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+const noUnits = () => Object.fromEntries(UNIT_FIELDS.map((f) => [f, 0])) as Record<UsageField, number>;
 
 export function sessionDelta(workspace: string, e: WireEvent): SessionDelta {
   const d: SessionDelta = {
-    workspace, session: e.session_id, tokenCost: new Big(0), computeCost: new Big(0), input: 0, output: 0, cacheCreation: 0, cacheRead: 0,
+    workspace, session: e.session_id, tokenCost: new Big(0), computeCost: new Big(0), units: noUnits(),
     tokenEvents: 0, unpricedEvents: 0, toolCalls: 0, finalized: false, first: e.occurred_at, last: e.occurred_at,
   };
   if (e.type === 'TokenUsed') {
-    d.input = n(e.input_tokens);
-    d.output = n(e.output_tokens);
-    d.cacheCreation = n(e.cache_creation_tokens);
-    d.cacheRead = n(e.cache_read_tokens);
+    for (const f of UNIT_FIELDS) d.units[f] = n(e[f]);
     d.tokenEvents = 1;
     const priced = new CostAccumulator();
-    if (priced.add(String(e.model), Date.parse(e.occurred_at), { input: d.input, output: d.output, cacheCreation: d.cacheCreation, cacheRead: d.cacheRead })) {
-      d.tokenCost = priced.cost();
-    } else {
-      d.unpricedEvents = 1;
-    }
+    const pricing = priced.add(String(e.model), Date.parse(e.occurred_at), e);
+    d.tokenCost = priced.cost();
+    if (pricing !== 'priced') d.unpricedEvents = 1;
   } else if (e.type === 'ToolCalled') {
     d.toolCalls = 1;
     d.computeCost = new Big(String(e.compute_cost_usd ?? '0'));
@@ -53,14 +53,14 @@ export function sessionDelta(workspace: string, e: WireEvent): SessionDelta {
   return d;
 }
 
+/** `total_tokens` of a delta. */
+export const totalTokens = (d: SessionDelta): number => TOTAL_FIELDS.reduce((sum, f) => sum + d.units[f], 0);
+
 /** Folds `b` into `a` (same session). */
 export function mergeDelta(a: SessionDelta, b: SessionDelta): SessionDelta {
   a.tokenCost = a.tokenCost.plus(b.tokenCost);
   a.computeCost = a.computeCost.plus(b.computeCost);
-  a.input += b.input;
-  a.output += b.output;
-  a.cacheCreation += b.cacheCreation;
-  a.cacheRead += b.cacheRead;
+  for (const f of UNIT_FIELDS) a.units[f] += b.units[f];
   a.tokenEvents += b.tokenEvents;
   a.unpricedEvents += b.unpricedEvents;
   a.toolCalls += b.toolCalls;
@@ -75,10 +75,7 @@ export const SESSION_COSTS_DDL = (table: string) => `CREATE TABLE IF NOT EXISTS 
   session_id text NOT NULL,
   token_cost numeric NOT NULL DEFAULT 0,
   compute_cost numeric NOT NULL DEFAULT 0,
-  input_tokens bigint NOT NULL DEFAULT 0,
-  output_tokens bigint NOT NULL DEFAULT 0,
-  cache_creation_tokens bigint NOT NULL DEFAULT 0,
-  cache_read_tokens bigint NOT NULL DEFAULT 0,
+  ${UNIT_FIELDS.map((f) => `${f} bigint NOT NULL DEFAULT 0,`).join('\n  ')}
   token_events integer NOT NULL DEFAULT 0,
   unpriced_events integer NOT NULL DEFAULT 0,
   tool_calls integer NOT NULL DEFAULT 0,

@@ -1,92 +1,190 @@
 import Big from 'big.js';
-import catalog from '../../libs/pricing/src/default-catalog.json';
+import defaultCatalog from '../../libs/pricing/src/default-catalog.json';
+import { PRICE_MODIFIERS, USAGE_CLASSES, UsageClass } from '../../libs/pricing/src/price-dimensions';
 
 /**
- * An independent re-implementation of the catalog's pricing, so that the smoke
- * check compares the service's totals with figures it did not compute itself.
- * Cost is linear in tokens for one rate set, so tokens are summed per rate set
- * and multiplied once at the end: exact, and cheap for millions of calls.
+ * An independent re-implementation of the catalog's pricing (ADR 0021), so that the smoke check compares
+ * the service's totals with figures it did not compute itself. It reads the catalog's JSON, not the
+ * service's compiled bands, and shares only the class and modifier descriptions of `price-dimensions`.
+ * Cost is linear in units for one rate set and one modifier product, so billed units are summed per
+ * (rate set, modifier product) and multiplied once at the end: exact, and cheap for millions of calls.
  */
+
+/** A price row as the catalog's JSON writes it. */
+export interface CatalogRow {
+  readonly model: string;
+  readonly aliases?: readonly string[];
+  readonly effective_from: string;
+  readonly effective_to?: string;
+  readonly rates: Readonly<Record<string, string>>;
+  readonly tiers?: readonly { readonly above_prompt_tokens: number; readonly rates: Readonly<Record<string, string>> }[];
+  readonly modifiers?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** One call's units (by event field; absent: 0) and how it was served (by modifier field; absent: the default). */
+export type PricedCall = Readonly<Record<string, unknown>>;
+
+/** `partial`: a class the rate set leaves unpriced was used; its token cost is kept, the call counts as unpriced. */
+export type CallPricing = 'priced' | 'partial' | 'unpriced';
+
+const CLASSES: readonly UsageClass[] = USAGE_CLASSES;
+const FIELDS = CLASSES.map((c) => c.field);
+/** Index of each class's parent (the subset rule), -1 for none. */
+const PARENT = CLASSES.map((c) => (c.partOf ? CLASSES.findIndex((p) => p.key === c.partOf) : -1));
+const IN_PROMPT = CLASSES.map((c) => c.inPrompt);
+const MODIFIED = CLASSES.map((c) => c.modified);
+
+/** USD per single unit of each class (rate ÷ `per`); null: unpriced in this rate set. */
 interface RateSet {
-  readonly input: Big;
-  readonly output: Big;
-  readonly cacheCreation: Big;
-  readonly cacheRead: Big;
+  readonly unit: readonly (Big | null)[];
 }
 
-interface CatalogRates {
-  readonly input: string;
-  readonly output: string;
-  readonly cache_creation: string;
-  readonly cache_read: string;
+interface Group {
+  readonly rates: RateSet;
+  readonly product: Big;
+  /** Billed units per class: a parent's units net of its subsets'. */
+  readonly units: Float64Array;
 }
 
-interface Row {
-  readonly names: readonly string[];
+export interface OracleRow {
   readonly from: number;
   readonly to: number;
   readonly rates: RateSet;
+  /** Highest threshold first, so the first tier a prompt exceeds is the one that applies. */
   readonly tiers: readonly { readonly above: number; readonly rates: RateSet }[];
+  readonly modifiers: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Modifier product by the call's values (joined), as a Big and as the string that keys its group. */
+  readonly products: Map<string, { readonly product: Big; readonly key: string }>;
+  /** The classes every rate set of the row prices (its tiers included), by key. */
+  readonly priced: ReadonlySet<string>;
 }
 
-const toRates = (r: CatalogRates): RateSet => ({
-  input: new Big(r.input),
-  output: new Big(r.output),
-  cacheCreation: new Big(r.cache_creation),
-  cacheRead: new Big(r.cache_read),
-});
+/** Price rows by model name and alias, each model's rows in catalog order. */
+export type OracleRows = ReadonlyMap<string, readonly OracleRow[]>;
 
-const ROWS: readonly Row[] = catalog.rows.map((r) => ({
-  names: [r.model, ...((r as { aliases?: string[] }).aliases ?? [])],
-  from: Date.parse(r.effective_from),
-  to: (r as { effective_to?: string }).effective_to ? Date.parse((r as { effective_to: string }).effective_to) : Infinity,
-  rates: toRates(r.rates),
-  // Highest threshold first, so the first tier a prompt exceeds is the one that applies.
-  tiers: ((r as { tiers?: { above_prompt_tokens: number; rates: CatalogRates }[] }).tiers ?? [])
-    .map((t) => ({ above: t.above_prompt_tokens, rates: toRates(t.rates) }))
-    .sort((a, b) => b.above - a.above),
-}));
-
-/** The models the catalog prices, each once. */
-export const PRICED_MODELS: readonly string[] = [...new Set(catalog.rows.map((r) => r.model))];
-
-export interface TokenCounts {
-  input: number;
-  output: number;
-  cacheCreation: number;
-  cacheRead: number;
+function rateSet(given: Readonly<Record<string, string>>, where: string): RateSet {
+  return {
+    unit: CLASSES.map((c) => {
+      const rule = c.whenMissing;
+      const rate = given[c.key] ?? (typeof rule === 'object' ? given[rule.rateOf] : undefined);
+      if (rate === undefined && rule === 'required') throw new Error(`${where}: no ${c.key} rate`);
+      return rate === undefined ? null : new Big(rate).div(c.per);
+    }),
+  };
 }
 
-const PER_MILLION = new Big('0.000001');
+/** Compiles catalog rows for the oracle: rate fallbacks resolved per rate set (the row's or a tier's). */
+export function oracleRows(rows: readonly CatalogRow[]): OracleRows {
+  const byName = new Map<string, OracleRow[]>();
+  for (const r of rows) {
+    const where = `${r.model} from ${r.effective_from}`;
+    const row: OracleRow = {
+      from: Date.parse(r.effective_from),
+      to: r.effective_to ? Date.parse(r.effective_to) : Infinity,
+      rates: rateSet(r.rates, where),
+      tiers: (r.tiers ?? []).map((t) => ({ above: t.above_prompt_tokens, rates: rateSet(t.rates, `${where}, tier ${t.above_prompt_tokens}`) })).sort((a, b) => b.above - a.above),
+      modifiers: r.modifiers ?? {},
+      products: new Map(),
+      priced: new Set(CLASSES.filter((_, i) => [r.rates, ...(r.tiers ?? []).map((t) => t.rates)].every((set) => rateSet(set, where).unit[i] !== null)).map((c) => c.key)),
+    };
+    for (const name of [r.model, ...(r.aliases ?? [])]) byName.set(name, [...(byName.get(name) ?? []), row]);
+  }
+  return byName;
+}
 
-/** Accumulates priced calls; `cost()` multiplies once per rate set. */
+// The JSON's inferred type gives keys some rows lack as `undefined`; `oracleRows` checks what it reads.
+export const DEFAULT_ROWS: OracleRows = oracleRows(defaultCatalog.rows as unknown as readonly CatalogRow[]);
+
+/** The models the default catalog prices, each once. */
+export const PRICED_MODELS: readonly string[] = [...new Set(defaultCatalog.rows.map((r) => r.model))];
+
+/** The row that prices `model` at `atMs`, if any. */
+export function rowAt(model: string, atMs: number, rows: OracleRows = DEFAULT_ROWS): OracleRow | undefined {
+  return rows.get(model)?.find((r) => r.from <= atMs && atMs < r.to);
+}
+
+const modifierValue = (call: PricedCall, field: string, fallback: string) => {
+  const v = call[field];
+  return typeof v === 'string' ? v : fallback;
+};
+
+/** The product of the row's multipliers for the call's values; a value the row does not list is 1×. Memoised per row. */
+function productOf(row: OracleRow, call: PricedCall): { product: Big; key: string } {
+  const values = PRICE_MODIFIERS.map((m) => modifierValue(call, m.field, m.default));
+  const memo = values.join('\u0001');
+  let found = row.products.get(memo);
+  if (!found) {
+    const product = PRICE_MODIFIERS.reduce((p, m, i) => {
+      const multiplier = row.modifiers[m.field]?.[values[i]];
+      return multiplier === undefined ? p : p.times(multiplier);
+    }, new Big(1));
+    found = { product, key: product.toFixed() };
+    row.products.set(memo, found);
+  }
+  return found;
+}
+
+const count = (v: unknown) => (typeof v === 'number' ? v : 0);
+
+/** Accumulates priced calls; `cost()` multiplies once per (rate set, modifier product). */
 export class CostAccumulator {
-  private readonly sums = new Map<RateSet, TokenCounts>();
+  private readonly groups = new Map<RateSet, Map<string, Group>>();
 
-  /** Returns false (and records nothing) when no row prices the call: unpriced, never $0. */
-  add(model: string, occurredAtMs: number, tokens: TokenCounts): boolean {
-    const row = ROWS.find((r) => r.names.includes(model) && r.from <= occurredAtMs && occurredAtMs < r.to);
-    if (!row) return false;
-    const prompt = tokens.input + tokens.cacheCreation + tokens.cacheRead;
+  constructor(private readonly rows: OracleRows = DEFAULT_ROWS) {}
+
+  /** `unpriced`: no row prices the model at that time, and nothing is recorded (never $0). */
+  add(model: string, occurredAtMs: number, call: PricedCall): CallPricing {
+    const row = rowAt(model, occurredAtMs, this.rows);
+    if (!row) return 'unpriced';
+    const units = FIELDS.map((f) => count(call[f]));
+    let prompt = 0;
+    for (let i = 0; i < units.length; i++) if (IN_PROMPT[i]) prompt += units[i];
     // The tier bills every class of the call, not just the part above the threshold.
-    const tier = row.tiers.find((t) => prompt > t.above);
-    const rates = tier?.rates ?? row.rates;
-    const sum = this.sums.get(rates) ?? { input: 0, output: 0, cacheCreation: 0, cacheRead: 0 };
-    sum.input += tokens.input;
-    sum.output += tokens.output;
-    sum.cacheCreation += tokens.cacheCreation;
-    sum.cacheRead += tokens.cacheRead;
-    this.sums.set(rates, sum);
-    return true;
+    const rates = row.tiers.find((t) => prompt > t.above)?.rates ?? row.rates;
+    // The subset rule: a subset's units leave its parent's and are billed at the subset's own rate.
+    const billed = units.slice();
+    for (let i = 0; i < units.length; i++) {
+      if (PARENT[i] < 0) continue;
+      billed[PARENT[i]] -= units[i];
+      if (billed[PARENT[i]] < 0) throw new Error(`${FIELDS[i]} ${units[i]} exceeds ${FIELDS[PARENT[i]]} ${units[PARENT[i]]}`);
+    }
+    const { product, key } = productOf(row, call);
+    let byProduct = this.groups.get(rates);
+    if (!byProduct) this.groups.set(rates, (byProduct = new Map()));
+    let group = byProduct.get(key);
+    if (!group) byProduct.set(key, (group = { rates, product, units: new Float64Array(CLASSES.length) }));
+    let pricing: CallPricing = 'priced';
+    for (let i = 0; i < billed.length; i++) {
+      if (billed[i] === 0) continue;
+      if (rates.unit[i] === null) pricing = 'partial';
+      else group.units[i] += billed[i];
+    }
+    return pricing;
   }
 
   cost(): Big {
     let total = new Big(0);
-    for (const [r, t] of this.sums) {
-      total = total.plus(
-        r.input.times(t.input).plus(r.output.times(t.output)).plus(r.cacheCreation.times(t.cacheCreation)).plus(r.cacheRead.times(t.cacheRead)),
-      );
+    for (const byProduct of this.groups.values()) {
+      for (const g of byProduct.values()) {
+        let tokens = new Big(0);
+        let fees = new Big(0);
+        g.units.forEach((n, i) => {
+          const unit = g.rates.unit[i];
+          if (n === 0 || unit === null) return;
+          if (MODIFIED[i]) tokens = tokens.plus(unit.times(n));
+          else fees = fees.plus(unit.times(n));
+        });
+        // Modifiers multiply the token cost only; per-request fees are billed as listed.
+        total = total.plus(tokens.times(g.product)).plus(fees);
+      }
     }
-    return total.times(PER_MILLION);
+    return total;
   }
+}
+
+/** The exact cost of one call, and whether it is priced. */
+export function priceCall(model: string, occurredAtMs: number, call: PricedCall, rows: OracleRows = DEFAULT_ROWS): { pricing: CallPricing; cost: Big } {
+  const acc = new CostAccumulator(rows);
+  const pricing = acc.add(model, occurredAtMs, call);
+  return { pricing, cost: acc.cost() };
 }

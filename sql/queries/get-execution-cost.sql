@@ -5,8 +5,7 @@
     count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
     array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
     trim_scale(sum(s.total_cost))::text AS total_cost, trim_scale(sum(s.token_cost))::text AS token_cost, trim_scale(sum(s.compute_cost))::text AS compute_cost,
-    sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens, sum(s.cache_creation_tokens) AS cache_creation_tokens,
-    sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
+    sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens, sum(s.reasoning_tokens) AS reasoning_tokens, sum(s.cache_creation_tokens) AS cache_creation_tokens, sum(s.cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.web_search_requests) AS web_search_requests, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
     sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
     min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,
     (
@@ -36,6 +35,10 @@
     FROM (SELECT div(x.x, f.all_tokens) AS q, mod(x.x, f.all_tokens) AS r FROM (SELECT f.token_cost * t.value::bigint * 1e18 AS x) x) s) END, 0, 1, 0
       FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
       WHERE f.event_type = 'TokenUsed'
+      UNION ALL
+      SELECT 'class', c.key, COALESCE(c.cost, 0), 0, 0, 0, 1, 0, (c.cost IS NULL)::int
+      FROM (VALUES ('input', f.cost_input, f.input_tokens), ('output', f.cost_output, f.output_tokens), ('reasoning', f.cost_reasoning, f.reasoning_tokens), ('cache_creation', f.cost_cache_creation, f.cache_creation_tokens), ('cache_creation_1h', f.cost_cache_creation_1h, f.cache_creation_1h_tokens), ('cache_read', f.cost_cache_read, f.cache_read_tokens), ('web_search', f.cost_web_search, f.web_search_requests)) AS c(key, cost, units)
+      WHERE f.event_type = 'TokenUsed' AND c.units > 0
     ) d
     GROUP BY d.dimension, d.key) b) AS breakdown,
     (SELECT pricing_version FROM read_model.checkpoint WHERE projection = 'costs') AS pricing_version

@@ -3,8 +3,7 @@
 -- PAGES, no optional filter
 SELECT s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
   trim_scale(s.total_cost)::text AS total_cost, trim_scale(s.token_cost)::text AS token_cost, trim_scale(s.compute_cost)::text AS compute_cost,
-  trim_scale(s.reported_cost)::text AS reported_cost, s.input_tokens, s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens,
-  s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
+  trim_scale(s.reported_cost)::text AS reported_cost, s.input_tokens, s.output_tokens, s.reasoning_tokens, s.cache_creation_tokens, s.cache_creation_1h_tokens, s.cache_read_tokens, s.web_search_requests, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
   s.started_at, s.completed_at, s.last_event_at, (
   SELECT json_agg(json_build_array(dimension, key, trim_scale(token_cost)::text, trim_scale(compute_cost)::text, tool_tokens,
     trim_scale(tool_token_cost)::text, calls, attributions, unpriced_calls) ORDER BY dimension, key)
@@ -32,6 +31,10 @@ SELECT s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
     FROM (SELECT div(x.x, f.all_tokens) AS q, mod(x.x, f.all_tokens) AS r FROM (SELECT f.token_cost * t.value::bigint * 1e18 AS x) x) s) END, 0, 1, 0
       FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
       WHERE f.event_type = 'TokenUsed'
+      UNION ALL
+      SELECT 'class', c.key, COALESCE(c.cost, 0), 0, 0, 0, 1, 0, (c.cost IS NULL)::int
+      FROM (VALUES ('input', f.cost_input, f.input_tokens), ('output', f.cost_output, f.output_tokens), ('reasoning', f.cost_reasoning, f.reasoning_tokens), ('cache_creation', f.cost_cache_creation, f.cache_creation_tokens), ('cache_creation_1h', f.cost_cache_creation_1h, f.cache_creation_1h_tokens), ('cache_read', f.cost_cache_read, f.cache_read_tokens), ('web_search', f.cost_web_search, f.web_search_requests)) AS c(key, cost, units)
+      WHERE f.event_type = 'TokenUsed' AND c.units > 0
     ) d
     GROUP BY d.dimension, d.key) b) AS breakdown, (SELECT pricing_version FROM read_model.checkpoint WHERE projection = 'costs') AS pricing_version
    FROM read_model.session_costs s

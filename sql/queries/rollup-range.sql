@@ -26,7 +26,8 @@ parts AS (
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
   CROSS JOIN LATERAL (VALUES
     (CASE WHEN f.event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END, COALESCE(f.model, f.tool_name)),
-    ($10::text, CASE $10::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id END)) AS d(dim, key)
+    ($10::text, CASE $10::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id
+      WHEN 'service_tier' THEN f.service_tier WHEN 'speed' THEN f.speed END)) AS d(dim, key)
   WHERE d.key IS NOT NULL
 )
 SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,

@@ -58,6 +58,9 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
     total_tokens: 5410,
     cache_creation_tokens: 2000,
     cache_read_tokens: 1000,
+    reasoning_tokens: 0,
+    cache_creation_1h_tokens: 0,
+    web_search_requests: 0,
     tool_calls: 2,
     turns: 3,
     duration_ms: 8900,
@@ -66,6 +69,8 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
     tokens_by_tool: { Bash: 700, Read: 100 },
     // Read: 100/557 of 0.0037325; Bash: 200/557 of 0.0037325 + 500/2763 of 0.011805, each rounded half-even to 18 places
     cost_by_tool_tokens: { Bash: '0.003476480369280912', Read: '0.000670107719928187' },
+    // input (925×2.50 + 595×3), output (722×10 + 168×15), cache_read 1000×1.25, cache_creation 2000×3.75: the token cost, split
+    cost_by_class: { input: '0.0040975', output: '0.00974', reasoning: '0', cache_creation: '0.0075', cache_creation_1h: '0', cache_read: '0.00125', web_search: '0' },
     is_finalized: true,
     started_at: '2026-04-02T12:00:05.100Z',
     completed_at: '2026-04-02T12:00:14.000Z',
@@ -210,9 +215,9 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
       expect(res.body).toEqual(expectedSession(ws));
     });
 
-    it('empties the four maps with include_breakdown=false', async () => {
+    it('empties the five maps with include_breakdown=false', async () => {
       const res = await get(key, `/costs/sessions/s1?include_breakdown=false&after=${position}`);
-      expect(res.body).toEqual({ ...expectedSession(ws), cost_by_model: {}, cost_by_tool: {}, tokens_by_tool: {}, cost_by_tool_tokens: {} });
+      expect(res.body).toEqual({ ...expectedSession(ws), cost_by_model: {}, cost_by_tool: {}, tokens_by_tool: {}, cost_by_tool_tokens: {}, cost_by_class: {} });
     });
 
     it('keeps an unpriced model unpriced: its tokens count, its cost is not invented', async () => {
@@ -254,12 +259,17 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         total_tokens: 7610,
         cache_creation_tokens: 2000,
         cache_read_tokens: 1000,
+        reasoning_tokens: 0,
+        cache_creation_1h_tokens: 0,
+        web_search_requests: 0,
         tool_calls: 2,
         turns: 5,
         duration_ms: 354900,
         cost_by_phase: { p1: '0.0122825', p2: '0.011805', p3: '0.00075', unattributed: '0.0005' },
         cost_by_model: { 'gpt-4o': '0.0107825', 'claude-sonnet-4-20250514': '0.011805', 'gpt-4o-mini': '0.00075' },
         cost_by_tool: { Bash: '0.0015', Read: '0.0005' },
+        // s1's classes plus s2's gpt-4o-mini call; acme-1 is unpriced and adds nothing
+        cost_by_class: { input: '0.0042475', output: '0.01034', reasoning: '0', cache_creation: '0.0075', cache_creation_1h: '0', cache_read: '0.00125', web_search: '0' },
         is_complete: false,
         started_at: '2026-04-02T12:00:05.100Z',
         completed_at: null,
@@ -269,7 +279,7 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         pricing_version: DEFAULT_PRICE_ROWS.length,
       });
       const bare = await get(key, `/costs/executions/ex1?include_breakdown=false`);
-      expect(bare.body).toMatchObject({ session_ids: [], cost_by_phase: {}, cost_by_model: {}, cost_by_tool: {} });
+      expect(bare.body).toMatchObject({ session_ids: [], cost_by_phase: {}, cost_by_model: {}, cost_by_tool: {}, cost_by_class: {} });
     });
 
     it('marks an execution complete once every session is finalized', async () => {

@@ -114,7 +114,8 @@ export function compilePriceTable(catalog: PriceCatalog): PriceTable {
   const models: ModelPriceBand[] = [];
   for (const name of names) {
     const rows = catalog.byModel.get(name) ?? [];
-    const own = [...(canonical.get(name) ?? [name])].flatMap((m) => catalog.overridesByModel.get(m) ?? []);
+    // Newest first across the model and its aliases, so the latest override wins an overlap whichever name it was set on.
+    const own = [...(canonical.get(name) ?? [name])].flatMap((m) => catalog.overridesByModel.get(m) ?? []).sort((a, b) => b.from - a.from);
     const workspaces = [...new Set([...own, ...everyModel].map((o) => o.workspace))].sort();
     const overrideAt = (w: string, at: number) => inForce(own.filter((o) => o.workspace === w), at) ?? inForce(everyModel.filter((o) => o.workspace === w), at);
     const pick = (at: number) => {

@@ -5,7 +5,7 @@ import { ApiV1Errors } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CostRangeSummaryResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
 import { GetCostRangeSummary } from './cost-range-summary/get-cost-range-summary.query';
-import type { GroupDimension } from './cost-range-summary/rollup-range';
+import { GROUP_DIMENSIONS, GroupDimension } from './cost-range-summary/rollup-range';
 import { GetCostTimeseries } from './cost-timeseries/get-cost-timeseries.query';
 import { Granularity, GRANULARITIES } from './cost-timeseries/time-buckets';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
@@ -33,13 +33,22 @@ export class CostRangeParams extends ReadParams {
   to?: string;
 }
 
-const SERIES_GROUPS: readonly GroupDimension[] = ['model', 'workflow', 'phase', 'tool'];
+/** How the groups of a dimension partition usage: where the usage without a key goes. */
+const GROUPS_DOC =
+  'Usage without a workflow or phase id is the group with key null, as are the tool calls grouping by model and the model calls grouping by tool. ' +
+  '`service_tier` and `speed` group by what the provider served; the default (`standard`) is the remainder: the calls served by default, ' +
+  'and the tool calls (ToolCalled has no tier or speed), so the groups always add up to the total.';
+
+export class CostSummaryParams extends CostRangeParams {
+  @OneOfParam({ values: GROUP_DIMENSIONS, description: `Extension: adds \`groups\`, the range's usage per model, workflow, phase, tool, service tier or speed. ${GROUPS_DOC}` })
+  group_by?: GroupDimension;
+}
 
 export class CostTimeseriesParams extends CostRangeParams {
   @OneOfParam({ values: GRANULARITIES, default: 'day', description: 'The length of a period.' })
   granularity: Granularity = 'day';
 
-  @OneOfParam({ values: SERIES_GROUPS, description: 'Split each period per model, workflow, phase or tool.' })
+  @OneOfParam({ values: GROUP_DIMENSIONS, description: `Split each period per model, workflow, phase, tool, service tier or speed. ${GROUPS_DOC}` })
   group_by?: GroupDimension;
 
   @StringParam({ maxLength: 64, default: 'UTC', what: 'a single IANA time zone name', description: 'IANA time zone the periods follow (Area/City), daylight-saving changes included.' })
@@ -70,12 +79,12 @@ export class V1CostsController {
   @Get('cost/summary')
   @ApiOperation({ summary: 'Workspace cost summary, exact to the millisecond for any inclusive from/to range' })
   @ApiOkResponse({ type: CostRangeSummaryResponse })
-  async summary(@Query() q: CostRangeParams, @CurrentPrincipal() p: Principal) {
-    return { success: true, data: await this.queries.execute(new GetCostRangeSummary(readScope(p, q.workspace_id), q.from, q.to)) };
+  async summary(@Query() q: CostSummaryParams, @CurrentPrincipal() p: Principal) {
+    return { success: true, data: await this.queries.execute(new GetCostRangeSummary(readScope(p, q.workspace_id), q.from, q.to, q.group_by)) };
   }
 
   @Get('cost/timeseries')
-  @ApiOperation({ summary: 'Cost per period (hour, day, week, month) in a time zone, optionally per model, workflow, phase or tool' })
+  @ApiOperation({ summary: 'Cost per period (hour, day, week, month) in a time zone, optionally per model, workflow, phase, tool, service tier or speed' })
   @ApiOkResponse({ type: CostTimeseriesResponse })
   async timeseries(@Query() q: CostTimeseriesParams, @CurrentPrincipal() p: Principal) {
     const query = new GetCostTimeseries(readScope(p, q.workspace_id), q.from, q.to, q.granularity, q.group_by, q.tz);

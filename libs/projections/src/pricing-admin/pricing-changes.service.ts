@@ -87,7 +87,7 @@ export class PricingChanges {
     });
     if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
     if (!this.options.autoRebuild) return { catalog_version: changed.version, affected, rebuild: { state: 'disabled' } };
-    const name = 'model' in event.data ? event.data.model : event.data.tool;
+    const name = 'workspace_id' in event.data ? `${event.data.model} for ${event.data.workspace_id}` : 'model' in event.data ? event.data.model : event.data.tool;
     const id = await requestRebuild(this.pool, `${event.type} ${name} from ${event.data.effective_from} (catalog version ${changed.version})`);
     return { catalog_version: changed.version, affected, rebuild: { state: 'queued', id } };
   }

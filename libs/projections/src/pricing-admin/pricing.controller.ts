@@ -2,31 +2,77 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import { AdminOnly } from '@ledger/auth';
 import { ApiV1Errors, NotFoundError, toProblems, ValidationError } from '@ledger/http';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PriceRow, PricingCatalog, PricingEvent, ToolPriceRow } from '@ledger/pricing';
+import {
+  PRICE_MODIFIERS,
+  PriceModifiers,
+  PriceRow,
+  PricingCatalog,
+  PricingEvent,
+  PriceTier,
+  ToolPriceRow,
+  USAGE_CLASSES,
+  UsageRates,
+  WorkspacePriceRow,
+} from '@ledger/pricing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import {
   CatalogResponse,
   ModelPriceBody,
   ModelPricesResponse,
+  ModifiersBody,
   PreviewBody,
   PreviewResponse,
   PricingChangeResponse,
+  RatesBody,
   RemovePriceQuery,
+  TierBody,
   ToolPriceBody,
   ToolPricesResponse,
+  WorkspaceModelParams,
+  WorkspaceParams,
+  WorkspacePriceBody,
+  WorkspacePricesResponse,
 } from './pricing-admin.dto';
 import { PricingChanges } from './pricing-changes.service';
+
+/** The rates given, in USAGE_CLASSES order, as plain data. */
+const ratesOf = (r: RatesBody): UsageRates =>
+  Object.fromEntries(USAGE_CLASSES.filter((c) => r[c.key] !== undefined).map((c) => [c.key, r[c.key]])) as unknown as UsageRates;
+const tiersOf = (tiers: readonly TierBody[] | undefined): PriceTier[] | undefined =>
+  tiers?.map((t) => ({ above_prompt_tokens: t.above_prompt_tokens, rates: ratesOf(t.rates) }));
+/** The multipliers given, by PRICE_MODIFIERS, as plain data; none given is no modifiers. */
+function modifiersOf(body: ModifiersBody | undefined): PriceModifiers | undefined {
+  const given = PRICE_MODIFIERS.filter((m) => body?.[m.field] !== undefined).map((m) => [
+    m.field,
+    Object.fromEntries(Object.entries(body![m.field]!).filter(([, k]) => k !== undefined)),
+  ]);
+  return given.length ? (Object.fromEntries(given) as PriceModifiers) : undefined;
+}
+const instant = (iso: string) => new Date(iso).toISOString();
 
 const modelPriceSet = (model: string, b: ModelPriceBody): PricingEvent => ({
   type: 'PriceSet',
   data: {
     model,
     aliases: b.aliases,
-    effective_from: new Date(b.effective_from).toISOString(),
-    effective_to: b.effective_to ? new Date(b.effective_to).toISOString() : null,
-    rates: { input: b.rates.input, output: b.rates.output, cache_creation: b.rates.cache_creation, cache_read: b.rates.cache_read },
-    tiers: b.tiers?.map((t) => ({ above_prompt_tokens: t.above_prompt_tokens, rates: { ...t.rates } })),
+    effective_from: instant(b.effective_from),
+    effective_to: b.effective_to ? instant(b.effective_to) : null,
+    rates: ratesOf(b.rates),
+    tiers: tiersOf(b.tiers),
+    modifiers: modifiersOf(b.modifiers),
+    reason: b.reason,
+  },
+});
+
+const workspacePriceSet = (workspace_id: string, model: string, b: WorkspacePriceBody): PricingEvent => ({
+  type: 'WorkspacePriceSet',
+  data: {
+    workspace_id,
+    model,
+    effective_from: instant(b.effective_from),
+    effective_to: b.effective_to ? instant(b.effective_to) : null,
+    ...(b.rates ? { rates: ratesOf(b.rates), tiers: tiersOf(b.tiers), modifiers: modifiersOf(b.modifiers) } : { multiplier: b.multiplier }),
     reason: b.reason,
   },
 });
@@ -48,6 +94,9 @@ const byName = <T extends { effective_from: string }>(key: (r: T) => string) => 
   key(a).localeCompare(key(b)) || Date.parse(a.effective_from) - Date.parse(b.effective_from);
 const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model));
 const sortedTools = (rows: readonly ToolPriceRow[]) => [...rows].sort(byName((r) => r.tool));
+const sortedOverrides = (rows: readonly WorkspacePriceRow[]) => [...rows].sort(byName((r) => r.model));
+const MODEL_CHANGES = new Set(['PriceSet', 'PriceRemoved']);
+const WORKSPACE_CHANGES = new Set(['WorkspacePriceSet', 'WorkspacePriceRemoved']);
 
 function validated<T extends object>(cls: new () => T, value: unknown, field: string): T {
   const instance = plainToInstance(cls, value ?? {});
@@ -61,7 +110,7 @@ function validated<T extends object>(cls: new () => T, value: unknown, field: st
  * version, the recorded usage it touches, and the rebuild that restates it.
  */
 @ApiTags('pricing')
-@ApiExtraModels(ModelPriceBody, ToolPriceBody)
+@ApiExtraModels(ModelPriceBody, WorkspacePriceBody, ToolPriceBody)
 @ApiV1Errors(400, 401, 403)
 @Controller('v1/pricing')
 @AdminOnly()
@@ -94,7 +143,8 @@ export class PricingController {
     const { version, models } = this.catalog.rows;
     const rows = models.filter((r) => r.model === model || r.aliases?.includes(model));
     const names = new Set([model, ...rows.map((r) => r.model)]);
-    const changes = (await this.catalog.history()).filter((c) => names.has(c.data.model as string));
+    // A workspace's negotiated prices are its own (GET workspaces/{workspace_id}), not the model's list price.
+    const changes = (await this.catalog.history()).filter((c) => MODEL_CHANGES.has(c.type) && names.has(c.data.model as string));
     if (!rows.length && !changes.length) throw new NotFoundError(`Model ${model}`, 'model');
     return { success: true, data: { version, model, rows: sortedModels(rows), changes } };
   }
@@ -143,23 +193,61 @@ export class PricingController {
     return { success: true, data: await this.changes.apply(event, q.expected_version) };
   }
 
+  /** A workspace's negotiated prices and the changes to them; a workspace that never had one has none. */
+  @Get('workspaces/:workspace_id')
+  @ApiOperation({ summary: "One workspace's negotiated prices (overrides of the list price) and their change history" })
+  @ApiOkResponse({ type: WorkspacePricesResponse })
+  async workspace(@Param() p: WorkspaceParams) {
+    await this.catalog.refresh();
+    const { version, overrides } = this.catalog.rows;
+    const changes = (await this.catalog.history()).filter((c) => WORKSPACE_CHANGES.has(c.type) && c.data.workspace_id === p.workspace_id);
+    return { success: true, data: { version, workspace_id: p.workspace_id, overrides: sortedOverrides(overrides.filter((o) => o.workspace_id === p.workspace_id)), changes } };
+  }
+
+  @Put('workspaces/:workspace_id/models/:model')
+  @ApiOperation({
+    summary: "Set a workspace's negotiated price for a model (`*`: every model): full rates, or a multiplier of the list price",
+  })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(409)
+  async setWorkspaceModel(@Param() p: WorkspaceModelParams, @Body() body: WorkspacePriceBody) {
+    return { success: true, data: await this.changes.apply(workspacePriceSet(p.workspace_id, p.model, body), body.expected_version) };
+  }
+
+  @Delete('workspaces/:workspace_id/models/:model')
+  @ApiOperation({ summary: "Remove a workspace's negotiated price row (by effective_from)" })
+  @ApiOkResponse({ type: PricingChangeResponse })
+  @ApiV1Errors(404, 409)
+  async removeWorkspaceModel(@Param() p: WorkspaceModelParams, @Query() q: RemovePriceQuery) {
+    const event: PricingEvent = { type: 'WorkspacePriceRemoved', data: { workspace_id: p.workspace_id, model: p.model, effective_from: instant(q.effective_from) } };
+    return { success: true, data: await this.changes.apply(event, q.expected_version) };
+  }
+
   /** Dry run: what a change would restate, per workspace and model. Nothing changes. */
   @Post('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Dry run: what a change would restate, per workspace and model' })
   @ApiOkResponse({ type: PreviewResponse })
+  @ApiV1Errors(404)
   async preview(@Body() body: PreviewBody) {
     if (!!body.model === !!body.tool) throw new ValidationError([{ field: 'model', location: 'body', message: 'name exactly one of model or tool' }]);
-    let event: PricingEvent;
-    if (body.action === 'remove') {
-      if (!body.effective_from) throw new ValidationError([{ field: 'effective_from', location: 'body', message: 'effective_from names the row to remove' }]);
-      const effective_from = new Date(body.effective_from).toISOString();
-      event = body.model ? { type: 'PriceRemoved', data: { model: body.model, effective_from } } : { type: 'ToolPriceRemoved', data: { tool: body.tool!, effective_from } };
-    } else {
-      event = body.model
-        ? modelPriceSet(body.model, validated(ModelPriceBody, body.price, 'price'))
-        : toolPriceSet(body.tool!, validated(ToolPriceBody, body.price, 'price'));
+    if (body.workspace_id && !body.model) {
+      throw new ValidationError([{ field: 'workspace_id', location: 'body', message: 'workspace_id goes with model: a negotiated price is for models' }]);
     }
-    return { success: true, data: await this.changes.preview(event) };
+    return { success: true, data: await this.changes.preview(body.action === 'remove' ? removal(body) : setting(body)) };
   }
+}
+
+function removal(body: PreviewBody): PricingEvent {
+  if (!body.effective_from) throw new ValidationError([{ field: 'effective_from', location: 'body', message: 'effective_from names the row to remove' }]);
+  const effective_from = instant(body.effective_from);
+  if (body.workspace_id) return { type: 'WorkspacePriceRemoved', data: { workspace_id: body.workspace_id, model: body.model!, effective_from } };
+  return body.model ? { type: 'PriceRemoved', data: { model: body.model, effective_from } } : { type: 'ToolPriceRemoved', data: { tool: body.tool!, effective_from } };
+}
+
+function setting(body: PreviewBody): PricingEvent {
+  if (body.workspace_id) return workspacePriceSet(body.workspace_id, body.model!, validated(WorkspacePriceBody, body.price, 'price'));
+  return body.model
+    ? modelPriceSet(body.model, validated(ModelPriceBody, body.price, 'price'))
+    : toolPriceSet(body.tool!, validated(ToolPriceBody, body.price, 'price'));
 }

@@ -4,7 +4,8 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL } from '@ledger/database';
 import { ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
-import { countRuns, Figures, isUnpriced, planRange, readRollup } from './rollup-range';
+import { figures, SeriesGroup } from '../cost-timeseries/get-cost-timeseries.query';
+import { countRuns, Figures, GroupDimension, isUnpriced, planRange, readRollup } from './rollup-range';
 import { isoUtc, parseInclusiveRange } from './instant';
 
 /** Money leaves this family as a JSON number (the Stevora shape), converted once from the exact decimal. */
@@ -45,6 +46,9 @@ export interface CostRangeSummaryView {
   unpricedCalls: number;
   pricingStatus: 'complete' | 'partial';
   byModel: ModelCost[];
+  /** With `group_by`: the range's usage per key of that dimension, as a time series' `groups` give a period's. */
+  groupBy?: GroupDimension;
+  groups?: SeriesGroup[];
 }
 
 export class GetCostRangeSummary extends Query<CostRangeSummaryView> {
@@ -54,6 +58,7 @@ export class GetCostRangeSummary extends Query<CostRangeSummaryView> {
     /** Raw query parameters: ISO-8601 instants, both inclusive, either optional. */
     readonly from: string | undefined,
     readonly to: string | undefined,
+    readonly groupBy?: GroupDimension,
   ) {
     super();
   }
@@ -82,14 +87,18 @@ function modelCost(model: string, f: Figures): ModelCost {
 export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSummary, CostRangeSummaryView> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async execute({ scope, from, to }: GetCostRangeSummary): Promise<CostRangeSummaryView> {
+  async execute({ scope, from, to, groupBy }: GetCostRangeSummary): Promise<CostRangeSummaryView> {
     const range = parseInclusiveRange(from, to);
     if (scope === undefined) {
       throw new ValidationError([{ field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to summarise' }]);
     }
     // Usage is stored to the millisecond, so the inclusive `to` is the exclusive bound one millisecond later.
     const plan = planRange([range.from ?? -Infinity, range.to === undefined ? Infinity : range.to + 1]);
-    const [[bucket], runs] = await Promise.all([readRollup(this.pool, scope, plan, 'model'), countRuns(this.pool, scope, plan)]);
+    const [[bucket], runs, grouped] = await Promise.all([
+      readRollup(this.pool, scope, plan, 'model'),
+      countRuns(this.pool, scope, plan),
+      groupBy && groupBy !== 'model' ? readRollup(this.pool, scope, plan, groupBy).then(([b]) => b) : undefined,
+    ]);
     const { total } = bucket;
     // Groups come most expensive first; the null key is the remainder, the tool calls.
     const byModel = bucket.groups.flatMap((g) => (g.key === null ? [] : [modelCost(g.key, g.figures)]));
@@ -111,6 +120,10 @@ export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSum
       unpricedCalls: total.unpricedCalls,
       pricingStatus: total.unpricedCalls > 0 ? 'partial' : 'complete',
       byModel,
+      ...(groupBy && {
+        groupBy,
+        groups: (grouped ?? bucket).groups.map((g) => ({ key: g.key, ...figures(g.figures, !isUnpriced(g.figures)) })),
+      }),
     };
   }
 }

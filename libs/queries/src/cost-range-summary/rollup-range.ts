@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
+import { PRICE_MODIFIERS } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { Statement } from '../shared/statement';
 
@@ -100,8 +101,20 @@ export interface Figures {
 /** Every call of the group is unpriced: its cost is unknown, not $0. */
 export const isUnpriced = (f: Figures): boolean => f.calls > 0 && f.unpricedCalls === f.calls;
 
+/** The modifiers the rollups keep as dimensions (`service_tier`, `speed`): rows only for calls served otherwise than by default. */
+const ROLLUP_MODIFIERS = PRICE_MODIFIERS.filter((m) => m.rollup);
+export type ModifierDimension = Extract<(typeof PRICE_MODIFIERS)[number], { rollup: true }>['field'];
+
 /** What a group key can be: the rollups' dimensions that partition usage by an attribute. */
-export type GroupDimension = 'model' | 'tool' | 'workflow' | 'phase';
+export type GroupDimension = 'model' | 'tool' | 'workflow' | 'phase' | ModifierDimension;
+export const GROUP_DIMENSIONS: readonly GroupDimension[] = ['model', 'workflow', 'phase', 'tool', ...ROLLUP_MODIFIERS.map((m) => m.field)];
+
+/**
+ * The key of the usage without a key of `dimension`: null, or a modifier's default value. A modifier's
+ * default group is the remainder of the bucket, so it also holds the tool calls (ToolCalled has no tier or
+ * speed): a bucket's groups add up to its total under every grouping.
+ */
+const remainderKey = (dimension: GroupDimension): string | null => ROLLUP_MODIFIERS.find((m) => m.field === dimension)?.default ?? null;
 
 export interface BucketFigures {
   /** Every usage event of the bucket (TokenUsed and ToolCalled). */
@@ -109,7 +122,8 @@ export interface BucketFigures {
   /**
    * Per key of the requested dimension, most expensive first, groups with no priced call last. The key
    * `null` holds the usage without one: tool calls when grouping by model, model calls when grouping by
-   * tool, events without a workflow or phase id.
+   * tool, events without a workflow or phase id. Grouping by a modifier, that remainder is keyed by its
+   * default value (`standard`): the calls served by default, and the tool calls.
    */
   readonly groups: { readonly key: string | null; readonly figures: Figures }[];
 }
@@ -175,7 +189,8 @@ parts AS (
     WHERE f.workspace_id = $1 AND f.occurred_at >= e.lo AND f.occurred_at < e.hi AND f.event_type IN ('TokenUsed', 'ToolCalled') OFFSET 0) f
   CROSS JOIN LATERAL (VALUES
     (CASE WHEN f.event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END, COALESCE(f.model, f.tool_name)),
-    ($10::text, CASE $10::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id END)) AS d(dim, key)
+    ($10::text, CASE $10::text WHEN 'workflow' THEN f.workflow_id WHEN 'phase' THEN f.phase_id
+      ${ROLLUP_MODIFIERS.map((m) => `WHEN '${m.field}' THEN f.${m.field}`).join(' ')} END)) AS d(dim, key)
   WHERE d.key IS NOT NULL
 )
 SELECT i, dim, CASE WHEN GROUPING(gkey) = 0 THEN gkey END AS key,
@@ -256,7 +271,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
   const n = plan.boundaries.length - 1;
   const buckets: BucketFigures[] = Array.from({ length: n }, () => ({ total: ZERO, groups: [] }));
   if (isEmpty(plan)) return buckets;
-  const extra = groupBy === 'workflow' || groupBy === 'phase' ? [groupBy] : [];
+  const extra = groupBy && groupBy !== 'model' && groupBy !== 'tool' ? [groupBy] : [];
   const rows = await ROLLUP.rows<RollupRow>(pool, [
     workspaceId,
     ...spanParams(plan),
@@ -281,7 +296,7 @@ export async function readRollup(pool: Pool, workspaceId: string, plan: RangePla
     const grouped = sub.get(groupBy);
     const rest = grouped ? combine(total, grouped, -1) : total;
     const groups = keyed[i].map((g) => ({ key: g.key as string | null, sums: g.sums }));
-    if (rest.calls !== 0 || rest.toolCalls !== 0) groups.push({ key: null, sums: rest });
+    if (rest.calls !== 0 || rest.toolCalls !== 0) groups.push({ key: remainderKey(groupBy), sums: rest });
     buckets[i].groups.push(
       ...groups
         .map((g) => ({ key: g.key, figures: toFigures(g.sums), cost: g.sums.tokenCost.plus(g.sums.computeCost) }))

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { TOTAL_FIELDS } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { money } from '../session-cost/session-cost.view';
 import { Statement } from '../shared/statement';
@@ -27,7 +28,7 @@ export class GetCostSummary extends Query<CostSummaryView> {
 /** `inWorkspace`: the condition on `workspace_id`; every workspace's totals for the admin key. */
 const summarySql = (inWorkspace: string) => `WITH h AS (
      SELECT dimension, key, sum(token_cost) AS token_cost, sum(compute_cost) AS compute_cost,
-            sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens) AS tokens,
+            sum(${TOTAL_FIELDS.join(' + ')}) AS tokens,
             sum(calls) AS calls, sum(tool_calls) AS tool_calls, sum(unpriced_calls) AS unpriced_calls
      FROM ${S}.daily_costs
      WHERE ${inWorkspace} AND dimension IN ('model', 'tool')

@@ -69,7 +69,7 @@ export class GetCostTimeseries extends Query<CostTimeseriesView> {
 }
 
 /** `priced`: false for a group whose calls are all unpriced, whose cost is unknown. */
-function figures(f: Figures, priced = true): SeriesFigures {
+export function figures(f: Figures, priced = true): SeriesFigures {
   return {
     costUsd: priced ? new Big(f.tokenCost).toNumber() : null,
     costUsdExact: priced ? f.tokenCost : null,

@@ -1,9 +1,11 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
+import type { UsageField } from '@ledger/pricing';
+import { usageCounts, usageSelect } from '../shared/usage-classes';
 import { BreakdownTuple, breakdownFromFacts, foldBreakdown, money, pricingStatus } from '../session-cost/session-cost.view';
 
 const S = READ_MODEL_SCHEMA;
 
-export interface ExecutionRow {
+interface ExecutionSums {
   workspace_id: string;
   execution_id: string;
   workflow_id: string | null;
@@ -13,10 +15,6 @@ export interface ExecutionRow {
   total_cost: string;
   token_cost: string;
   compute_cost: string;
-  input_tokens: string;
-  output_tokens: string;
-  cache_creation_tokens: string;
-  cache_read_tokens: string;
   total_tokens: string;
   tool_calls: string;
   turns: string;
@@ -27,6 +25,7 @@ export interface ExecutionRow {
   breakdown: BreakdownTuple[] | null;
   pricing_version: string | null;
 }
+export type ExecutionRow = ExecutionSums & Record<UsageField, string>;
 
 /**
  * An execution's workflow: that of its earliest session naming one (ties by session id), over session rows `s`.
@@ -46,8 +45,7 @@ export const executionAggregate = (workspace: string, execution: string) => `
     count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
     array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
     ${money('sum(s.total_cost)')} AS total_cost, ${money('sum(s.token_cost)')} AS token_cost, ${money('sum(s.compute_cost)')} AS compute_cost,
-    sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens, sum(s.cache_creation_tokens) AS cache_creation_tokens,
-    sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
+    ${usageSelect('s', (c) => `sum(${c})`)}, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
     sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
     min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,
     ${breakdownFromFacts(`SELECT bs.workspace_id, bs.session_id FROM ${S}.session_costs bs WHERE bs.workspace_id = s.workspace_id AND bs.execution_id = s.execution_id`)} AS breakdown,
@@ -69,17 +67,15 @@ export function toExecutionView(row: ExecutionRow, includeBreakdown: boolean, in
     total_cost_usd: row.total_cost,
     token_cost_usd: row.token_cost,
     compute_cost_usd: row.compute_cost,
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
+    ...usageCounts(row),
     total_tokens: Number(row.total_tokens),
-    cache_creation_tokens: Number(row.cache_creation_tokens),
-    cache_read_tokens: Number(row.cache_read_tokens),
     tool_calls: Number(row.tool_calls),
     turns: Number(row.turns),
     duration_ms: end.getTime() - row.started_at.getTime(),
     cost_by_phase: includeBreakdown ? b.cost_by_phase : {},
     cost_by_model: includeBreakdown ? b.cost_by_model : {},
     cost_by_tool: includeBreakdown ? b.cost_by_tool : {},
+    cost_by_class: includeBreakdown ? b.cost_by_class : {},
     is_complete: isComplete,
     started_at: row.started_at.toISOString(),
     completed_at: isComplete && row.completed_at ? row.completed_at.toISOString() : null,

@@ -1,13 +1,14 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { toolTokenShare } from '@ledger/pricing';
+import { TOTAL_FIELDS, toolTokenShare, UsageField } from '@ledger/pricing';
+import { ClassSum, CLASSES_OF_FACT, costByClass, CostByClass, usageCounts, usageSelect } from '../shared/usage-classes';
 
 const S = READ_MODEL_SCHEMA;
 
 /** `[dimension, key, token_cost, compute_cost, tool_tokens, tool_token_cost, calls, attributions, unpriced_calls]` */
 export type BreakdownTuple = [string, string, string, string, number, string, number, number, number];
 
-export interface SessionRow {
+interface SessionSums {
   workspace_id: string;
   session_id: string;
   execution_id: string | null;
@@ -17,10 +18,6 @@ export interface SessionRow {
   token_cost: string;
   compute_cost: string;
   reported_cost: string | null;
-  input_tokens: string;
-  output_tokens: string;
-  cache_creation_tokens: string;
-  cache_read_tokens: string;
   total_tokens: string;
   tool_calls: number;
   token_events: number;
@@ -33,6 +30,7 @@ export interface SessionRow {
   last_event_at: Date;
   breakdown: BreakdownTuple[] | null;
 }
+export type SessionRow = SessionSums & Record<UsageField, string>;
 
 /** Money leaves as a plain decimal string without trailing zeros (`trim_scale`). */
 export const money = (col: string) => `trim_scale(${col})::text`;
@@ -41,8 +39,10 @@ export const money = (col: string) => `trim_scale(${col})::text`;
  * A session's breakdown tuples, summed from its facts (a session has tens of
  * calls): per model, per tool (compute cost of ToolCalled, and tokens and cost
  * attributed by TokenUsed.tool_tokens: each tool's share of a priced call's cost,
- * `toolTokenShare`; an unpriced call attributes nothing), and per phase. `sessions` is a SQL
- * expression for the set of (workspace_id, session_id) to include.
+ * `toolTokenShare`; an unpriced call attributes nothing), per phase, and per usage class (the
+ * `cost_<class>` parts of the calls' cost, for each class a call used: `calls` counts those calls,
+ * `unpriced_calls` those whose part has no price). `sessions` is a SQL expression for the set of
+ * (workspace_id, session_id) to include.
  */
 export const breakdownFromFacts = (sessions: string) => `(
   SELECT json_agg(json_build_array(dimension, key, ${money('token_cost')}, ${money('compute_cost')}, tool_tokens,
@@ -52,7 +52,7 @@ export const breakdownFromFacts = (sessions: string) => `(
            sum(d.tool_tokens) AS tool_tokens, sum(d.tool_token_cost) AS tool_token_cost, sum(d.calls)::int AS calls,
            sum(d.attributions)::int AS attributions, sum(d.unpriced_calls)::int AS unpriced_calls
     -- Fenced (OFFSET 0), so each call is priced once, not once for every branch below that reads its cost.
-    FROM (SELECT *, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS all_tokens FROM ${S}.priced_facts
+    FROM (SELECT *, ${TOTAL_FIELDS.join(' + ')} AS all_tokens FROM ${S}.priced_facts
           WHERE (workspace_id, session_id) IN (${sessions}) OFFSET 0) f
     CROSS JOIN LATERAL (
       SELECT 'model' AS dimension, f.model AS key, f.token_cost, 0::numeric AS compute_cost, 0::bigint AS tool_tokens,
@@ -69,13 +69,16 @@ export const breakdownFromFacts = (sessions: string) => `(
         CASE WHEN f.token_cost IS NULL OR f.all_tokens = 0 THEN 0 ELSE ${toolTokenShare('f.token_cost', 't.value::bigint', 'f.all_tokens')} END, 0, 1, 0
       FROM jsonb_each_text(COALESCE(f.tool_tokens, '{}'::jsonb)) AS t
       WHERE f.event_type = 'TokenUsed'
+      UNION ALL
+      SELECT 'class', c.key, COALESCE(c.cost, 0), 0, 0, 0, 1, 0, (c.cost IS NULL)::int
+      FROM ${CLASSES_OF_FACT}
+      WHERE f.event_type = 'TokenUsed' AND c.units > 0
     ) d
     GROUP BY d.dimension, d.key) b)`;
 
 export const SESSION_COLUMNS = `s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
   ${money('s.total_cost')} AS total_cost, ${money('s.token_cost')} AS token_cost, ${money('s.compute_cost')} AS compute_cost,
-  ${money('s.reported_cost')} AS reported_cost, s.input_tokens, s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens,
-  s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
+  ${money('s.reported_cost')} AS reported_cost, ${usageSelect('s')}, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
   s.started_at, s.completed_at, s.last_event_at`;
 
 /** Maps of one dimension, as the Syntropic views carry them. */
@@ -85,14 +88,18 @@ export interface Breakdown {
   tokens_by_tool: Record<string, number>;
   cost_by_tool_tokens: Record<string, string>;
   cost_by_phase: Record<string, string>;
+  cost_by_class: CostByClass;
   unpriced_models: string[];
 }
 
 const addMoney = (a: string | undefined, b: string): string => (a === undefined ? b : new Big(a).plus(b).toFixed());
 
 export function foldBreakdown(tuples: readonly BreakdownTuple[]): Breakdown {
-  const out: Breakdown = { cost_by_model: {}, cost_by_tool: {}, tokens_by_tool: {}, cost_by_tool_tokens: {}, cost_by_phase: {}, unpriced_models: [] };
+  const out: Breakdown = {
+    cost_by_model: {}, cost_by_tool: {}, tokens_by_tool: {}, cost_by_tool_tokens: {}, cost_by_phase: {}, cost_by_class: {}, unpriced_models: [],
+  };
   const unpriced = new Set<string>();
+  const classes: ClassSum[] = [];
   for (const [dimension, key, tokenCost, computeCost, toolTokens, toolTokenCost, calls, attributions, unpricedCalls] of tuples) {
     if (dimension === 'model') {
       // A model with no priced call has no cost to show; it is listed in unpriced_models.
@@ -106,8 +113,11 @@ export function foldBreakdown(tuples: readonly BreakdownTuple[]): Breakdown {
       }
     } else if (dimension === 'phase') {
       out.cost_by_phase[key] = addMoney(out.cost_by_phase[key], new Big(tokenCost).plus(computeCost).toFixed());
+    } else if (dimension === 'class') {
+      classes.push({ key, cost: tokenCost, calls, unpricedCalls });
     }
   }
+  out.cost_by_class = costByClass(classes);
   out.unpriced_models = [...unpriced].sort();
   return out;
 }
@@ -131,11 +141,8 @@ export function toSessionView(row: SessionRow, includeBreakdown: boolean, pricin
     total_cost_usd: row.total_cost,
     token_cost_usd: row.token_cost,
     compute_cost_usd: row.compute_cost,
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
+    ...usageCounts(row),
     total_tokens: Number(row.total_tokens),
-    cache_creation_tokens: Number(row.cache_creation_tokens),
-    cache_read_tokens: Number(row.cache_read_tokens),
     tool_calls: row.tool_calls,
     turns: row.final_num_turns ?? row.token_events,
     duration_ms: row.final_duration_ms !== null ? Number(row.final_duration_ms) : end.getTime() - row.started_at.getTime(),
@@ -143,6 +150,7 @@ export function toSessionView(row: SessionRow, includeBreakdown: boolean, pricin
     cost_by_tool: includeBreakdown ? b.cost_by_tool : {},
     tokens_by_tool: includeBreakdown ? b.tokens_by_tool : {},
     cost_by_tool_tokens: includeBreakdown ? b.cost_by_tool_tokens : {},
+    cost_by_class: includeBreakdown ? b.cost_by_class : {},
     is_finalized: row.is_finalized,
     started_at: row.started_at.toISOString(),
     completed_at: iso(row.completed_at),

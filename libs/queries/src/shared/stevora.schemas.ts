@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { GROUP_DIMENSIONS } from '../cost-range-summary/rollup-range';
+import { COST_BY_CLASS_DOC, documentCallModifiers, documentUsageCounts, stevoraName, stevoraTotalName } from './usage-classes';
 
 /** OpenAPI shapes of the Stevora `/v1` cost routes: the seed's fields, plus the ledger's extensions. */
 const usd = (description = 'USD as a JSON number (the seed mandates it), converted once from the exact decimal.') =>
@@ -8,17 +10,20 @@ const exact = () => ApiProperty({ type: 'string', nullable: true, description: '
 class RunCallDoc {
   @ApiProperty({ type: 'string', nullable: true, description: 'step_name, else phase_id, else null.' }) stepName: string | null;
   @ApiProperty() model: string;
-  @ApiProperty() inputTokens: number;
-  @ApiProperty() outputTokens: number;
-  @usd('Null when the call is unpriced.') costUsd: number | null;
+  @usd('Null when the call is unpriced; its known part when it is partial.') costUsd: number | null;
   @exact() costUsdExact: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty() cacheCreationTokens: number;
-  @ApiProperty() cacheReadTokens: number;
-  @ApiProperty({ enum: ['priced', 'unpriced'] }) pricingStatus: string;
+  @ApiProperty({
+    enum: ['priced', 'partial', 'unpriced'],
+    description: '`partial`: the call has a price but used a class with no rate in it (web search on a row without a web-search rate); costUsd is the known part.',
+  })
+  pricingStatus: string;
   @ApiProperty() eventId: string;
   @ApiProperty() sessionId: string;
 }
+/** Every usage class's count of the call (`inputTokens`, …, `webSearchRequests`) and its non-default modifiers. */
+documentUsageCounts(RunCallDoc, stevoraName);
+documentCallModifiers(RunCallDoc);
 
 class CostGroupDoc {
   @ApiProperty({ type: 'string', nullable: true }) key: string | null;
@@ -34,12 +39,8 @@ class WorkflowRunCostData {
   @ApiProperty() workflowRunId: string;
   @ApiProperty({ type: 'number', description: 'LLM cost of all the run’s calls (every page).' }) totalCostUsd: number;
   @ApiProperty() totalCostUsdExact: string;
-  @ApiProperty() totalInputTokens: number;
-  @ApiProperty() totalOutputTokens: number;
   @ApiProperty({ type: [RunCallDoc], description: 'Oldest first; a page of `calls_limit`.' }) calls: RunCallDoc[];
   @ApiProperty({ type: 'string', nullable: true, description: 'Pass as calls_cursor for the next page.' }) nextCallsCursor: string | null;
-  @ApiProperty() totalCacheCreationTokens: number;
-  @ApiProperty() totalCacheReadTokens: number;
   @ApiProperty({ description: 'TokenUsed events of the run.' }) totalCalls: number;
   @ApiProperty({ description: 'Extension: ToolCalled events of the run.' }) totalToolCalls: number;
   @ApiProperty() unpricedCalls: number;
@@ -47,8 +48,12 @@ class WorkflowRunCostData {
   @ApiProperty({ type: 'number', description: 'Extension: ToolCalled compute cost of the run, not in totalCostUsd.' }) toolComputeCostUsd: number;
   @ApiProperty() toolComputeCostUsdExact: string;
   @ApiProperty({ type: 'string', nullable: true }) workflowId: string | null;
+  @ApiProperty({ ...COST_BY_CLASS_DOC, description: `${COST_BY_CLASS_DOC.description} Over every call of the run: it adds up to totalCostUsdExact.` })
+  costByClass: Record<string, string>;
   @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase.' }) breakdown?: CostGroupDoc[];
 }
+/** The run's total of every usage class (`totalInputTokens`, …, `totalWebSearchRequests`), over every call. */
+documentUsageCounts(WorkflowRunCostData, stevoraTotalName, (d) => `Summed over every call of the run. ${d}`);
 
 export class WorkflowRunCostResponse {
   @ApiProperty({ enum: [true] }) success: boolean;
@@ -65,6 +70,14 @@ class ModelCostDoc {
   @ApiProperty() cacheReadTokens: number;
   @ApiProperty() calls: number;
   @ApiProperty() unpricedCalls: number;
+}
+
+class SeriesGroupDoc extends CostGroupDoc {
+  @ApiProperty() cacheCreationTokens: number;
+  @ApiProperty() cacheReadTokens: number;
+  @ApiProperty({ description: 'ToolCalled events.' }) toolCalls: number;
+  @usd('Extension: ToolCalled compute cost, not in costUsd.') toolComputeCostUsd: number;
+  @ApiProperty() toolComputeCostUsdExact: string;
 }
 
 class CostRangeSummaryData {
@@ -86,19 +99,14 @@ class CostRangeSummaryData {
   @ApiProperty() unpricedCalls: number;
   @ApiProperty({ enum: ['complete', 'partial'] }) pricingStatus: string;
   @ApiProperty({ type: [ModelCostDoc], description: 'Sorted by cost, descending.' }) byModel: ModelCostDoc[];
+  @ApiPropertyOptional({ enum: GROUP_DIMENSIONS, description: 'Extension: the group_by asked, if any.' }) groupBy?: string;
+  @ApiPropertyOptional({ type: [SeriesGroupDoc], description: 'Extension, with group_by: the range’s usage per key, most expensive first (see group_by).' })
+  groups?: SeriesGroupDoc[];
 }
 
 export class CostRangeSummaryResponse {
   @ApiProperty({ enum: [true] }) success: boolean;
   @ApiProperty({ type: CostRangeSummaryData }) data: CostRangeSummaryData;
-}
-
-class SeriesGroupDoc extends CostGroupDoc {
-  @ApiProperty() cacheCreationTokens: number;
-  @ApiProperty() cacheReadTokens: number;
-  @ApiProperty({ description: 'ToolCalled events.' }) toolCalls: number;
-  @usd('Extension: ToolCalled compute cost, not in costUsd.') toolComputeCostUsd: number;
-  @ApiProperty() toolComputeCostUsdExact: string;
 }
 
 class SeriesBucketDoc {
@@ -124,7 +132,7 @@ class CostTimeseriesData {
   @ApiProperty({ example: 'Europe/Berlin' }) tz: string;
   @ApiProperty({ description: 'The asked from, exactly: the first period is clipped to it.' }) from: string;
   @ApiProperty({ description: 'The asked to (inclusive), exactly: the last period is clipped to it.' }) to: string;
-  @ApiProperty({ type: 'string', nullable: true, enum: ['model', 'workflow', 'phase', 'tool', null] }) groupBy: string | null;
+  @ApiProperty({ type: 'string', nullable: true, enum: [...GROUP_DIMENSIONS, null] }) groupBy: string | null;
   @ApiProperty({ description: 'LLM cost over [from, to]: the summary’s totalCostUsd for the same range.' }) totalCostUsd: number;
   @ApiProperty() totalCostUsdExact: string;
   @ApiProperty({ description: 'Extension: ToolCalled compute cost over [from, to].' }) toolComputeCostUsd: number;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COST_BY_CLASS_DOC, documentUsageCounts } from './usage-classes';
 
 /** OpenAPI shapes of the Syntropic137 `/costs` views, field for field, plus the ledger's extras. */
 const money = (description?: string) => ApiProperty({ type: 'string', example: '0.0342', description: description ?? 'USD, exact decimal string.' });
@@ -20,11 +21,8 @@ export class SessionCostDoc extends PricingExtras {
   @money('token_cost_usd + compute_cost_usd.') total_cost_usd: string;
   @money('Priced TokenUsed costs.') token_cost_usd: string;
   @money('ToolCalled compute costs.') compute_cost_usd: string;
-  @ApiProperty() input_tokens: number;
-  @ApiProperty() output_tokens: number;
-  @ApiProperty({ description: 'input + output + cache_creation + cache_read.' }) total_tokens: number;
-  @ApiProperty() cache_creation_tokens: number;
-  @ApiProperty() cache_read_tokens: number;
+  @ApiProperty({ description: 'input + output + cache_creation + cache_read (reasoning and 1-hour cache writes are inside output and cache_creation).' })
+  total_tokens: number;
   @ApiProperty() tool_calls: number;
   @ApiProperty() turns: number;
   @ApiProperty() duration_ms: number;
@@ -32,6 +30,8 @@ export class SessionCostDoc extends PricingExtras {
   @moneyMap('Compute cost per tool.') cost_by_tool: Record<string, string>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) tokens_by_tool: Record<string, number>;
   @moneyMap('Token cost attributed to each tool by token share (18 decimal places).') cost_by_tool_tokens: Record<string, string>;
+  @ApiProperty({ ...COST_BY_CLASS_DOC, description: `${COST_BY_CLASS_DOC.description} Empty with include_breakdown=false, like the other maps.` })
+  cost_by_class: Record<string, string>;
   @ApiProperty() is_finalized: boolean;
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
@@ -48,22 +48,24 @@ export class ExecutionCostDoc extends PricingExtras {
   @money() total_cost_usd: string;
   @money() token_cost_usd: string;
   @money() compute_cost_usd: string;
-  @ApiProperty() input_tokens: number;
-  @ApiProperty() output_tokens: number;
   @ApiProperty() total_tokens: number;
-  @ApiProperty() cache_creation_tokens: number;
-  @ApiProperty() cache_read_tokens: number;
   @ApiProperty() tool_calls: number;
   @ApiProperty() turns: number;
   @ApiProperty() duration_ms: number;
   @moneyMap('Cost per phase; usage with no phase is `unattributed`.') cost_by_phase: Record<string, string>;
   @moneyMap('Priced token cost per model.') cost_by_model: Record<string, string>;
   @moneyMap('Compute cost per tool.') cost_by_tool: Record<string, string>;
+  @ApiProperty({ ...COST_BY_CLASS_DOC, description: `${COST_BY_CLASS_DOC.description} Empty with include_breakdown=false, like the other maps.` })
+  cost_by_class: Record<string, string>;
   @ApiProperty() is_complete: boolean;
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
   @ApiProperty() workspace_id: string;
 }
+
+/** Every usage class's count (the seed's four, then the 2026 classes: `reasoning_tokens`, `cache_creation_1h_tokens`, `web_search_requests`). */
+documentUsageCounts(SessionCostDoc, (f) => f);
+documentUsageCounts(ExecutionCostDoc, (f) => f, (d) => `Summed over the execution's sessions. ${d}`);
 
 class TopModelDoc {
   @ApiProperty() model: string;

@@ -3,11 +3,15 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError, unstorableText, ValidationError } from '@ledger/http';
+import type { ModifierField, UsageField } from '@ledger/pricing';
 import type { Pool } from 'pg';
-import type { RollupSumsRow } from '../cost-range-summary/rollup-range';
 import { EXECUTION_WORKFLOW } from '../execution-cost/execution-cost.view';
 import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
+import {
+  CallModifiers, callModifiers, CamelUsageCounts, camelUsageCounts, ClassSum, CLASSES_OF_FACT, costByClass, CostByClass, MODIFIER_SELECT,
+  TotalUsageCounts, totalUsageCounts, usageSelect,
+} from '../shared/usage-classes';
 import { CallGroupBy, readCallBreakdown } from './call-breakdown';
 
 const S = READ_MODEL_SCHEMA;
@@ -15,22 +19,22 @@ const S = READ_MODEL_SCHEMA;
 /** Money leaves this family as a JSON number (the Stevora shape), converted once from the exact decimal. */
 const usd = (exact: string | null) => (exact === null ? null : new Big(exact).toNumber());
 
-/** One model call of a run: a `TokenUsed` event. */
-export interface RunCall {
+/**
+ * One model call of a run: a `TokenUsed` event, with its count of every usage class (`inputTokens`, …,
+ * `webSearchRequests`) and the modifiers it was served with where they are not the default.
+ */
+export type RunCall = CamelUsageCounts & CallModifiers & {
   stepName: string | null;
   model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Null when the call is unpriced (no price covers its model at that instant). */
+  /** Null when the call is unpriced (no price covers its model at that instant); the known part when it is partial. */
   costUsd: number | null;
   costUsdExact: string | null;
   createdAt: string;
-  cacheCreationTokens: number;
-  cacheReadTokens: number;
-  pricingStatus: 'priced' | 'unpriced';
+  /** `partial`: priced, but a class it used has no rate (web search on a row without one), so costUsd is its known part. */
+  pricingStatus: 'priced' | 'partial' | 'unpriced';
   eventId: string;
   sessionId: string;
-}
+};
 
 export interface RunCostGroup {
   key: string | null;
@@ -42,17 +46,14 @@ export interface RunCostGroup {
   unpricedCalls: number;
 }
 
-export interface WorkflowRunCostView {
+/** The run's totals of every usage class: `totalInputTokens`, …, `totalWebSearchRequests`. */
+export type WorkflowRunCostView = TotalUsageCounts & {
   workflowRunId: string;
   /** The sum of every call's exact cost (all pages), converted once; unpriced calls add nothing. */
   totalCostUsd: number;
   totalCostUsdExact: string;
-  totalInputTokens: number;
-  totalOutputTokens: number;
   calls: RunCall[];
   nextCallsCursor: string | null;
-  totalCacheCreationTokens: number;
-  totalCacheReadTokens: number;
   /** TokenUsed events of the run (every page). */
   totalCalls: number;
   /** ToolCalled events of the run. */
@@ -63,8 +64,10 @@ export interface WorkflowRunCostView {
   toolComputeCostUsd: number;
   toolComputeCostUsdExact: string;
   workflowId: string | null;
+  /** The run's token cost per usage class (every call), adding up to `totalCostUsdExact`: see `costByClass`. */
+  costByClass: CostByClass;
   breakdown?: RunCostGroup[];
-}
+};
 
 export class GetWorkflowRunCost extends Query<WorkflowRunCostView> {
   constructor(
@@ -102,9 +105,14 @@ function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
   throw new ValidationError([{ field: 'calls_cursor', location: 'query', message: 'calls_cursor is not one this service issued; take it from data.nextCallsCursor' }]);
 }
 
-interface RunRow extends RollupSumsRow {
+type RunRow = Record<UsageField, string> & {
+  token_cost: string;
+  compute_cost: string;
+  calls: string;
+  tool_calls: string;
+  unpriced_calls: string;
   workflow_id: string | null;
-}
+};
 
 /**
  * The run (execution) and its totals. Totals come from the run's `execution` rows of the hourly rollup,
@@ -118,8 +126,7 @@ SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.exec
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
-    COALESCE(sum(h.input_tokens), 0)::text AS input_tokens, COALESCE(sum(h.output_tokens), 0)::text AS output_tokens,
-    COALESCE(sum(h.cache_creation_tokens), 0)::text AS cache_creation_tokens, COALESCE(sum(h.cache_read_tokens), 0)::text AS cache_read_tokens,
+    ${usageSelect('h', (c) => `COALESCE(sum(${c}), 0)::text`)},
     COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.tool_calls), 0)::text AS tool_calls,
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
@@ -127,26 +134,23 @@ CROSS JOIN LATERAL (
 WHERE e.execution_id = $1 AND e.workspace_id = $2`);
 export const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
-interface CallRow {
+type CallRow = Record<UsageField, string> & Record<ModifierField, string | null> & {
   event_id: string;
   session_id: string;
   step_name: string | null;
   model: string;
-  input_tokens: string;
-  output_tokens: string;
-  cache_creation_tokens: string;
-  cache_read_tokens: string;
   cost: string | null;
+  unpriced: boolean;
   occurred_at: Date;
   cursor_at: string;
-}
+};
 
 /** A page of calls in `(occurred_at, event_id)` order, read along the `(workspace_id, execution_id, occurred_at, event_id)` index. */
 const callsSql = (after: boolean) =>
   new Statement(`
 SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
-  f.input_tokens::text, f.output_tokens::text, f.cache_creation_tokens::text, f.cache_read_tokens::text,
-  trim_scale(f.token_cost)::text AS cost, f.occurred_at,
+  ${usageSelect('f', (c) => `${c}::text`)}, ${MODIFIER_SELECT},
+  trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
 FROM ${S}.priced_facts f
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
@@ -159,17 +163,25 @@ export const CALLS_AFTER = callsSql(true);
 const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,
   model: r.model,
-  inputTokens: Number(r.input_tokens),
-  outputTokens: Number(r.output_tokens),
+  ...camelUsageCounts(r),
   costUsd: usd(r.cost),
   costUsdExact: r.cost,
   createdAt: r.occurred_at.toISOString(),
-  cacheCreationTokens: Number(r.cache_creation_tokens),
-  cacheReadTokens: Number(r.cache_read_tokens),
-  pricingStatus: r.cost === null ? 'unpriced' : 'priced',
+  pricingStatus: r.cost === null ? 'unpriced' : r.unpriced ? 'partial' : 'priced',
   eventId: r.event_id,
   sessionId: r.session_id,
+  ...callModifiers(r),
 });
+
+/**
+ * The run's cost per usage class, summed over every call (as the execution view's breakdowns are): the
+ * rollups keep no per-class cost, since a class's cost depends on each call's band and modifiers.
+ */
+export const CLASSES = new Statement(`
+SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, count(*)::int AS calls, count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
+FROM ${S}.priced_facts f CROSS JOIN LATERAL ${CLASSES_OF_FACT}
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
+GROUP BY c.key`);
 
 /** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
 @QueryHandler(GetWorkflowRunCost)
@@ -181,11 +193,12 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
     const workspace = await soleWorkspace(this.pool, scope, HOLDING, runId, 'Workflow run');
     if (workspace === undefined) throw new NotFoundError('Workflow run', 'id');
     // The run, its calls and its breakdown all key on (workspace, run), so they are read side by side.
-    const [runs, calls, breakdown] = await Promise.all([
+    const [runs, calls, classes, breakdown] = await Promise.all([
       RUN.rows<RunRow>(this.pool, [runId, workspace]),
       after
         ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
         : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
+      CLASSES.rows<{ key: string; cost: string; calls: number; unpriced_calls: number }>(this.pool, [workspace, runId]),
       groupBy ? readCallBreakdown(this.pool, workspace, 'execution_id', runId, groupBy) : undefined,
     ]);
     // Another workspace's run answers exactly like an unknown one.
@@ -197,12 +210,9 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       workflowRunId: runId,
       totalCostUsd: usd(run.token_cost)!,
       totalCostUsdExact: run.token_cost,
-      totalInputTokens: Number(run.input_tokens),
-      totalOutputTokens: Number(run.output_tokens),
+      ...totalUsageCounts(run),
       calls: calls.slice(0, callsLimit).map(toCall),
       nextCallsCursor: last ? encodeCallsCursor({ at: last.cursor_at, eventId: last.event_id }) : null,
-      totalCacheCreationTokens: Number(run.cache_creation_tokens),
-      totalCacheReadTokens: Number(run.cache_read_tokens),
       totalCalls: Number(run.calls),
       totalToolCalls: Number(run.tool_calls),
       unpricedCalls: unpriced,
@@ -210,6 +220,7 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       toolComputeCostUsd: usd(run.compute_cost)!,
       toolComputeCostUsdExact: run.compute_cost,
       workflowId: run.workflow_id,
+      costByClass: costByClass(classes.map((c): ClassSum => ({ key: c.key, cost: c.cost, calls: c.calls, unpricedCalls: c.unpriced_calls }))),
       ...(breakdown && {
         breakdown: breakdown.map((g) => ({
           key: g.key,

@@ -1,0 +1,3 @@
+import { describePriceModel } from './support/price-model.suite';
+
+describePriceModel('postgres');
