@@ -59,21 +59,18 @@ INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_c
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[5]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+WITH served AS MATERIALIZED (SELECT * FROM read_model.priced_usage WHERE service_tier IS NOT NULL OR speed IS NOT NULL) INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'service_tier' AS dimension, service_tier AS key, COALESCE(sum(token_cost), 0) AS token_cost,
     sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
-  FROM read_model.priced_usage WHERE service_tier IS NOT NULL
-  GROUP BY 1, 2, 3, 4;
-
--- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[6]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+  FROM served WHERE service_tier IS NOT NULL
+  GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'speed' AS dimension, speed AS key, COALESCE(sum(token_cost), 0) AS token_cost,
     sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
-  FROM read_model.priced_usage WHERE speed IS NOT NULL
+  FROM served WHERE speed IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).daily
