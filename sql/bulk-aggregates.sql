@@ -23,57 +23,57 @@ INSERT INTO read_model.session_costs (workspace_id, session_id, execution_id, wo
   ) c ON c.session_id = sh.session_id AND c.workspace_id = sh.workspace_id;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[1]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END AS dimension, COALESCE(model, tool_name) AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM read_model.priced_usage WHERE COALESCE(model, tool_name) IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[2]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'execution' AS dimension, execution_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM read_model.priced_usage WHERE execution_id IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[3]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'workflow' AS dimension, workflow_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM read_model.priced_usage WHERE workflow_id IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[4]
-INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'phase' AS dimension, phase_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM read_model.priced_usage WHERE phase_id IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).first[5]
-WITH served AS MATERIALIZED (SELECT * FROM read_model.priced_usage WHERE service_tier IS NOT NULL OR speed IS NOT NULL) INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
+WITH served AS MATERIALIZED (SELECT * FROM read_model.priced_usage WHERE service_tier IS NOT NULL OR speed IS NOT NULL) INSERT INTO read_model.hourly_costs (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'service_tier' AS dimension, service_tier AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM served WHERE service_tier IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'speed' AS dimension, speed AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM served WHERE speed IS NOT NULL
   GROUP BY 1, 2, 3, 4;
 
 -- bulkAggregateSql('read_model', { priced: pricedUsageTable, shapes: sessionShapeRows(facts) }).daily
-INSERT INTO read_model.daily_costs (workspace_id, day, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
-  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cache_creation_tokens), sum(cache_creation_1h_tokens), sum(cache_read_tokens), sum(web_search_requests), sum(calls), sum(tool_calls), sum(unpriced_calls)
+INSERT INTO read_model.daily_costs (workspace_id, day, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
+  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(tool_calls), sum(unpriced_calls)
   FROM read_model.hourly_costs GROUP BY 1, 2, 3, 4;

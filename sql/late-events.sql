@@ -30,7 +30,7 @@ adopted AS (UPDATE read_model.cost_facts f SET execution_id = a.execution_id FRO
   RETURNING f.*),
 priced AS (
   SELECT workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
-  service_tier, speed, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, token_cost, unpriced, compute_cost FROM (
+  service_tier, speed, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, unpriced, compute_cost FROM (
   SELECT f.*, CASE WHEN m.name IS NOT NULL THEN trim_scale(CASE WHEN f.reasoning_tokens = 0 AND f.cache_creation_1h_tokens = 0 AND f.web_search_requests = 0 AND (m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL)) THEN (m.input * f.input_tokens + m.output * f.output_tokens + m.cache_creation * f.cache_creation_tokens + m.cache_read * f.cache_read_tokens) * 0.000001 ELSE CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 ELSE (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END + (COALESCE(m.web_search, 0) * (f.web_search_requests)) * 0.001 END) END AS token_cost,
     f.event_type = 'TokenUsed' AND (m.name IS NULL OR (f.web_search_requests > 0 AND m.web_search IS NULL)) AS unpriced,
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.input * (f.input_tokens) * 0.000001 ELSE m.input * (f.input_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_input,
@@ -49,7 +49,7 @@ priced AS (
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND true),
 priced_adopted AS (
   SELECT workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
-  service_tier, speed, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, token_cost, unpriced, compute_cost FROM (
+  service_tier, speed, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, token_cost, unpriced, compute_cost FROM (
   SELECT f.*, CASE WHEN m.name IS NOT NULL THEN trim_scale(CASE WHEN f.reasoning_tokens = 0 AND f.cache_creation_1h_tokens = 0 AND f.web_search_requests = 0 AND (m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL)) THEN (m.input * f.input_tokens + m.output * f.output_tokens + m.cache_creation * f.cache_creation_tokens + m.cache_read * f.cache_read_tokens) * 0.000001 ELSE CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 ELSE (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END + (COALESCE(m.web_search, 0) * (f.web_search_requests)) * 0.001 END) END AS token_cost,
     f.event_type = 'TokenUsed' AND (m.name IS NULL OR (f.web_search_requests > 0 AND m.web_search IS NULL)) AS unpriced,
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.input * (f.input_tokens) * 0.000001 ELSE m.input * (f.input_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_input,
@@ -106,51 +106,51 @@ sessions AS (
 ),
 batch_hours AS MATERIALIZED (
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, CASE WHEN event_type = 'TokenUsed' THEN 'model' ELSE 'tool' END AS dimension, COALESCE(model, tool_name) AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM priced WHERE COALESCE(model, tool_name) IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'execution' AS dimension, execution_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM (SELECT * FROM priced UNION ALL SELECT * FROM priced_adopted) WHERE execution_id IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'workflow' AS dimension, workflow_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM priced WHERE workflow_id IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'phase' AS dimension, phase_id AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM priced WHERE phase_id IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'service_tier' AS dimension, service_tier AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM priced WHERE service_tier IS NOT NULL
   GROUP BY 1, 2, 3, 4 UNION ALL
   SELECT workspace_id, date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z') AS hour, 'speed' AS dimension, speed AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(web_search_requests) AS web_search_requests,
+    sum(compute_cost) AS compute_cost, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_creation_tokens) AS cache_creation_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM priced WHERE speed IS NOT NULL
   GROUP BY 1, 2, 3, 4),
 hourly AS (
-  INSERT INTO read_model.hourly_costs AS h (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls) SELECT * FROM batch_hours
-  ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET token_cost = h.token_cost + excluded.token_cost, compute_cost = h.compute_cost + excluded.compute_cost, input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens, reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens, cache_creation_tokens = h.cache_creation_tokens + excluded.cache_creation_tokens, cache_creation_1h_tokens = h.cache_creation_1h_tokens + excluded.cache_creation_1h_tokens, cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens, web_search_requests = h.web_search_requests + excluded.web_search_requests, calls = h.calls + excluded.calls, tool_calls = h.tool_calls + excluded.tool_calls, unpriced_calls = h.unpriced_calls + excluded.unpriced_calls
+  INSERT INTO read_model.hourly_costs AS h (workspace_id, hour, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls) SELECT * FROM batch_hours
+  ON CONFLICT (workspace_id, dimension, hour, key) DO UPDATE SET token_cost = h.token_cost + excluded.token_cost, compute_cost = h.compute_cost + excluded.compute_cost, input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens, cache_creation_tokens = h.cache_creation_tokens + excluded.cache_creation_tokens, cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens, calls = h.calls + excluded.calls, tool_calls = h.tool_calls + excluded.tool_calls, unpriced_calls = h.unpriced_calls + excluded.unpriced_calls
   RETURNING 1
 ),
 daily AS (
-  INSERT INTO read_model.daily_costs AS d (workspace_id, day, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, calls, tool_calls, unpriced_calls)
-  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cache_creation_tokens), sum(cache_creation_1h_tokens), sum(cache_read_tokens), sum(web_search_requests), sum(calls), sum(tool_calls), sum(unpriced_calls)
+  INSERT INTO read_model.daily_costs AS d (workspace_id, day, dimension, key, token_cost, compute_cost, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, calls, tool_calls, unpriced_calls)
+  SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, sum(token_cost), sum(compute_cost), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(calls), sum(tool_calls), sum(unpriced_calls)
   FROM batch_hours GROUP BY 1, 2, 3, 4
-  ON CONFLICT (workspace_id, dimension, day, key) DO UPDATE SET token_cost = d.token_cost + excluded.token_cost, compute_cost = d.compute_cost + excluded.compute_cost, input_tokens = d.input_tokens + excluded.input_tokens, output_tokens = d.output_tokens + excluded.output_tokens, reasoning_tokens = d.reasoning_tokens + excluded.reasoning_tokens, cache_creation_tokens = d.cache_creation_tokens + excluded.cache_creation_tokens, cache_creation_1h_tokens = d.cache_creation_1h_tokens + excluded.cache_creation_1h_tokens, cache_read_tokens = d.cache_read_tokens + excluded.cache_read_tokens, web_search_requests = d.web_search_requests + excluded.web_search_requests, calls = d.calls + excluded.calls, tool_calls = d.tool_calls + excluded.tool_calls, unpriced_calls = d.unpriced_calls + excluded.unpriced_calls
+  ON CONFLICT (workspace_id, dimension, day, key) DO UPDATE SET token_cost = d.token_cost + excluded.token_cost, compute_cost = d.compute_cost + excluded.compute_cost, input_tokens = d.input_tokens + excluded.input_tokens, output_tokens = d.output_tokens + excluded.output_tokens, cache_creation_tokens = d.cache_creation_tokens + excluded.cache_creation_tokens, cache_read_tokens = d.cache_read_tokens + excluded.cache_read_tokens, calls = d.calls + excluded.calls, tool_calls = d.tool_calls + excluded.tool_calls, unpriced_calls = d.unpriced_calls + excluded.unpriced_calls
   RETURNING 1
 ),
 executions AS (

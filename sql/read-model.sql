@@ -94,11 +94,8 @@ CREATE TABLE read_model.hourly_costs (
        compute_cost numeric NOT NULL DEFAULT 0,
        input_tokens bigint NOT NULL DEFAULT 0,
        output_tokens bigint NOT NULL DEFAULT 0,
-       reasoning_tokens bigint NOT NULL DEFAULT 0,
        cache_creation_tokens bigint NOT NULL DEFAULT 0,
-       cache_creation_1h_tokens bigint NOT NULL DEFAULT 0,
        cache_read_tokens bigint NOT NULL DEFAULT 0,
-       web_search_requests bigint NOT NULL DEFAULT 0,
        calls integer NOT NULL DEFAULT 0,
        tool_calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70);

@@ -5,7 +5,6 @@ SELECT t.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id
 FROM read_model.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
-    COALESCE(sum(h.input_tokens), 0)::text AS input_tokens, COALESCE(sum(h.output_tokens), 0)::text AS output_tokens, COALESCE(sum(h.reasoning_tokens), 0)::text AS reasoning_tokens, COALESCE(sum(h.cache_creation_tokens), 0)::text AS cache_creation_tokens, COALESCE(sum(h.cache_creation_1h_tokens), 0)::text AS cache_creation_1h_tokens, COALESCE(sum(h.cache_read_tokens), 0)::text AS cache_read_tokens, COALESCE(sum(h.web_search_requests), 0)::text AS web_search_requests,
     COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.tool_calls), 0)::text AS tool_calls,
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM read_model.hourly_costs h
@@ -35,7 +34,8 @@ ORDER BY f.occurred_at, f.event_id
 LIMIT $3;
 
 -- CLASSES
-SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, count(*)::int AS calls, count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
+SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, sum(c.units)::text AS units, count(*)::int AS calls,
+  count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
 FROM read_model.priced_facts f CROSS JOIN LATERAL (VALUES ('input', f.cost_input, f.input_tokens), ('output', f.cost_output, f.output_tokens), ('reasoning', f.cost_reasoning, f.reasoning_tokens), ('cache_creation', f.cost_cache_creation, f.cache_creation_tokens), ('cache_creation_1h', f.cost_cache_creation_1h, f.cache_creation_1h_tokens), ('cache_read', f.cost_cache_read, f.cache_read_tokens), ('web_search', f.cost_web_search, f.web_search_requests)) AS c(key, cost, units)
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key;

@@ -1,6 +1,6 @@
 import type { LogPosition, RecordedEvent } from '@ledger/event-store';
 import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
-import { PRICE_MODIFIERS, pricedFacts, PriceTable, SqlRunner, USAGE_COLUMNS, USAGE_CLASSES, UsageField, writePriceTable } from '@ledger/pricing';
+import { PRICE_MODIFIERS, pricedFacts, PriceTable, ROLLUP_USAGE_COLUMNS, SqlRunner, USAGE_COLUMNS, USAGE_CLASSES, UsageField, writePriceTable } from '@ledger/pricing';
 
 export type { SqlRunner } from '@ledger/pricing';
 /** Kept here for the projection's callers: the price table is part of the schema this projection writes. */
@@ -46,7 +46,7 @@ export const factRows = (events: string) => `
 
 /** The columns of priced usage (`pricedUsage`): what the session costs and the rollups sum. */
 const PRICED_USAGE_COLUMNS = `workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
-  ${PRICE_MODIFIERS.filter((m) => m.rollup).map((m) => `${m.field}, `).join('')}${USAGE_COLUMNS.join(', ')}, token_cost, unpriced, compute_cost`;
+  ${PRICE_MODIFIERS.filter((m) => m.rollup).map((m) => `${m.field}, `).join('')}${ROLLUP_USAGE_COLUMNS.join(', ')}, token_cost, unpriced, compute_cost`;
 /** The usage facts (not finalizations) of relation `facts`, priced with the band tables of `schema`. */
 const pricedUsage = (schema: string, facts: string, where = 'true') => `
   SELECT ${PRICED_USAGE_COLUMNS} FROM (${pricedFacts(schema, facts)}) p WHERE event_type <> 'SessionFinalized' AND ${where}`;
@@ -96,13 +96,13 @@ const sessionRows = (shapes: string, priced: string) => `
     FROM ${priced} GROUP BY session_id, workspace_id
   ) c ON c.session_id = sh.session_id AND c.workspace_id = sh.workspace_id`;
 
-const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, ${USAGE_COLUMNS.join(', ')}, calls, tool_calls, unpriced_calls`;
+const HOURLY_COLUMNS = `workspace_id, hour, dimension, key, token_cost, compute_cost, ${ROLLUP_USAGE_COLUMNS.join(', ')}, calls, tool_calls, unpriced_calls`;
 /** A fact's UTC hour: date_bin counts whole hours from a UTC midnight, without date_trunc's time-zone conversion. */
 const HOUR_OF = `date_bin('1 hour', occurred_at, '2000-01-01T00:00:00Z')`;
 /** The hourly rows of one dimension: priced usage with that key, summed per hour. */
 const hourlyDimension = (priced: string, [dimension, key]: HourlyDimension) => `
   SELECT workspace_id, ${HOUR_OF} AS hour, ${dimension} AS dimension, ${key} AS key, COALESCE(sum(token_cost), 0) AS token_cost,
-    sum(compute_cost) AS compute_cost, ${USAGE_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
+    sum(compute_cost) AS compute_cost, ${ROLLUP_USAGE_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
     count(*) FILTER (WHERE event_type = 'TokenUsed') AS calls, count(*) FILTER (WHERE event_type = 'ToolCalled') AS tool_calls,
     count(*) FILTER (WHERE unpriced) AS unpriced_calls
   FROM ${priced} WHERE ${key} IS NOT NULL
@@ -137,7 +137,7 @@ const hourlyRows = (priced: string, adopted: string) =>
   ].join(' UNION ALL ');
 
 const DAILY_COLUMNS = HOURLY_COLUMNS.replace('hour', 'day');
-const ROLLUP_SUMS = ['token_cost', 'compute_cost', ...USAGE_COLUMNS, 'calls', 'tool_calls', 'unpriced_calls'];
+const ROLLUP_SUMS = ['token_cost', 'compute_cost', ...ROLLUP_USAGE_COLUMNS, 'calls', 'tool_calls', 'unpriced_calls'];
 /** Hourly rows (as `hourlyRows` gives them) summed per UTC day (midnight to midnight): the daily rollup has no definition of its own. */
 const dailyRows = (hourly: string) => `
   SELECT workspace_id, date_bin('1 day', hour, '2000-01-01T00:00:00Z'), dimension, key, ${ROLLUP_SUMS.map((c) => `sum(${c})`).join(', ')}

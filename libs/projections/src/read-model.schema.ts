@@ -1,6 +1,6 @@
 import { inTransaction, READ_MODEL_SCHEMA } from '@ledger/database';
 import type { Pool } from 'pg';
-import { modifierColumnsDdl, pricedFactsView, priceTablesDdl, TOTAL_FIELDS, usageColumnsDdl } from '@ledger/pricing';
+import { modifierColumnsDdl, pricedFactsView, priceTablesDdl, ROLLUP_USAGE_COLUMNS, TOTAL_FIELDS, usageColumnsDdl } from '@ledger/pricing';
 
 /**
  * The read-model schema. It is disposable: every row in it is derived from the
@@ -107,7 +107,7 @@ export function readModelTables(schema: string): string[] {
        key ${ID} NOT NULL,
        token_cost numeric NOT NULL DEFAULT 0,
        compute_cost numeric NOT NULL DEFAULT 0,
-       ${usageColumnsDdl()},
+       ${usageColumnsDdl(ROLLUP_USAGE_COLUMNS)},
        calls integer NOT NULL DEFAULT 0,
        tool_calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70)`,

@@ -64,6 +64,10 @@ export function costByClass(sums: readonly ClassSum[]): CostByClass {
   return out;
 }
 
+/** Every class's units from per-class sums (`key`, `units`), by event field: 0 for a class no call used. */
+export const unitsByField = (sums: readonly { readonly key: string; readonly units: string }[]): Record<UsageField, string> =>
+  Object.fromEntries(USAGE_CLASSES.map((c) => [c.field, sums.find((s) => s.key === c.key)?.units ?? '0'])) as Record<UsageField, string>;
+
 /** A call's modifiers in the Stevora dialect (`serviceTier`, `speed`, `inferenceGeo`), only those not at their default. */
 export type CallModifiers = { [K in ModifierField as Camel<K>]?: string };
 

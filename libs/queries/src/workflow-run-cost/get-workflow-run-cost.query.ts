@@ -10,7 +10,7 @@ import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
 import {
   CallModifiers, callModifiers, CamelUsageCounts, camelUsageCounts, ClassSum, CLASSES_OF_FACT, costByClass, CostByClass, MODIFIER_SELECT,
-  TotalUsageCounts, totalUsageCounts, usageSelect,
+  TotalUsageCounts, totalUsageCounts, unitsByField, usageSelect,
 } from '../shared/usage-classes';
 import { CallGroupBy, readCallBreakdown } from './call-breakdown';
 
@@ -105,7 +105,7 @@ function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
   throw new ValidationError([{ field: 'calls_cursor', location: 'query', message: 'calls_cursor is not one this service issued; take it from data.nextCallsCursor' }]);
 }
 
-type RunRow = Record<UsageField, string> & {
+type RunRow = {
   token_cost: string;
   compute_cost: string;
   calls: string;
@@ -115,7 +115,7 @@ type RunRow = Record<UsageField, string> & {
 };
 
 /**
- * The run (execution) and its totals. Totals come from the run's `execution` rows of the hourly rollup,
+ * The run (execution) and its totals (its units per class come from `CLASSES`). Totals come from the run's `execution` rows of the hourly rollup,
  * found through its partial index `(workspace_id, key, hour) WHERE dimension = 'execution'`: a run of
  * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
  * so the totals are exactly the sums over every call. Its workflow is read from its sessions, as
@@ -126,7 +126,6 @@ SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.exec
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
-    ${usageSelect('h', (c) => `COALESCE(sum(${c}), 0)::text`)},
     COALESCE(sum(h.calls), 0)::text AS calls, COALESCE(sum(h.tool_calls), 0)::text AS tool_calls,
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
@@ -174,11 +173,13 @@ const toCall = (r: CallRow): RunCall => ({
 });
 
 /**
- * The run's cost per usage class, summed over every call (as the execution view's breakdowns are): the
- * rollups keep no per-class cost, since a class's cost depends on each call's band and modifiers.
+ * The run's cost and units per usage class, summed over every call (as the execution view's breakdowns are):
+ * the rollups keep no per-class cost, since a class's cost depends on each call's band and modifiers, and
+ * only the whole classes' units (ROLLUP_USAGE_COLUMNS).
  */
 export const CLASSES = new Statement(`
-SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, count(*)::int AS calls, count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
+SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, sum(c.units)::text AS units, count(*)::int AS calls,
+  count(*) FILTER (WHERE c.cost IS NULL)::int AS unpriced_calls
 FROM ${S}.priced_facts f CROSS JOIN LATERAL ${CLASSES_OF_FACT}
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key`);
@@ -198,7 +199,7 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       after
         ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
         : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
-      CLASSES.rows<{ key: string; cost: string; calls: number; unpriced_calls: number }>(this.pool, [workspace, runId]),
+      CLASSES.rows<{ key: string; cost: string; units: string; calls: number; unpriced_calls: number }>(this.pool, [workspace, runId]),
       groupBy ? readCallBreakdown(this.pool, workspace, 'execution_id', runId, groupBy) : undefined,
     ]);
     // Another workspace's run answers exactly like an unknown one.
@@ -210,7 +211,7 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       workflowRunId: runId,
       totalCostUsd: usd(run.token_cost)!,
       totalCostUsdExact: run.token_cost,
-      ...totalUsageCounts(run),
+      ...totalUsageCounts(unitsByField(classes)),
       calls: calls.slice(0, callsLimit).map(toCall),
       nextCallsCursor: last ? encodeCallsCursor({ at: last.cursor_at, eventId: last.event_id }) : null,
       totalCalls: Number(run.calls),
