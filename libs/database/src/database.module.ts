@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { openDatabase } from './data-source';
 import { GuardedClient } from './guarded-client';
@@ -41,15 +41,35 @@ export class DatabaseModule implements OnApplicationShutdown {
  *
  * Every connection plans its prepared statements once (ADR 0010, "generic plans"): left
  * to choose, PostgreSQL kept planning the range and breakdown reads again for every
- * request, with their parameters, which cost more than running them. The SET is the
- * client's first query, so it runs before any other on that connection.
+ * request, with their parameters, which cost more than running them. The SET is part of
+ * connecting, so the pool hands out no connection before it has run: sent from the pool's
+ * 'connect' event, it raced the checkout's first query on the same client (pg deprecates
+ * that, and pg 9 refuses it).
  */
 function createPool(url: string): Pool {
-  const pool = new Pool({ connectionString: url, max: 20, Client: GuardedClient });
   const logger = new Logger('Database');
+  class GenericPlansClient extends GuardedClient {
+    override connect(): Promise<Client>;
+    override connect(callback: ((err: Error) => void) | ((err: null, c: Client) => void)): void;
+    override connect(callback?: ((err: Error) => void) | ((err: null, c: Client) => void)): Promise<Client> | void {
+      const ready = super
+        .connect()
+        .then(() => this.query('SET plan_cache_mode = force_generic_plan'))
+        .then(
+          () => this as Client,
+          (err: Error) => {
+            // A server without the setting (or a pooler that refuses it) still serves; a connection that failed does not.
+            if (!(this as unknown as { _connected?: boolean })._connected) throw err;
+            logger.warn(`could not set plan_cache_mode: ${err.message}`);
+            return this as Client;
+          },
+        );
+      if (!callback) return ready;
+      const done = callback as (err: Error | null, c?: Client) => void;
+      ready.then((c) => done(null, c), (err: Error) => done(err));
+    }
+  }
+  const pool = new Pool({ connectionString: url, max: 20, Client: GenericPlansClient });
   pool.on('error', (err) => logger.warn(`an idle database connection ended: ${err.message}`));
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch((err: Error) => logger.warn(`could not set plan_cache_mode: ${err.message}`));
-  });
   return pool;
 }
