@@ -1,7 +1,9 @@
 import Big from 'big.js';
+import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { formatPosition, PgEventStore } from '@ledger/event-store';
 import { sessionStream, storeEventId } from '@ledger/ingest';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+import { dumpReadModel } from '../libs/projections/testing/usage-history';
 
 /**
  * The same numbers in every view (ADR 0016): a session belongs to the first execution its events name in
@@ -350,30 +352,14 @@ describe('every view gives the same numbers', () => {
       expect(workspaces.flatMap((w) => w.log).filter((e) => e.direct).length).toBeGreaterThan(2);
 
       // What the live projection built batch by batch, a restatement from the facts and a replay of the log build row for row.
-      const live = await readModel();
+      const live = await dumpReadModel(t.db.pool, READ_MODEL_SCHEMA);
       for (const source of ['facts', 'log']) {
         const res = await t.http.post('/v1/admin/projections/rebuild').set('x-api-key', ADMIN_KEY).send({ source });
         expect(res.status).toBe(202);
         await rebuilt(res.body.data.rebuild_id);
-        expect({ source, rows: await readModel() }).toEqual({ source, rows: live });
+        expect({ source, rows: await dumpReadModel(t.db.pool, READ_MODEL_SCHEMA) }).toEqual({ source, rows: live });
       }
     });
-
-    /** Every row of the read model in key order, as JSON. */
-    async function readModel(): Promise<Record<string, string[]>> {
-      const tables = {
-        cost_facts: 'workspace_id, event_id',
-        session_costs: 'workspace_id, session_id',
-        hourly_costs: 'workspace_id, dimension, hour, key',
-        daily_costs: 'workspace_id, dimension, day, key',
-        execution_index: 'workspace_id, execution_id',
-      };
-      const out: Record<string, string[]> = {};
-      for (const [table, order] of Object.entries(tables)) {
-        out[table] = (await t.db.pool.query(`SELECT to_jsonb(x)::text AS row FROM read_model.${table} x ORDER BY ${order}`)).rows.map((r) => r.row);
-      }
-      return out;
-    }
 
     async function rebuilt(id: number): Promise<void> {
       const deadline = Date.now() + 60_000;

@@ -45,7 +45,7 @@ export async function dumpReadModel(pool: Pool, schema: string): Promise<Record<
     hourly_costs: 'workspace_id, dimension, hour, key',
     daily_costs: 'workspace_id, dimension, day, key',
     execution_index: 'workspace_id, execution_id',
-    model_prices: 'name, valid_from, prompt_above',
+    model_prices: 'name, workspace_id NULLS FIRST, valid_from, prompt_above',
     tool_prices: 'tool, valid_from',
   };
   const out: Record<string, unknown> = {};
