@@ -5,9 +5,8 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ApiKeysService } from './api-keys.service';
 import { AdminOnly } from './principal';
+import { WORKSPACE_ID, WORKSPACE_ID_MESSAGE } from './workspace-id';
 
-const WORKSPACE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const WORKSPACE_ID_MESSAGE = 'workspace_id must be 1-64 characters of letters, digits, _ - .';
 /** A week: long enough to roll a secret out to every runtime, short enough that a leaked old one dies soon. */
 const MAX_GRACE_SECONDS = 604_800;
 const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);

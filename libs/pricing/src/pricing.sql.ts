@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { PRICE_MODIFIERS, PROMPT_FIELDS, subsetsOf, TOTAL_FIELDS, USAGE_CLASSES, UsageClass } from './price-dimensions';
 import type { PriceTable } from './price-table';
 
@@ -63,11 +64,13 @@ export const modelBandMatch = (m: string, x: string) =>
     AND ${promptSize(x)} > ${m}.prompt_above AND ${promptSize(x)} <= COALESCE(${m}.prompt_upto, 9223372036854775807)
     AND (${m}.workspace_id = ${x}.workspace_id OR (${m}.workspace_id IS NULL AND ${x}.workspace_id <> ALL (${m}.overridden_in)))`;
 
+/** The exact decimal that turns units into rate units (1 / `per`): a rate is USD per `per` units. */
+const perUnit = (per: number) => new Big(1).div(per).toFixed();
 /** The units of a class billed at its own rate: its count less those of its subsets (billed at theirs). */
 const ownUnits = (c: UsageClass, x: string) => [`${x}.${c.field}`, ...subsetsOf(c).map((d) => `${x}.${d.field}`)].join(' - ');
 /** Σ units × rate over `classes` (all priced per the same number of units), scaled once; NULL rates count 0 where the class may be unpriced. */
 const unitsCost = (classes: readonly UsageClass[], m: string, x: string) =>
-  `(${classes.map((c) => (c.whenMissing === 'unpriced' ? `COALESCE(${m}.${c.key}, 0)` : `${m}.${c.key}`) + ` * (${ownUnits(c, x)})`).join(' + ')}) * ${1 / classes[0].per}`;
+  `(${classes.map((c) => (c.whenMissing === 'unpriced' ? `COALESCE(${m}.${c.key}, 0)` : `${m}.${c.key}`) + ` * (${ownUnits(c, x)})`).join(' + ')}) * ${perUnit(classes[0].per)}`;
 /** The product of the band's multipliers for the call's modifier values; a value the band does not list is 1×. */
 const multiplier = (m: string, x: string) =>
   PRICE_MODIFIERS.map((d) => `COALESCE((${m}.modifiers->'${d.field}'->>${x}.${d.field})::numeric, 1)`).join(' * ');
@@ -94,14 +97,14 @@ export const callCost = (m: string, x: string) => {
   // its pricing time in this arithmetic, so the common case skips the subsets, the fees and the multiplier.
   const wholes = CLASSES.filter((c) => c.total);
   if (new Set(wholes.map((c) => c.per)).size !== 1) return full;
-  const plain = `(${wholes.map((c) => `${m}.${c.key} * ${x}.${c.field}`).join(' + ')}) * ${1 / wholes[0].per}`;
+  const plain = `(${wholes.map((c) => `${m}.${c.key} * ${x}.${c.field}`).join(' + ')}) * ${perUnit(wholes[0].per)}`;
   const onlyWholes = CLASSES.filter((c) => !c.total).map((c) => `${x}.${c.field} = 0`);
   return `CASE WHEN ${[...onlyWholes, `(${unmodified(m, x)})`].join(' AND ')} THEN ${plain} ELSE ${full} END`;
 };
 
 /** One class's part of `callCost`, modifiers applied; NULL when no band prices the call or the class has no rate. */
 export const classCostOf = (c: UsageClass, m: string, x: string) => {
-  const cost = `${m}.${c.key} * (${ownUnits(c, x)}) * ${1 / c.per}`;
+  const cost = `${m}.${c.key} * (${ownUnits(c, x)}) * ${perUnit(c.per)}`;
   return c.modified ? modified(cost, m, x) : cost;
 };
 

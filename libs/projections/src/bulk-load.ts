@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { inTransaction } from '@ledger/database';
 import { readModelIndexes, readModelKeys } from './read-model.schema';
 import { EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
-import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
+import { compilePriceTable, PriceCatalog, writePriceTable } from '@ledger/pricing';
 import { batched } from './batched';
 import {
   attributeToSessionsSql,
@@ -17,7 +17,6 @@ import {
   SESSION_SHAPE_COLUMNS,
   sessionShapeRows,
   writeCheckpoint,
-  writePriceTable,
 } from './cost.projection';
 import { USAGE_EVENT_FILTER } from './cost-projector';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';

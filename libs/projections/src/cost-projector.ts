@@ -4,7 +4,8 @@ import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
 import { batched } from './batched';
-import { applyCostBatch, COST_PROJECTION, readCheckpoint, repricesRecordedUsage, writePriceTable } from './cost.projection';
+import { writePriceTable } from '@ledger/pricing';
+import { applyCostBatch, COST_PROJECTION, readCheckpoint, repricesRecordedUsage } from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 
 export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };

@@ -1,16 +1,23 @@
 import type { LogPosition, RecordedEvent } from '@ledger/event-store';
 import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
-import { PRICE_MODIFIERS, pricedFacts, PriceTable, ROLLUP_USAGE_COLUMNS, SqlRunner, USAGE_COLUMNS, USAGE_CLASSES, UsageField, writePriceTable } from '@ledger/pricing';
-
-export type { SqlRunner } from '@ledger/pricing';
-/** Kept here for the projection's callers: the price table is part of the schema this projection writes. */
-export { writePriceTable };
+import {
+  MODIFIER_COLUMNS,
+  PRICE_MODIFIERS,
+  pricedFacts,
+  PriceTable,
+  ROLLUP_USAGE_COLUMNS,
+  SqlRunner,
+  USAGE_COLUMNS,
+  USAGE_CLASSES,
+  UsageField,
+  writePriceTable,
+} from '@ledger/pricing';
 
 export const COST_PROJECTION = 'costs';
 
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
 export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, ${USAGE_COLUMNS.join(', ')}, ${PRICE_MODIFIERS.map((m) => m.field).join(', ')}, tool_name, duration_ms,
+  occurred_at, model, ${USAGE_COLUMNS.join(', ')}, ${MODIFIER_COLUMNS.join(', ')}, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
 /*

@@ -1,9 +1,9 @@
 import Big from 'big.js';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
-import { pricedFacts, toolTokenShare } from '@ledger/pricing';
+import { pricedFacts, toolTokenShare, writePriceTable } from '@ledger/pricing';
 import { readModelTables } from './read-model.schema';
 import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow, USAGE_CLASSES, WorkspacePriceRow } from '@ledger/pricing';
-import { COST_FACT_COLUMNS, factRows, writePriceTable } from './cost.projection';
+import { COST_FACT_COLUMNS, factRows } from './cost.projection';
 
 /**
  * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events become facts

@@ -1,7 +1,8 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { EventStore, formatPosition } from '@ledger/event-store';
 import type { Pool } from 'pg';
-import { COST_PROJECTION, readCheckpoint, SqlRunner } from './cost.projection';
+import type { SqlRunner } from '@ledger/pricing';
+import { COST_PROJECTION, readCheckpoint } from './cost.projection';
 import { ProjectorFailure, USAGE_EVENT_FILTER } from './cost-projector';
 import { DeadLetter, unresolvedDeadLetters } from './dead-letters/dead-letters';
 

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@ledger/event-store';
-import type { SqlRunner } from '../cost.projection';
+import type { SqlRunner } from '@ledger/pricing';
 
 /** The dead-letter table every projection shares (migration 1732240000009): unresolved rows have `resolved_at` NULL. */
 export const DEAD_LETTERS = 'public.projection_dead_letters';

@@ -15,6 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { WORKSPACE_ID, WORKSPACE_ID_MESSAGE } from '@ledger/auth';
 import { IsPossibleInstant } from '@ledger/http';
 import { DEFAULT_PRICE_ROWS, MODIFIER_PATTERN, PRICE_MODIFIERS, PriceModifier, USAGE_CLASSES, UsageClass, UsageRates } from '@ledger/pricing';
 
@@ -26,8 +27,6 @@ const MULTIPLIER = /^(?=[\d.]*[1-9])\d{1,9}(\.\d{1,12})?$/;
 const multiplierMessage = (field: string) => `${field} must be a decimal multiplier greater than 0 with up to 12 fractional digits, e.g. "0.5"`;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const instantMessage = (field: string) => `${field} must be an ISO-8601 date-time with a timezone, e.g. 2025-06-10T00:00:00Z`;
-export const WORKSPACE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const WORKSPACE_ID_MESSAGE = 'workspace_id must be 1-64 characters of letters, digits, _ - .';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 

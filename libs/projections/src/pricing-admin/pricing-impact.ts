@@ -1,8 +1,7 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import type { Pool } from 'pg';
-import { compilePriceTable, PriceCatalog, pricedFacts } from '@ledger/pricing';
-import { SqlRunner, writePriceTable } from '../cost.projection';
+import { compilePriceTable, PriceCatalog, pricedFacts, SqlRunner, writePriceTable } from '@ledger/pricing';
 
 const S = READ_MODEL_SCHEMA;
 

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../cost.projection';
+import type { SqlRunner } from '@ledger/pricing';
 
 export type RebuildState = 'pending' | 'running' | 'done' | 'failed' | 'merged';
 /** What a rebuild restates from: the live read model's facts, or the event log replayed from its start. */

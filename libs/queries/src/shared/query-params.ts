@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidationOptions } from 'class-validator';
+import { WORKSPACE_ID, WORKSPACE_ID_MESSAGE } from '@ledger/auth';
 
 /*
  * Each query parameter is declared once, by one of the decorators below: they validate it, convert it as
@@ -107,8 +108,8 @@ export class ReadParams {
   after?: string;
 
   @PatternParam({
-    pattern: /^[A-Za-z0-9_.-]{1,64}$/,
-    message: 'workspace_id must be 1-64 characters of letters, digits, _ - .',
+    pattern: WORKSPACE_ID,
+    message: WORKSPACE_ID_MESSAGE,
     description: 'Admin key only: the workspace to read. Ignored for workspace keys, which read their own.',
   })
   workspace_id?: string;
