@@ -247,11 +247,21 @@ export function convertGenaiPrices(
   overlay.modifiers?.forEach((m, i) => checkModifiers(m.modifiers, overlayName('modifiers', i)));
   for (const c of corrections) if (fractionDigits(new Big(c.to).toFixed()) > MAX_FRACTION_DIGITS) throw new Error(`overlay correction ${c.model} ${c.key}: ${c.to} is noise too`);
 
+  const ids = new Set(providers.map((p) => p.id));
+  const aliasOf = new Map<string, string>();
+  for (const a of overlay.provider_aliases ?? []) {
+    for (const alias of a.aliases.map((x) => x.toLowerCase())) {
+      if (ids.has(alias) || (aliasOf.has(alias) && aliasOf.get(alias) !== a.provider)) throw new Error(`overlay provider alias ${alias} is ambiguous`);
+      aliasOf.set(alias, a.provider);
+    }
+  }
+
   const rows: PriceRow[] = [];
   const notImported: NotImported[] = [];
   const outProviders: CatalogProvider[] = [];
   const reasons: Record<string, number> = {};
   let oneHour = 0;
+  const seen = new Set<string>();
   let sourceModels = 0;
   let imported = 0;
   let pricedWithout = 0;
@@ -261,6 +271,8 @@ export function convertGenaiPrices(
     for (const model of provider.models) {
       sourceModels++;
       const key = `${provider.id}/${model.id}`;
+      if (seen.has(key)) throw new Error(`the source has two models ${key}`);
+      seen.add(key);
       const refuse = (reason: string, keys?: readonly string[]) => {
         reasons[reason] = (reasons[reason] ?? 0) + 1;
         notImported.push({ provider: provider.id, model: key, reason, ...(keys?.length ? { keys: [...keys].sort() } : {}) });

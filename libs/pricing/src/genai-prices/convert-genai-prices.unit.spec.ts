@@ -167,6 +167,12 @@ describe('convertGenaiPrices', () => {
     expect(() => convert([model('a', base)], { modifiers: [{ model: 'p/a', modifiers: { colour: { red: '2' } } as never, comment: 'c', source: 's' }] })).toThrow(/no price modifier colour/);
   });
 
+  it('rejects a provider alias that is a provider id or names two providers', () => {
+    const alias = (provider: string, aliases: string[]) => ({ provider, aliases, comment: 'c', source: 's' });
+    expect(() => convertGenaiPrices([provider('p', []), provider('q', [])], { provider_aliases: [alias('p', ['Q'])] }, SOURCE)).toThrow(/ambiguous/);
+    expect(() => convertGenaiPrices([provider('p', []), provider('q', [])], { provider_aliases: [alias('p', ['x']), alias('q', ['x'])] }, SOURCE)).toThrow(/ambiguous/);
+  });
+
   it('maps every usage class to a source key of the same unit', () => {
     for (const cls of USAGE_CLASSES) expect(SOURCE_KEY[cls.key].endsWith(cls.per === 1_000_000 ? '_mtok' : '_kcount')).toBe(true);
   });
