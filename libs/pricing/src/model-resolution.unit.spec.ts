@@ -1,7 +1,7 @@
 import { buildCatalog, PriceRow } from './price-catalog';
 import { CatalogProvider, resolveModel } from './model-resolution';
 
-const rates = { input: '1', output: '2' };
+const rates = { input: '1', output: '2', cache_read: '0.1' };
 const row = (model: string, provider?: string, aliases?: string[]): PriceRow => ({ model, provider, aliases, effective_from: '2025-01-01T00:00:00.000Z', rates });
 
 const providers: CatalogProvider[] = [

@@ -5,7 +5,7 @@ import { buildCatalog, compileRates } from '../price-catalog';
 import { resolveModel } from '../model-resolution';
 import { subsetsOf, USAGE_CLASSES } from '../price-dimensions';
 import type { CatalogFile } from '../catalog-file';
-import defaultCatalog from '../default-catalog.json';
+import defaultCatalog from '../../../../test/support/fixture-price-rows.json';
 import { CatalogOverlay, convertGenaiPrices, decimalOf, REASONS, SOURCE_KEY, SourceModel, SourcePrices, SourceProvider } from './convert-genai-prices';
 import { convertInstalled, repoRoot, SNAPSHOT_PATH } from './convert.main';
 
