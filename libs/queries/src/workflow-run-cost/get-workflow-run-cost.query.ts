@@ -6,6 +6,7 @@ import { NotFoundError, unstorableText, ValidationError } from '@ledger/http';
 import type { ModifierField, UsageField } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { EXECUTION_WORKFLOW } from '../execution-cost/execution-cost.view';
+import { RECONCILED } from '../reconciliation/reconciled-calls';
 import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
 import {
@@ -66,6 +67,12 @@ export type WorkflowRunCostView = TotalUsageCounts & {
   workflowId: string | null;
   /** The run's token cost per usage class (every call), adding up to `totalCostUsdExact`: see `costByClass`. */
   costByClass: CostByClass;
+  /** Extension: the runtime-reported costs summed over the calls that reported one; null when none did. Never replaces the cost. */
+  reportedCostUsd: number | null;
+  reportedCostUsdExact: string | null;
+  /** Extension: computed minus reported, summed over the calls that have both; null when no call has both. */
+  costDriftUsd: number | null;
+  costDriftUsdExact: string | null;
   breakdown?: RunCostGroup[];
 };
 
@@ -184,6 +191,16 @@ FROM ${S}.priced_facts f CROSS JOIN LATERAL ${CLASSES_OF_FACT}
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key`);
 
+/**
+ * The run's reported cost and drift, from its calls that reported a cost (read along the execution index of
+ * `cost_facts`; only those calls are priced).
+ */
+export const RECONCILIATION = new Statement(`
+SELECT trim_scale(sum(f.reported_cost))::text AS reported,
+  trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS drift
+FROM ${S}.priced_facts f
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL`);
+
 /** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
 @QueryHandler(GetWorkflowRunCost)
 export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCost, WorkflowRunCostView> {
@@ -194,12 +211,13 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
     const workspace = await soleWorkspace(this.pool, scope, HOLDING, runId, 'Workflow run');
     if (workspace === undefined) throw new NotFoundError('Workflow run', 'id');
     // The run, its calls and its breakdown all key on (workspace, run), so they are read side by side.
-    const [runs, calls, classes, breakdown] = await Promise.all([
+    const [runs, calls, classes, [reconciliation], breakdown] = await Promise.all([
       RUN.rows<RunRow>(this.pool, [runId, workspace]),
       after
         ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
         : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
       CLASSES.rows<{ key: string; cost: string; units: string; calls: number; unpriced_calls: number }>(this.pool, [workspace, runId]),
+      RECONCILIATION.rows<{ reported: string | null; drift: string | null }>(this.pool, [workspace, runId]),
       groupBy ? readCallBreakdown(this.pool, workspace, 'execution_id', runId, groupBy) : undefined,
     ]);
     // Another workspace's run answers exactly like an unknown one.
@@ -222,6 +240,10 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       toolComputeCostUsdExact: run.compute_cost,
       workflowId: run.workflow_id,
       costByClass: costByClass(classes.map((c): ClassSum => ({ key: c.key, cost: c.cost, calls: c.calls, unpricedCalls: c.unpriced_calls }))),
+      reportedCostUsd: usd(reconciliation.reported),
+      reportedCostUsdExact: reconciliation.reported,
+      costDriftUsd: usd(reconciliation.drift),
+      costDriftUsdExact: reconciliation.drift,
       ...(breakdown && {
         breakdown: breakdown.map((g) => ({
           key: g.key,
