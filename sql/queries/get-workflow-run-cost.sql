@@ -40,5 +40,11 @@ FROM read_model.priced_facts f CROSS JOIN LATERAL (VALUES ('input', f.cost_input
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key;
 
+-- RECONCILIATION
+SELECT trim_scale(sum(f.reported_cost))::text AS reported,
+  trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced))::text AS drift
+FROM read_model.priced_facts f
+WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL;
+
 -- HOLDING
 SELECT DISTINCT workspace_id FROM read_model.execution_index WHERE execution_id = $1 ORDER BY workspace_id LIMIT $2;

@@ -97,17 +97,20 @@ export class GetCostReconciliation extends Query<CostReconciliationView> {
  * the calls; only the calls that reported a cost are priced.
  */
 const figuresSql = (key: string | undefined) => (where: string) => `
-SELECT ${key ? `GROUPING(${key}) = 1` : 'true'} AS total, ${key ?? 'NULL::text'} AS key, count(*)::int AS calls,
-  count(*) FILTER (WHERE ${RECONCILED('f')})::int AS reconciled_calls,
-  trim_scale(sum(f.token_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS computed,
-  trim_scale(sum(f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS reported,
-  trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS drift,
-  count(*) FILTER (WHERE ${UNPRICED_REPORTED('f')})::int AS unpriced_reported_calls,
-  trim_scale(sum(f.reported_cost) FILTER (WHERE ${UNPRICED_REPORTED('f')}))::text AS unpriced_reported
-FROM ${S}.priced_facts f
-WHERE f.workspace_id = $1 AND f.event_type = 'TokenUsed' AND ${where}
-${key ? `GROUP BY GROUPING SETS ((${key}), ())` : ''}
-ORDER BY 1 DESC, abs(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')})) DESC NULLS LAST, count(*) DESC, 2 NULLS LAST`;
+SELECT ${key ? 'GROUPING(c.key) = 1' : 'true'} AS total, ${key ? 'c.key' : 'NULL::text'} AS key, count(*)::int AS calls,
+  count(*) FILTER (WHERE c.reconciled)::int AS reconciled_calls,
+  trim_scale(sum(c.token_cost) FILTER (WHERE c.reconciled))::text AS computed,
+  trim_scale(sum(c.reported_cost) FILTER (WHERE c.reconciled))::text AS reported,
+  trim_scale(sum(c.token_cost - c.reported_cost) FILTER (WHERE c.reconciled))::text AS drift,
+  count(*) FILTER (WHERE c.unpriced_reported)::int AS unpriced_reported_calls,
+  trim_scale(sum(c.reported_cost) FILTER (WHERE c.unpriced_reported))::text AS unpriced_reported
+FROM (
+  SELECT ${key ?? 'NULL::text'} AS key, f.token_cost, f.reported_cost, (${RECONCILED('f')}) AS reconciled,
+    (${UNPRICED_REPORTED('f')}) AS unpriced_reported
+  FROM ${S}.priced_facts f
+  WHERE f.workspace_id = $1 AND f.event_type = 'TokenUsed' AND ${where}) c
+GROUP BY GROUPING SETS (${key ? '(c.key), ' : ''}())
+ORDER BY 1 DESC, abs(sum(c.token_cost - c.reported_cost) FILTER (WHERE c.reconciled)) DESC NULLS LAST, count(*) DESC, 2 NULLS LAST`;
 
 export const FIGURES: Record<ReconciliationGroupBy, Statements> = {
   model: new Statements(figuresSql(KEY_SQL.model)),
