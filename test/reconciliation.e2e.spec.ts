@@ -10,6 +10,11 @@ import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testin
  */
 
 const UNPRICED = 'acme-private-model-x1';
+/**
+ * A model this spec prices itself (admin API), at $1 input and $2 output per 1M tokens with no web-search
+ * rate: a call of it that searches is only partly priced, and so is never reconciled.
+ */
+const PARTIAL = 'recon-partial-model-1';
 
 interface Call {
   event_id: string;
@@ -22,16 +27,20 @@ interface Call {
   input_tokens?: number;
   output_tokens?: number;
   cache_read_tokens?: number;
+  web_search_requests?: number;
   reported_cost_usd?: string;
 }
 
-/** The oracle: gpt-4o's list price, per 1M tokens; null for the model without a price. */
+/** The oracle: the known cost at gpt-4o's list price or PARTIAL's, per 1M tokens; null for the model without a price. */
 function computed(c: Call): Big | null {
-  if (c.model !== 'gpt-4o') return null;
   const n = (x: number | undefined) => new Big(x ?? 0);
+  if (c.model === PARTIAL) return n(c.input_tokens).plus(n(c.output_tokens).times(2)).div(1_000_000);
+  if (c.model !== 'gpt-4o') return null;
   return n(c.input_tokens).times('2.5').plus(n(c.output_tokens).times(10)).plus(n(c.cache_read_tokens).times('1.25')).div(1_000_000);
 }
-const reconciled = (calls: readonly Call[]) => calls.filter((c) => c.reported_cost_usd !== undefined && computed(c) !== null);
+/** Priced in full: a known cost, and no searches on a model without a web-search rate. */
+const fullyPriced = (c: Call) => computed(c) !== null && !(c.model === PARTIAL && (c.web_search_requests ?? 0) > 0);
+const reconciled = (calls: readonly Call[]) => calls.filter((c) => c.reported_cost_usd !== undefined && fullyPriced(c));
 const sumOf = (xs: readonly Big[]) => xs.reduce((s, x) => s.plus(x), new Big(0));
 /** Σ reported over the calls that reported one; null when none did. */
 const reportedOf = (calls: readonly Call[]) => {
@@ -50,6 +59,7 @@ const s2 = { session_id: 'sess_2', execution_id: RUN, workflow_id: 'wf_b', phase
 const s3 = { session_id: 'sess_3' };
 const s4 = { session_id: 'sess_4', execution_id: 'run_r2', workflow_id: 'wf_a' };
 const s5 = { session_id: 'sess_5' };
+const s6 = { session_id: 'sess_6' };
 const C: Record<string, Call> = {
   // 1000×2.50 + 500×10 = 7500 per 1M: exactly what it reported.
   c1: { event_id: 'c1', ...s1, occurred_at: '2026-03-10T10:00:00.000Z', model: 'gpt-4o', input_tokens: 1000, output_tokens: 500, reported_cost_usd: '0.0075' },
@@ -68,10 +78,15 @@ const C: Record<string, Call> = {
   c8: { event_id: 'c8', ...s5, occurred_at: '2026-03-11T10:00:00.000Z', model: UNPRICED, input_tokens: 10, reported_cost_usd: '0.003' },
   // A run where nothing reported a cost.
   c9: { event_id: 'c9', ...s4, occurred_at: '2026-03-12T08:00:00.000Z', model: 'gpt-4o', input_tokens: 100, output_tokens: 100 },
+  // Partly priced: 1000×1 + 1000×2 = 0.003 known, its two searches without a rate; it reported 0.02.
+  c10: {
+    event_id: 'c10', ...s6, occurred_at: '2026-03-11T11:00:00.000Z', model: PARTIAL, input_tokens: 1000, output_tokens: 1000, web_search_requests: 2,
+    reported_cost_usd: '0.02',
+  },
 };
 const ALL = Object.values(C);
-const { c1, c2, c3, c4, c5, c6, c7, c8, c9 } = C;
-const SESSION_CALLS: Record<string, Call[]> = { sess_1: [c1, c2, c3], sess_2: [c4, c5], sess_3: [c6, c7], sess_4: [c9], sess_5: [c8] };
+const { c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 } = C;
+const SESSION_CALLS: Record<string, Call[]> = { sess_1: [c1, c2, c3], sess_2: [c4, c5], sess_3: [c6, c7], sess_4: [c9], sess_5: [c8], sess_6: [c10] };
 
 /** The same ids in another workspace, with a drift of its own that must never reach the first one's figures. */
 const FOREIGN: Call[] = [
@@ -91,7 +106,7 @@ function figures(calls: readonly Call[]) {
   const comp = rec.length ? sumOf(rec.map((c) => computed(c)!)) : null;
   const rep = rec.length ? sumOf(rec.map((c) => new Big(c.reported_cost_usd!))) : null;
   const drift = comp && rep && comp.minus(rep);
-  const unpriced = calls.filter((c) => c.reported_cost_usd !== undefined && computed(c) === null);
+  const unpriced = calls.filter((c) => c.reported_cost_usd !== undefined && !fullyPriced(c));
   const unpricedSum = unpriced.length ? sumOf(unpriced.map((c) => new Big(c.reported_cost_usd!))) : null;
   return {
     calls: calls.length,
@@ -138,6 +153,11 @@ describe('reconciliation with the runtimes’ reported cost', () => {
     ws = freshWorkspace('recon');
     foreignWs = freshWorkspace('recon_foreign');
     [key, foreignKey, manyKey] = await Promise.all([t.keyFor(ws), t.keyFor(foreignWs), t.keyFor(freshWorkspace('recon_many'))]);
+    // Priced before any call of it is written, so nothing is restated.
+    const price = await t.http.put(`/v1/pricing/models/${PARTIAL}`).set('x-api-key', ADMIN_KEY).send({
+      effective_from: '2026-01-01T00:00:00Z', rates: { input: '1', output: '2', cache_creation: '1', cache_read: '0.1' }, reason: 'reconciliation spec',
+    });
+    expect(price.body.data).toMatchObject({ affected: { events: 0 }, rebuild: { state: 'not_needed' } });
     await post(foreignKey, FOREIGN);
     await post(manyKey, MANY);
     // The projection applies the log in order: reading after the last write sees all three workspaces.
@@ -150,12 +170,14 @@ describe('reconciliation with the runtimes’ reported cost', () => {
   it('has an oracle that agrees with the figures worked out by hand', () => {
     expect([c1, c2, c3, c4, c6, c7, c9].map((c) => computed(c)!.toFixed())).toEqual(['0.0075', '0.015', '0.002', '0.045', '0.00025', '0.00125', '0.00125']);
     expect(computed(c5)).toBeNull();
+    expect([computed(c10)!.toFixed(), fullyPriced(c10)]).toEqual(['0.003', false]);
     expect(Object.fromEntries(Object.entries(SESSION_CALLS).map(([id, calls]) => [id, [reportedOf(calls), driftOf(calls)]]))).toEqual({
       sess_1: ['0.0215', '0.001'],
       sess_2: ['0.0542', '-0.005'],
       sess_3: ['0.00125', '0.00025'],
       sess_4: [null, null],
       sess_5: ['0.003', null],
+      sess_6: ['0.02', null],
     });
   });
 
@@ -238,12 +260,18 @@ describe('reconciliation with the runtimes’ reported cost', () => {
           to: null,
           groupBy: 'model',
           total: withRatio(ALL, '-0.051546'),
-          // Largest absolute drift first; the model with nothing reconciled last.
-          groups: [{ key: 'gpt-4o', ...withRatio(gpt, '-0.051546') }, { key: UNPRICED, ...withRatio([c5, c8], null) }],
+          // Largest absolute drift first; the models with nothing reconciled last, more calls first.
+          groups: [
+            { key: 'gpt-4o', ...withRatio(gpt, '-0.051546') },
+            { key: UNPRICED, ...withRatio([c5, c8], null) },
+            { key: PARTIAL, ...withRatio([c10], null) },
+          ],
           worstCalls: [worst(c4, '-0.1'), worst(c2, '0.071429'), worst(c7, '0.25'), worst(c1, '0'), worst(c6, '0')],
         },
       });
-      expect(res.body.data.total).toMatchObject({ calls: 9, unpricedReportedCalls: 2, unpricedReportedCostUsdExact: '0.0072' });
+      // c5, c8 and the partly priced c10: 0.0042 + 0.003 + 0.02.
+      expect(res.body.data.total).toMatchObject({ calls: 10, unpricedReportedCalls: 3, unpricedReportedCostUsdExact: '0.0272' });
+      expect(res.body.data.groups[2]).toMatchObject({ calls: 1, reconciledCalls: 0, driftUsdExact: null, unpricedReportedCalls: 1, unpricedReportedCostUsdExact: '0.02' });
     });
 
     it('groups one day per workflow, exact at both ends of the range', async () => {
@@ -283,7 +311,7 @@ describe('reconciliation with the runtimes’ reported cost', () => {
       expect(res.body.data.groups.map((g: Record<string, unknown>) => [g.key, g.calls, g.driftUsdExact])).toEqual([
         ['p2', 2, '-0.005'],
         ['p1', 3, '0.001'],
-        [null, 4, '0.00025'],
+        [null, 5, '0.00025'],
       ]);
     });
 
@@ -315,7 +343,7 @@ describe('reconciliation with the runtimes’ reported cost', () => {
       expect(foreign.body.data.worstCalls.map((c: Record<string, unknown>) => c.driftUsdExact)).toEqual(['-0.9925']);
       // A workspace key asking for another workspace still reads its own.
       const asked = await get(key, `/v1/cost/reconciliation?workspace_id=${foreignWs}`);
-      expect(asked.body.data).toMatchObject({ workspaceId: ws, total: { calls: 9, driftUsdExact: '-0.00375' } });
+      expect(asked.body.data).toMatchObject({ workspaceId: ws, total: { calls: 10, driftUsdExact: '-0.00375' } });
       const admin = await get(ADMIN_KEY, `/v1/cost/reconciliation?workspace_id=${ws}`);
       expect(admin.body).toEqual((await get(key, '/v1/cost/reconciliation')).body);
     });
