@@ -33,9 +33,7 @@ import { PAGES as SESSION_PAGES } from '../libs/queries/src/session-cost/list-se
 import { candidatesSql, EXECUTION_IDS, SESSION_IDS } from '../libs/queries/src/shared/id-prefix';
 import { Statements } from '../libs/queries/src/shared/statement';
 import { STATEMENTS as CALL_BREAKDOWN } from '../libs/queries/src/workflow-run-cost/call-breakdown';
-import {
-  CALLS_AFTER, CLASSES as RUN_CLASSES, FIRST_CALLS, HOLDING as RUN_HOLDING, RECONCILIATION as RUN_RECONCILIATION, RUN,
-} from '../libs/queries/src/workflow-run-cost/get-workflow-run-cost.query';
+import { CALLS_AFTER, CLASSES as RUN_CLASSES, FIRST_CALLS, HOLDING as RUN_HOLDING, RUN } from '../libs/queries/src/workflow-run-cost/get-workflow-run-cost.query';
 import { FIGURES as RECONCILIATION_FIGURES, WORST as RECONCILIATION_WORST } from '../libs/queries/src/reconciliation/get-cost-reconciliation.query';
 
 const ROOT = path.join(__dirname, '..', 'sql');
@@ -147,7 +145,6 @@ const GOLDEN: Record<string, Golden> = {
       ['FIRST_CALLS', FIRST_CALLS.text],
       ['CALLS_AFTER', CALLS_AFTER.text],
       ['CLASSES', RUN_CLASSES.text],
-      ['RECONCILIATION', RUN_RECONCILIATION.text],
       ['HOLDING', RUN_HOLDING.text],
     ],
   },

@@ -1,7 +1,7 @@
 -- Rendered from libs/queries/src/workflow-run-cost/get-workflow-run-cost.query.ts by test/sql-golden.unit.spec.ts; UPDATE_GOLDEN=1 rewrites it.
 
 -- RUN
-SELECT t.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1] FROM read_model.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
+SELECT t.*, r.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1] FROM read_model.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM read_model.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
@@ -9,6 +9,11 @@ CROSS JOIN LATERAL (
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM read_model.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+CROSS JOIN LATERAL (
+  SELECT trim_scale(sum(f.reported_cost))::text AS reported_cost,
+    trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced))::text AS cost_drift
+  FROM read_model.priced_facts f
+  WHERE f.workspace_id = e.workspace_id AND f.execution_id = e.execution_id AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL) r
 WHERE e.execution_id = $1 AND e.workspace_id = $2;
 
 -- FIRST_CALLS
@@ -39,12 +44,6 @@ SELECT c.key, trim_scale(COALESCE(sum(c.cost), 0))::text AS cost, sum(c.units)::
 FROM read_model.priced_facts f CROSS JOIN LATERAL (VALUES ('input', f.cost_input, f.input_tokens), ('output', f.cost_output, f.output_tokens), ('reasoning', f.cost_reasoning, f.reasoning_tokens), ('cache_creation', f.cost_cache_creation, f.cache_creation_tokens), ('cache_creation_1h', f.cost_cache_creation_1h, f.cache_creation_1h_tokens), ('cache_read', f.cost_cache_read, f.cache_read_tokens), ('web_search', f.cost_web_search, f.web_search_requests)) AS c(key, cost, units)
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key;
-
--- RECONCILIATION
-SELECT trim_scale(sum(f.reported_cost))::text AS reported,
-  trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced))::text AS drift
-FROM read_model.priced_facts f
-WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL;
 
 -- HOLDING
 SELECT DISTINCT workspace_id FROM read_model.execution_index WHERE execution_id = $1 ORDER BY workspace_id LIMIT $2;

@@ -119,6 +119,8 @@ type RunRow = {
   tool_calls: string;
   unpriced_calls: string;
   workflow_id: string | null;
+  reported_cost: string | null;
+  cost_drift: string | null;
 };
 
 /**
@@ -126,10 +128,11 @@ type RunRow = {
  * found through its partial index `(workspace_id, key, hour) WHERE dimension = 'execution'`: a run of
  * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
  * so the totals are exactly the sums over every call. Its workflow is read from its sessions, as
- * `/costs/executions/{id}` reads it.
+ * `/costs/executions/{id}` reads it. Its reported cost and drift come from its calls that reported a cost,
+ * read along the execution index of `cost_facts` (only those calls are priced).
  */
 export const RUN = new Statement(`
-SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
+SELECT t.*, r.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
@@ -137,6 +140,11 @@ CROSS JOIN LATERAL (
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+CROSS JOIN LATERAL (
+  SELECT trim_scale(sum(f.reported_cost))::text AS reported_cost,
+    trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS cost_drift
+  FROM ${S}.priced_facts f
+  WHERE f.workspace_id = e.workspace_id AND f.execution_id = e.execution_id AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL) r
 WHERE e.execution_id = $1 AND e.workspace_id = $2`);
 export const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
@@ -191,16 +199,6 @@ FROM ${S}.priced_facts f CROSS JOIN LATERAL ${CLASSES_OF_FACT}
 WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND c.units > 0
 GROUP BY c.key`);
 
-/**
- * The run's reported cost and drift, from its calls that reported a cost (read along the execution index of
- * `cost_facts`; only those calls are priced).
- */
-export const RECONCILIATION = new Statement(`
-SELECT trim_scale(sum(f.reported_cost))::text AS reported,
-  trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS drift
-FROM ${S}.priced_facts f
-WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL`);
-
 /** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
 @QueryHandler(GetWorkflowRunCost)
 export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCost, WorkflowRunCostView> {
@@ -211,13 +209,12 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
     const workspace = await soleWorkspace(this.pool, scope, HOLDING, runId, 'Workflow run');
     if (workspace === undefined) throw new NotFoundError('Workflow run', 'id');
     // The run, its calls and its breakdown all key on (workspace, run), so they are read side by side.
-    const [runs, calls, classes, [reconciliation], breakdown] = await Promise.all([
+    const [runs, calls, classes, breakdown] = await Promise.all([
       RUN.rows<RunRow>(this.pool, [runId, workspace]),
       after
         ? CALLS_AFTER.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1, after.at, after.eventId])
         : FIRST_CALLS.rows<CallRow>(this.pool, [workspace, runId, callsLimit + 1]),
       CLASSES.rows<{ key: string; cost: string; units: string; calls: number; unpriced_calls: number }>(this.pool, [workspace, runId]),
-      RECONCILIATION.rows<{ reported: string | null; drift: string | null }>(this.pool, [workspace, runId]),
       groupBy ? readCallBreakdown(this.pool, workspace, 'execution_id', runId, groupBy) : undefined,
     ]);
     // Another workspace's run answers exactly like an unknown one.
@@ -240,10 +237,10 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       toolComputeCostUsdExact: run.compute_cost,
       workflowId: run.workflow_id,
       costByClass: costByClass(classes.map((c): ClassSum => ({ key: c.key, cost: c.cost, calls: c.calls, unpricedCalls: c.unpriced_calls }))),
-      reportedCostUsd: usd(reconciliation.reported),
-      reportedCostUsdExact: reconciliation.reported,
-      costDriftUsd: usd(reconciliation.drift),
-      costDriftUsdExact: reconciliation.drift,
+      reportedCostUsd: usd(run.reported_cost),
+      reportedCostUsdExact: run.reported_cost,
+      costDriftUsd: usd(run.cost_drift),
+      costDriftUsdExact: run.cost_drift,
       ...(breakdown && {
         breakdown: breakdown.map((g) => ({
           key: g.key,
