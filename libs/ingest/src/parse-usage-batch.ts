@@ -56,6 +56,7 @@ function normalize(type: UsageEventType, body: UsageEventBody, workspace_id: str
       phase_id,
       occurred_at,
       model: token.model,
+      provider: optional(token.provider),
       input_tokens: token.input_tokens ?? 0,
       output_tokens: token.output_tokens ?? 0,
       cache_creation_tokens: token.cache_creation_tokens ?? 0,

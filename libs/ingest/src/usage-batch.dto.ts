@@ -122,6 +122,16 @@ export class TokenUsedBody extends UsageEventBody {
   @IsString() @MinLength(1) @MaxLength(200)
   model: string;
 
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: 'anthropic',
+    description:
+      'Who served the call, by the catalog\'s provider ids (GET /v1/pricing/providers; aliases such as bedrock or vertex accepted). ' +
+      'The model name resolves within it; absent: within the model\'s first-party provider.',
+  })
+  @IsOptional() @IsString() @Length(1, 64)
+  provider?: string;
+
   @ApiPropertyOptional({ maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200)
   step_name?: string;

@@ -42,6 +42,8 @@ export type TokenUsed = TokenUsedFields & Omit<UsageQuantities, AlwaysStoredFiel
 
 interface TokenUsedFields extends UsageEventBase {
   readonly model: string;
+  /** Who served the call, as the client named it: the model name is resolved within it (ADR 0022). */
+  readonly provider?: string;
   readonly step_name?: string;
   /** Tokens of this call attributed to each tool (tool-use plus tool-result tokens). */
   readonly tool_tokens?: Readonly<Record<string, number>>;

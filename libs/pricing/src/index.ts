@@ -1,6 +1,6 @@
 export { DEFAULT_PRICE_ROWS } from './default-catalog';
 export { buildCatalog, catalogFromState, priceRef } from './price-catalog';
-export { compilePriceTable } from './price-table';
+export { compilePriceTable, namesAsWritten } from './price-table';
 export type { ModelPriceBand, PriceTable, ToolPriceBand } from './price-table';
 export type { CompiledOverride, CompiledRates, CompiledRow, PriceCatalog, PriceRow, PriceTier, WorkspacePriceRow } from './price-catalog';
 export * from './price-dimensions';
@@ -9,3 +9,8 @@ export { EMPTY_CATALOG_STATE, evolveCatalog, PRICING_STREAM } from './pricing-ev
 export type { CatalogState, PricingEvent, ToolPriceRow } from './pricing-events';
 export { PricingModule } from './pricing.module';
 export * from './pricing.sql';
+export type { ModelName, ResolvedName } from './price-table';
+export { matches, providerNamed, resolveModel } from './model-resolution';
+export type { CatalogProvider, MatchRule, ResolutionCatalog } from './model-resolution';
+export { catalogFileHash } from './catalog-file';
+export type { CatalogFile, CatalogSource, NotImported } from './catalog-file';

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import type { CatalogState, ToolPriceRow } from './pricing-events';
 import { PriceModifiers, USAGE_CLASSES, UsageClassKey, UsageRates } from './price-dimensions';
+import type { CatalogProvider, ResolutionCatalog } from './model-resolution';
 
 /**
  * A long-context tier: when a call's prompt (the `inPrompt` classes) exceeds `above_prompt_tokens`,
@@ -11,9 +12,14 @@ export interface PriceTier {
   readonly rates: UsageRates;
 }
 
-/** One effective-dated list price of a model. `effective_to` is exclusive. */
+/**
+ * One effective-dated list price of a model. `effective_to` is exclusive. A row imported from a catalog file
+ * names its `provider`, and its model is provider-qualified (`anthropic/claude-sonnet-4-5`): the same model
+ * id can have other prices at another provider. The operator's own rows have no provider.
+ */
 export interface PriceRow {
   readonly model: string;
+  readonly provider?: string;
   readonly aliases?: readonly string[];
   readonly effective_from: string;
   readonly effective_to?: string | null;
@@ -68,7 +74,7 @@ interface CompiledToolRow {
 }
 
 /** The catalog as known at one version: rows by model and alias, by tool, and overrides by model, newest first. */
-export interface PriceCatalog {
+export interface PriceCatalog extends ResolutionCatalog {
   readonly version: number;
   readonly rows: readonly PriceRow[];
   readonly tools: readonly ToolPriceRow[];
@@ -119,6 +125,7 @@ export function buildCatalog(
   version: number,
   tools: readonly ToolPriceRow[] = [],
   overrides: readonly WorkspacePriceRow[] = [],
+  providers: readonly CatalogProvider[] = [],
 ): PriceCatalog {
   const byTool = new Map<string, CompiledToolRow[]>();
   for (const t of tools) {
@@ -143,7 +150,11 @@ export function buildCatalog(
   newestFirst(byTool);
   newestFirst(byModel);
   newestFirst(overridesByModel);
-  return { version, rows, tools, overrides, byModel, byTool, overridesByModel };
+  const exactNames = new Map<string, string>();
+  for (const row of rows) for (const name of [row.model, ...(row.aliases ?? [])]) if (!exactNames.has(name) || name === row.model) exactNames.set(name, row.model);
+  for (const name of overridesByModel.keys()) if (name !== '*' && !exactNames.has(name)) exactNames.set(name, name);
+  return { version, rows, tools, overrides, byModel, byTool, overridesByModel, providers, exactNames };
 }
 
-export const catalogFromState = (state: CatalogState): PriceCatalog => buildCatalog(state.models, state.version, state.tools, state.overrides ?? []);
+export const catalogFromState = (state: CatalogState): PriceCatalog =>
+  buildCatalog(state.models, state.version, state.tools, state.overrides ?? [], state.providers ?? []);

@@ -1,16 +1,30 @@
 import type Big from 'big.js';
 import type { CompiledOverride, CompiledRates, CompiledRow, PriceCatalog } from './price-catalog';
 import { PriceModifiers, USAGE_CLASSES, UsageClassKey } from './price-dimensions';
+import { resolveModel } from './model-resolution';
+
+/** A model name as calls send it, with the provider they name ('' for none): what resolution starts from. */
+export interface ModelName {
+  readonly provider: string;
+  readonly name: string;
+}
+
+/** A model name and the catalog model it resolves to (null: none, so its calls are unpriced). */
+export interface ResolvedName extends ModelName {
+  readonly model: string | null;
+}
 
 /**
- * One row of the compiled model price table: the rates that bill a call of `name` (a model or an
- * alias) made in `[valid_from, valid_to)` whose prompt is above `prompt_above` and at most
- * `prompt_upto` (null: no upper bound). A band is the list price (`workspace_id` null) for every
+ * One row of the compiled model price table: the rates that bill a call of `name` sent with `provider`
+ * (as the call has them; `model` is the catalog model they resolve to) made in `[valid_from, valid_to)`
+ * whose prompt is above `prompt_above` and at most `prompt_upto` (null: no upper bound). A band is the list price (`workspace_id` null) for every
  * workspace but those in `overridden_in`, or the negotiated price of workspace `workspace_id`.
  * Every class's rate is resolved (USAGE_CLASSES' fallbacks); null: that class is unpriced.
  */
 export type ModelPriceBand = {
+  readonly provider: string;
   readonly name: string;
+  readonly model: string;
   readonly workspace_id: string | null;
   readonly overridden_in: readonly string[];
   readonly valid_from: string;
@@ -32,6 +46,8 @@ export interface ToolPriceBand {
 
 export interface PriceTable {
   readonly version: number;
+  /** The names the table prices, each with its resolution: the read model's `model_names`. */
+  readonly names: readonly ResolvedName[];
   readonly models: readonly ModelPriceBand[];
   readonly tools: readonly ToolPriceBand[];
 }
@@ -80,10 +96,11 @@ const scaled = (row: CompiledRow, k: Big, ref: string): CompiledRow => ({
   modifiers: row.modifiers,
 });
 
-type BandTime = Pick<ModelPriceBand, 'name' | 'workspace_id' | 'overridden_in' | 'valid_from' | 'valid_to'>;
+type BandTime = Pick<ModelPriceBand, 'workspace_id' | 'overridden_in' | 'valid_from' | 'valid_to'>;
+type KeyBand = Omit<ModelPriceBand, 'provider' | 'name' | 'model'>;
 
 /** A row's bands: its base rates up to its lowest tier, each tier up to the next. */
-function rowBands(row: CompiledRow, at: BandTime): ModelPriceBand[] {
+function rowBands(row: CompiledRow, at: BandTime): KeyBand[] {
   // Tiers come highest threshold first; an equal threshold later in the list is never chosen.
   const tiers = row.tiers.filter((t, i) => row.tiers.findIndex((u) => u.above === t.above) === i).reverse();
   const bands = [{ above: -1, ref: row.ref, rates: row.rates }, ...tiers];
@@ -97,48 +114,64 @@ function rowBands(row: CompiledRow, at: BandTime): ModelPriceBand[] {
   }));
 }
 
+/** The bands of catalog model `model` (its rows and the overrides set on it or on its aliases), memoised per catalog. */
+const bandsOfModel = (() => {
+  const memo = new WeakMap<PriceCatalog, Map<string, readonly KeyBand[]>>();
+  return (catalog: PriceCatalog, model: string): readonly KeyBand[] => {
+    let byModel = memo.get(catalog);
+    if (!byModel) memo.set(catalog, (byModel = new Map()));
+    let bands = byModel.get(model);
+    if (!bands) byModel.set(model, (bands = compileModel(catalog, model)));
+    return bands;
+  };
+})();
+
+function compileModel(catalog: PriceCatalog, model: string): KeyBand[] {
+  const everyModel = catalog.overridesByModel.get('*') ?? [];
+  const rows = (catalog.byModel.get(model) ?? []).filter((r) => r.ref.startsWith(`${model}@`));
+  const aliases = catalog.rows.filter((r) => r.model === model).flatMap((r) => r.aliases ?? []);
+  // Newest first across the model and its aliases, so the latest override wins an overlap whichever name it was set on.
+  const own = [model, ...aliases].flatMap((m) => catalog.overridesByModel.get(m) ?? []).sort((a, b) => b.from - a.from);
+  const workspaces = [...new Set([...own, ...everyModel].map((o) => o.workspace))].sort();
+  const overrideAt = (w: string, at: number) => inForce(own.filter((o) => o.workspace === w), at) ?? inForce(everyModel.filter((o) => o.workspace === w), at);
+  const pick = (at: number) => {
+    const list = inForce(rows, at);
+    const overrides = workspaces.map((w) => [w, overrideAt(w, at)] as const).filter((e): e is readonly [string, CompiledOverride] => e[1] !== undefined);
+    return list || overrides.length ? { list, overrides } : undefined;
+  };
+  const key = (v: NonNullable<ReturnType<typeof pick>>) =>
+    JSON.stringify([v.list?.ref ?? null, v.overrides.map(([w, o]) => [w, o.from, o.row?.ref ?? null, o.multiplier?.toFixed() ?? null])]);
+  const bands: KeyBand[] = [];
+  for (const { from, to, value } of segments([...rows, ...own, ...everyModel], pick, key)) {
+    const time = { valid_from: pgInstant(from), valid_to: pgInstant(to) };
+    if (value.list) bands.push(...rowBands(value.list, { ...time, workspace_id: null, overridden_in: value.overrides.map(([w]) => w) }));
+    for (const [w, o] of value.overrides) {
+      const row = o.row ?? (value.list && o.multiplier ? scaled(value.list, o.multiplier, `${value.list.ref}*${o.multiplier.toFixed()}:${w}`) : undefined);
+      if (row) bands.push(...rowBands(row, { ...time, workspace_id: w, overridden_in: [] }));
+    }
+  }
+  return bands;
+}
+
 /**
- * Compiles the catalog into disjoint price bands, the form the projection joins usage against in SQL:
- * for any call, at most one band matches its name, workspace, instant and prompt size, and it is the
- * price the catalog's rules choose (the workspace's override of that model, else its `*` override,
+ * Compiles the catalog into disjoint price bands for the model names `names`, the form the projection joins
+ * usage against in SQL: each name is resolved (resolveModel), and gets the bands of the model it resolves
+ * to. For any call, at most one band matches its provider, name, workspace, instant and prompt size, and it
+ * is the price the catalog's rules choose (the workspace's override of that model, else its `*` override,
  * else the list row in force at `occurred_at`; then the highest tier whose threshold the prompt exceeds).
  * The rules live here, once; SQL only looks a band up and multiplies.
  */
-export function compilePriceTable(catalog: PriceCatalog): PriceTable {
-  const everyModel = catalog.overridesByModel.get('*') ?? [];
-  // A model's overrides price its aliases too.
-  const canonical = new Map<string, Set<string>>();
-  for (const row of catalog.rows) for (const name of [row.model, ...(row.aliases ?? [])]) canonical.set(name, (canonical.get(name) ?? new Set([name])).add(row.model));
-  const names = new Set([...catalog.byModel.keys(), ...[...catalog.overridesByModel.keys()].filter((n) => n !== '*')]);
-
-  const models: ModelPriceBand[] = [];
-  for (const name of names) {
-    const rows = catalog.byModel.get(name) ?? [];
-    // Newest first across the model and its aliases, so the latest override wins an overlap whichever name it was set on.
-    const own = [...(canonical.get(name) ?? [name])].flatMap((m) => catalog.overridesByModel.get(m) ?? []).sort((a, b) => b.from - a.from);
-    const workspaces = [...new Set([...own, ...everyModel].map((o) => o.workspace))].sort();
-    const overrideAt = (w: string, at: number) => inForce(own.filter((o) => o.workspace === w), at) ?? inForce(everyModel.filter((o) => o.workspace === w), at);
-    const pick = (at: number) => {
-      const list = inForce(rows, at);
-      const overrides = workspaces.map((w) => [w, overrideAt(w, at)] as const).filter((e): e is readonly [string, CompiledOverride] => e[1] !== undefined);
-      return list || overrides.length ? { list, overrides } : undefined;
-    };
-    const key = (v: NonNullable<ReturnType<typeof pick>>) =>
-      JSON.stringify([v.list?.ref ?? null, v.overrides.map(([w, o]) => [w, o.from, o.row?.ref ?? null, o.multiplier?.toFixed() ?? null])]);
-    for (const { from, to, value } of segments([...rows, ...own, ...everyModel], pick, key)) {
-      const time = { name, valid_from: pgInstant(from), valid_to: pgInstant(to) };
-      if (value.list) models.push(...rowBands(value.list, { ...time, workspace_id: null, overridden_in: value.overrides.map(([w]) => w) }));
-      for (const [w, o] of value.overrides) {
-        const row = o.row ?? (value.list && o.multiplier ? scaled(value.list, o.multiplier, `${value.list.ref}*${o.multiplier.toFixed()}:${w}`) : undefined);
-        if (row) models.push(...rowBands(row, { ...time, workspace_id: w, overridden_in: [] }));
-      }
-    }
-  }
+export function compilePriceTable(catalog: PriceCatalog, names: readonly ModelName[]): PriceTable {
+  const resolved = names.map((n) => ({ provider: n.provider, name: n.name, model: resolveModel(catalog, n.provider || null, n.name) }));
+  const models = resolved.flatMap((n) => (n.model === null ? [] : bandsOfModel(catalog, n.model).map((b) => ({ provider: n.provider, name: n.name, model: n.model!, ...b }))));
   const tools: ToolPriceBand[] = [];
   for (const [tool, rows] of catalog.byTool) {
     for (const { from, to, value } of segments(rows, (at) => inForce(rows, at), (r) => `${r.from}`)) {
       tools.push({ tool, valid_from: pgInstant(from), valid_to: pgInstant(to), per_call: value.perCall.toFixed(), per_second: value.perSecond.toFixed() });
     }
   }
-  return { version: catalog.version, models, tools };
+  return { version: catalog.version, names: resolved, models, tools };
 }
+
+/** Every name the catalog prices as written, without a provider: the names of its rows, aliases and overrides. */
+export const namesAsWritten = (catalog: PriceCatalog): ModelName[] => [...catalog.exactNames.keys()].map((name) => ({ provider: '', name }));

@@ -21,6 +21,7 @@ export class PricingCatalog implements OnModuleInit {
   private state: CatalogState = EMPTY_CATALOG_STATE;
   private catalog: PriceCatalog = catalogFromState(EMPTY_CATALOG_STATE);
   private refreshing: Promise<PriceCatalog> = Promise.resolve(this.catalog);
+  private readonly earlier = new Map<number, PriceCatalog>();
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
@@ -36,6 +37,20 @@ export class PricingCatalog implements OnModuleInit {
   /** The folded rows, for what-if folds of a candidate change. */
   get rows(): CatalogState {
     return this.state;
+  }
+
+  /** The catalog as it was at `version` (the latest ones are kept): what a schema that keeps a version resolves names with. */
+  async at(version: number): Promise<PriceCatalog> {
+    if (version === this.state.version) return this.catalog;
+    const kept = this.earlier.get(version);
+    if (kept) return kept;
+    const events = await this.store.readStream(PRICING_STREAM);
+    if (version > events.length) throw new Error(`the pricing catalog has no version ${version} (it is at ${events.length})`);
+    const state = events.slice(0, version).reduce((s, e) => evolveCatalog(s, { type: e.type, data: e.data } as PricingEvent), EMPTY_CATALOG_STATE);
+    const catalog = catalogFromState(state);
+    this.earlier.clear();
+    this.earlier.set(version, catalog);
+    return catalog;
   }
 
   /** Every change ever made, oldest first: the catalog's audit trail. */

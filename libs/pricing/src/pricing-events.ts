@@ -1,5 +1,7 @@
 import type { PriceRow, PriceTier, WorkspacePriceRow } from './price-catalog';
 import type { PriceModifiers, UsageRates } from './price-dimensions';
+import type { CatalogSource } from './catalog-file';
+import type { CatalogProvider } from './model-resolution';
 
 /** The catalog's own stream. Its revision + 1 is the catalog version. */
 export const PRICING_STREAM = 'pricing-catalog';
@@ -24,6 +26,19 @@ export type PricingEvent =
   | { readonly type: 'ToolPriceRemoved'; readonly data: { readonly tool: string; readonly effective_from: string; readonly reason?: string } }
   | { readonly type: 'WorkspacePriceSet'; readonly data: WorkspacePriceRow & { readonly reason?: string } }
   | {
+      // A whole catalog file at once, one version: its providers replace the catalog's, its rows are set and the
+      // provider-qualified rows it no longer has are removed. Rows without a provider (the operator's) stay.
+      readonly type: 'CatalogImported';
+      readonly data: {
+        readonly source: CatalogSource;
+        readonly sha256: string;
+        readonly providers: readonly CatalogProvider[];
+        readonly set: readonly PriceRow[];
+        readonly removed: readonly { readonly model: string; readonly effective_from: string }[];
+        readonly reason?: string;
+      };
+    }
+  | {
       readonly type: 'WorkspacePriceRemoved';
       readonly data: { readonly workspace_id: string; readonly model: string; readonly effective_from: string; readonly reason?: string };
     };
@@ -36,9 +51,14 @@ export interface CatalogState {
   readonly tools: readonly ToolPriceRow[];
   /** Negotiated prices, per workspace. */
   readonly overrides: readonly WorkspacePriceRow[];
+  /** The providers and their models' match rules, as the last imported file had them. */
+  readonly providers?: readonly CatalogProvider[];
+  /** The last imported file's source and hash. */
+  readonly source?: CatalogSource & { readonly catalog_sha256: string; readonly catalog_version: number };
 }
 
-export const EMPTY_CATALOG_STATE: CatalogState = { version: 0, models: [], tools: [], overrides: [] };
+export const EMPTY_CATALOG_STATE: CatalogState = { version: 0, models: [], tools: [], overrides: [], providers: [] };
+const rowKey = (r: { model: string; effective_from: string }) => `${r.model}\u0000${Date.parse(r.effective_from)}`;
 
 const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
 const sameOverride = (a: WorkspacePriceRow, b: { workspace_id: string; model: string; effective_from: string }) =>
@@ -73,6 +93,16 @@ export function evolveCatalog(state: CatalogState, event: PricingEvent): Catalog
       const row = withoutReason(event.data) as WorkspacePriceRow;
       const others = (state.overrides ?? []).filter((r) => !sameOverride(r, row));
       return { ...state, version, overrides: [...others, row] };
+    }
+    case 'CatalogImported': {
+      const gone = new Set([...event.data.removed, ...event.data.set].map(rowKey));
+      return {
+        ...state,
+        version,
+        models: [...state.models.filter((r) => !gone.has(rowKey(r))), ...event.data.set],
+        providers: event.data.providers,
+        source: { ...event.data.source, catalog_sha256: event.data.sha256, catalog_version: version },
+      };
     }
     case 'WorkspacePriceRemoved':
       return { ...state, version, overrides: (state.overrides ?? []).filter((r) => !sameOverride(r, event.data)) };

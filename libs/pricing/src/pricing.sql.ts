@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { PRICE_MODIFIERS, PROMPT_FIELDS, subsetsOf, TOTAL_FIELDS, USAGE_CLASSES, UsageClass } from './price-dimensions';
-import type { PriceTable } from './price-table';
+import type { ModelName, PriceTable } from './price-table';
 
 /*
  * Pricing in SQL, against a compiled price table (compilePriceTable): the rules that choose a band
@@ -30,10 +30,18 @@ export const usageColumnsDdl = (columns: readonly string[] = USAGE_COLUMNS) => c
 export const MODIFIER_COLUMNS: readonly string[] = PRICE_MODIFIERS.map((m) => m.field);
 export const modifierColumnsDdl = () => MODIFIER_COLUMNS.map((c) => `${c} ${ID}`).join(',\n       ');
 
-/** The band tables a read-model schema prices its facts with (compilePriceTable's rows). */
+/** The band tables a read-model schema prices its facts with (compilePriceTable's rows), and the names they resolve. */
 export const priceTablesDdl = (schema: string): string[] => [
-  `CREATE TABLE ${schema}.model_prices (
+  // Every model name the schema's facts were sent with ('' for no provider) and the catalog model it resolves to.
+  `CREATE TABLE ${schema}.model_names (
+       provider ${ID} NOT NULL,
        name ${ID} NOT NULL,
+       model ${ID},
+       PRIMARY KEY (name, provider))`,
+  `CREATE TABLE ${schema}.model_prices (
+       provider ${ID} NOT NULL,
+       name ${ID} NOT NULL,
+       model ${ID} NOT NULL,
        workspace_id ${ID},
        overridden_in text[] NOT NULL DEFAULT '{}',
        valid_from timestamptz NOT NULL,
@@ -55,12 +63,12 @@ export const priceTablesDdl = (schema: string): string[] => [
 export const promptSize = (x: string) => `(${PROMPT_FIELDS.map((f) => `${x}.${f}`).join(' + ')})`;
 
 /**
- * The band of model price table `m` that prices TokenUsed fact `x` (columns of `cost_facts`): its model,
- * instant and prompt size, and its workspace: the workspace's own band, or the list band unless the
+ * The band of model price table `m` that prices TokenUsed fact `x` (columns of `cost_facts`): its model name
+ * and provider as sent, instant and prompt size, and its workspace: the workspace's own band, or the list band unless the
  * workspace overrides it then.
  */
 export const modelBandMatch = (m: string, x: string) =>
-  `${m}.name = ${x}.model COLLATE "C" AND ${x}.occurred_at >= ${m}.valid_from AND ${x}.occurred_at < ${m}.valid_to
+  `${m}.name = ${x}.model COLLATE "C" AND ${m}.provider = ${x}.provider COLLATE "C" AND ${x}.occurred_at >= ${m}.valid_from AND ${x}.occurred_at < ${m}.valid_to
     AND ${promptSize(x)} > ${m}.prompt_above AND ${promptSize(x)} <= COALESCE(${m}.prompt_upto, 9223372036854775807)
     AND (${m}.workspace_id = ${x}.workspace_id OR (${m}.workspace_id IS NULL AND ${x}.workspace_id <> ALL (${m}.overridden_in)))`;
 
@@ -129,7 +137,8 @@ export const toolCost = (tp: string, x: string) => `${tp}.per_call + ${tp}.per_s
  * - `unpriced`: the call is unpriced or partly priced (`unpricedCall`);
  * - `cost_<class>`: each class's part of `token_cost` (`cost_by_class`);
  * - `compute_cost`: a ToolCalled event's reported compute cost, else its tool's band, else 0;
- * - `price_ref`: the band's reference, or 'reported'.
+ * - `price_ref`: the band's reference, or 'reported';
+ * - `priced_model`: the catalog model the call's name resolved to, when a band prices it.
  * The same fact and band table always give the same costs: every cost in the read model, per call or
  * summed, comes from here. Columns a reader does not select are not computed (the subquery is inlined).
  */
@@ -138,7 +147,8 @@ export const pricedFacts = (schema: string, facts: string) => `
     f.event_type = 'TokenUsed' AND (${unpricedCall('m', 'f')}) AS unpriced,
     ${CLASSES.map((c) => `trim_scale(${classCostOf(c, 'm', 'f')}) AS cost_${c.key}`).join(',\n    ')},
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(${toolCost('tp', 'f')}), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM ${facts} f
   LEFT JOIN ${schema}.model_prices m ON f.event_type = 'TokenUsed' AND ${modelBandMatch('m', 'f')}
   LEFT JOIN ${schema}.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND ${toolBandMatch('tp', 'f')}`;
@@ -157,14 +167,36 @@ export const toolTokenShare = (cost: string, tokens: string, total: string) => `
 
 /** Replaces the schema's price table: every cost summed or read from the schema's facts from then on is priced with it. */
 export async function writePriceTable(db: SqlRunner, schema: string, table: PriceTable): Promise<void> {
+  await db.query(`DELETE FROM ${schema}.model_names`);
   await db.query(`DELETE FROM ${schema}.model_prices`);
   await db.query(`DELETE FROM ${schema}.tool_prices`);
-  await db.query(`INSERT INTO ${schema}.model_prices SELECT * FROM json_populate_recordset(NULL::${schema}.model_prices, $1::json)`, [
-    JSON.stringify(table.models),
-  ]);
+  await addModelNames(db, schema, table);
   await db.query(`INSERT INTO ${schema}.tool_prices SELECT * FROM json_populate_recordset(NULL::${schema}.tool_prices, $1::json)`, [
     JSON.stringify(table.tools),
   ]);
   // Every read of per-call costs joins these: with their true (small) sizes the planner hashes them, never the facts.
-  await db.query(`ANALYZE ${schema}.model_prices, ${schema}.tool_prices`);
+  await db.query(`ANALYZE ${schema}.model_names, ${schema}.model_prices, ${schema}.tool_prices`);
+}
+
+/** Adds names the schema has not seen, with their bands (a price table compiled for just those names). */
+export async function addModelNames(db: SqlRunner, schema: string, table: Pick<PriceTable, 'names' | 'models'>): Promise<void> {
+  if (!table.names.length) return;
+  await db.query(`INSERT INTO ${schema}.model_names SELECT * FROM json_populate_recordset(NULL::${schema}.model_names, $1::json)`, [JSON.stringify(table.names)]);
+  await db.query(`INSERT INTO ${schema}.model_prices SELECT * FROM json_populate_recordset(NULL::${schema}.model_prices, $1::json)`, [JSON.stringify(table.models)]);
+}
+
+/** The names of `names` (distinct) that the schema has not resolved yet. */
+export async function unseenModelNames(db: SqlRunner, schema: string, names: readonly ModelName[]): Promise<ModelName[]> {
+  if (!names.length) return [];
+  const { rows } = await db.query<ModelName>(
+    `SELECT DISTINCT n.provider, n.name FROM json_to_recordset($1::json) AS n(provider text, name text)
+     WHERE NOT EXISTS (SELECT 1 FROM ${schema}.model_names s WHERE s.name = n.name COLLATE "C" AND s.provider = n.provider COLLATE "C")`,
+    [JSON.stringify(names)],
+  );
+  return rows;
+}
+
+/** Every name the schema resolves: what a new price table for it must price. */
+export async function modelNamesOf(db: SqlRunner, schema: string): Promise<ModelName[]> {
+  return (await db.query<ModelName>(`SELECT provider, name FROM ${schema}.model_names ORDER BY name, provider`)).rows;
 }

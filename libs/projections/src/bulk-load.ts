@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { inTransaction } from '@ledger/database';
 import { readModelIndexes, readModelKeys } from './read-model.schema';
 import { EventStore, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
-import { compilePriceTable, PriceCatalog, writePriceTable } from '@ledger/pricing';
+import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, writePriceTable } from '@ledger/pricing';
 import { batched } from './batched';
 import {
   attributeToSessionsSql,
@@ -36,8 +36,8 @@ export interface BulkLoadResult {
 /**
  * Fills a freshly created read-model schema (`readModelTables`, no keys yet)
  * from the start of the log to its head, set-based:
- * 1. the catalog's price table is written, and every usage event becomes a fact
- *    (`factRows`), appended to `cost_facts` with no key or index to maintain;
+ * 1. every usage event becomes a fact (`factRows`), appended to `cost_facts` with no key or index
+ *    to maintain; then the catalog's price table is written for the model names the facts have;
  * 2. each fact is put under its session's execution (`attributeToSessionsSql`), and the aggregates
  *    are derived from all facts (`deriveAggregates`); beside them the facts'
  *    primary key is built, which proves there are no duplicates (a store without a unique
@@ -48,9 +48,10 @@ export interface BulkLoadResult {
  * continue from the returned position.
  */
 export async function bulkLoad(store: EventStore, pool: Pool, schema: string, catalog: PriceCatalog, options: BulkLoadOptions): Promise<BulkLoadResult> {
-  await writePriceTable(pool, schema, compilePriceTable(catalog));
   const scan = store.scanSql?.bind(store);
   const { position, events } = scan ? await factsInDatabase(store, scan, pool, schema, options) : await factsThroughNode(store, pool, schema, options);
+  const { rows: names } = await pool.query<ModelName>(`SELECT DISTINCT provider, model AS name FROM ${schema}.cost_facts WHERE event_type = 'TokenUsed'`);
+  await writePriceTable(pool, schema, compilePriceTable(catalog, names));
 
   options.onProgress?.({ step: 'aggregates', events });
   const facts = `${schema}.cost_facts`;
@@ -97,7 +98,8 @@ export async function restateFromFacts(
   catalog: PriceCatalog,
   onProgress?: (p: { step: 'aggregates' | 'indexes'; events: number; done: number }) => void,
 ): Promise<BulkLoadResult> {
-  await writePriceTable(pool, schema, compilePriceTable(catalog));
+  // Every name the live model has met; those it meets after the cut are adopted with the merges.
+  await writePriceTable(pool, schema, compilePriceTable(catalog, await modelNamesOf(pool, live)));
   const shapes = `${schema}.session_shapes`;
   // A dead letter's retry in flight commits before the cut, and later ones see the rebuild running (retryDeadLetter).
   await inTransaction(pool, (client) => client.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(DEAD_LETTER_RETRY_LOCK)]));

@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
-import { compilePriceTable, PriceCatalog } from '@ledger/pricing';
+import { addModelNames, compilePriceTable, ModelName, modelNamesOf, PriceCatalog, unseenModelNames, writePriceTable } from '@ledger/pricing';
 import { batched } from './batched';
-import { writePriceTable } from '@ledger/pricing';
 import { applyCostBatch, COST_PROJECTION, readCheckpoint, repricesRecordedUsage } from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 
@@ -16,6 +15,12 @@ export interface ProjectorOptions {
   readonly batchSize: number;
   /** The catalog to price with; asked once per batch so a new version applies from the next batch. */
   readonly catalog: () => PriceCatalog | Promise<PriceCatalog>;
+  /**
+   * The catalog at an earlier version: a schema that keeps a version (one that reprices recorded usage waits
+   * for its rebuild) resolves the model names it meets with that version. Absent: the schema always takes the
+   * latest version (a rebuild's shadow, priced with one catalog throughout).
+   */
+  readonly catalogAt?: (version: number) => Promise<PriceCatalog>;
   /** How long a live batch waits for more events. */
   readonly lingerMs?: number;
   /** Test seam: runs after a batch's rows are written and before its commit. */
@@ -248,7 +253,7 @@ export class CostProjector {
       return await inTransaction(this.pool, async (client) => {
         let version = this.pricedWith;
         if (version === undefined || (catalog.version !== version && catalog.version !== this.deferred)) {
-          const table = compilePriceTable(catalog);
+          const table = compilePriceTable(catalog, await modelNamesOf(client, schema));
           if (version !== undefined && (await repricesRecordedUsage(client, schema, table))) {
             this.deferred = catalog.version;
             this.options.log?.(`catalog version ${catalog.version} reprices recorded usage: ${schema} keeps version ${version} until a rebuild`);
@@ -258,6 +263,7 @@ export class CostProjector {
             version = catalog.version;
           }
         }
+        await this.resolveNewNames(client, events, version === catalog.version ? catalog : version);
         let poisoned = 0;
         if (isolating) poisoned = (await this.applyIsolating(client, events, position, version)).length;
         else await applyCostBatch(client, schema, events, position, version);
@@ -270,4 +276,31 @@ export class CostProjector {
       throw err;
     }
   }
+
+  /** Resolves, with the schema's catalog version, the model names of `events` the schema has not met yet. */
+  private async resolveNewNames(client: PoolClient, events: readonly RecordedEvent[], catalog: PriceCatalog | number): Promise<void> {
+    const unseen = await unseenModelNames(client, this.options.schema, modelNamesIn(events));
+    if (!unseen.length) return;
+    const priced = typeof catalog === 'number' ? await this.catalogAt(catalog) : catalog;
+    await addModelNames(client, this.options.schema, compilePriceTable(priced, unseen));
+  }
+
+  private async catalogAt(version: number): Promise<PriceCatalog> {
+    const latest = await this.options.catalog();
+    if (latest.version === version) return latest;
+    if (!this.options.catalogAt) throw new Error(`${this.options.schema} is priced with catalog version ${version}, and this projector only knows ${latest.version}`);
+    return this.options.catalogAt(version);
+  }
+}
+
+/** The distinct (provider, model name) pairs of a batch's calls. */
+export function modelNamesIn(events: readonly RecordedEvent[]): ModelName[] {
+  const seen = new Map<string, ModelName>();
+  for (const e of events) {
+    if (e.type !== 'TokenUsed') continue;
+    const { model, provider } = e.data as { model: string; provider?: string };
+    const key = `${provider ?? ''}\u0000${model}`;
+    if (!seen.has(key)) seen.set(key, { provider: provider ?? '', name: model });
+  }
+  return [...seen.values()];
 }

@@ -1,6 +1,10 @@
 import type { LogPosition, RecordedEvent } from '@ledger/event-store';
 import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
 import {
+  addModelNames,
+  compilePriceTable,
+  ModelName,
+  PriceCatalog,
   MODIFIER_COLUMNS,
   PRICE_MODIFIERS,
   pricedFacts,
@@ -17,7 +21,7 @@ export const COST_PROJECTION = 'costs';
 
 /** The columns of `cost_facts`, in the order `factRows` gives them. */
 export const COST_FACT_COLUMNS = `workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, ${USAGE_COLUMNS.join(', ')}, ${MODIFIER_COLUMNS.join(', ')}, tool_name, duration_ms,
+  occurred_at, model, provider, ${USAGE_COLUMNS.join(', ')}, ${MODIFIER_COLUMNS.join(', ')}, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos`;
 
 /*
@@ -42,6 +46,7 @@ const USAGE_FIELDS: readonly (keyof TokenUsed & UsageField)[] = USAGE_CLASSES.ma
 export const factRows = (events: string) => `
   SELECT ${common('workspace_id')}, ${common('event_id')}, e.event_type, ${common('session_id')}, ${common('execution_id')}, ${common('execution_id')},
     ${common('workflow_id')}, ${common('phase_id')}, ${token('step_name')}, (${common('occurred_at')})::timestamptz, ${token('model')},
+    CASE WHEN e.event_type = 'TokenUsed' THEN COALESCE(${token('provider')}, '') END,
     ${USAGE_FIELDS.map((f) => `COALESCE((${token(f)})::bigint, 0)`).join(', ')},
     ${PRICE_MODIFIERS.map((m) => `NULLIF(${token(m.field)}, '${m.default}')`).join(', ')},
     ${tool('tool_name')}, (${tool('duration_ms')})::bigint,
@@ -392,21 +397,32 @@ export async function insertCostFacts(db: SqlRunner, schema: string, events: rea
  * Only the facts inside a band that differs between the two (by name and time) are priced, twice.
  */
 export async function repricesRecordedUsage(db: SqlRunner, schema: string, table: PriceTable): Promise<boolean> {
-  await db.query(`CREATE TEMP TABLE model_prices ON COMMIT DROP AS SELECT * FROM ${schema}.model_prices WITH NO DATA`);
-  await db.query(`CREATE TEMP TABLE tool_prices ON COMMIT DROP AS SELECT * FROM ${schema}.tool_prices WITH NO DATA`);
+  await createTempPriceTables(db, schema);
   await writePriceTable(db, 'pg_temp', table);
   const changed = (t: string, name: string) =>
-    `SELECT ${name} AS name, valid_from, valid_to FROM ((TABLE ${schema}.${t} EXCEPT TABLE pg_temp.${t}) UNION ALL (TABLE pg_temp.${t} EXCEPT TABLE ${schema}.${t})) d`;
-  const inChanged = (t: string, name: string, col: string) =>
-    `EXISTS (SELECT 1 FROM (${changed(t, name)}) c WHERE c.name = f.${col} AND f.occurred_at >= c.valid_from AND f.occurred_at < c.valid_to)`;
-  const touched = `(SELECT * FROM ${schema}.cost_facts f WHERE ${inChanged('model_prices', 'name', 'model')} OR ${inChanged('tool_prices', 'tool', 'tool_name')})`;
+    `SELECT ${name}, valid_from, valid_to FROM ((TABLE ${schema}.${t} EXCEPT TABLE pg_temp.${t}) UNION ALL (TABLE pg_temp.${t} EXCEPT TABLE ${schema}.${t})) d`;
+  const inChanged = (t: string, key: string, match: string) =>
+    `EXISTS (SELECT 1 FROM (${changed(t, key)}) c WHERE ${match} AND f.occurred_at >= c.valid_from AND f.occurred_at < c.valid_to)`;
+  const touched = `(SELECT * FROM ${schema}.cost_facts f WHERE ${inChanged('model_prices', 'name, provider', 'c.name = f.model AND c.provider = f.provider')}
+    OR ${inChanged('tool_prices', 'tool', 'c.tool = f.tool_name')})`;
   const { rows } = await db.query<{ reprices: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM (${pricedFacts(schema, touched)}) cur JOIN (${pricedFacts('pg_temp', touched)}) cand USING (event_id, workspace_id)
        WHERE cur.token_cost IS DISTINCT FROM cand.token_cost OR cur.compute_cost IS DISTINCT FROM cand.compute_cost) AS reprices`,
   );
-  await db.query('DROP TABLE pg_temp.model_prices, pg_temp.tool_prices');
+  await db.query('DROP TABLE pg_temp.model_names, pg_temp.model_prices, pg_temp.tool_prices');
   return rows[0].reprices;
+}
+
+/** Empty temporary copies of the schema's price tables, dropped with the transaction: for a candidate catalog's prices. */
+export async function createTempPriceTables(db: SqlRunner, schema: string): Promise<void> {
+  for (const t of ['model_names', 'model_prices', 'tool_prices']) await db.query(`CREATE TEMP TABLE ${t} (LIKE ${schema}.${t}) ON COMMIT DROP`);
+}
+
+/** Resolves in `schema`, with `catalog`, the model names schema `from` has met and `schema` has not. */
+export async function adoptModelNames(db: SqlRunner, schema: string, from: string, catalog: PriceCatalog): Promise<void> {
+  const { rows } = await db.query<ModelName>(`SELECT provider, name FROM ${from}.model_names EXCEPT SELECT provider, name FROM ${schema}.model_names`);
+  if (rows.length) await addModelNames(db, schema, compilePriceTable(catalog, rows));
 }
 
 const statements = new Map<string, string>();

@@ -63,6 +63,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       schema: READ_MODEL_SCHEMA,
       batchSize: options.batchSize,
       catalog: () => catalog.refresh(),
+      catalogAt: (version) => catalog.at(version),
       log: (m) => this.logger.warn(m),
       // In order: a clearance must not overtake the failure it clears.
       onStall: (stall) => void (this.stallWrites = this.stallWrites.then(() => recordStall(pool, stall)).catch(() => undefined)),

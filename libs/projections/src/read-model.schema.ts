@@ -58,6 +58,8 @@ export function readModelTables(schema: string): string[] {
        step_name ${ID},
        occurred_at timestamptz NOT NULL,
        model ${ID},
+       -- The provider a TokenUsed call named, '' for none: with the model name, what resolution starts from.
+       provider ${ID},
        ${usageColumnsDdl()},
        ${modifierColumnsDdl()},
        tool_name ${ID},

@@ -5,7 +5,7 @@ import { catalogFromState, CatalogState, evolveCatalog, PricingCatalog, PricingE
 import Big from 'big.js';
 import type { Pool } from 'pg';
 import { requestRebuild } from '../rebuild/rebuild-requests';
-import { Impact, measureImpact, previewChange, PriceScope } from './pricing-impact';
+import { Impact, inScope, measureImpact, previewChange, PriceScope } from './pricing-impact';
 
 export const PRICING_OPTIONS = Symbol('PRICING_OPTIONS');
 
@@ -62,6 +62,28 @@ export function scopesOf(event: PricingEvent, state: CatalogState): PriceScope[]
       if (!old) throw new NotFoundError('Tool price', 'effective_from');
       return [{ kind: 'tool', names: [old.tool], from: old.effective_from, to: old.effective_to ?? null }];
     }
+    case 'CatalogImported': {
+      // Every model whose rows it sets or removes, whenever; names whose resolution it moves are in scope anyway (inScope).
+      const names = [...new Set([...event.data.set, ...event.data.removed].map((r) => r.model))];
+      return [{ kind: 'model', names, from: '-infinity', to: null }];
+    }
+  }
+}
+
+/** What a change is called in the rebuild it queues. */
+function changeName(event: PricingEvent): string {
+  switch (event.type) {
+    case 'CatalogImported':
+      return `CatalogImported ${event.data.source.name}@${event.data.source.version}`;
+    case 'WorkspacePriceSet':
+    case 'WorkspacePriceRemoved':
+      return `${event.type} ${event.data.model} for ${event.data.workspace_id} from ${event.data.effective_from}`;
+    case 'PriceSet':
+    case 'PriceRemoved':
+      return `${event.type} ${event.data.model} from ${event.data.effective_from}`;
+    case 'ToolPriceSet':
+    case 'ToolPriceRemoved':
+      return `${event.type} ${event.data.tool} from ${event.data.effective_from}`;
   }
 }
 
@@ -75,29 +97,31 @@ export class PricingChanges {
   ) {}
 
   async apply(event: PricingEvent, expectedVersion?: number): Promise<ChangeResult> {
-    await this.catalog.refresh();
-    const scopes = scopesOf(event, this.catalog.rows);
-    const changed = await this.catalog.change(event, expectedVersion ?? this.catalog.version);
+    const before = await this.catalog.refresh();
+    const state = this.catalog.rows;
+    // Before the change is recorded: a removal of what does not exist is refused here.
+    const scoped = scopesOf(event, state);
+    const changed = await this.catalog.change(event, expectedVersion ?? state.version);
     // Measured under a share lock on the live checkpoint table: a batch being priced writes its checkpoint,
     // and holds that write until its commit (the very first batch too, which inserts the row), so its facts
     // are counted here, or it sees this change before committing and prices them again.
     const affected = await inTransaction(this.pool, async (client) => {
       await client.query(`LOCK TABLE ${READ_MODEL_SCHEMA}.checkpoint IN SHARE MODE`);
-      return measureImpact(client, scopes);
+      return measureImpact(client, await inScope(client, scoped, before, changed));
     });
     if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
     if (!this.options.autoRebuild) return { catalog_version: changed.version, affected, rebuild: { state: 'disabled' } };
-    const name = 'workspace_id' in event.data ? `${event.data.model} for ${event.data.workspace_id}` : 'model' in event.data ? event.data.model : event.data.tool;
-    const id = await requestRebuild(this.pool, `${event.type} ${name} from ${event.data.effective_from} (catalog version ${changed.version})`);
+    const id = await requestRebuild(this.pool, `${changeName(event)} (catalog version ${changed.version})`);
     return { catalog_version: changed.version, affected, rebuild: { state: 'queued', id } };
   }
 
   /** The same change, tried on a copy of the catalog: per workspace and model, before, after and delta. */
   async preview(event: PricingEvent) {
-    await this.catalog.refresh();
+    const before = await this.catalog.refresh();
     const state = this.catalog.rows;
-    const scopes = scopesOf(event, state);
-    const lines = await previewChange(this.pool, scopes, catalogFromState(evolveCatalog(state, event)));
+    const candidate = catalogFromState(evolveCatalog(state, event));
+    const scopes = await inScope(this.pool, scopesOf(event, state), before, candidate);
+    const lines = await previewChange(this.pool, scopes, candidate);
     const sum = (k: 'before_usd' | 'after_usd' | 'delta_usd') => lines.reduce((acc, l) => acc.plus(l[k]), new Big(0)).toFixed();
     return {
       catalog_version: state.version,

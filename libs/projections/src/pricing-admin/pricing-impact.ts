@@ -1,15 +1,21 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import type { Pool } from 'pg';
-import { compilePriceTable, PriceCatalog, pricedFacts, SqlRunner, writePriceTable } from '@ledger/pricing';
+import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, pricedFacts, resolveModel, SqlRunner, writePriceTable } from '@ledger/pricing';
+import { createTempPriceTables } from '../cost.projection';
 
 const S = READ_MODEL_SCHEMA;
 
-/** Recorded usage a price row's change can touch: its model (or tool) within its effective range. */
+/**
+ * Recorded usage a price row's change can touch: its model (or tool) within its effective range. A model
+ * scope is narrowed by `inScope` to the names calls were sent with (`pairs`) before it is measured.
+ */
 export interface PriceScope {
   readonly kind: 'model' | 'tool';
-  /** The model with its aliases, or the tool; null: every model. */
+  /** The catalog models (or names) concerned, or the tool; null: every model. */
   readonly names: readonly string[] | null;
+  /** The (provider, name) pairs of the calls in scope; absent: `names` as calls sent them (tools). */
+  readonly pairs?: readonly ModelName[];
   /** Only these workspaces' usage (a negotiated price); absent: every workspace's. */
   readonly workspaces?: readonly string[];
   readonly from: string;
@@ -24,16 +30,35 @@ export interface Impact {
 
 /** The facts in scope, as a condition on `cost_facts`. */
 function scopeFilter(scope: PriceScope): { where: string; params: unknown[] } {
-  const params: unknown[] = [scope.names, scope.from, scope.to ?? null, scope.workspaces ?? null];
+  const pairs = scope.names === null ? null : JSON.stringify(scope.pairs ?? []);
+  const params: unknown[] = [scope.kind === 'model' ? pairs : scope.names, scope.from, scope.to ?? null, scope.workspaces ?? null];
   const where =
     scope.kind === 'model'
-      ? `event_type = 'TokenUsed' AND ($1::text[] IS NULL OR model = ANY($1::text[]))`
+      ? `event_type = 'TokenUsed' AND ($1::json IS NULL OR (model, provider) IN (SELECT n.name, n.provider FROM json_to_recordset($1::json) AS n(provider text, name text)))`
       : `event_type = 'ToolCalled' AND tool_name = ANY($1::text[]) AND reported_compute_cost IS NULL`;
   return {
     where: `${where} AND ($4::text[] IS NULL OR workspace_id = ANY($4::text[]))
       AND occurred_at >= $2::timestamptz AND ($3::timestamptz IS NULL OR occurred_at < $3::timestamptz)`,
     params,
   };
+}
+
+/**
+ * Narrows model scopes to the names the read model has met whose calls they can reprice: those that resolve to
+ * a model in scope before or after the change (or are one, as sent), and those whose resolution the change moves.
+ */
+export async function inScope(db: SqlRunner, scopes: readonly PriceScope[], before: PriceCatalog, after: PriceCatalog): Promise<PriceScope[]> {
+  if (!scopes.some((s) => s.kind === 'model' && s.names !== null)) return [...scopes];
+  const names = await modelNamesOf(db, S);
+  return scopes.map((scope) => {
+    if (scope.kind !== 'model' || scope.names === null) return scope;
+    const models = new Set(scope.names);
+    const pairs = names.filter((n) => {
+      const [was, is] = [resolveModel(before, n.provider || null, n.name), resolveModel(after, n.provider || null, n.name)];
+      return models.has(n.name) || (was !== null && models.has(was)) || (is !== null && models.has(is)) || was !== is;
+    });
+    return { ...scope, pairs };
+  });
 }
 
 /** How many recorded events fall in the scope, and when the first and last happened. */
@@ -88,9 +113,8 @@ export async function previewChange(pool: Pool, scopes: readonly PriceScope[], c
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`CREATE TEMP TABLE model_prices (LIKE ${S}.model_prices) ON COMMIT DROP`);
-    await client.query(`CREATE TEMP TABLE tool_prices (LIKE ${S}.tool_prices) ON COMMIT DROP`);
-    await writePriceTable(client, 'pg_temp', compilePriceTable(candidate));
+    await createTempPriceTables(client, S);
+    await writePriceTable(client, 'pg_temp', compilePriceTable(candidate, await modelNamesOf(client, S)));
     for (const scope of scopes) {
       const { where, params } = scopeFilter(scope);
       // The same facts priced twice: as the read model prices them now, and against the candidate's bands.

@@ -5,7 +5,7 @@ import { readModelTables } from '../read-model.schema';
 import { comparePositions, EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad, restateFromFacts } from '../bulk-load';
-import { COST_PROJECTION, mergeFacts, readCheckpoint } from '../cost.projection';
+import { adoptModelNames, COST_PROJECTION, mergeFacts, readCheckpoint } from '../cost.projection';
 import { resolveApplied } from '../dead-letters/dead-letters';
 import { CostProjector } from '../cost-projector';
 import type { RebuildSource } from './rebuild-requests';
@@ -85,6 +85,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     const mergeUpTo = async (client: Pool | PoolClient) => {
       const head = (await readCheckpoint(client, READ_MODEL_SCHEMA))!;
       if (comparePositions(head.position, merged) === 0) return;
+      await adoptModelNames(client, shadow, READ_MODEL_SCHEMA, catalog);
       await mergeFacts(client, shadow, liveFacts, merged, head.position);
       merged = head.position;
     };
