@@ -80,6 +80,8 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
     unpriced_models: [],
     pricing_version: SEEDED_VERSION,
     reported_cost_usd: '0.0118',
+    // The sonnet call: 0.011805 computed against the 0.0118 it reported.
+    cost_drift_usd: '0.000005',
   });
 
   describe('authentication', () => {
@@ -279,6 +281,9 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         pricing_status: 'partial',
         unpriced_models: ['acme-1'],
         pricing_version: SEEDED_VERSION,
+        // s1's sonnet call is the only one that reported a cost.
+        reported_cost_usd: '0.0118',
+        cost_drift_usd: '0.000005',
       });
       const bare = await get(key, `/costs/executions/ex1?include_breakdown=false`);
       expect(bare.body).toMatchObject({ session_ids: [], cost_by_phase: {}, cost_by_model: {}, cost_by_tool: {}, cost_by_class: {} });
