@@ -228,8 +228,9 @@ async function catalog(args: string[]): Promise<void> {
     if (values.json) process.stderr.write(`${line}\n`);
     else console.log(line);
   };
-  if (!applied.recorded) return say('\nnothing to record: the catalog already prices exactly this file');
-  say(`\nrecorded as catalog version ${applied.catalog_version}`);
+  if (!values.json) console.log();
+  if (!applied.recorded) return say('nothing to record: the catalog already prices exactly this file');
+  say(`recorded as catalog version ${applied.catalog_version}`);
   if (applied.rebuild.state === 'not_needed') return say('no recorded usage to restate');
   if (applied.rebuild.state === 'disabled') {
     return say('automatic rebuilds are off (LEDGER_AUTO_REBUILD=false): restate with npm run ledger -- rebuild');

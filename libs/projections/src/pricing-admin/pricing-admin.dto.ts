@@ -359,7 +359,7 @@ class ToolPriceRow {
 
 class CatalogChange {
   @ApiProperty() version: number;
-  @ApiProperty({ enum: ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved', 'WorkspacePriceSet', 'WorkspacePriceRemoved'] }) type: string;
+  @ApiProperty({ enum: ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved', 'WorkspacePriceSet', 'WorkspacePriceRemoved', 'CatalogImported'] }) type: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) recorded_at: string;
 }
