@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -288,6 +288,18 @@ describe('ledger catalog import (the CLI against a running service)', () => {
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/not\.json is not JSON: /);
     expect((await ledgerCli(['catalog', 'export'], env)).stderr.split('\n')[0]).toBe('unknown catalog command "export"');
+  });
+
+  it('compares the snapshot shipped with this version when no FILE is named', async () => {
+    const snapshot = path.join(ROOT, 'libs/pricing/catalog/genai-prices.snapshot.json');
+    const run = await ledgerCli(['catalog', 'import', '--json'], env);
+    if (!existsSync(snapshot)) {
+      expect(run).toEqual({ code: 1, stdout: '', stderr: `no catalog snapshot is shipped at ${snapshot}: name a FILE\n` });
+      return;
+    }
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const shipped = JSON.parse(readFileSync(snapshot, 'utf8')) as CatalogFile;
+    expect(JSON.parse(run.stdout)).toMatchObject({ file: { source: shipped.source, rows: shipped.rows.length }, applied: null });
   });
 
   it('takes a catalog body above the service’s 1 MiB limit on the import route only', async () => {

@@ -123,9 +123,11 @@ const SNAPSHOT = 'libs/pricing/catalog/genai-prices.snapshot.json';
  * which holds a copy only if the service imports it), the repository root is three or four levels up.
  */
 function shippedSnapshot(): string {
-  const candidates = [path.resolve(__dirname, '../../..', SNAPSHOT), path.resolve(__dirname, '../../../..', SNAPSHOT)];
+  const up3 = path.resolve(__dirname, '../../..');
+  const root = path.basename(up3) === 'dist' ? path.dirname(up3) : up3;
+  const candidates = [path.join(root, SNAPSHOT), path.join(up3, SNAPSHOT)];
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`no catalog snapshot is shipped at ${candidates[candidates.length - 1]}: name a FILE`);
+  if (!found) throw new Error(`no catalog snapshot is shipped at ${candidates[0]}: name a FILE`);
   return found;
 }
 
