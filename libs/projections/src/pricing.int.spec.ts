@@ -29,7 +29,8 @@ describe('pricing in the projection', () => {
   async function price(catalog: PriceCatalog, events: { type: string; data: Record<string, unknown> }[]): Promise<Priced[]> {
     const s = `pricing_${++schema}`;
     for (const sql of readModelTables(s)) await db.pool.query(sql);
-    await writePriceTable(db.pool, s, compilePriceTable(catalog));
+    const names = [...new Set(events.filter((e) => e.type === 'TokenUsed').map((e) => `${e.data.provider ?? ''}\u0000${e.data.model}`))];
+    await writePriceTable(db.pool, s, compilePriceTable(catalog, names.map((n) => ({ provider: n.split('\u0000')[0], name: n.split('\u0000')[1] }))));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
       `SELECT token_cost::text, price_ref, compute_cost::text, unpriced,
