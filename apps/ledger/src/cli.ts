@@ -162,6 +162,7 @@ interface ImportAnswer {
   applied: { recorded: boolean; catalog_version: number; rebuild: { state: string; id?: number } } | null;
 }
 
+const LISTED = 50;
 const short = (sha: string) => `${sha.slice(0, 12)}…`;
 const ratesText = (r: Row) =>
   Object.entries(r.rates).map(([k, v]) => `${k} ${v}`).join(', ') + (r.tiers?.length ? ` (+${r.tiers.length} long-context tier${r.tiers.length > 1 ? 's' : ''})` : '');
@@ -181,7 +182,12 @@ function importReport(a: ImportAnswer): string {
       `providers: ${diff.providers.added.length} added, ${diff.providers.removed.length} removed, ${diff.providers.changed.length} changed` +
       (diff.providers.reordered ? ', reordered' : ''),
   ];
-  const section = (title: string, items: string[]) => (items.length ? lines.push('', `${title}:`, ...items.map((i) => `  ${i}`)) : 0);
+  // A first import adds a thousand rows: the report shows enough to read, --json has them all.
+  const section = (title: string, items: string[]) => {
+    if (!items.length) return;
+    lines.push('', `${title}:`, ...items.slice(0, LISTED).map((i) => `  ${i}`));
+    if (items.length > LISTED) lines.push(`  … and ${items.length - LISTED} more (--json lists them all)`);
+  };
   section('added', diff.added.map((r) => `${rowName(r)}: ${ratesText(r)}`));
   section('changed', diff.changed.map((c) => `${rowName(c.after)}: ${c.differences.map((d) => `${d.field} ${d.before ?? '(none)'} → ${d.after ?? '(none)'}`).join(', ')}`));
   section('removed', diff.removed.map((r) => `${rowName(r)}: ${ratesText(r)}`));
