@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Big from 'big.js';
+import { catalogFileHash } from '@ledger/pricing';
 import type { CatalogFile, CatalogProvider, PriceRow } from '@ledger/pricing';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 
@@ -197,7 +198,11 @@ describe('ledger catalog import (the CLI against a running service)', () => {
       removed: [rowOf(base, REMOVED)],
       providers: { added: [], removed: [], changed: ['anthropic', 'openai'], reordered: false },
     });
-    expect(answer).toMatchObject({ catalog_version: version, applied: null, file: { source: modified.source, providers: base.providers.length, rows: modified.rows.length } });
+    expect(answer).toMatchObject({
+      catalog_version: version,
+      applied: null,
+      file: { source: modified.source, sha256: catalogFileHash(modified), providers: base.providers.length, rows: modified.rows.length },
+    });
     expect(mine(answer.preview.workspaces)).toEqual([a, b].sort().map(workspaceLine));
     expect(answer.preview.workspaces.map((w: { workspace_id: string }) => w.workspace_id)).not.toContain(c);
     const line = (ws: string, model: string, events: number, before: Big, after: Big, ub: number, ua: number) => ({
