@@ -1,4 +1,4 @@
-export { DEFAULT_PRICE_ROWS } from './default-catalog';
+export { SHIPPED_CATALOG } from './default-catalog';
 export { buildCatalog, catalogFromState, priceRef } from './price-catalog';
 export { compilePriceTable, namesAsWritten } from './price-table';
 export type { ModelPriceBand, PriceTable, ToolPriceBand } from './price-table';

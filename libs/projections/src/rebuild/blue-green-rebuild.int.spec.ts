@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import { withEventLog } from '@ledger/testing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { readModel, readModelTables } from '../read-model.schema';
-import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
+import { buildCatalog, PriceCatalog, PriceRow } from '@ledger/pricing';
 import { dumpReadModel, EVENT_COUNT, HISTORY, tokens } from '../../testing/usage-history';
 import { bulkLoad } from '../bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
@@ -10,13 +10,13 @@ import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
 
 const rates = (input: string, output: string) => ({ input, output, cache_creation: input, cache_read: '0.30' });
 const sonnet = (from: string, input: string, output: string): PriceRow => ({ model: 'claude-sonnet-4', effective_from: from, rates: rates(input, output) });
-const v1 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15')], 1);
+const v1 = buildCatalog([...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15')], 1);
 /**
  * Reprices part of the history: the model dearer from 10:30 on 1 March (a5 and b2, not a1 to a3),
  * a first price for the unpriced model (b1), and a compute price for the tool that reports none (b3).
  */
 const v2 = buildCatalog(
-  [...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), sonnet('2026-03-01T10:30:00Z', '4', '20'), { model: 'no-such-model', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '2') }],
+  [...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), sonnet('2026-03-01T10:30:00Z', '4', '20'), { model: 'no-such-model', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '2') }],
   2,
   [{ tool: 'Read', effective_from: '2026-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }],
 );
@@ -145,7 +145,7 @@ describe('blueGreenRebuild', () => {
       { provider: 'acme', name: 'claude-sonnet-4', model: 'claude-sonnet-4' },
     ]);
 
-    const v3 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), { model: 'brand-new', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '1') }], 3);
+    const v3 = buildCatalog([...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), { model: 'brand-new', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '1') }], 3);
     catalog = v3;
     await log.store.append([{ streamId: 'session-w1/later', events: [tokens('e2', 's4', '2026-03-03T00:01:00.000Z', { model: 'brand-new' })] }]);
     await visible(EVENT_COUNT + LATE.length + 3);
