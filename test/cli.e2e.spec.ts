@@ -32,18 +32,23 @@ function ledgerCli(args: string[], env: Record<string, string> = {}): Promise<Cl
 }
 
 describe('npm run ledger (the command line, as a real process)', () => {
-  it.each(['--help', '-h', 'help', 'rebuild --help'])('"%s" prints the commands and their options and exits 0', async (line) => {
+  it.each(['--help', '-h', 'help', 'rebuild --help', 'catalog import --help'])('"%s" prints the commands and their options and exits 0', async (line) => {
     const args = line.split(' ');
     const run = await ledgerCli(args);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('Usage: npm run ledger -- <command> [options]');
-    for (const line of ['rebuild', '--reason "why"', '--from-log', 'LEDGER_URL', 'LEDGER_ADMIN_KEY']) expect(run.stdout).toContain(line);
+    for (const line of ['rebuild', '--reason "why"', '--from-log', 'catalog import [FILE]', '--apply', '--json', 'LEDGER_URL', 'LEDGER_ADMIN_KEY']) {
+      expect(run.stdout).toContain(line);
+    }
   });
 
   it.each([
     [[], 'name a command'],
     [['rebiuld'], 'unknown command "rebiuld"'],
     [['rebuild', '--form-log'], "Unknown option '--form-log'"],
+    [['catalog'], 'name a catalog command: import'],
+    [['catalog', 'import', 'a.json', 'b.json'], 'unexpected argument "b.json"'],
+    [['catalog', 'import', '--aply'], "Unknown option '--aply'"],
   ])('%j is a usage error: exit 2, the problem and the help on stderr', async (args, problem) => {
     const run = await ledgerCli(args, { LEDGER_ADMIN_KEY: ADMIN_KEY });
     expect(run.code).toBe(2);

@@ -16,6 +16,6 @@ export {
 export type { FieldProblem, LedgerErrorCode, PydanticError } from './ledger-errors';
 export { FastApiQuery, LedgerValidationPipe, toProblems } from './validation.pipe';
 export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, SyntropicValidationErrorBody, V1ErrorBody } from './openapi';
-export { jsonBody } from './json-body';
+export { jsonBody, JsonBodyLimit } from './json-body';
 export { unstorableText } from './unstorable-text';
 export { impossibleInstant, IsPossibleInstant } from './possible-instant';

@@ -1,6 +1,20 @@
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ValidationError } from './ledger-errors';
+import { PayloadTooLargeError, ValidationError } from './ledger-errors';
 import { unstorableText } from './unstorable-text';
+
+/** Routes allowed a larger body than the rest, by `METHOD /path` (lower case, no trailing slash). */
+const largerLimits = new Map<string, string>();
+const routeOf = (method: string, path: string) => `${method.toUpperCase()} ${path.toLowerCase().replace(/\/+$/, '')}`;
+
+/**
+ * Gives one route a larger body limit than the service's (`jsonBody`'s), declared beside the route. The body is
+ * parsed before routing, so the route is named in full here as well (method and path, as Express matches them).
+ */
+export const JsonBodyLimit =
+  (method: string, path: string, limit: string): MethodDecorator =>
+  () => {
+    largerLimits.set(routeOf(method, path), limit);
+  };
 
 /**
  * Express's JSON body parser, refusing any string PostgreSQL cannot store with a
@@ -11,17 +25,30 @@ import { unstorableText } from './unstorable-text';
  */
 export function jsonBody(limit: string): RequestHandler {
   const escaped = new WeakSet<object>();
-  const parse = express.json({
-    limit,
-    verify: (req, _res, buf) => {
-      // \u0000, or \uD800-\uDFFF (a few other \uDxxx only cost a walk).
-      if (buf.includes('\\u0000') || buf.includes('\\ud') || buf.includes('\\uD')) escaped.add(req);
-    },
-  });
-  return (req: Request, res: Response, next: NextFunction) =>
-    parse(req, res, (err?: unknown) => {
+  const parsers = new Map<string, RequestHandler>();
+  const parserFor = (max: string) => {
+    let parse = parsers.get(max);
+    if (!parse) {
+      parse = express.json({
+        limit: max,
+        verify: (req, _res, buf) => {
+          // \u0000, or \uD800-\uDFFF (a few other \uDxxx only cost a walk).
+          if (buf.includes('\\u0000') || buf.includes('\\ud') || buf.includes('\\uD')) escaped.add(req);
+        },
+      });
+      parsers.set(max, parse);
+    }
+    return parse;
+  };
+  return (req: Request, res: Response, next: NextFunction) => {
+    const larger = largerLimits.size ? largerLimits.get(routeOf(req.method, req.path)) : undefined;
+    parserFor(larger ?? limit)(req, res, (err?: unknown) => {
+      if (larger && (err as { type?: string } | undefined)?.type === 'entity.too.large') {
+        return next(new PayloadTooLargeError(`request body exceeds this route's ${larger} limit`));
+      }
       if (err || !escaped.has(req)) return next(err);
       const problems = unstorableText(req.body);
       next(problems.length ? new ValidationError(problems.map((p) => ({ ...p, location: 'body' as const }))) : undefined);
     });
+  };
 }

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { respond } from './exception.filter';
-import { jsonBody } from './json-body';
+import { jsonBody, JsonBodyLimit } from './json-body';
 
 interface Answer {
   status: number;
@@ -15,8 +15,8 @@ interface Answer {
  * A request through the real body parser, then the ledger's error handler, as
  * configure-app wires them. `feed` writes the body (or misbehaves as a client would).
  */
-function send(headers: Record<string, string>, feed: (req: PassThrough) => void, limit = '1kb'): Promise<Answer> {
-  const req = Object.assign(new PassThrough(), { headers, method: 'POST', url: '/v1/events', path: '/v1/events' }) as unknown as Request & PassThrough;
+function send(headers: Record<string, string>, feed: (req: PassThrough) => void, limit = '1kb', path = '/v1/events'): Promise<Answer> {
+  const req = Object.assign(new PassThrough(), { headers, method: 'POST', url: path, path }) as unknown as Request & PassThrough;
   return new Promise((resolve) => {
     const answer: Answer = { status: 200, body: undefined };
     const res = {
@@ -83,6 +83,16 @@ describe('jsonBody with the exception filter: every client error of the body par
       code: 'PAYLOAD_TOO_LARGE',
       message: 'request body exceeds the 1 MiB limit',
     });
+  });
+
+  it('a route given a larger limit takes a larger body, names its own limit past it, and no other route gets it', async () => {
+    JsonBodyLimit('post', '/v1/catalog-like/', '3kb')({}, 'route', {});
+    const body = (n: number) => `{"a":"${'x'.repeat(n)}"}`;
+    const at = (path: string, text: string) => send({ 'content-type': 'application/json', 'content-length': String(text.length) }, json(text), '1kb', path);
+    expect((await at('/v1/catalog-like', body(2000))).parsed).toEqual({ a: 'x'.repeat(2000) });
+    expect((await at('/V1/Catalog-Like/', body(2000))).parsed).toEqual({ a: 'x'.repeat(2000) });
+    expect(error(await at('/v1/catalog-like', body(4000)))).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', message: "request body exceeds this route's 3kb limit" });
+    expect(error(await at('/v1/catalog-like/other', body(2000)))).toMatchObject({ status: 413, message: 'request body exceeds the 1 MiB limit' });
   });
 
   it('request.size.invalid: 400', async () => {

@@ -14,3 +14,5 @@ export { matches, providerNamed, resolveModel } from './model-resolution';
 export type { CatalogProvider, MatchRule, ResolutionCatalog } from './model-resolution';
 export { catalogFileHash } from './catalog-file';
 export type { CatalogFile, CatalogSource, NotImported } from './catalog-file';
+export { diffCatalog, importChangesNothing, rowDifferences } from './catalog-diff';
+export type { CatalogDiff, CatalogImportedData, RowDifference } from './catalog-diff';

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsBoolean,
   IsArray,
   IsIn,
   IsInt,
@@ -20,12 +21,12 @@ import { IsPossibleInstant } from '@ledger/http';
 import { SHIPPED_CATALOG, MODIFIER_PATTERN, PRICE_MODIFIERS, PriceModifier, USAGE_CLASSES, UsageClass, UsageRates } from '@ledger/pricing';
 
 /** A per-1M-token or per-unit USD rate: up to 12 fractional digits (some rates are $0.01 per million). */
-const RATE = /^\d{1,9}(\.\d{1,12})?$/;
+export const RATE = /^\d{1,9}(\.\d{1,12})?$/;
 const rateMessage = (field: string) => `${field} must be a decimal string with up to 12 fractional digits, e.g. "2.50"`;
 /** A multiplier of a cost: a RATE greater than 0 (a price that is free is a rate of 0, said as such). */
-const MULTIPLIER = /^(?=[\d.]*[1-9])\d{1,9}(\.\d{1,12})?$/;
+export const MULTIPLIER = /^(?=[\d.]*[1-9])\d{1,9}(\.\d{1,12})?$/;
 const multiplierMessage = (field: string) => `${field} must be a decimal multiplier greater than 0 with up to 12 fractional digits, e.g. "0.5"`;
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+export const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const instantMessage = (field: string) => `${field} must be an ISO-8601 date-time with a timezone, e.g. 2025-06-10T00:00:00Z`;
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -444,4 +445,167 @@ class PreviewData {
 export class PreviewResponse {
   @ApiProperty({ enum: [true] }) success: boolean;
   @ApiProperty({ type: PreviewData }) data: PreviewData;
+}
+
+/** The limit of an import's body: the shipped snapshot is about 0.5 MB, and a catalog may grow several times over. */
+export const CATALOG_IMPORT_BODY_LIMIT = '16mb';
+
+/**
+ * `POST /v1/pricing/catalog/import`. The catalog is checked by hand (catalogFileProblems): its match rules nest
+ * as a union, and a file of 1,500 rows wants its problems named by index (`catalog.rows[12].rates.input`).
+ */
+export class CatalogImportBody {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'A catalog file, as `libs/pricing/catalog/genai-prices.snapshot.json`: `source` {name, version, sha256}, `providers` ' +
+      '(id, name, aliases, provider_match, model_match, fallback_model_providers, pricing_urls, models [{model, match}]; a match ' +
+      'rule is one of equals, starts_with, ends_with, contains, regex, or an `or`/`and` of rules), `rows` (price rows, each with ' +
+      "the `provider` of the file it belongs to and a model `provider/id`), optionally `description` and `not_imported`. " +
+      `At most ${CATALOG_IMPORT_BODY_LIMIT} as JSON.`,
+  })
+  @IsObject({ message: 'catalog must be a catalog file (an object)' })
+  catalog: Record<string, unknown>;
+
+  @ApiPropertyOptional({ default: false, description: 'Record the import (one catalog version) and queue its rebuild; absent or false: a dry run.' })
+  @IsOptional() @IsBoolean()
+  apply?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'Why: recorded with the import. Required with `apply`.' })
+  @IsOptional() @IsString() @Length(1, 500)
+  reason?: string;
+
+  /** Optimistic concurrency: the catalog version the diff was read against. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
+  @IsOptional() @IsInt() @Min(0)
+  expected_version?: number;
+}
+
+class CatalogRowDoc extends ModelPriceRow {
+  @ApiPropertyOptional({ description: "The provider whose catalog the row belongs to; absent: the operator's own row." }) provider?: string;
+}
+
+class RowDifferenceDoc {
+  @ApiProperty({ example: 'rates.input', description: 'The path of the value in the row: `rates.<class>`, `tiers[<threshold>].rates.<class>`, `modifiers.<field>.<value>`, `effective_to`, `aliases`.' })
+  field: string;
+  @ApiPropertyOptional({ example: '3', description: 'Absent: the row had none.' }) before?: string;
+  @ApiPropertyOptional({ example: '2.5', description: 'Absent: the row will have none.' }) after?: string;
+}
+
+class ChangedRowDoc {
+  @ApiProperty({ type: CatalogRowDoc }) before: CatalogRowDoc;
+  @ApiProperty({ type: CatalogRowDoc }) after: CatalogRowDoc;
+  @ApiProperty({ type: [RowDifferenceDoc], description: 'Only what differs, decimals compared by value.' }) differences: RowDifferenceDoc[];
+}
+
+class ProvidersDiffDoc {
+  @ApiProperty({ type: [String] }) added: string[];
+  @ApiProperty({ type: [String] }) removed: string[];
+  @ApiProperty({ type: [String], description: 'Any field, a match rule, or the order of its models.' }) changed: string[];
+  @ApiProperty({ description: 'The providers both have are in another order: a call that names no provider goes to the first that claims its model.' })
+  reordered: boolean;
+}
+
+class CatalogDiffDoc {
+  @ApiProperty({ type: [CatalogRowDoc], description: 'Rows (by model and effective_from) the catalog does not have.' }) added: CatalogRowDoc[];
+  @ApiProperty({ type: [ChangedRowDoc] }) changed: ChangedRowDoc[];
+  @ApiProperty({ type: [CatalogRowDoc], description: "The catalog's provider rows the file no longer has; the operator's own rows are never removed." })
+  removed: CatalogRowDoc[];
+  @ApiProperty({ type: ProvidersDiffDoc }) providers: ProvidersDiffDoc;
+}
+
+class SourceDoc {
+  @ApiProperty({ example: '@pydantic/genai-prices' }) name: string;
+  @ApiProperty({ example: '0.1.8' }) version: string;
+  @ApiProperty({ description: "The SHA-256 of the source's own price data." }) sha256: string;
+}
+
+class CurrentSourceDoc extends SourceDoc {
+  @ApiProperty({ description: 'The SHA-256 of the imported file’s providers and rows.' }) catalog_sha256: string;
+  @ApiProperty({ description: 'The catalog version the import made.' }) catalog_version: number;
+}
+
+class ImportedFileDoc {
+  @ApiProperty({ type: SourceDoc }) source: SourceDoc;
+  @ApiProperty({ description: 'The SHA-256 of its providers and rows, recorded with the version that imports it.' }) sha256: string;
+  @ApiProperty() providers: number;
+  @ApiProperty() rows: number;
+  @ApiProperty({ description: 'Models of the source the file does not price (its conversion report).' }) not_imported: number;
+}
+
+class WorkspacePreviewDoc {
+  @ApiProperty() workspace_id: string;
+  @ApiProperty() events: number;
+  @ApiProperty({ example: '12.5' }) before_usd: string;
+  @ApiProperty() after_usd: string;
+  @ApiProperty() delta_usd: string;
+  @ApiProperty() unpriced_before: number;
+  @ApiProperty() unpriced_after: number;
+}
+
+class ImportPreviewDoc {
+  @ApiProperty({ type: Impact }) affected: Impact;
+  @ApiProperty({ type: PreviewTotals }) totals: PreviewTotals;
+  @ApiProperty({ type: [WorkspacePreviewDoc], description: 'The restatement per workspace, by workspace id.' }) workspaces: WorkspacePreviewDoc[];
+  @ApiProperty({ type: [PreviewLineDoc], description: 'Per workspace and model name as sent.' }) lines: PreviewLineDoc[];
+}
+
+class AppliedImportDoc extends PricingChangeData {
+  @ApiProperty({ description: 'False: the file changes nothing (same rows, providers and source), so no version was recorded.' }) recorded: boolean;
+}
+
+class CatalogImportData {
+  @ApiProperty({ description: 'The catalog version the diff and preview were computed against.' }) catalog_version: number;
+  @ApiProperty({ type: CurrentSourceDoc, nullable: true, description: 'The file the catalog last imported.' }) current_source: CurrentSourceDoc | null;
+  @ApiProperty({ type: ImportedFileDoc }) file: ImportedFileDoc;
+  @ApiProperty({ type: CatalogDiffDoc }) diff: CatalogDiffDoc;
+  @ApiProperty({ type: ImportPreviewDoc, description: 'What recording it would restate (with `apply`: what it restates).' }) preview: ImportPreviewDoc;
+  @ApiProperty({ type: AppliedImportDoc, nullable: true, description: 'With `apply`: the version recorded and the rebuild queued; otherwise null.' })
+  applied: AppliedImportDoc | null;
+}
+
+export class CatalogImportResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: CatalogImportData }) data: CatalogImportData;
+}
+
+class CatalogFileDoc {
+  @ApiProperty({ type: SourceDoc }) source: SourceDoc;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Providers with their match rules, in resolution order.' })
+  providers: Record<string, unknown>[];
+  @ApiProperty({ type: [CatalogRowDoc] }) rows: CatalogRowDoc[];
+}
+
+class CatalogSourceData {
+  @ApiProperty() version: number;
+  @ApiProperty({ type: CurrentSourceDoc, nullable: true, description: 'The file the catalog last imported; null: none yet.' }) source: CurrentSourceDoc | null;
+  @ApiProperty({
+    type: CatalogFileDoc, nullable: true,
+    description: "The catalog's provider rows and providers as a catalog file (what `POST /v1/pricing/catalog/import` takes); null until a file was imported.",
+  })
+  file: CatalogFileDoc | null;
+}
+
+export class CatalogSourceResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: CatalogSourceData }) data: CatalogSourceData;
+}
+
+class ProviderDoc {
+  @ApiProperty({ example: 'anthropic', description: 'What `provider` on a `TokenUsed` should say.' }) id: string;
+  @ApiProperty({ example: 'Anthropic' }) name: string;
+  @ApiProperty({ type: [String], example: ['bedrock'], description: 'Other names accepted for it.' }) aliases: string[];
+  @ApiProperty({ type: [String] }) pricing_urls: string[];
+  @ApiProperty({ description: 'Catalog models it prices.' }) models: number;
+}
+
+class ProvidersData {
+  @ApiProperty() version: number;
+  @ApiProperty({ type: [ProviderDoc], description: 'By id.' }) providers: ProviderDoc[];
+}
+
+export class ProvidersResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: ProvidersData }) data: ProvidersData;
 }

@@ -1,8 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, SetMetadata } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
-import { ApiV1Errors, NotFoundError, toProblems, ValidationError } from '@ledger/http';
+import { ApiV1Errors, ConflictError, JsonBodyLimit, NotFoundError, toProblems, ValidationError } from '@ledger/http';
+import Big from 'big.js';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  CatalogFile,
+  CatalogState,
+  diffCatalog,
+  importChangesNothing,
   PRICE_MODIFIERS,
   PriceModifiers,
   PriceRow,
@@ -17,14 +22,20 @@ import {
 } from '@ledger/pricing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { catalogFileProblems } from './catalog-file.validation';
 import {
+  CATALOG_IMPORT_BODY_LIMIT,
+  CatalogImportBody,
+  CatalogImportResponse,
   CatalogResponse,
+  CatalogSourceResponse,
   ModelPriceBody,
   ModelPricesResponse,
   ModifiersBody,
   PreviewBody,
   PreviewResponse,
   PricingChangeResponse,
+  ProvidersResponse,
   RatesBody,
   RemovePriceQuery,
   TierBody,
@@ -36,6 +47,7 @@ import {
   WorkspacePricesResponse,
 } from './pricing-admin.dto';
 import { PricingChanges } from './pricing-changes.service';
+import type { PreviewLine } from './pricing-impact';
 
 /** The rates given, in USAGE_CLASSES order, as plain data. */
 const ratesOf = (r: RatesBody): UsageRates =>
@@ -119,6 +131,49 @@ function validated<T extends object>(cls: new () => T, value: unknown, field: st
   if (problems.length) throw new ValidationError(problems.map((p) => ({ ...p, field: `${field}.${p.field}`, location: 'body' as const })));
   return instance;
 }
+
+/**
+ * Marks one route of an admin controller as open to any valid key: the key guard reads the handler's
+ * `ledger:admin` before the controller's (@AdminOnly), so false here wins.
+ */
+const AnyValidKey = () => SetMetadata('ledger:admin', false);
+
+const IMPORT_ROUTE = '/v1/pricing/catalog/import';
+
+/** The catalog's provider rows and providers as a catalog file, or null before any file was imported. */
+function catalogAsFile(state: CatalogState): CatalogFile | null {
+  if (!state.source) return null;
+  const { name, version, sha256 } = state.source;
+  return { source: { name, version, sha256 }, providers: state.providers ?? [], rows: sortedModels(state.models.filter((r) => r.provider)) };
+}
+
+/** A preview's lines summed per workspace, exactly. */
+function byWorkspace(lines: readonly PreviewLine[]) {
+  const sums = new Map<string, { events: number; before: Big; after: Big; ub: number; ua: number }>();
+  for (const l of lines) {
+    const s = sums.get(l.workspace_id) ?? { events: 0, before: new Big(0), after: new Big(0), ub: 0, ua: 0 };
+    sums.set(l.workspace_id, {
+      events: s.events + l.events,
+      before: s.before.plus(l.before_usd),
+      after: s.after.plus(l.after_usd),
+      ub: s.ub + l.unpriced_before,
+      ua: s.ua + l.unpriced_after,
+    });
+  }
+  return [...sums.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([workspace_id, s]) => ({
+      workspace_id,
+      events: s.events,
+      before_usd: s.before.toFixed(),
+      after_usd: s.after.toFixed(),
+      delta_usd: s.after.minus(s.before).toFixed(),
+      unpriced_before: s.ub,
+      unpriced_after: s.ua,
+    }));
+}
+
+const NOTHING = { events: 0, from: null, to: null };
 
 /**
  * The pricing catalog's admin API. Every change answers with the new catalog
@@ -240,6 +295,86 @@ export class PricingController {
   async removeWorkspaceModel(@Param() p: WorkspaceModelParams, @Query() q: RemovePriceQuery) {
     const event: PricingEvent = { type: 'WorkspacePriceRemoved', data: { workspace_id: p.workspace_id, model: p.model, effective_from: instant(q.effective_from) } };
     return { success: true, data: await this.changes.apply(event, q.expected_version) };
+  }
+
+  /** The file the catalog last imported (source and hashes) and the catalog's provider rows as a file. */
+  @Get('catalog')
+  @ApiOperation({ summary: 'The catalog file last imported (source, version, hashes) and the current provider rows as a catalog file' })
+  @ApiOkResponse({ type: CatalogSourceResponse })
+  async catalogFile() {
+    await this.catalog.refresh();
+    const state = this.catalog.rows;
+    return { success: true, data: { version: state.version, source: state.source ?? null, file: catalogAsFile(state) } };
+  }
+
+  /** The providers a `TokenUsed` may name, for clients and dashboards: any valid key may read them. */
+  @Get('providers')
+  @AnyValidKey()
+  @ApiOperation({ summary: "The catalog's providers (any valid key): id, name, the aliases accepted for it, its price lists, its models" })
+  @ApiOkResponse({ type: ProvidersResponse })
+  async providers() {
+    await this.catalog.refresh();
+    const { version, providers = [] } = this.catalog.rows;
+    const listed = [...providers]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((p) => ({ id: p.id, name: p.name, aliases: [...(p.aliases ?? [])], pricing_urls: [...(p.pricing_urls ?? [])], models: p.models.length }));
+    return { success: true, data: { version, providers: listed } };
+  }
+
+  /**
+   * Compares a catalog file with the catalog: the rows added, changed and removed, and what recording it would
+   * restate, per workspace and model. With `apply`, records it as one version (`CatalogImported`, with its source
+   * and hash) against the version compared, and queues one rebuild. A file that changes nothing records nothing.
+   */
+  @Post('catalog/import')
+  @HttpCode(200)
+  @JsonBodyLimit('POST', IMPORT_ROUTE, CATALOG_IMPORT_BODY_LIMIT)
+  @ApiOperation({
+    summary: `Diff a catalog file against the catalog and preview its restatement; with apply, record it as one version and queue one rebuild (body up to ${CATALOG_IMPORT_BODY_LIMIT})`,
+  })
+  @ApiOkResponse({ type: CatalogImportResponse })
+  @ApiV1Errors(409, 413)
+  async importCatalog(@Body() body: CatalogImportBody) {
+    const problems = catalogFileProblems(body.catalog);
+    if (problems.length) throw new ValidationError(problems);
+    if (body.apply && !body.reason) {
+      throw new ValidationError([{ field: 'reason', location: 'body', message: 'say why with apply: the reason is recorded with the new catalog version' }]);
+    }
+    await this.catalog.refresh();
+    const state = this.catalog.rows;
+    if (body.expected_version !== undefined && body.expected_version !== state.version) {
+      throw new ConflictError(`the pricing catalog is at version ${state.version}, not ${body.expected_version}; compare again`);
+    }
+    const file = body.catalog as unknown as CatalogFile;
+    const compared = diffCatalog(state, file);
+    const event: PricingEvent = { type: 'CatalogImported', data: { ...compared.event, ...(body.reason ? { reason: body.reason } : {}) } };
+    const unchanged = importChangesNothing(state, compared);
+    const preview = unchanged
+      ? { affected: NOTHING, totals: { before_usd: '0', after_usd: '0', delta_usd: '0' }, lines: [] }
+      : await this.changes.preview(event);
+    let applied = null;
+    if (body.apply) {
+      applied = unchanged
+        ? { recorded: false, catalog_version: state.version, affected: NOTHING, rebuild: { state: 'not_needed' as const } }
+        : { recorded: true, ...(await this.changes.apply(event, state.version)) };
+    }
+    return {
+      success: true,
+      data: {
+        catalog_version: state.version,
+        current_source: state.source ?? null,
+        file: {
+          source: file.source,
+          sha256: compared.event.sha256,
+          providers: file.providers.length,
+          rows: file.rows.length,
+          not_imported: file.not_imported?.length ?? 0,
+        },
+        diff: compared.diff,
+        preview: { affected: preview.affected, totals: preview.totals, workspaces: byWorkspace(preview.lines), lines: preview.lines },
+        applied,
+      },
+    };
   }
 
   /** Dry run: what a change would restate, per workspace and model. Nothing changes. */
