@@ -172,6 +172,15 @@ describe('unpriced usage', () => {
       { ...e.mystery, workspaces: [{ workspace_id: wsA, calls: 1 }] },
       { ...e.noSearch, workspaces: [{ workspace_id: wsA, calls: 1 }] },
     ]);
+    // Across a UTC day: both bounds land exactly on a call.
+    const days = await t.http.get('/v1/pricing/unpriced?from=2026-03-10T12:40:00Z&to=2026-03-11T09:00:00Z').set(admin);
+    expect(days.body.data.models).toEqual([
+      {
+        ...e.mysteryAcmeA, ...usage({ input_tokens: 540, output_tokens: 54, cache_read_tokens: 300 }),
+        first_seen: '2026-03-10T12:40:00.000Z', last_seen: '2026-03-11T09:00:00.000Z',
+        workspaces: [{ workspace_id: wsA, calls: 1 }, { workspace_id: wsB, calls: 1 }],
+      },
+    ]);
     const none = await t.http.get('/v1/pricing/unpriced?to=2026-03-10T10:05:00.122Z').set(admin);
     expect(none.body.data).toEqual({ from: null, to: '2026-03-10T10:05:00.122Z', models: [] });
   });

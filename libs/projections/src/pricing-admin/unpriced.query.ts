@@ -1,4 +1,4 @@
-import { USAGE_CLASSES, UsageClass, UsageField } from '@ledger/pricing';
+import { pricedFacts, USAGE_CLASSES, UsageClass, UsageField } from '@ledger/pricing';
 import type { Pool } from 'pg';
 
 /**
@@ -44,45 +44,60 @@ export interface UnpricedFilter {
 const sums = (agg: (field: string) => string) => USAGE_CLASSES.map((c) => `${agg(c.field)}::bigint AS ${c.field}`).join(', ');
 
 /**
- * The statement and its parameters. The hourly rollup's model rows say which (workspace, hour, name) have
- * unpriced calls: facts are read only there, through the workspace-and-instant index, and priced through
- * `priced_facts`, so a read model of mostly priced usage is never priced in full. An hour counts when it
- * overlaps [from, to]; the facts are then cut to the exact instants.
+ * The statement and its parameters. The rollups' model rows say where unpriced calls are: the days (daily_costs),
+ * then within them the hours and names (hourly_costs, by its key), both read by workspace through their keys.
+ * Facts are read only in those hours, through the workspace-and-instant index, and priced as `priced_facts`
+ * prices them (`pricedFacts`, the view's own SQL, over just those facts), so a read model of mostly priced usage
+ * is never priced in full. A day or hour counts when it overlaps [from, to]; the facts are cut to the exact instants.
  */
 export function unpricedStatement(schema: string, filter: UnpricedFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const hours = [`dimension = 'model'`, 'unpriced_calls > 0'];
-  const facts = ['f.unpriced'];
-  if (filter.workspaceId !== undefined) hours.push(`workspace_id = ${param(filter.workspaceId)}`);
+  const days = [`dimension = 'model'`, 'unpriced_calls > 0'];
+  const hours: string[] = [];
+  const facts: string[] = [];
+  if (filter.workspaceId !== undefined) days.push(`workspace_id = ${param(filter.workspaceId)}`);
   if (filter.from !== undefined) {
-    const from = param(new Date(filter.from).toISOString());
-    hours.push(`hour > ${from}::timestamptz - interval '1 hour'`);
-    facts.push(`f.occurred_at >= ${from}::timestamptz`);
+    const from = `${param(new Date(filter.from).toISOString())}::timestamptz`;
+    days.push(`day > ${from} - interval '24 hours'`);
+    hours.push(`AND hour > ${from} - interval '1 hour'`);
+    facts.push(`AND f.occurred_at >= ${from}`);
   }
   if (filter.to !== undefined) {
-    const to = param(new Date(filter.to).toISOString());
-    hours.push(`hour <= ${to}::timestamptz`);
-    facts.push(`f.occurred_at <= ${to}::timestamptz`);
+    const to = `${param(new Date(filter.to).toISOString())}::timestamptz`;
+    days.push(`day <= ${to}`);
+    hours.push(`AND hour <= ${to}`);
+    facts.push(`AND f.occurred_at <= ${to}`);
   }
   const missing = OPTIONAL_CLASSES.map((c) => `bool_or(f.priced_model IS NOT NULL AND f.${c.field} > 0 AND f.cost_${c.key} IS NULL) AS missing_${c.key}`);
+  // Each lateral read runs once per day or hour found: the planner cannot know that an hour holds a sliver of a
+  // workspace's facts (it guesses 0.5%), and with that guess it prefers pricing every fact to a few index reads.
+  // OFFSET 0 keeps the facts' subquery from being merged into the pricing join, where that guess would apply.
   const sql = `
-    WITH windows AS (
-      SELECT workspace_id, hour, array_agg(key) AS names
-      FROM ${schema}.hourly_costs
-      WHERE ${hours.join(' AND ')}
-      GROUP BY workspace_id, hour
+    WITH days AS (
+      SELECT DISTINCT workspace_id, day FROM ${schema}.daily_costs WHERE ${days.join(' AND ')}
+    ),
+    windows AS (
+      SELECT d.workspace_id, h.hour, h.names
+      FROM days d CROSS JOIN LATERAL (
+        SELECT hour, array_agg(key) AS names FROM ${schema}.hourly_costs
+        WHERE workspace_id = d.workspace_id AND dimension = 'model' AND hour >= d.day AND hour < d.day + interval '24 hours' AND unpriced_calls > 0 ${hours.join(' ')}
+        GROUP BY hour) h
+    ),
+    window_facts AS (
+      SELECT x.* FROM windows w CROSS JOIN LATERAL (
+        SELECT * FROM ${schema}.cost_facts f
+        WHERE f.workspace_id = w.workspace_id AND f.occurred_at >= w.hour AND f.occurred_at < w.hour + interval '1 hour' AND f.model = ANY (w.names) ${facts.join(' ')}
+        OFFSET 0) x
     ),
     per_workspace AS (
       SELECT f.model, f.provider, n.model AS resolved_model,
         CASE WHEN f.priced_model IS NOT NULL THEN 'partial' WHEN n.model IS NOT NULL THEN 'no_price_then' ELSE 'unresolved' END AS reason,
         f.workspace_id, count(*) AS calls, ${sums((field) => `sum(f.${field})`)},
         min(f.occurred_at) AS first_seen, max(f.occurred_at) AS last_seen${missing.map((m) => `,\n        ${m}`).join('')}
-      FROM windows w
-      JOIN ${schema}.priced_facts f
-        ON f.workspace_id = w.workspace_id AND f.occurred_at >= w.hour AND f.occurred_at < w.hour + interval '1 hour' AND f.model = ANY (w.names)
+      FROM (${pricedFacts(schema, 'window_facts')}) f
       LEFT JOIN ${schema}.model_names n ON n.name = f.model AND n.provider = f.provider
-      WHERE ${facts.join(' AND ')}
+      WHERE f.unpriced
       GROUP BY 1, 2, 3, 4, 5
     )
     SELECT model, provider, resolved_model, reason, sum(calls)::bigint AS calls, ${sums((field) => `sum(${field})`)},
