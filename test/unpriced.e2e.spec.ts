@@ -222,3 +222,16 @@ describe('unpriced usage', () => {
     expect(summary).toMatchObject({ totalCostUsdExact: '0.000026', unpricedCalls: 0, totalCalls: 1 });
   });
 });
+
+describe('unpriced usage on a projector-only process', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ LEDGER_ROLE: 'projector' });
+  });
+  afterAll(() => t.close());
+
+  it('mounts neither route', async () => {
+    expect((await t.http.get('/v1/pricing/unpriced').set(admin)).status).toBe(404);
+    expect((await t.http.get('/v1/cost/unpriced?workspace_id=w1').set(admin)).status).toBe(404);
+  });
+});
