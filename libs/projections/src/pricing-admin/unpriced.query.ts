@@ -44,8 +44,9 @@ export interface UnpricedFilter {
 const sums = (agg: (field: string) => string) => USAGE_CLASSES.map((c) => `${agg(c.field)}::bigint AS ${c.field}`).join(', ');
 
 /**
- * The statement and its parameters. The rollups' model rows say where unpriced calls are: the days (daily_costs),
- * then within them the hours and names (hourly_costs, by its key), both read by workspace through their keys.
+ * The statement and its parameters. The rollups' model rows say where unpriced calls are: the days (daily_costs,
+ * through its key: PostgreSQL 18 skips from workspace to workspace), then within them the hours and names
+ * (hourly_costs, through its key). Scanning the rollups instead would read every execution's row.
  * Facts are read only in those hours, through the workspace-and-instant index, and priced as `priced_facts`
  * prices them (`pricedFacts`, the view's own SQL, over just those facts), so a read model of mostly priced usage
  * is never priced in full. A day or hour counts when it overlaps [from, to]; the facts are cut to the exact instants.
