@@ -2,9 +2,9 @@
 
 -- mergeFactsSql('read_model_rebuild_1', 'read_model.cost_facts'), as the blue/green rebuild merges
 WITH raw (workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, service_tier, speed, inference_geo, tool_name, duration_ms,
+  occurred_at, model, provider, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, service_tier, speed, inference_geo, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos) AS (SELECT workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
-  occurred_at, model, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, service_tier, speed, inference_geo, tool_name, duration_ms,
+  occurred_at, model, provider, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, service_tier, speed, inference_geo, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos FROM read_model.cost_facts WHERE NOT (commit_pos, prepare_pos) <= ($1::numeric, $2::numeric) AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)),
 session_executions AS MATERIALIZED (
   SELECT n.workspace_id, n.session_id, COALESCE(s.execution_id, n.execution_id) AS execution_id,
@@ -12,8 +12,8 @@ session_executions AS MATERIALIZED (
   FROM (SELECT workspace_id, session_id, (array_agg(named_execution_id ORDER BY commit_pos, prepare_pos) FILTER (WHERE named_execution_id IS NOT NULL))[1] AS execution_id FROM raw GROUP BY session_id, workspace_id) n
   LEFT JOIN read_model_rebuild_1.session_costs s ON s.session_id = n.session_id AND s.workspace_id = n.workspace_id),
 facts AS (
-  SELECT r.workspace_id, r.event_id, r.event_type, r.session_id, a.execution_id AS execution_id, r.named_execution_id, r.workflow_id, r.phase_id, r.step_name, r.occurred_at, r.model, r.input_tokens, r.output_tokens, r.reasoning_tokens, r.cache_creation_tokens, r.cache_creation_1h_tokens, r.cache_read_tokens, r.web_search_requests, r.service_tier, r.speed, r.inference_geo, r.tool_name, r.duration_ms, r.reported_compute_cost, r.status, r.num_turns, r.tool_tokens, r.reported_cost, r.commit_pos, r.prepare_pos FROM raw r LEFT JOIN session_executions a ON a.session_id = r.session_id AND a.workspace_id = r.workspace_id),
-adopted AS (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, a.execution_id AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f JOIN session_executions a
+  SELECT r.workspace_id, r.event_id, r.event_type, r.session_id, a.execution_id AS execution_id, r.named_execution_id, r.workflow_id, r.phase_id, r.step_name, r.occurred_at, r.model, r.provider, r.input_tokens, r.output_tokens, r.reasoning_tokens, r.cache_creation_tokens, r.cache_creation_1h_tokens, r.cache_read_tokens, r.web_search_requests, r.service_tier, r.speed, r.inference_geo, r.tool_name, r.duration_ms, r.reported_compute_cost, r.status, r.num_turns, r.tool_tokens, r.reported_cost, r.commit_pos, r.prepare_pos FROM raw r LEFT JOIN session_executions a ON a.session_id = r.session_id AND a.workspace_id = r.workspace_id),
+adopted AS (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, a.execution_id AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.provider, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f JOIN session_executions a
   ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE (f.commit_pos, f.prepare_pos) <= ($1::numeric, $2::numeric)),
 priced AS (
   SELECT workspace_id, session_id, event_type, occurred_at, model, tool_name, execution_id, workflow_id, phase_id,
@@ -28,9 +28,10 @@ priced AS (
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM facts f
-  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model_rebuild_1.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND true),
@@ -47,9 +48,10 @@ priced_adopted AS (
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM adopted f
-  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model_rebuild_1.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND true),

@@ -12,9 +12,10 @@ CREATE VIEW read_model.priced_facts AS
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM read_model.cost_facts f
-  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to;

@@ -14,9 +14,10 @@ INSERT INTO read_model.priced_usage
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM (SELECT * FROM read_model.cost_facts WHERE ctid >= '(0,0)'::tid AND ctid < '(32,0)'::tid)  f
-  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND true;
@@ -35,9 +36,10 @@ INSERT INTO read_model.priced_usage
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM (SELECT * FROM read_model.cost_facts WHERE ctid >= '(32,0)'::tid)  f
-  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND true;
@@ -56,11 +58,12 @@ INSERT INTO read_model_rebuild_1.priced_usage
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
-  FROM (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, CASE WHEN s.session_id IS NULL THEN f.execution_id END AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
+  FROM (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, CASE WHEN s.session_id IS NULL THEN f.execution_id END AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.provider, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f
           LEFT JOIN (SELECT workspace_id, session_id FROM read_model_rebuild_1.session_shapes WHERE execution_id IS NULL) s
           ON s.session_id = f.session_id AND s.workspace_id = f.workspace_id WHERE f.ctid >= '(0,0)'::tid AND f.ctid < '(32,0)'::tid)  f
-  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model_rebuild_1.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND (commit_pos, prepare_pos) <= (1000::numeric, 999::numeric);
@@ -79,11 +82,12 @@ INSERT INTO read_model_rebuild_1.priced_usage
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
-  FROM (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, CASE WHEN s.session_id IS NULL THEN f.execution_id END AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
+  FROM (SELECT f.workspace_id, f.event_id, f.event_type, f.session_id, CASE WHEN s.session_id IS NULL THEN f.execution_id END AS execution_id, f.named_execution_id, f.workflow_id, f.phase_id, f.step_name, f.occurred_at, f.model, f.provider, f.input_tokens, f.output_tokens, f.reasoning_tokens, f.cache_creation_tokens, f.cache_creation_1h_tokens, f.cache_read_tokens, f.web_search_requests, f.service_tier, f.speed, f.inference_geo, f.tool_name, f.duration_ms, f.reported_compute_cost, f.status, f.num_turns, f.tool_tokens, f.reported_cost, f.commit_pos, f.prepare_pos FROM read_model.cost_facts f
           LEFT JOIN (SELECT workspace_id, session_id FROM read_model_rebuild_1.session_shapes WHERE execution_id IS NULL) s
           ON s.session_id = f.session_id AND s.workspace_id = f.workspace_id WHERE f.ctid >= '(32,0)'::tid)  f
-  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model_rebuild_1.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model_rebuild_1.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to) p WHERE event_type <> 'SessionFinalized' AND (commit_pos, prepare_pos) <= (1000::numeric, 999::numeric);

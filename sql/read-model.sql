@@ -28,6 +28,8 @@ CREATE TABLE read_model.cost_facts (
        step_name text COLLATE "C",
        occurred_at timestamptz NOT NULL,
        model text COLLATE "C",
+       -- The provider a TokenUsed call named, '' for none: with the model name, what resolution starts from.
+       provider text COLLATE "C",
        input_tokens bigint NOT NULL DEFAULT 0,
        output_tokens bigint NOT NULL DEFAULT 0,
        reasoning_tokens bigint NOT NULL DEFAULT 0,
@@ -107,8 +109,17 @@ CREATE TABLE read_model.daily_costs (LIKE read_model.hourly_costs INCLUDING DEFA
 ALTER TABLE read_model.daily_costs RENAME COLUMN hour TO day;
 
 -- readModel('read_model')[8]
-CREATE TABLE read_model.model_prices (
+CREATE TABLE read_model.model_names (
+       provider text COLLATE "C" NOT NULL,
        name text COLLATE "C" NOT NULL,
+       model text COLLATE "C",
+       PRIMARY KEY (name, provider));
+
+-- readModel('read_model')[9]
+CREATE TABLE read_model.model_prices (
+       provider text COLLATE "C" NOT NULL,
+       name text COLLATE "C" NOT NULL,
+       model text COLLATE "C" NOT NULL,
        workspace_id text COLLATE "C",
        overridden_in text[] NOT NULL DEFAULT '{}',
        valid_from timestamptz NOT NULL,
@@ -125,7 +136,7 @@ CREATE TABLE read_model.model_prices (
        cache_read numeric NOT NULL,
        web_search numeric);
 
--- readModel('read_model')[9]
+-- readModel('read_model')[10]
 CREATE TABLE read_model.tool_prices (
        tool text COLLATE "C" NOT NULL,
        valid_from timestamptz NOT NULL,
@@ -133,7 +144,7 @@ CREATE TABLE read_model.tool_prices (
        per_call numeric NOT NULL,
        per_second numeric NOT NULL);
 
--- readModel('read_model')[10]
+-- readModel('read_model')[11]
 CREATE VIEW read_model.priced_facts AS
   SELECT f.*, CASE WHEN m.name IS NOT NULL THEN trim_scale(CASE WHEN f.reasoning_tokens = 0 AND f.cache_creation_1h_tokens = 0 AND f.web_search_requests = 0 AND (m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL)) THEN (m.input * f.input_tokens + m.output * f.output_tokens + m.cache_creation * f.cache_creation_tokens + m.cache_read * f.cache_read_tokens) * 0.000001 ELSE CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 ELSE (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END + (COALESCE(m.web_search, 0) * (f.web_search_requests)) * 0.001 END) END AS token_cost,
     f.event_type = 'TokenUsed' AND (m.name IS NULL OR (f.web_search_requests > 0 AND m.web_search IS NULL)) AS unpriced,
@@ -145,54 +156,55 @@ CREATE VIEW read_model.priced_facts AS
     trim_scale(CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN m.cache_read * (f.cache_read_tokens) * 0.000001 ELSE m.cache_read * (f.cache_read_tokens) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END) AS cost_cache_read,
     trim_scale(m.web_search * (f.web_search_requests) * 0.001) AS cost_web_search,
     CASE WHEN f.event_type = 'ToolCalled' THEN COALESCE(f.reported_compute_cost, trim_scale(tp.per_call + tp.per_second * COALESCE(f.duration_ms, 0) * 0.001), 0) ELSE 0 END AS compute_cost,
-    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref
+    COALESCE(m.price_ref, CASE WHEN f.reported_compute_cost IS NOT NULL THEN 'reported' END) AS price_ref,
+    m.model AS priced_model
   FROM read_model.cost_facts f
-  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
+  LEFT JOIN read_model.model_prices m ON f.event_type = 'TokenUsed' AND m.name = f.model COLLATE "C" AND m.provider = f.provider COLLATE "C" AND f.occurred_at >= m.valid_from AND f.occurred_at < m.valid_to
     AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) > m.prompt_above AND (f.input_tokens + f.cache_creation_tokens + f.cache_read_tokens) <= COALESCE(m.prompt_upto, 9223372036854775807)
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to;
 
--- readModel('read_model')[11]
+-- readModel('read_model')[12]
 ALTER TABLE read_model.cost_facts ADD PRIMARY KEY (event_id, workspace_id);
 
--- readModel('read_model')[12]
+-- readModel('read_model')[13]
 ALTER TABLE read_model.session_costs ADD PRIMARY KEY (session_id, workspace_id);
 
--- readModel('read_model')[13]
+-- readModel('read_model')[14]
 ALTER TABLE read_model.execution_index ADD PRIMARY KEY (execution_id, workspace_id);
 
--- readModel('read_model')[14]
+-- readModel('read_model')[15]
 ALTER TABLE read_model.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key);
 
--- readModel('read_model')[15]
+-- readModel('read_model')[16]
 ALTER TABLE read_model.daily_costs ADD PRIMARY KEY (workspace_id, dimension, day, key);
 
--- readModel('read_model')[16]
+-- readModel('read_model')[17]
 CREATE INDEX ON read_model.cost_facts (execution_id, workspace_id, occurred_at, event_id) WHERE execution_id IS NOT NULL;
 
--- readModel('read_model')[17]
+-- readModel('read_model')[18]
 CREATE INDEX ON read_model.cost_facts (workspace_id, occurred_at);
 
--- readModel('read_model')[18]
+-- readModel('read_model')[19]
 CREATE INDEX ON read_model.cost_facts (session_id, workspace_id);
 
--- readModel('read_model')[19]
+-- readModel('read_model')[20]
 CREATE INDEX ON read_model.hourly_costs (workspace_id, key, hour) WHERE dimension = 'execution';
 
--- readModel('read_model')[20]
+-- readModel('read_model')[21]
 CREATE INDEX ON read_model.session_costs (workspace_id, started_at DESC, session_id DESC);
 
--- readModel('read_model')[21]
+-- readModel('read_model')[22]
 CREATE INDEX ON read_model.session_costs (started_at DESC, workspace_id DESC, session_id DESC);
 
--- readModel('read_model')[22]
+-- readModel('read_model')[23]
 CREATE INDEX ON read_model.session_costs (execution_id, workspace_id) WHERE execution_id IS NOT NULL;
 
--- readModel('read_model')[23]
+-- readModel('read_model')[24]
 CREATE INDEX ON read_model.session_costs (workspace_id, total_cost DESC, session_id);
 
--- readModel('read_model')[24]
+-- readModel('read_model')[25]
 CREATE INDEX ON read_model.execution_index (workspace_id, started_at DESC, execution_id DESC);
 
--- readModel('read_model')[25]
+-- readModel('read_model')[26]
 CREATE INDEX ON read_model.execution_index (started_at DESC, workspace_id DESC, execution_id DESC);

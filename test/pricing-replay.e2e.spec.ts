@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import Big from 'big.js';
-import { DEFAULT_PRICE_ROWS } from '@ledger/pricing';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 
-/** The catalog's version once seeded with the shipped rows (one event each), and after one more change. */
-const SEEDED = DEFAULT_PRICE_ROWS.length;
+/** The catalog's version once seeded with the shipped snapshot (one event), and after one more change. */
+const SEEDED = 1;
 const CHANGED = SEEDED + 1;
 
 /**

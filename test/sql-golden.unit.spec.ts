@@ -34,6 +34,7 @@ import { candidatesSql, EXECUTION_IDS, SESSION_IDS } from '../libs/queries/src/s
 import { Statements } from '../libs/queries/src/shared/statement';
 import { STATEMENTS as CALL_BREAKDOWN } from '../libs/queries/src/workflow-run-cost/call-breakdown';
 import { CALLS_AFTER, CLASSES as RUN_CLASSES, FIRST_CALLS, HOLDING as RUN_HOLDING, RUN } from '../libs/queries/src/workflow-run-cost/get-workflow-run-cost.query';
+import { FIGURES as RECONCILIATION_FIGURES, WORST as RECONCILIATION_WORST } from '../libs/queries/src/reconciliation/get-cost-reconciliation.query';
 
 const ROOT = path.join(__dirname, '..', 'sql');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -145,6 +146,15 @@ const GOLDEN: Record<string, Golden> = {
       ['CALLS_AFTER', CALLS_AFTER.text],
       ['CLASSES', RUN_CLASSES.text],
       ['HOLDING', RUN_HOLDING.text],
+    ],
+  },
+  'queries/get-cost-reconciliation.sql': {
+    source: `${QUERIES}/reconciliation/get-cost-reconciliation.query.ts`,
+    render: async () => [
+      ...(await Promise.all(
+        Object.entries(RECONCILIATION_FIGURES).map(async ([groupBy, s]): Promise<Rendered> => [`FIGURES.${groupBy}, no optional filter`, await unfiltered(s)]),
+      )),
+      ['WORST, no optional filter', await unfiltered(RECONCILIATION_WORST)],
     ],
   },
   'queries/call-breakdown.sql': {

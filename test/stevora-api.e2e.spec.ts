@@ -72,6 +72,8 @@ describe('Stevora cost API over HTTP', () => {
     { stepName: 'classify-intent', model: 'claude-sonnet-4-20250514', inputTokens: 595, outputTokens: 168, costUsd: 0.004305, createdAt: '2026-04-02T12:00:12.500Z',
       costUsdExact: '0.004305', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c3', sessionId: 'sess_def456' , ...noNewClasses },
   ];
+  /** No call here reports a cost of its own (reconciliation has its own spec). */
+  const nothingReported = { reportedCostUsd: null, reportedCostUsdExact: null, costDriftUsd: null, costDriftUsdExact: null };
   const seedTotals = {
     workflowRunId: 'wfrun_def456',
     // 0.0037325 + 0.0058 + 0.004305, the LLM cost of the calls; the Bash compute cost is reported beside it.
@@ -91,6 +93,7 @@ describe('Stevora cost API over HTTP', () => {
     workflowId: 'wf_onboarding',
     // input 925×2.50 + 595×3, output 722×10 + 168×15 (per 1M): totalCostUsdExact, split
     costByClass: { input: '0.0040975', output: '0.00974', ...zeroClasses },
+    ...nothingReported,
   };
 
   describe('GET /v1/workflow-runs/:id/cost', () => {
@@ -177,6 +180,7 @@ describe('Stevora cost API over HTTP', () => {
         workflowId: null,
         // gpt-4o's 1000×2.50 and 1000×10 per 1M; acme-1's tokens have no price and add nothing
         costByClass: { input: '0.0025', output: '0.01', ...zeroClasses },
+        ...nothingReported,
         breakdown: [
           { key: null, costUsd: 0.0125, costUsdExact: '0.0125', inputTokens: 1000, outputTokens: 1000, calls: 1, unpricedCalls: 0 },
           { key: 'draft', costUsd: null, costUsdExact: null, inputTokens: 100, outputTokens: 100, calls: 1, unpricedCalls: 1 },

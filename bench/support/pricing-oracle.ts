@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import defaultCatalog from '../../libs/pricing/src/default-catalog.json';
+import defaultCatalog from '../../test/support/fixture-price-rows.json';
 import { PRICE_MODIFIERS, USAGE_CLASSES, UsageClass } from '../../libs/pricing/src/price-dimensions';
 
 /**

@@ -5,6 +5,8 @@
     count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
     array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
     trim_scale(sum(s.total_cost))::text AS total_cost, trim_scale(sum(s.token_cost))::text AS token_cost, trim_scale(sum(s.compute_cost))::text AS compute_cost,
+    trim_scale(sum(s.reported_cost))::text AS reported_cost,
+    (SELECT trim_scale(sum(f.token_cost - f.reported_cost))::text FROM read_model.priced_facts f WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced) AS cost_drift,
     sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens, sum(s.reasoning_tokens) AS reasoning_tokens, sum(s.cache_creation_tokens) AS cache_creation_tokens, sum(s.cache_creation_1h_tokens) AS cache_creation_1h_tokens, sum(s.cache_read_tokens) AS cache_read_tokens, sum(s.web_search_requests) AS web_search_requests, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
     sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
     min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,

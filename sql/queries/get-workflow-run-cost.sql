@@ -1,7 +1,7 @@
 -- Rendered from libs/queries/src/workflow-run-cost/get-workflow-run-cost.query.ts by test/sql-golden.unit.spec.ts; UPDATE_GOLDEN=1 rewrites it.
 
 -- RUN
-SELECT t.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1] FROM read_model.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
+SELECT t.*, r.*, (SELECT (array_agg(s.workflow_id ORDER BY s.started_at, s.session_id) FILTER (WHERE s.workflow_id IS NOT NULL))[1] FROM read_model.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM read_model.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
@@ -9,6 +9,11 @@ CROSS JOIN LATERAL (
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM read_model.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+CROSS JOIN LATERAL (
+  SELECT trim_scale(sum(f.reported_cost))::text AS reported_cost,
+    trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced))::text AS cost_drift
+  FROM read_model.priced_facts f
+  WHERE f.workspace_id = e.workspace_id AND f.execution_id = e.execution_id AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL) r
 WHERE e.execution_id = $1 AND e.workspace_id = $2;
 
 -- FIRST_CALLS

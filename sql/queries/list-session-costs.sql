@@ -3,7 +3,8 @@
 -- PAGES, no optional filter
 SELECT s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
   trim_scale(s.total_cost)::text AS total_cost, trim_scale(s.token_cost)::text AS token_cost, trim_scale(s.compute_cost)::text AS compute_cost,
-  trim_scale(s.reported_cost)::text AS reported_cost, s.input_tokens, s.output_tokens, s.reasoning_tokens, s.cache_creation_tokens, s.cache_creation_1h_tokens, s.cache_read_tokens, s.web_search_requests, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
+  trim_scale(s.reported_cost)::text AS reported_cost, (SELECT trim_scale(sum(f.token_cost - f.reported_cost))::text FROM read_model.priced_facts f WHERE f.workspace_id = s.workspace_id AND f.session_id = s.session_id AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL AND f.token_cost IS NOT NULL AND NOT f.unpriced) AS cost_drift,
+  s.input_tokens, s.output_tokens, s.reasoning_tokens, s.cache_creation_tokens, s.cache_creation_1h_tokens, s.cache_read_tokens, s.web_search_requests, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
   s.started_at, s.completed_at, s.last_event_at, (
   SELECT json_agg(json_build_array(dimension, key, trim_scale(token_cost)::text, trim_scale(compute_cost)::text, tool_tokens,
     trim_scale(tool_token_cost)::text, calls, attributions, unpriced_calls) ORDER BY dimension, key)

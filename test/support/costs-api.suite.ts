@@ -1,5 +1,7 @@
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp, TestEventStore } from '@ledger/testing';
-import { DEFAULT_PRICE_ROWS } from '@ledger/pricing';
+
+/** The catalog's version once seeded with the shipped snapshot: one event. */
+const SEEDED_VERSION = 1;
 
 /**
  * The core contract over real HTTP: usage events in through `POST /v1/events`,
@@ -76,8 +78,10 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
     completed_at: '2026-04-02T12:00:14.000Z',
     pricing_status: 'complete',
     unpriced_models: [],
-    pricing_version: DEFAULT_PRICE_ROWS.length,
+    pricing_version: SEEDED_VERSION,
     reported_cost_usd: '0.0118',
+    // The sonnet call: 0.011805 computed against the 0.0118 it reported.
+    cost_drift_usd: '0.000005',
   });
 
   describe('authentication', () => {
@@ -276,7 +280,10 @@ export const describeCostLedger = (eventStore: TestEventStore) => describe(`Cost
         workspace_id: ws,
         pricing_status: 'partial',
         unpriced_models: ['acme-1'],
-        pricing_version: DEFAULT_PRICE_ROWS.length,
+        pricing_version: SEEDED_VERSION,
+        // s1's sonnet call is the only one that reported a cost.
+        reported_cost_usd: '0.0118',
+        cost_drift_usd: '0.000005',
       });
       const bare = await get(key, `/costs/executions/ex1?include_breakdown=false`);
       expect(bare.body).toMatchObject({ session_ids: [], cost_by_phase: {}, cost_by_model: {}, cost_by_tool: {}, cost_by_class: {} });

@@ -3,3 +3,4 @@ export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { ADMIN_KEY, freshWorkspace, startTestApp } from './test-app';
 export type { TestApp, TestEventStore } from './test-app';
+export { FIXTURE_PRICE_ROWS } from './fixture-price-rows';

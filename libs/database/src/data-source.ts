@@ -13,6 +13,7 @@ import { ProjectionDeadLetters1732240000009 } from './migrations/1732240000009-p
 import { ApiKeyLifecycle1732240000010 } from './migrations/1732240000010-api-key-lifecycle';
 import { SessionExecution1732240000011 } from './migrations/1732240000011-session-execution';
 import { PriceDimensions1732240000012 } from './migrations/1732240000012-price-dimensions';
+import { ModelNameResolution1732240000013 } from './migrations/1732240000013-model-name-resolution';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   ApiKeyLifecycle1732240000010,
   SessionExecution1732240000011,
   PriceDimensions1732240000012,
+  ModelNameResolution1732240000013,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -1,6 +1,9 @@
-import defaults from './default-catalog.json';
-import { PriceRow } from './price-catalog';
+import snapshot from '../catalog/genai-prices.snapshot.json';
+import type { CatalogFile } from './catalog-file';
 
-/** The price rows shipped in the repository: the catalog's seed. */
-// JSON's inferred types mark absent keys undefined; the rows are checked against PriceRow by the pricing specs.
-export const DEFAULT_PRICE_ROWS: readonly PriceRow[] = defaults.rows as unknown as readonly PriceRow[];
+/**
+ * The catalog shipped with this version: genai-prices' data converted with the overlay applied (ADR 0022).
+ * It seeds the catalog on first start, and is what `ledger catalog import` compares with by default.
+ */
+// JSON's inferred types mark absent keys undefined; the file is checked against CatalogFile by the converter's specs.
+export const SHIPPED_CATALOG: CatalogFile = snapshot as unknown as CatalogFile;

@@ -172,3 +172,6 @@ export function compilePriceTable(catalog: PriceCatalog, names: readonly ModelNa
   }
   return { version: catalog.version, names: resolved, models, tools };
 }
+
+/** Every name the catalog prices as written, without a provider: the names of its rows, aliases and overrides. */
+export const namesAsWritten = (catalog: PriceCatalog): ModelName[] => [...catalog.exactNames.keys()].map((name) => ({ provider: '', name }));

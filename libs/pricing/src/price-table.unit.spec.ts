@@ -1,11 +1,14 @@
-import { buildCatalog } from './price-catalog';
+import { buildCatalog, PriceCatalog } from './price-catalog';
 import { USAGE_CLASSES } from './price-dimensions';
-import { compilePriceTable, ModelPriceBand } from './price-table';
+import { compilePriceTable, ModelPriceBand, namesAsWritten } from './price-table';
+
+/** The table for every name the catalog prices as written. */
+const compileAll = (catalog: PriceCatalog) => compilePriceTable(catalog, namesAsWritten(catalog));
 
 const rates = (input: string) => ({ input, output: '0', cache_creation: '0', cache_read: '0' });
 
 describe('compilePriceTable', () => {
-  it('cuts overlapping rows into disjoint bands, the latest row winning, for the model and each alias', () => {
+  it('cuts overlapping rows into disjoint bands, the latest row winning, for the model and each alias (an alias names the model, all of its rows)', () => {
     const catalog = buildCatalog(
       [
         { model: 'm', aliases: ['m-latest'], effective_from: '2025-01-01T00:00:00.000Z', rates: rates('1') },
@@ -13,13 +16,15 @@ describe('compilePriceTable', () => {
       ],
       7,
     );
-    const table = compilePriceTable(catalog);
+    const table = compileAll(catalog);
     expect(table.version).toBe(7);
     expect(table.models.map((b) => [b.name, b.valid_from, b.valid_to, b.input, b.price_ref])).toEqual([
       ['m', '2025-01-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z', '1', 'm@2025-01-01T00:00:00.000Z'],
       ['m', '2025-03-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', '2', 'm@2025-03-01T00:00:00.000Z'],
       ['m', '2025-04-01T00:00:00.000Z', 'infinity', '1', 'm@2025-01-01T00:00:00.000Z'],
-      ['m-latest', '2025-01-01T00:00:00.000Z', 'infinity', '1', 'm@2025-01-01T00:00:00.000Z'],
+      ['m-latest', '2025-01-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z', '1', 'm@2025-01-01T00:00:00.000Z'],
+      ['m-latest', '2025-03-01T00:00:00.000Z', '2025-04-01T00:00:00.000Z', '2', 'm@2025-03-01T00:00:00.000Z'],
+      ['m-latest', '2025-04-01T00:00:00.000Z', 'infinity', '1', 'm@2025-01-01T00:00:00.000Z'],
     ]);
   });
 
@@ -38,7 +43,7 @@ describe('compilePriceTable', () => {
       ],
       1,
     );
-    expect(compilePriceTable(catalog).models.map((b) => [b.prompt_above, b.prompt_upto, b.input, b.price_ref])).toEqual([
+    expect(compileAll(catalog).models.map((b) => [b.prompt_above, b.prompt_upto, b.input, b.price_ref])).toEqual([
       [-1, 200000, '1', 'm@2025-01-01T00:00:00.000Z'],
       [200000, 1000000, '2', 'm@2025-01-01T00:00:00.000Z>200000'],
       [1000000, null, '3', 'm@2025-01-01T00:00:00.000Z>1000000'],
@@ -50,7 +55,7 @@ describe('compilePriceTable', () => {
       { tool: 'Bash', effective_from: '2025-01-01T00:00:00.000Z', per_call_usd: '0.0001', per_second_usd: '0.00002' },
       { tool: 'Bash', effective_from: '2025-06-01T00:00:00.000Z', per_call_usd: '0.0002', per_second_usd: '0' },
     ]);
-    expect(compilePriceTable(catalog).tools).toEqual([
+    expect(compileAll(catalog).tools).toEqual([
       { tool: 'Bash', valid_from: '2025-01-01T00:00:00.000Z', valid_to: '2025-06-01T00:00:00.000Z', per_call: '0.0001', per_second: '0.00002' },
       { tool: 'Bash', valid_from: '2025-06-01T00:00:00.000Z', valid_to: 'infinity', per_call: '0.0002', per_second: '0' },
     ]);
@@ -74,7 +79,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   };
 
   it('resolves missing rates when compiled: cache writes at input, reasoning at output, web search unpriced (null)', () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog([
         {
           model: 'm', effective_from: JAN, rates: { input: '3', output: '15', cache_creation: '3.75', cache_read: '0.3' },
@@ -92,7 +97,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it("carries a row's modifiers on each of its bands, tiers included; no modifiers (or none listed) is null", () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog([
         { ...listRow, tiers: [{ above_prompt_tokens: 1000, rates: listRow.rates }] },
         { model: 'plain', effective_from: JAN, rates: { input: '1', output: '1', cache_read: '1' }, modifiers: {} },
@@ -106,7 +111,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it("cuts a workspace's multiplier into the list row's span: the list band excludes it, its own band scales every rate and keeps the modifiers", () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog([listRow], 2, [], [{ workspace_id: 'A', model: 'm', effective_from: FEB, effective_to: MAR, multiplier: '0.8' }]),
     );
     expect(table.models.map(band)).toEqual([
@@ -119,7 +124,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it('scales the list row in force at each instant, and its tiers, by the multiplier', () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog(
         [
           { ...listRow, effective_to: FEB, tiers: [{ above_prompt_tokens: 1000, rates: { input: '10', output: '50', cache_read: '1' } }] },
@@ -138,7 +143,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it("gives a workspace's full rates their own tiers and modifiers, inheriting nothing from the list row", () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog([listRow], 2, [], [{ workspace_id: 'A', model: 'm', effective_from: JAN, rates: { input: '1', output: '2', cache_read: '0.1' } }]),
     );
     expect(table.models.map((b) => [...band(b), b.modifiers])).toEqual([
@@ -148,14 +153,14 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it("prices a model the list does not know for the workspace that negotiated it only", () => {
-    const table = compilePriceTable(buildCatalog([], 1, [], [{ workspace_id: 'A', model: 'private-1', effective_from: JAN, rates: { input: '1', output: '2', cache_read: '0' } }]));
+    const table = compileAll(buildCatalog([], 1, [], [{ workspace_id: 'A', model: 'private-1', effective_from: JAN, rates: { input: '1', output: '2', cache_read: '0' } }]));
     expect(table.models.map((b) => [b.name, b.workspace_id, b.overridden_in, b.input])).toEqual([['private-1', 'A', [], '1']]);
     // A multiplier of no list price prices nothing.
-    expect(compilePriceTable(buildCatalog([], 1, [], [{ workspace_id: 'A', model: 'private-1', effective_from: JAN, multiplier: '0.5' }])).models).toEqual([]);
+    expect(compileAll(buildCatalog([], 1, [], [{ workspace_id: 'A', model: 'private-1', effective_from: JAN, multiplier: '0.5' }])).models).toEqual([]);
   });
 
   it("applies a `*` override to every model and alias the catalog prices; a model's own override wins over it", () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog(
         [
           { ...listRow, aliases: ['m-latest'] },
@@ -191,7 +196,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it("lets the latest of a workspace's overrides win whether it was set on the model or on an alias", () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog([{ ...listRow, aliases: ['m-latest'] }], 3, [], [
         { workspace_id: 'A', model: 'm-latest', effective_from: JAN, multiplier: '0.9' },
         { workspace_id: 'A', model: 'm', effective_from: FEB, multiplier: '0.8' },
@@ -204,7 +209,7 @@ describe('compilePriceTable: the 2026 price model', () => {
   });
 
   it('gives any call at most one band: the bands of a name never overlap for one workspace', () => {
-    const table = compilePriceTable(
+    const table = compileAll(
       buildCatalog(
         [listRow, { ...listRow, effective_from: FEB, effective_to: MAR, tiers: [{ above_prompt_tokens: 500, rates: listRow.rates }] }],
         5,

@@ -1,5 +1,6 @@
 import { withEventLog } from '@ledger/testing';
-import { DEFAULT_PRICE_ROWS } from './default-catalog';
+import { catalogFileHash } from './catalog-file';
+import { SHIPPED_CATALOG } from './default-catalog';
 import { PricingCatalog } from './pricing-catalog.service';
 
 describe('PricingCatalog', () => {
@@ -9,11 +10,14 @@ describe('PricingCatalog', () => {
     const a = new PricingCatalog(log.store);
     const b = new PricingCatalog(log.store);
     await Promise.all([a.onModuleInit(), b.onModuleInit()]);
-    expect([a.version, b.version]).toEqual([DEFAULT_PRICE_ROWS.length, DEFAULT_PRICE_ROWS.length]);
+    // The shipped snapshot, as one version.
+    expect([a.version, b.version]).toEqual([1, 1]);
+    expect(a.rows.models).toHaveLength(SHIPPED_CATALOG.rows.length);
+    expect(a.rows.source).toEqual({ ...SHIPPED_CATALOG.source, catalog_sha256: catalogFileHash(SHIPPED_CATALOG), catalog_version: 1 });
 
     await b.change({ type: 'PriceSet', data: { model: 'm', effective_from: '2026-01-01T00:00:00.000Z', rates: { input: '1', output: '1', cache_creation: '1', cache_read: '1' } } }, b.version);
     const seen = await Promise.all([a.refresh(), a.refresh(), a.refresh()]);
-    expect(seen.map((c) => c.version)).toEqual([11, 11, 11].map((v) => v - 10 + DEFAULT_PRICE_ROWS.length));
+    expect(seen.map((c) => c.version)).toEqual([2, 2, 2]);
     expect(a.rows.models.filter((r) => r.model === 'm')).toHaveLength(1);
     await expect(a.change({ type: 'PriceRemoved', data: { model: 'm', effective_from: '2026-01-01T00:00:00.000Z' } }, a.version - 1)).rejects.toThrow(
       /the pricing catalog changed meanwhile/,

@@ -3,7 +3,8 @@ import { EVENT_STORE, EventStore, WrongExpectedVersionError } from '@ledger/even
 import { ConflictError } from '@ledger/http';
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { DEFAULT_PRICE_ROWS } from './default-catalog';
+import { catalogFileHash } from './catalog-file';
+import { SHIPPED_CATALOG } from './default-catalog';
 import { catalogFromState, PriceCatalog } from './price-catalog';
 import { CatalogState, EMPTY_CATALOG_STATE, evolveCatalog, PRICING_STREAM, PricingEvent } from './pricing-events';
 
@@ -105,15 +106,25 @@ export class PricingCatalog implements OnModuleInit {
         {
           streamId: PRICING_STREAM,
           expectedRevision: 'no_stream',
-          // Deterministic ids: replicas that boot together seed once.
-          events: DEFAULT_PRICE_ROWS.map((row, i) => ({
-            id: uuidv5(`default-catalog/${i}`, SEED_NAMESPACE),
-            type: 'PriceSet',
-            data: { ...row, reason: 'default catalog' },
-          })),
+          // A deterministic id: replicas that boot together seed once.
+          events: [
+            {
+              id: uuidv5(`shipped-catalog/${catalogFileHash(SHIPPED_CATALOG)}`, SEED_NAMESPACE),
+              type: 'CatalogImported',
+              data: {
+                source: SHIPPED_CATALOG.source,
+                sha256: catalogFileHash(SHIPPED_CATALOG),
+                providers: SHIPPED_CATALOG.providers,
+                set: SHIPPED_CATALOG.rows,
+                removed: [],
+                reason: 'the catalog shipped with this version',
+              } satisfies Extract<PricingEvent, { type: 'CatalogImported' }>['data'],
+            },
+          ],
         },
       ]);
-      this.logger.log(`seeded the pricing catalog with ${DEFAULT_PRICE_ROWS.length} default prices`);
+      const { name, version } = SHIPPED_CATALOG.source;
+      this.logger.log(`seeded the pricing catalog with ${SHIPPED_CATALOG.rows.length} prices from ${name} ${version}`);
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;
     }

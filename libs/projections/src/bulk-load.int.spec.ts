@@ -1,12 +1,12 @@
-import { withEventLog } from '@ledger/testing';
-import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
+import { buildCatalog } from '@ledger/pricing';
 import { readModel, readModelTables } from './read-model.schema';
 import { bulkLoad } from './bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from './cost-projector';
 import { throughNode } from '../testing/through-node';
 import { dumpReadModel, EVENT_COUNT, HISTORY } from '../testing/usage-history';
 
-const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+const catalog = buildCatalog(FIXTURE_PRICE_ROWS, 1);
 
 describe('bulkLoad', () => {
   const log = withEventLog();

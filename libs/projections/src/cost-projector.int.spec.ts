@@ -1,9 +1,9 @@
-import { withEventLog } from '@ledger/testing';
-import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
+import { buildCatalog } from '@ledger/pricing';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { CostProjector } from './cost-projector';
 
-const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+const catalog = buildCatalog(FIXTURE_PRICE_ROWS, 1);
 let seq = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
 
@@ -53,7 +53,7 @@ describe('CostProjector', () => {
   it('given a price change recorded while a batch is priced, then the batch is priced again with it before it commits', async () => {
     await append('session-w4/s1', [tokenUsed('w4', 's1', 'n1', 1000, 1000, { model: 'fresh-model' })]);
     const withFresh = buildCatalog(
-      [...DEFAULT_PRICE_ROWS, { model: 'fresh-model', effective_from: '2026-01-01T00:00:00Z', rates: { input: '1', output: '2', cache_creation: '0', cache_read: '0' } }],
+      [...FIXTURE_PRICE_ROWS, { model: 'fresh-model', effective_from: '2026-01-01T00:00:00Z', rates: { input: '1', output: '2', cache_creation: '0', cache_read: '0' } }],
       2,
     );
     // The first read of the catalog is the one the batch is priced with; by its commit the change is recorded.

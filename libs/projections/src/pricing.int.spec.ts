@@ -1,8 +1,8 @@
 import Big from 'big.js';
-import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { createTestDatabase, FIXTURE_PRICE_ROWS, TestDatabase } from '@ledger/testing';
 import { pricedFacts, toolTokenShare, writePriceTable } from '@ledger/pricing';
 import { readModelTables } from './read-model.schema';
-import { buildCatalog, compilePriceTable, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow, USAGE_CLASSES, WorkspacePriceRow } from '@ledger/pricing';
+import { buildCatalog, compilePriceTable, PriceCatalog, PriceRow, USAGE_CLASSES, WorkspacePriceRow } from '@ledger/pricing';
 import { COST_FACT_COLUMNS, factRows } from './cost.projection';
 
 /**
@@ -29,7 +29,8 @@ describe('pricing in the projection', () => {
   async function price(catalog: PriceCatalog, events: { type: string; data: Record<string, unknown> }[]): Promise<Priced[]> {
     const s = `pricing_${++schema}`;
     for (const sql of readModelTables(s)) await db.pool.query(sql);
-    await writePriceTable(db.pool, s, compilePriceTable(catalog));
+    const names = [...new Set(events.filter((e) => e.type === 'TokenUsed').map((e) => `${e.data.provider ?? ''}\u0000${e.data.model}`))];
+    await writePriceTable(db.pool, s, compilePriceTable(catalog, names.map((n) => ({ provider: n.split('\u0000')[0], name: n.split('\u0000')[1] }))));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
       `SELECT token_cost::text, price_ref, compute_cost::text, unpriced,
@@ -39,7 +40,7 @@ describe('pricing in the projection', () => {
     );
     return rows;
   }
-  const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+  const catalog = buildCatalog(FIXTURE_PRICE_ROWS, 1);
   const call = (model: string, at: string, input: number, output: number, cacheCreation = 0, cacheRead = 0, extra: Record<string, unknown> = {}) => ({
     type: 'TokenUsed',
     data: { model, occurred_at: at, input_tokens: input, output_tokens: output, cache_creation_tokens: cacheCreation, cache_read_tokens: cacheRead, ...extra },
@@ -133,7 +134,7 @@ describe('pricing in the projection', () => {
   });
 
   it('prices a tool call from its reported cost, else its compute price, else zero', async () => {
-    const tools = buildCatalog(DEFAULT_PRICE_ROWS, 1, [{ tool: 'Bash', effective_from: '2025-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }]);
+    const tools = buildCatalog(FIXTURE_PRICE_ROWS, 1, [{ tool: 'Bash', effective_from: '2025-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }]);
     const tool = (name: string, extra: Record<string, unknown>) => ({ type: 'ToolCalled', data: { tool_name: name, occurred_at: '2026-01-01T00:00:00Z', ...extra } });
     const rows = await price(tools, [
       tool('Bash', { duration_ms: 1500, compute_cost_usd: '0.0120' }),

@@ -8,6 +8,7 @@ import { GetExecutionCostHandler } from './execution-cost/get-execution-cost.que
 import { ListExecutionCostsHandler } from './execution-cost/list-execution-costs.query';
 import { GetSessionCostHandler } from './session-cost/get-session-cost.query';
 import { ListSessionCostsHandler } from './session-cost/list-session-costs.query';
+import { GetCostReconciliationHandler } from './reconciliation/get-cost-reconciliation.query';
 import { V1CostsController } from './v1-costs.controller';
 import { GetWorkflowRunCostHandler } from './workflow-run-cost/get-workflow-run-cost.query';
 
@@ -17,6 +18,7 @@ import { GetWorkflowRunCostHandler } from './workflow-run-cost/get-workflow-run-
   providers: [
     GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler,
     GetWorkflowRunCostHandler, GetCostRangeSummaryHandler, GetCostTimeseriesHandler,
+    GetCostReconciliationHandler,
   ],
 })
 export class QueriesModule {}

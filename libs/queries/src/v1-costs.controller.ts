@@ -3,13 +3,14 @@ import { QueryBus } from '@nestjs/cqrs';
 import { CurrentPrincipal, Principal } from '@ledger/auth';
 import { ApiV1Errors } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CostRangeSummaryResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
+import { CostRangeSummaryResponse, CostReconciliationResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
 import { GetCostRangeSummary } from './cost-range-summary/get-cost-range-summary.query';
 import { GROUP_DIMENSIONS, GroupDimension } from './cost-range-summary/rollup-range';
 import { GetCostTimeseries } from './cost-timeseries/get-cost-timeseries.query';
 import { Granularity, GRANULARITIES } from './cost-timeseries/time-buckets';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 import { GetWorkflowRunCost } from './workflow-run-cost/get-workflow-run-cost.query';
+import { GetCostReconciliation, RECONCILIATION_GROUP_BY, ReconciliationGroupBy } from './reconciliation/get-cost-reconciliation.query';
 import { IntegerParam, OneOfParam, ReadParams, StringParam } from './shared/query-params';
 import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
 import { readScope } from './shared/scope';
@@ -55,6 +56,15 @@ export class CostTimeseriesParams extends CostRangeParams {
   tz = 'UTC';
 }
 
+export class CostReconciliationParams extends CostRangeParams {
+  @OneOfParam({
+    values: RECONCILIATION_GROUP_BY,
+    default: 'model',
+    description: 'Groups per model (as sent), workflow or phase; `none` gives the total alone.',
+  })
+  group_by: ReconciliationGroupBy = 'model';
+}
+
 /**
  * The Stevora cost API (`/v1`, `{"success":true,"data":…}`), plus the time series. Money is a JSON number
  * in this family because the Stevora shape says so; each figure is converted once from its exact decimal,
@@ -81,6 +91,15 @@ export class V1CostsController {
   @ApiOkResponse({ type: CostRangeSummaryResponse })
   async summary(@Query() q: CostSummaryParams, @CurrentPrincipal() p: Principal) {
     return { success: true, data: await this.queries.execute(new GetCostRangeSummary(readScope(p, q.workspace_id), q.from, q.to, q.group_by)) };
+  }
+
+  @Get('cost/reconciliation')
+  @ApiOperation({
+    summary: 'Extension: the ledger’s cost beside the runtimes’ reported cost (reported_cost_usd) over an inclusive from/to range, per model, workflow or phase, with the calls that differ most',
+  })
+  @ApiOkResponse({ type: CostReconciliationResponse })
+  async reconciliation(@Query() q: CostReconciliationParams, @CurrentPrincipal() p: Principal) {
+    return { success: true, data: await this.queries.execute(new GetCostReconciliation(readScope(p, q.workspace_id), q.from, q.to, q.group_by)) };
   }
 
   @Get('cost/timeseries')

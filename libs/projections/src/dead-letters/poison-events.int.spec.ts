@@ -1,6 +1,6 @@
-import { withEventLog } from '@ledger/testing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
 import { formatPosition } from '@ledger/event-store';
-import { buildCatalog, DEFAULT_PRICE_ROWS } from '@ledger/pricing';
+import { buildCatalog } from '@ledger/pricing';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { readModelTables } from '../read-model.schema';
 import { bulkLoad } from '../bulk-load';
@@ -12,7 +12,7 @@ import { requestRebuild } from '../rebuild/rebuild-requests';
 import { ProjectionHealth, recordStall } from '../projection-health';
 import { retryDeadLetter } from './retry-dead-letter';
 
-const catalog = buildCatalog(DEFAULT_PRICE_ROWS, 1);
+const catalog = buildCatalog(FIXTURE_PRICE_ROWS, 1);
 let seq = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
 const at = '2026-04-02T12:00:00.000Z';

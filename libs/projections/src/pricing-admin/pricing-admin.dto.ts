@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import { WORKSPACE_ID, WORKSPACE_ID_MESSAGE } from '@ledger/auth';
 import { IsPossibleInstant } from '@ledger/http';
-import { DEFAULT_PRICE_ROWS, MODIFIER_PATTERN, PRICE_MODIFIERS, PriceModifier, USAGE_CLASSES, UsageClass, UsageRates } from '@ledger/pricing';
+import { SHIPPED_CATALOG, MODIFIER_PATTERN, PRICE_MODIFIERS, PriceModifier, USAGE_CLASSES, UsageClass, UsageRates } from '@ledger/pricing';
 
 /** A per-1M-token or per-unit USD rate: up to 12 fractional digits (some rates are $0.01 per million). */
 const RATE = /^\d{1,9}(\.\d{1,12})?$/;
@@ -45,7 +45,7 @@ const whenMissing = (cls: UsageClass) =>
     : cls.whenMissing === 'unpriced'
       ? ' Absent: a call that uses it is partly unpriced (`partial`), never billed $0.'
       : ` Absent: billed at the \`${cls.whenMissing.rateOf}\` rate.`;
-const exampleRate = (key: string) => DEFAULT_PRICE_ROWS.map((r) => (r.rates as Readonly<Record<string, string | undefined>>)[key]).find((v) => v !== undefined);
+const exampleRate = (key: string) => SHIPPED_CATALOG.rows.map((r) => (r.rates as Readonly<Record<string, string | undefined>>)[key]).find((v) => v !== undefined);
 
 /**
  * A rate set: one property per usage class (USAGE_CLASSES), required when the class has no fallback.

@@ -99,14 +99,15 @@ export class PricingChanges {
   async apply(event: PricingEvent, expectedVersion?: number): Promise<ChangeResult> {
     const before = await this.catalog.refresh();
     const state = this.catalog.rows;
+    // Before the change is recorded: a removal of what does not exist is refused here.
+    const scoped = scopesOf(event, state);
     const changed = await this.catalog.change(event, expectedVersion ?? state.version);
-    const scopes = await inScope(this.pool, scopesOf(event, state), before, changed);
     // Measured under a share lock on the live checkpoint table: a batch being priced writes its checkpoint,
     // and holds that write until its commit (the very first batch too, which inserts the row), so its facts
     // are counted here, or it sees this change before committing and prices them again.
     const affected = await inTransaction(this.pool, async (client) => {
       await client.query(`LOCK TABLE ${READ_MODEL_SCHEMA}.checkpoint IN SHARE MODE`);
-      return measureImpact(client, scopes);
+      return measureImpact(client, await inScope(client, scoped, before, changed));
     });
     if (affected.events === 0) return { catalog_version: changed.version, affected, rebuild: { state: 'not_needed' } };
     if (!this.options.autoRebuild) return { catalog_version: changed.version, affected, rebuild: { state: 'disabled' } };

@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import { withEventLog } from '@ledger/testing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { readModel, readModelTables } from '../read-model.schema';
-import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog, PriceRow } from '@ledger/pricing';
+import { buildCatalog, PriceCatalog, PriceRow } from '@ledger/pricing';
 import { dumpReadModel, EVENT_COUNT, HISTORY, tokens } from '../../testing/usage-history';
 import { bulkLoad } from '../bulk-load';
 import { CostProjector, USAGE_EVENT_FILTER } from '../cost-projector';
@@ -10,13 +10,13 @@ import { blueGreenRebuild, RebuildProgress } from './blue-green-rebuild';
 
 const rates = (input: string, output: string) => ({ input, output, cache_creation: input, cache_read: '0.30' });
 const sonnet = (from: string, input: string, output: string): PriceRow => ({ model: 'claude-sonnet-4', effective_from: from, rates: rates(input, output) });
-const v1 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15')], 1);
+const v1 = buildCatalog([...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15')], 1);
 /**
  * Reprices part of the history: the model dearer from 10:30 on 1 March (a5 and b2, not a1 to a3),
  * a first price for the unpriced model (b1), and a compute price for the tool that reports none (b3).
  */
 const v2 = buildCatalog(
-  [...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), sonnet('2026-03-01T10:30:00Z', '4', '20'), { model: 'no-such-model', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '2') }],
+  [...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), sonnet('2026-03-01T10:30:00Z', '4', '20'), { model: 'no-such-model', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '2') }],
   2,
   [{ tool: 'Read', effective_from: '2026-01-01T00:00:00Z', per_call_usd: '0.0001', per_second_usd: '0.00002' }],
 );
@@ -118,7 +118,8 @@ describe('blueGreenRebuild', () => {
   it('given a catalog that reprices recorded usage, then the live projector keeps its prices until a rebuild, and adopts at once one that reprices nothing', async () => {
     for (const sql of readModel('deferring')) await pool().query(sql);
     let catalog = v1;
-    const live = projector('deferring', () => catalog);
+    const versions = new Map<number, PriceCatalog>([[1, v1], [2, v2]]);
+    const live = new CostProjector(log.store, pool(), { schema: 'deferring', batchSize: 3, catalog: () => catalog, catalogAt: async (v) => versions.get(v)! });
     await live.catchUp();
     const version = async () => (await pool().query(`SELECT pricing_version::int AS v FROM deferring.checkpoint`)).rows[0].v;
     const sonnetBands = async () => (await pool().query(`SELECT input::text FROM deferring.model_prices WHERE name = 'claude-sonnet-4' ORDER BY valid_from`)).rows;
@@ -133,11 +134,21 @@ describe('blueGreenRebuild', () => {
     const s4 = await pool().query(`SELECT s.token_cost::text AS summed, f.token_cost::text AS per_call
       FROM deferring.session_costs s JOIN deferring.priced_facts f USING (workspace_id, session_id) WHERE s.session_id = 's4'`);
     expect(s4.rows).toEqual([{ summed: '0.0102', per_call: '0.0102' }]);
+    // A name first met while the schema keeps version 1 is resolved and priced with version 1 too, not 2 (0.0131).
+    await log.store.append([{ streamId: 'session-w1/later', events: [tokens('e1b', 's4b', '2026-03-03T00:00:00.000Z', { provider: 'acme' })] }]);
+    await visible(EVENT_COUNT + LATE.length + 2);
+    await live.catchUp();
+    expect((await pool().query(`SELECT token_cost::text, priced_model FROM deferring.priced_facts WHERE event_id = 'e1b'`)).rows).toEqual([
+      { token_cost: '0.0102', priced_model: 'claude-sonnet-4' },
+    ]);
+    expect((await pool().query(`SELECT provider, name, model FROM deferring.model_names WHERE provider = 'acme'`)).rows).toEqual([
+      { provider: 'acme', name: 'claude-sonnet-4', model: 'claude-sonnet-4' },
+    ]);
 
-    const v3 = buildCatalog([...DEFAULT_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), { model: 'brand-new', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '1') }], 3);
+    const v3 = buildCatalog([...FIXTURE_PRICE_ROWS, sonnet('2026-01-01T00:00:00Z', '3', '15'), { model: 'brand-new', effective_from: '2026-01-01T00:00:00Z', rates: rates('1', '1') }], 3);
     catalog = v3;
     await log.store.append([{ streamId: 'session-w1/later', events: [tokens('e2', 's4', '2026-03-03T00:01:00.000Z', { model: 'brand-new' })] }]);
-    await visible(EVENT_COUNT + LATE.length + 2);
+    await visible(EVENT_COUNT + LATE.length + 3);
     await live.catchUp();
     expect(await version()).toBe(3);
     // 1200 × 1 + 340 × 1 + 5000 × 0.30 per 1M.

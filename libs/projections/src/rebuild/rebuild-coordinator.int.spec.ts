@@ -1,12 +1,12 @@
-import { withEventLog } from '@ledger/testing';
-import { buildCatalog, DEFAULT_PRICE_ROWS, PriceCatalog } from '@ledger/pricing';
+import { FIXTURE_PRICE_ROWS, withEventLog } from '@ledger/testing';
+import { buildCatalog, PriceCatalog } from '@ledger/pricing';
 import { RebuildCoordinator } from './rebuild-coordinator';
 import { requestRebuild } from './rebuild-requests';
 
 describe('RebuildCoordinator', () => {
   const log = withEventLog();
-  const v1 = buildCatalog(DEFAULT_PRICE_ROWS, 1);
-  const v2 = buildCatalog(DEFAULT_PRICE_ROWS, 2);
+  const v1 = buildCatalog(FIXTURE_PRICE_ROWS, 1);
+  const v2 = buildCatalog(FIXTURE_PRICE_ROWS, 2);
 
   /** A coordinator whose catalog reads answer `reads` in turn, then the last one for good. */
   const coordinator = (...reads: PriceCatalog[]) => coordinatorWith(true, ...reads);

@@ -1,6 +1,7 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import type { UsageField } from '@ledger/pricing';
 import { usageCounts, usageSelect } from '../shared/usage-classes';
+import { costDrift } from '../reconciliation/reconciled-calls';
 import { BreakdownTuple, breakdownFromFacts, foldBreakdown, money, pricingStatus } from '../session-cost/session-cost.view';
 
 const S = READ_MODEL_SCHEMA;
@@ -15,6 +16,8 @@ interface ExecutionSums {
   total_cost: string;
   token_cost: string;
   compute_cost: string;
+  reported_cost: string | null;
+  cost_drift: string | null;
   total_tokens: string;
   tool_calls: string;
   turns: string;
@@ -45,6 +48,8 @@ export const executionAggregate = (workspace: string, execution: string) => `
     count(*)::int AS session_count, count(*) FILTER (WHERE s.is_finalized)::int AS finalized_count,
     array_agg(s.session_id ORDER BY s.started_at, s.session_id) AS session_ids,
     ${money('sum(s.total_cost)')} AS total_cost, ${money('sum(s.token_cost)')} AS token_cost, ${money('sum(s.compute_cost)')} AS compute_cost,
+    ${money('sum(s.reported_cost)')} AS reported_cost,
+    ${costDrift(`f.workspace_id = ${workspace} AND f.execution_id = ${execution}`)} AS cost_drift,
     ${usageSelect('s', (c) => `sum(${c})`)}, sum(s.total_tokens) AS total_tokens, sum(s.tool_calls) AS tool_calls,
     sum(COALESCE(s.final_num_turns, s.token_events)) AS turns, sum(s.unpriced_events) AS unpriced_events,
     min(s.started_at) AS started_at, max(s.completed_at) AS completed_at, max(GREATEST(s.last_event_at, s.completed_at)) AS last_event_at,
@@ -82,6 +87,8 @@ export function toExecutionView(row: ExecutionRow, includeBreakdown: boolean, in
     workspace_id: row.workspace_id,
     ...pricingStatus(Number(row.unpriced_events), b.unpriced_models),
     pricing_version: Number(row.pricing_version ?? 0),
+    reported_cost_usd: row.reported_cost,
+    cost_drift_usd: row.cost_drift,
   };
 }
 

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { TOTAL_FIELDS, toolTokenShare, UsageField } from '@ledger/pricing';
+import { costDrift } from '../reconciliation/reconciled-calls';
 import { ClassSum, CLASSES_OF_FACT, costByClass, CostByClass, usageCounts, usageSelect } from '../shared/usage-classes';
 
 const S = READ_MODEL_SCHEMA;
@@ -18,6 +19,7 @@ interface SessionSums {
   token_cost: string;
   compute_cost: string;
   reported_cost: string | null;
+  cost_drift: string | null;
   total_tokens: string;
   tool_calls: number;
   token_events: number;
@@ -78,7 +80,8 @@ export const breakdownFromFacts = (sessions: string) => `(
 
 export const SESSION_COLUMNS = `s.workspace_id, s.session_id, s.execution_id, s.workflow_id, s.phase_id,
   ${money('s.total_cost')} AS total_cost, ${money('s.token_cost')} AS token_cost, ${money('s.compute_cost')} AS compute_cost,
-  ${money('s.reported_cost')} AS reported_cost, ${usageSelect('s')}, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
+  ${money('s.reported_cost')} AS reported_cost, ${costDrift('f.workspace_id = s.workspace_id AND f.session_id = s.session_id')} AS cost_drift,
+  ${usageSelect('s')}, s.total_tokens, s.tool_calls, s.token_events, s.unpriced_events, s.final_num_turns, s.final_duration_ms, s.is_finalized,
   s.started_at, s.completed_at, s.last_event_at`;
 
 /** Maps of one dimension, as the Syntropic views carry them. */
@@ -157,6 +160,7 @@ export function toSessionView(row: SessionRow, includeBreakdown: boolean, pricin
     ...pricingStatus(row.unpriced_events, b.unpriced_models),
     pricing_version: pricingVersion,
     reported_cost_usd: row.reported_cost,
+    cost_drift_usd: row.cost_drift,
   };
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GROUP_DIMENSIONS } from '../cost-range-summary/rollup-range';
+import { RECONCILIATION_GROUP_BY, WORST_CALLS } from '../reconciliation/get-cost-reconciliation.query';
 import { COST_BY_CLASS_DOC, documentCallModifiers, documentUsageCounts, stevoraName, stevoraTotalName } from './usage-classes';
 
 /** OpenAPI shapes of the Stevora `/v1` cost routes: the seed's fields, plus the ledger's extensions. */
@@ -50,6 +51,12 @@ class WorkflowRunCostData {
   @ApiProperty({ type: 'string', nullable: true }) workflowId: string | null;
   @ApiProperty({ ...COST_BY_CLASS_DOC, description: `${COST_BY_CLASS_DOC.description} Over every call of the run: it adds up to totalCostUsdExact.` })
   costByClass: Record<string, string>;
+  @usd('Extension: the costs the runtime reported (`reported_cost_usd` of TokenUsed), summed over the run’s calls that reported one; null when none did. Never replaces totalCostUsd.')
+  reportedCostUsd: number | null;
+  @exact() reportedCostUsdExact: string | null;
+  @usd('Extension: computed minus reported cost, summed over the calls that have both (a call only partly priced is not one); null when no call has both.')
+  costDriftUsd: number | null;
+  @exact() costDriftUsdExact: string | null;
   @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase.' }) breakdown?: CostGroupDoc[];
 }
 /** The run's total of every usage class (`totalInputTokens`, …, `totalWebSearchRequests`), over every call. */
@@ -143,4 +150,65 @@ class CostTimeseriesData {
 export class CostTimeseriesResponse {
   @ApiProperty({ enum: [true] }) success: boolean;
   @ApiProperty({ type: CostTimeseriesData }) data: CostTimeseriesData;
+}
+
+class ReconciliationFiguresDoc {
+  @ApiProperty({ description: 'TokenUsed calls in the range.' }) calls: number;
+  @ApiProperty({ description: 'Calls with both a computed and a reported cost (a call only partly priced is not one): what computed, reported and drift are summed over.' })
+  reconciledCalls: number;
+  @usd('The ledger’s cost of the reconciled calls; null when there is none. The ledger’s figures are always its own: a reported cost never replaces one.')
+  computedCostUsd: number | null;
+  @exact() computedCostUsdExact: string | null;
+  @usd('The cost the runtimes reported (`reported_cost_usd`) for the same calls.') reportedCostUsd: number | null;
+  @exact() reportedCostUsdExact: string | null;
+  @usd('computed − reported: positive when the ledger counts more than the runtime reported.') driftUsd: number | null;
+  @exact() driftUsdExact: string | null;
+  @ApiProperty({
+    type: 'string', nullable: true, example: '0.05',
+    description: 'drift ÷ reported, as an exact decimal rounded half-even to 6 places (0.05: the ledger is 5% above the runtime); null when reported is 0 or no call is reconciled.',
+  })
+  driftRatio: string | null;
+  @ApiProperty({ description: 'Calls that reported a cost the ledger could not price: no price covers the model, or one of its classes has no rate.' })
+  unpricedReportedCalls: number;
+  @usd('What those calls reported; null when there is none.') unpricedReportedCostUsd: number | null;
+  @exact() unpricedReportedCostUsdExact: string | null;
+}
+
+class ReconciliationGroupDoc extends ReconciliationFiguresDoc {
+  @ApiProperty({ type: 'string', nullable: true, description: 'The model as sent, the workflow id or the phase id; null: calls without one.' }) key: string | null;
+}
+
+class WorstCallDoc {
+  @ApiProperty() eventId: string;
+  @ApiProperty() sessionId: string;
+  @ApiProperty({ type: 'string', nullable: true }) workflowRunId: string | null;
+  @ApiProperty({ description: 'As the call named it.' }) model: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ type: 'number' }) computedCostUsd: number;
+  @ApiProperty() computedCostUsdExact: string;
+  @ApiProperty({ type: 'number' }) reportedCostUsd: number;
+  @ApiProperty() reportedCostUsdExact: string;
+  @ApiProperty({ type: 'number', description: 'computed − reported.' }) driftUsd: number;
+  @ApiProperty() driftUsdExact: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'drift ÷ reported, 6 places, half-even; null when the call reported 0.' }) driftRatio: string | null;
+}
+
+class CostReconciliationData {
+  @ApiProperty() workspaceId: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) from: string | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) to: string | null;
+  @ApiProperty({ enum: RECONCILIATION_GROUP_BY }) groupBy: string;
+  @ApiProperty({ type: ReconciliationFiguresDoc, description: 'Every call in the range.' }) total: ReconciliationFiguresDoc;
+  @ApiProperty({
+    type: [ReconciliationGroupDoc],
+    description: 'Every key with calls in the range, largest absolute drift first (keys with no reconciled call last); they add up to total. Empty with group_by=none.',
+  })
+  groups: ReconciliationGroupDoc[];
+  @ApiProperty({ type: [WorstCallDoc], description: `The ${WORST_CALLS} reconciled calls with the largest absolute drift, ties oldest first.` })
+  worstCalls: WorstCallDoc[];
+}
+
+export class CostReconciliationResponse {
+  @ApiProperty({ enum: [true] }) success: boolean;
+  @ApiProperty({ type: CostReconciliationData }) data: CostReconciliationData;
 }

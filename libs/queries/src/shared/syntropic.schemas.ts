@@ -5,6 +5,18 @@ import { COST_BY_CLASS_DOC, documentUsageCounts } from './usage-classes';
 const money = (description?: string) => ApiProperty({ type: 'string', example: '0.0342', description: description ?? 'USD, exact decimal string.' });
 const moneyMap = (description: string) => ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description });
 const nullableString = () => ApiProperty({ type: 'string', nullable: true });
+const reported = () =>
+  ApiProperty({
+    type: 'string', nullable: true, example: '0.0118',
+    description: 'Extension: the sum of the costs the runtime reported (`reported_cost_usd` of TokenUsed), over the calls that reported one; null when none did. ' +
+      'For reconciliation only: the costs above are always the ledger’s own.',
+  });
+const drift = () =>
+  ApiProperty({
+    type: 'string', nullable: true, example: '-0.00005',
+    description: 'Extension: computed minus reported cost, summed over the calls that have both (a call only partly priced is not one); ' +
+      'null when no call has both. See `GET /v1/cost/reconciliation`.',
+  });
 
 class PricingExtras {
   @ApiProperty({ enum: ['complete', 'partial'], description: '`partial` when some usage is of a model with no price.' }) pricing_status: string;
@@ -35,7 +47,8 @@ export class SessionCostDoc extends PricingExtras {
   @ApiProperty() is_finalized: boolean;
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
-  @ApiProperty({ type: 'string', nullable: true, description: 'Sum of the runtime-reported costs, for reconciliation.' }) reported_cost_usd: string | null;
+  @reported() reported_cost_usd: string | null;
+  @drift() cost_drift_usd: string | null;
   @ApiPropertyOptional({ description: 'With group_by: a compact breakdown.', type: 'array', items: { type: 'object' } }) breakdown?: unknown[];
 }
 
@@ -61,6 +74,8 @@ export class ExecutionCostDoc extends PricingExtras {
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
   @ApiProperty() workspace_id: string;
+  @reported() reported_cost_usd: string | null;
+  @drift() cost_drift_usd: string | null;
 }
 
 /** Every usage class's count (the seed's four, then the 2026 classes: `reasoning_tokens`, `cache_creation_1h_tokens`, `web_search_requests`). */

@@ -6,6 +6,7 @@ import { NotFoundError, unstorableText, ValidationError } from '@ledger/http';
 import type { ModifierField, UsageField } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { EXECUTION_WORKFLOW } from '../execution-cost/execution-cost.view';
+import { RECONCILED } from '../reconciliation/reconciled-calls';
 import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
 import {
@@ -66,6 +67,12 @@ export type WorkflowRunCostView = TotalUsageCounts & {
   workflowId: string | null;
   /** The run's token cost per usage class (every call), adding up to `totalCostUsdExact`: see `costByClass`. */
   costByClass: CostByClass;
+  /** Extension: the runtime-reported costs summed over the calls that reported one; null when none did. Never replaces the cost. */
+  reportedCostUsd: number | null;
+  reportedCostUsdExact: string | null;
+  /** Extension: computed minus reported, summed over the calls that have both; null when no call has both. */
+  costDriftUsd: number | null;
+  costDriftUsdExact: string | null;
   breakdown?: RunCostGroup[];
 };
 
@@ -112,6 +119,8 @@ type RunRow = {
   tool_calls: string;
   unpriced_calls: string;
   workflow_id: string | null;
+  reported_cost: string | null;
+  cost_drift: string | null;
 };
 
 /**
@@ -119,10 +128,11 @@ type RunRow = {
  * found through its partial index `(workspace_id, key, hour) WHERE dimension = 'execution'`: a run of
  * 100,000 calls over ten hours is ten rows. Those rows are built from the same per-call facts as `calls`,
  * so the totals are exactly the sums over every call. Its workflow is read from its sessions, as
- * `/costs/executions/{id}` reads it.
+ * `/costs/executions/{id}` reads it. Its reported cost and drift come from its calls that reported a cost,
+ * read along the execution index of `cost_facts` (only those calls are priced).
  */
 export const RUN = new Statement(`
-SELECT t.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
+SELECT t.*, r.*, (SELECT ${EXECUTION_WORKFLOW} FROM ${S}.session_costs s WHERE s.execution_id = e.execution_id AND s.workspace_id = e.workspace_id) AS workflow_id
 FROM ${S}.execution_index e
 CROSS JOIN LATERAL (
   SELECT trim_scale(COALESCE(sum(h.token_cost), 0))::text AS token_cost, trim_scale(COALESCE(sum(h.compute_cost), 0))::text AS compute_cost,
@@ -130,6 +140,11 @@ CROSS JOIN LATERAL (
     COALESCE(sum(h.unpriced_calls), 0)::text AS unpriced_calls
   FROM ${S}.hourly_costs h
   WHERE h.workspace_id = e.workspace_id AND h.dimension = 'execution' AND h.key = e.execution_id) t
+CROSS JOIN LATERAL (
+  SELECT trim_scale(sum(f.reported_cost))::text AS reported_cost,
+    trim_scale(sum(f.token_cost - f.reported_cost) FILTER (WHERE ${RECONCILED('f')}))::text AS cost_drift
+  FROM ${S}.priced_facts f
+  WHERE f.workspace_id = e.workspace_id AND f.execution_id = e.execution_id AND f.event_type = 'TokenUsed' AND f.reported_cost IS NOT NULL) r
 WHERE e.execution_id = $1 AND e.workspace_id = $2`);
 export const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
@@ -222,6 +237,10 @@ export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCo
       toolComputeCostUsdExact: run.compute_cost,
       workflowId: run.workflow_id,
       costByClass: costByClass(classes.map((c): ClassSum => ({ key: c.key, cost: c.cost, calls: c.calls, unpricedCalls: c.unpriced_calls }))),
+      reportedCostUsd: usd(run.reported_cost),
+      reportedCostUsdExact: run.reported_cost,
+      costDriftUsd: usd(run.cost_drift),
+      costDriftUsdExact: run.cost_drift,
       ...(breakdown && {
         breakdown: breakdown.map((g) => ({
           key: g.key,
