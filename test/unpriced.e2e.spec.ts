@@ -36,6 +36,8 @@ const A_EVENTS = [
   call('s1', '2026-03-10T11:30:00.000Z', NO_SEARCH, { input_tokens: 100, output_tokens: 10, web_search_requests: 2 }),
   // Priced, in the same hour as s1 and of the same model: read with it, never listed.
   call('p1', '2026-03-10T11:31:00.000Z', NO_SEARCH, { input_tokens: 100, output_tokens: 10 }),
+  // Priced by the shipped catalog, through resolution (a dated snapshot under its provider): never listed.
+  call('p2', '2026-03-10T11:32:00.000Z', 'claude-sonnet-4-5-20250929', { provider: 'anthropic', input_tokens: 100, output_tokens: 10 }),
 ];
 /** Workspace B: the unknown model once, a day later. */
 const B_EVENTS = [call('b1', '2026-03-11T09:00:00.000Z', MYSTERY, { provider: 'acme', input_tokens: 40, output_tokens: 4 })];
@@ -48,10 +50,10 @@ describe('unpriced usage', () => {
   let keyB: string;
 
   const hints = {
-    mysteryAcme: `No catalog model matches ${MYSTERY} from provider acme: set a price for it with PUT /v1/pricing/models/${MYSTERY}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it.`,
-    mystery: `No catalog model matches ${MYSTERY}: set a price for it with PUT /v1/pricing/models/${MYSTERY}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it.`,
-    future: `${FUTURE} resolves to ${FUTURE}, which has no price row in force then: set one effective from 2026-03-10T11:00:00.000Z or earlier with PUT /v1/pricing/models/${FUTURE}, or import a catalog that has one.`,
-    noSearch: `The row pricing ${NO_SEARCH} has no web_search rate, which these calls used: add it with PUT /v1/pricing/models/${NO_SEARCH}.`,
+    mysteryAcme: `No catalog model matches ${MYSTERY} from provider acme: set a price for it with PUT /v1/pricing/models/${MYSTERY}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it (ledger catalog import).`,
+    mystery: `No catalog model matches ${MYSTERY}: set a price for it with PUT /v1/pricing/models/${MYSTERY}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it (ledger catalog import).`,
+    future: `${FUTURE} resolves to ${FUTURE}, which has no price row in force then: set one effective from 2026-03-10T11:00:00.000Z or earlier with PUT /v1/pricing/models/${FUTURE}, or import a catalog that has one (ledger catalog import).`,
+    noSearch: `The row pricing ${NO_SEARCH} has no web_search rate, which these calls used: set the row again with it (PUT /v1/pricing/models/${NO_SEARCH}).`,
   };
 
   /** The entries as the workspace route answers them (the admin route adds `workspaces`). */

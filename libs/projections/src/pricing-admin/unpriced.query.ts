@@ -154,11 +154,11 @@ export function unpricedHint(m: Pick<UnpricedModel, 'model' | 'provider' | 'reso
     case 'unresolved':
       return (
         `No catalog model matches ${m.model}${m.provider === null ? '' : ` from provider ${m.provider}`}: ` +
-        `set a price for it with ${path(m.model)}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it.`
+        `set a price for it with ${path(m.model)}, list it in a priced model's aliases with PUT /v1/pricing/models/{model}, or import a catalog that matches it (ledger catalog import).`
       );
     case 'no_price_then':
-      return `${m.model} resolves to ${m.resolved_model}, which has no price row in force then: set one effective from ${m.first_seen} or earlier with ${path(m.resolved_model!)}, or import a catalog that has one.`;
+      return `${m.model} resolves to ${m.resolved_model}, which has no price row in force then: set one effective from ${m.first_seen} or earlier with ${path(m.resolved_model!)}, or import a catalog that has one (ledger catalog import).`;
     case 'partial':
-      return `The row pricing ${m.resolved_model} has no ${m.missing_rates.join(' or ') || 'rate for a class'} rate, which these calls used: add it with ${path(m.resolved_model!)}.`;
+      return `The row pricing ${m.resolved_model} has no ${m.missing_rates.join(' or ') || 'rate for a class'} rate, which these calls used: set the row again with it (${path(m.resolved_model!)}).`;
   }
 }
