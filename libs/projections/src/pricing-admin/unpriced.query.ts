@@ -44,9 +44,9 @@ export interface UnpricedFilter {
 const sums = (agg: (field: string) => string) => USAGE_CLASSES.map((c) => `${agg(c.field)}::bigint AS ${c.field}`).join(', ');
 
 /**
- * The statement and its parameters. The rollups' model rows say where unpriced calls are: the days (daily_costs,
- * through its key: PostgreSQL 18 skips from workspace to workspace), then within them the hours and names
- * (hourly_costs, through its key). Scanning the rollups instead would read every execution's row.
+ * The statement and its parameters. The rollups' model rows say where unpriced calls are: per workspace, the days
+ * (daily_costs), then within them the hours and names (hourly_costs), each read through its key: a scan of the
+ * rollups would read every execution's row.
  * Facts are read only in those hours, through the workspace-and-instant index, and priced as `priced_facts`
  * prices them (`pricedFacts`, the view's own SQL, over just those facts), so a read model of mostly priced usage
  * is never priced in full. A day or hour counts when it overlaps [from, to]; the facts are cut to the exact instants.
@@ -54,19 +54,27 @@ const sums = (agg: (field: string) => string) => USAGE_CLASSES.map((c) => `${agg
 export function unpricedStatement(schema: string, filter: UnpricedFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const days = [`dimension = 'model'`, 'unpriced_calls > 0'];
+  const days: string[] = [];
   const hours: string[] = [];
   const facts: string[] = [];
-  if (filter.workspaceId !== undefined) days.push(`workspace_id = ${param(filter.workspaceId)}`);
+  // The workspaces to look in: the one asked for, or every one, found by a probe of daily_costs' key each.
+  // PostgreSQL 18 can skip through the key by itself, but only when the rollup's statistics are fresh; on a
+  // live-projected read model they often are not, and the plan then scans every execution's row of the rollup.
+  const workspaces =
+    filter.workspaceId !== undefined
+      ? `SELECT ${param(filter.workspaceId)}::text COLLATE "C" AS workspace_id`
+      : `SELECT min(workspace_id) AS workspace_id FROM ${schema}.daily_costs
+         UNION ALL
+         SELECT (SELECT min(d.workspace_id) FROM ${schema}.daily_costs d WHERE d.workspace_id > w.workspace_id) FROM workspaces w WHERE w.workspace_id IS NOT NULL`;
   if (filter.from !== undefined) {
     const from = `${param(new Date(filter.from).toISOString())}::timestamptz`;
-    days.push(`day > ${from} - interval '24 hours'`);
+    days.push(`AND day > ${from} - interval '24 hours'`);
     hours.push(`AND hour > ${from} - interval '1 hour'`);
     facts.push(`AND f.occurred_at >= ${from}`);
   }
   if (filter.to !== undefined) {
     const to = `${param(new Date(filter.to).toISOString())}::timestamptz`;
-    days.push(`day <= ${to}`);
+    days.push(`AND day <= ${to}`);
     hours.push(`AND hour <= ${to}`);
     facts.push(`AND f.occurred_at <= ${to}`);
   }
@@ -75,8 +83,15 @@ export function unpricedStatement(schema: string, filter: UnpricedFilter): { sql
   // workspace's facts (it guesses 0.5%), and with that guess it prefers pricing every fact to a few index reads.
   // OFFSET 0 keeps the facts' subquery from being merged into the pricing join, where that guess would apply.
   const sql = `
-    WITH days AS (
-      SELECT DISTINCT workspace_id, day FROM ${schema}.daily_costs WHERE ${days.join(' AND ')}
+    WITH RECURSIVE workspaces AS (
+      ${workspaces}
+    ),
+    days AS (
+      SELECT w.workspace_id, d.day
+      FROM workspaces w CROSS JOIN LATERAL (
+        SELECT DISTINCT day FROM ${schema}.daily_costs
+        WHERE workspace_id = w.workspace_id AND dimension = 'model' AND unpriced_calls > 0 ${days.join(' ')}) d
+      WHERE w.workspace_id IS NOT NULL
     ),
     windows AS (
       SELECT d.workspace_id, h.hour, h.names
