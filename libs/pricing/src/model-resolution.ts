@@ -35,8 +35,13 @@ export interface CatalogProvider {
 /** What resolution reads from a catalog version. */
 export interface ResolutionCatalog {
   readonly providers: readonly CatalogProvider[];
-  /** Names that resolve as written, to the model they name: every row's model and aliases, every override's model. */
+  /**
+   * Names that resolve as written before any rule, to the model they name: the operator's own rows (no provider),
+   * every explicit alias, every negotiated price's model.
+   */
   readonly exactNames: ReadonlyMap<string, string>;
+  /** The provider-qualified models (`anthropic/claude-sonnet-4-5`): a call sent under one resolves to it when no rule matched. */
+  readonly qualifiedModels: ReadonlySet<string>;
 }
 
 const regexes = new Map<string, RegExp>();
@@ -87,22 +92,38 @@ function inProvider(providers: readonly CatalogProvider[], provider: CatalogProv
   return null;
 }
 
+/** Within `provider`: its rules and its fallbacks', then the same for the name with its date dashed. */
+function byRules(providers: readonly CatalogProvider[], provider: CatalogProvider, name: string): string | null {
+  const found = inProvider(providers, provider, name, true);
+  if (found) return found;
+  const dashed = dashedDates(name);
+  return dashed === name ? null : inProvider(providers, provider, dashed, true);
+}
+
 /**
  * The catalog model that prices a call of `name` sent with `provider` (null: none given), or null: unresolved,
- * so unpriced. Precedence: a name the catalog knows as written (a model or an explicit alias) wins; then the
- * rules of the named provider (its own models in order, then its fallback providers); without a provider,
- * the rules of the first provider that claims the name as first party. A provider the catalog does not know,
- * or a name no rule matches, resolves to nothing: resolution never guesses a default model.
+ * so unpriced. Precedence (ADR 0022):
+ * 1. a name the catalog knows as written: the operator's rows, explicit aliases, negotiated prices' models;
+ * 2. the rules of the named provider (its models in order, then its fallback providers'), or without one, of
+ *    the first provider that claims the name as first party;
+ * 3. a provider-qualified catalog model as written (`openai/gpt-5`);
+ * 4. without a provider, a name prefixed with a provider's id or alias (`anthropic/claude-sonnet-4-5-20250929`,
+ *    as LiteLLM spells them): the rest of the name within that provider.
+ * A provider the catalog does not know, or a name nothing matches, resolves to nothing: resolution never
+ * guesses a default model, and never takes a reseller's price for a call that did not name the reseller.
  */
 export function resolveModel(catalog: ResolutionCatalog, provider: string | null, name: string): string | null {
   const exact = catalog.exactNames.get(name);
   if (exact !== undefined) return exact;
-  const chosen = provider
-    ? providerNamed(catalog.providers, provider)
-    : catalog.providers.find((p) => p.model_match !== undefined && matches(p.model_match, name));
-  if (!chosen) return null;
-  const found = inProvider(catalog.providers, chosen, name, true);
-  if (found) return found;
-  const dashed = dashedDates(name);
-  return dashed === name ? null : inProvider(catalog.providers, chosen, dashed, true);
+  const { providers } = catalog;
+  const chosen = provider ? providerNamed(providers, provider) : providers.find((p) => p.model_match !== undefined && matches(p.model_match, name));
+  if (provider && !chosen) return null;
+  const ruled = chosen ? byRules(providers, chosen, name) : null;
+  if (ruled) return ruled;
+  if (catalog.qualifiedModels.has(name)) return name;
+  const slash = name.indexOf('/');
+  if (provider || slash <= 0) return null;
+  const prefix = name.slice(0, slash).toLowerCase();
+  const named = providers.find((p) => p.id === prefix || p.aliases?.includes(prefix));
+  return named ? byRules(providers, named, name.slice(slash + 1)) : null;
 }

@@ -45,13 +45,22 @@ const catalog = buildCatalog(
 const resolve = (provider: string | null, name: string) => resolveModel(catalog, provider, name);
 
 describe('resolveModel', () => {
-  it('takes a name the catalog knows as written first: a row, an explicit alias, a negotiated price, a qualified key', () => {
+  it("takes a name the catalog knows as written first: the operator's row, an explicit alias, a negotiated price", () => {
     expect(resolve(null, 'my-fine-tune')).toBe('my-fine-tune');
     expect(resolve('openai', 'ft-latest')).toBe('my-fine-tune');
     // An explicit alias wins over the rule that would match it.
     expect(resolve('anthropic', 'claude-sonnet-4-5-special')).toBe('gpt-4o-team');
     expect(resolve(null, 'private-model')).toBe('private-model');
+  });
+
+  it("takes a provider-qualified model as written when no rule matched, and reads a provider's prefix without a provider", () => {
     expect(resolve(null, 'anthropic/claude-sonnet-4-5')).toBe('anthropic/claude-sonnet-4-5');
+    expect(resolve('openrouter', 'openai/gpt-4o')).toBe('openai/gpt-4o');
+    // A provider's own rule comes before a qualified model of the same spelling.
+    const spelt = buildCatalog([row('openai/gpt-4o', 'openai')], 1, [], [], [...providers, { id: 'router', name: 'R', models: [{ model: 'router/gpt', match: { equals: 'openai/gpt-4o' } }] }]);
+    expect(resolveModel(spelt, 'router', 'openai/gpt-4o')).toBe('router/gpt');
+    expect(resolve(null, 'anthropic/claude-sonnet-4-5-20250929')).toBe('anthropic/claude-sonnet-4-5');
+    expect(resolve(null, 'bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('aws/claude-sonnet-4-5');
   });
 
   it('resolves within the named provider, found by id, alias or its rule, in its models order, case-insensitively', () => {
@@ -73,8 +82,9 @@ describe('resolveModel', () => {
   it('without a provider, resolves only within the first provider that claims the name as first party', () => {
     expect(resolve(null, 'claude-sonnet-4-20250514')).toBe('anthropic/claude-sonnet-4-0');
     expect(resolve(null, 'gpt-4o')).toBe('openai/gpt-4o');
-    // OpenRouter prices this name, but a reseller's price is never taken for a call that did not name it.
-    expect(resolve(null, 'anthropic/claude-sonnet-4.5')).toBeNull();
+    // OpenRouter prices this name, but a reseller's price is never taken for a call that did not name it: the prefix names Anthropic.
+    expect(resolve(null, 'anthropic/claude-sonnet-4.5')).toBe('anthropic/claude-sonnet-4-5');
+    expect(resolve(null, 'meta-llama/llama-3.3-70b')).toBeNull();
   });
 
   it('never guesses: an unknown provider or a name no rule matches is unresolved', () => {

@@ -151,9 +151,14 @@ export function buildCatalog(
   newestFirst(byModel);
   newestFirst(overridesByModel);
   const exactNames = new Map<string, string>();
-  for (const row of rows) for (const name of [row.model, ...(row.aliases ?? [])]) if (!exactNames.has(name) || name === row.model) exactNames.set(name, row.model);
+  const qualifiedModels = new Set<string>();
+  for (const row of rows) {
+    if (row.provider) qualifiedModels.add(row.model);
+    else exactNames.set(row.model, row.model);
+  }
+  for (const row of rows) for (const alias of row.aliases ?? []) if (!exactNames.has(alias)) exactNames.set(alias, row.model);
   for (const name of overridesByModel.keys()) if (name !== '*' && !exactNames.has(name)) exactNames.set(name, name);
-  return { version, rows, tools, overrides, byModel, byTool, overridesByModel, providers, exactNames };
+  return { version, rows, tools, overrides, byModel, byTool, overridesByModel, providers, exactNames, qualifiedModels };
 }
 
 export const catalogFromState = (state: CatalogState): PriceCatalog =>

@@ -173,5 +173,6 @@ export function compilePriceTable(catalog: PriceCatalog, names: readonly ModelNa
   return { version: catalog.version, names: resolved, models, tools };
 }
 
-/** Every name the catalog prices as written, without a provider: the names of its rows, aliases and overrides. */
-export const namesAsWritten = (catalog: PriceCatalog): ModelName[] => [...catalog.exactNames.keys()].map((name) => ({ provider: '', name }));
+/** Every name the catalog prices as written, without a provider: its rows' models and aliases, its overrides' models. */
+export const namesAsWritten = (catalog: PriceCatalog): ModelName[] =>
+  [...new Set([...catalog.rows.flatMap((r) => [r.model, ...(r.aliases ?? [])]), ...catalog.exactNames.keys()])].map((name) => ({ provider: '', name }));

@@ -69,6 +69,8 @@ export interface CatalogOverlay {
   readonly modifiers?: readonly (OverlayEntry & { readonly model: string; readonly modifiers: PriceModifiers })[];
   /** Replaces one exact source value (`from`, as its shortest string) of one price key of one model. */
   readonly corrections?: readonly (OverlayEntry & { readonly model: string; readonly key: string; readonly from: string; readonly to: string })[];
+  /** A long-context tier the source lacks, added to every row of the model that has none at that threshold. */
+  readonly tiers?: readonly (OverlayEntry & { readonly model: string; readonly tier: PriceTier })[];
   /** Names that resolve as written to the model (they win over every provider's rules: use sparingly). */
   readonly aliases?: readonly (OverlayEntry & { readonly model: string; readonly aliases: readonly string[] })[];
 }
@@ -349,8 +351,18 @@ export function convertGenaiPrices(
         used.add(overlayName('aliases', i));
         aliases.push(...a.aliases);
       });
+      const added: PriceTier[] = [];
+      overlay.tiers?.forEach((t, i) => {
+        if (t.model !== key) return;
+        used.add(overlayName('tiers', i));
+        added.push(t.tier);
+      });
       const filled = { oneHour: false };
-      const dated = datedSets(entries, sets.map((s) => priceSet(s, filled)));
+      const dated = datedSets(entries, sets.map((s) => priceSet(s, filled))).map((d) => {
+        const own = d.tiers ?? [];
+        const tiers = [...own, ...added.filter((t) => !own.some((o) => o.above_prompt_tokens === t.above_prompt_tokens))];
+        return { ...d, tiers: tiers.length ? tiers.sort((a, b) => a.above_prompt_tokens - b.above_prompt_tokens) : undefined };
+      });
       if (filled.oneHour) oneHour++;
       for (const d of dated) {
         rows.push({
@@ -385,7 +397,7 @@ export function convertGenaiPrices(
   }
 
   rows.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.effective_from < b.effective_from ? -1 : a.effective_from > b.effective_from ? 1 : 0));
-  const unusedOverlay = (['provider_aliases', 'modifiers', 'corrections', 'aliases'] as const).flatMap((kind) =>
+  const unusedOverlay = (['provider_aliases', 'modifiers', 'corrections', 'tiers', 'aliases'] as const).flatMap((kind) =>
     (overlay[kind] ?? []).flatMap((e, i) => (used.has(overlayName(kind, i)) ? [] : [`${overlayName(kind, i)} ${'model' in e ? e.model : 'provider' in e ? e.provider : ''}`])),
   );
   return {

@@ -7,7 +7,7 @@ import { subsetsOf, USAGE_CLASSES } from '../price-dimensions';
 import type { CatalogFile } from '../catalog-file';
 import defaultCatalog from '../../../../test/support/fixture-price-rows.json';
 import { CatalogOverlay, convertGenaiPrices, decimalOf, REASONS, SOURCE_KEY, SourceModel, SourcePrices, SourceProvider } from './convert-genai-prices';
-import { convertInstalled, repoRoot, SNAPSHOT_PATH } from './convert.main';
+import { convertInstalled, OVERLAY_PATH, repoRoot, SNAPSHOT_PATH } from './convert.main';
 
 const SOURCE = { name: 'test', version: '0', sha256: '0' };
 const model = (id: string, prices: SourceModel['prices']): SourceModel => ({ id, match: { equals: id }, prices });
@@ -252,6 +252,7 @@ describe('the snapshot against genai-prices own arithmetic', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the devDependency's CJS build, as the converter loads it
   const genai = require('@pydantic/genai-prices') as { calcPrice: Calc; waitForUpdate(): Promise<readonly SourceProvider[]> };
   const file = JSON.parse(readFileSync(join(repoRoot(__dirname), SNAPSHOT_PATH), 'utf8')) as CatalogFile;
+  const overlay = JSON.parse(readFileSync(join(repoRoot(__dirname), OVERLAY_PATH), 'utf8')) as CatalogOverlay;
 
   const calls = [
     { input_tokens: 1000, cache_read_tokens: 2000, cache_creation_tokens: 3000, cache_creation_1h_tokens: 1000, output_tokens: 500, reasoning_tokens: 100, web_search_requests: 2 },
@@ -271,7 +272,7 @@ describe('the snapshot against genai-prices own arithmetic', () => {
     return cost;
   }
 
-  it('prices every imported row as the source does', async () => {
+  it('prices every imported row as the source does, but for the tiers the overlay adds', async () => {
     const providers = await genai.waitForUpdate();
     const sourceOf = new Map<string, { p: SourceProvider; m: SourceModel }>(providers.flatMap((p) => p.models.map((m) => [`${p.id}/${m.id}`, { p, m }] as const)));
     let compared = 0;
@@ -296,7 +297,10 @@ describe('the snapshot against genai-prices own arithmetic', () => {
         compared++;
       }
     }
-    expect(differ).toEqual([]);
+    // Only the calls above an added tier's threshold differ, and only on the models the overlay gives one.
+    const tiered = new Set((overlay.tiers ?? []).map((t) => t.model));
+    expect(differ.filter((d) => !tiered.has(d.split('@')[0]))).toEqual([]);
+    expect(differ.map((d) => d.split('@')[0])).toEqual([...tiered]);
     expect(compared).toBe(file.rows.length * calls.length);
   });
 });
