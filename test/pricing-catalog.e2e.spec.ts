@@ -1,3 +1,4 @@
+import { SHIPPED_CATALOG } from '@ledger/pricing';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 
 /**
@@ -45,6 +46,7 @@ describe('Pricing catalog reads', () => {
       data: {
         version,
         model,
+        priced_model: model,
         rows,
         changes: [
           { version: version - 3, type: 'PriceSet', data: { ...rows[1], reason: 'June price' }, recorded_at: expect.any(String) },
@@ -65,16 +67,31 @@ describe('Pricing catalog reads', () => {
     expect(byAlias.body.data).toEqual({ ...res.body.data, model: alias });
   });
 
-  it('answers a shipped model from the default catalog', async () => {
-    const res = await t.http.get('/v1/pricing/models/gpt-4o').set(admin);
+  it('answers a shipped model by the name usage sends, from the snapshot the catalog was seeded with', async () => {
+    const res = await t.http.get('/v1/pricing/models/gpt-4o-2024-08-06').set(admin);
     expect(res.status).toBe(200);
-    expect(res.body.data.rows[0]).toEqual({
-      model: 'gpt-4o',
-      effective_from: '2024-05-13T00:00:00.000Z',
-      rates: { input: '2.50', output: '10.00', cache_creation: '2.50', cache_read: '1.25' },
-      modifiers: { service_tier: { batch: '0.5', priority: '1.7' } },
-    });
-    expect(res.body.data.changes[0]).toMatchObject({ type: 'PriceSet', data: { model: 'gpt-4o', reason: 'default catalog' } });
+    expect(res.body.data).toMatchObject({ model: 'gpt-4o-2024-08-06', priced_model: 'openai/gpt-4o' });
+    expect(res.body.data.rows).toEqual([
+      {
+        model: 'openai/gpt-4o',
+        provider: 'openai',
+        effective_from: '1970-01-01T00:00:00.000Z',
+        effective_to: null,
+        rates: { input: '2.5', output: '10', cache_read: '1.25', web_search: '10' },
+        modifiers: { service_tier: { batch: '0.5', priority: '1.7' } },
+      },
+    ]);
+    // The seeding import, with this model's rows only.
+    expect(res.body.data.changes).toEqual([
+      {
+        version: 1, type: 'CatalogImported', recorded_at: expect.any(String),
+        data: { source: { name: '@pydantic/genai-prices', version: '0.1.8', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }, sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          reason: 'the catalog shipped with this version', set: res.body.data.rows.map(({ effective_to: _, ...r }: Record<string, unknown>) => r), removed: [] },
+      },
+    ]);
+    // The whole catalog's history summarises the import.
+    const all = await t.http.get('/v1/pricing/models').set(admin);
+    expect(all.body.data.changes[0]).toMatchObject({ version: 1, type: 'CatalogImported', data: { set: SHIPPED_CATALOG.rows.length, removed: 0 } });
   });
 
   it('answers 404 NOT_FOUND for a model the catalog never named', async () => {

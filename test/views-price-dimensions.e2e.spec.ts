@@ -5,7 +5,7 @@ import { freshWorkspace, startTestApp, TestApp, TestEventStore } from '@ledger/t
  * The views of the 2026 price model (issue 14 §4) over real HTTP: `cost_by_class` / `costByClass`, every
  * class's count, the calls' non-default modifiers and `partial` status, and the `service_tier` and `speed`
  * groupings, checked exactly against an oracle that prices each call on its own with big.js from the
- * default catalog's rows, copied below by hand.
+ * shipped catalog's rows (genai-prices with the overlay), copied below by hand.
  */
 
 type ClassKey = 'input' | 'output' | 'reasoning' | 'cache_creation' | 'cache_creation_1h' | 'cache_read' | 'web_search';
@@ -15,7 +15,7 @@ interface Row {
   rates: Partial<Record<ClassKey, string>>;
   modifiers: Record<string, Record<string, string>>;
 }
-/** The default catalog's rows for the models used here (USD per 1M tokens; web search per 1,000 requests). */
+/** The shipped catalog's rows for the models used here (USD per 1M tokens; web search per 1,000 requests). */
 const ROWS: Record<string, Row> = {
   'claude-opus-4-6': {
     rates: { input: '5', output: '25', cache_creation: '6.25', cache_creation_1h: '10', cache_read: '0.5', web_search: '10' },
@@ -26,8 +26,12 @@ const ROWS: Record<string, Row> = {
     modifiers: { service_tier: { batch: '0.5' } },
   },
   'gpt-4o': {
-    rates: { input: '2.5', output: '10', cache_creation: '2.5', cache_read: '1.25' },
+    rates: { input: '2.5', output: '10', cache_read: '1.25', web_search: '10' },
     modifiers: { service_tier: { batch: '0.5', priority: '1.7' } },
+  },
+  'gpt-4.1-nano': {
+    rates: { input: '0.1', output: '0.4', cache_read: '0.025' },
+    modifiers: { service_tier: { batch: '0.5' } },
   },
 };
 
@@ -125,7 +129,7 @@ const A: Call[] = [
 ];
 /** Session B: web search on a row without a web-search rate (partial), and a tier the row does not list (1×); explicit defaults. */
 const B: Call[] = [
-  { event_id: 'b1', session_id: 'sess_b', occurred_at: AT('11:30'), model: 'gpt-4o', input_tokens: 100, output_tokens: 100, web_search_requests: 2, service_tier: 'standard' },
+  { event_id: 'b1', session_id: 'sess_b', occurred_at: AT('11:30'), model: 'gpt-4.1-nano', input_tokens: 100, output_tokens: 100, web_search_requests: 2, service_tier: 'standard' },
   {
     event_id: 'b2', session_id: 'sess_b', occurred_at: AT('11:40'), model: 'claude-opus-4-6', input_tokens: 1000, output_tokens: 100, service_tier: 'flex', speed: 'standard',
     inference_geo: 'global',
@@ -189,7 +193,7 @@ describe.each<TestEventStore>(['postgres', 'esdb'])('views of the 2026 price dim
       });
     });
 
-    it('leaves out a class whose every use lacks a price (web search on gpt-4o), never $0', async () => {
+    it('leaves out a class whose every use lacks a price (web search on gpt-4.1-nano), never $0', async () => {
       const res = await get('/costs/sessions/sess_b');
       expect(res.body.cost_by_class).toEqual(classCosts(B));
       expect(res.body.cost_by_class).not.toHaveProperty('web_search');

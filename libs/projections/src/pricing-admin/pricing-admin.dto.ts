@@ -358,8 +358,13 @@ class ToolPriceRow {
 
 class CatalogChange {
   @ApiProperty() version: number;
-  @ApiProperty({ enum: ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved', 'WorkspacePriceSet', 'WorkspacePriceRemoved'] }) type: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+  @ApiProperty({ enum: ['PriceSet', 'PriceRemoved', 'ToolPriceSet', 'ToolPriceRemoved', 'WorkspacePriceSet', 'WorkspacePriceRemoved', 'CatalogImported'] }) type: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "The change as recorded; a CatalogImported gives its source, hash and reason, and the counts of rows it set and removed (in a model's history: that model's rows).",
+  })
+  data: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) recorded_at: string;
 }
 
@@ -377,7 +382,8 @@ export class CatalogResponse {
 
 class ModelPricesData {
   @ApiProperty() version: number;
-  @ApiProperty({ description: 'The model asked for: a model name or one of its aliases.' }) model: string;
+  @ApiProperty({ description: 'The model asked for: a model name as usage sends it, or one of its aliases.' }) model: string;
+  @ApiProperty({ description: 'The catalog model that name resolves to (`gpt-4o` → `openai/gpt-4o`), or the name itself.' }) priced_model: string;
   @ApiProperty({ type: [ModelPriceRow], description: 'The rows that price it (by name or alias), oldest effective_from first.' }) rows: ModelPriceRow[];
   @ApiProperty({ type: [CatalogChange], description: 'The catalog changes that named it, oldest first.' }) changes: CatalogChange[];
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction, PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
-import { catalogFromState, CatalogState, evolveCatalog, PricingCatalog, PricingEvent } from '@ledger/pricing';
+import { catalogFromState, CatalogState, evolveCatalog, PriceCatalog, PricingCatalog, PricingEvent, resolveModel } from '@ledger/pricing';
 import Big from 'big.js';
 import type { Pool } from 'pg';
 import { requestRebuild } from '../rebuild/rebuild-requests';
@@ -70,6 +70,22 @@ export function scopesOf(event: PricingEvent, state: CatalogState): PriceScope[]
   }
 }
 
+/**
+ * A change names a model as usage does: one that resolves to a catalog model (`gpt-4o` → `openai/gpt-4o`) is
+ * recorded against that model, so it prices every name that resolves to it, beside the imported rows (ADR 0022).
+ */
+export function onCatalogModel(event: PricingEvent, catalog: PriceCatalog): PricingEvent {
+  if (event.type === 'CatalogImported' || !('model' in event.data) || event.data.model === '*') return event;
+  const model = catalogModelNamed(catalog, event.data.model);
+  return model === event.data.model ? event : ({ ...event, data: { ...event.data, model } } as PricingEvent);
+}
+
+/** The catalog model a name as usage sends it resolves to, if a provider's; else the name itself. */
+export function catalogModelNamed(catalog: PriceCatalog, name: string): string {
+  const resolved = resolveModel(catalog, null, name);
+  return resolved !== null && catalog.qualifiedModels.has(resolved) ? resolved : name;
+}
+
 /** What a change is called in the rebuild it queues. */
 function changeName(event: PricingEvent): string {
   switch (event.type) {
@@ -96,8 +112,9 @@ export class PricingChanges {
     @Inject(PRICING_OPTIONS) private readonly options: PricingOptions,
   ) {}
 
-  async apply(event: PricingEvent, expectedVersion?: number): Promise<ChangeResult> {
+  async apply(asked: PricingEvent, expectedVersion?: number): Promise<ChangeResult> {
     const before = await this.catalog.refresh();
+    const event = onCatalogModel(asked, before);
     const state = this.catalog.rows;
     // Before the change is recorded: a removal of what does not exist is refused here.
     const scoped = scopesOf(event, state);
@@ -116,8 +133,9 @@ export class PricingChanges {
   }
 
   /** The same change, tried on a copy of the catalog: per workspace and model, before, after and delta. */
-  async preview(event: PricingEvent) {
+  async preview(asked: PricingEvent) {
     const before = await this.catalog.refresh();
+    const event = onCatalogModel(asked, before);
     const state = this.catalog.rows;
     const candidate = catalogFromState(evolveCatalog(state, event));
     const scopes = await inScope(this.pool, scopesOf(event, state), before, candidate);

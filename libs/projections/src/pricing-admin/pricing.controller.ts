@@ -9,6 +9,7 @@ import {
   PricingCatalog,
   PricingEvent,
   PriceTier,
+  resolveModel,
   ToolPriceRow,
   USAGE_CLASSES,
   UsageRates,
@@ -92,10 +93,24 @@ const toolPriceSet = (tool: string, b: ToolPriceBody): PricingEvent => ({
 /** By name, then oldest effective_from first. */
 const byName = <T extends { effective_from: string }>(key: (r: T) => string) => (a: T, b: T) =>
   key(a).localeCompare(key(b)) || Date.parse(a.effective_from) - Date.parse(b.effective_from);
-const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model));
+const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model)).map((r) => ({ ...r, effective_to: r.effective_to ?? null }));
 const sortedTools = (rows: readonly ToolPriceRow[]) => [...rows].sort(byName((r) => r.tool));
 const sortedOverrides = (rows: readonly WorkspacePriceRow[]) => [...rows].sort(byName((r) => r.model));
 const MODEL_CHANGES = new Set(['PriceSet', 'PriceRemoved']);
+
+type Change = Awaited<ReturnType<PricingCatalog['history']>>[number];
+type Imported = Extract<PricingEvent, { type: 'CatalogImported' }>['data'];
+/** An import in a history: its source and how many rows it set and removed (the rows are in the catalog). */
+const importSummary = (c: Change): Change => {
+  const { source, sha256, reason, set, removed } = c.data as unknown as Imported;
+  return { ...c, data: { source, sha256, reason, set: set.length, removed: removed.length } };
+};
+/** An import in one model's history, if it set or removed that model's rows: with those rows only. */
+const importOf = (c: Change, names: ReadonlySet<string>): Change[] => {
+  const { source, sha256, reason, set, removed } = c.data as unknown as Imported;
+  const own = { set: set.filter((r) => names.has(r.model)), removed: removed.filter((r) => names.has(r.model)) };
+  return own.set.length || own.removed.length ? [{ ...c, data: { source, sha256, reason, ...own } }] : [];
+};
 const WORKSPACE_CHANGES = new Set(['WorkspacePriceSet', 'WorkspacePriceRemoved']);
 
 function validated<T extends object>(cls: new () => T, value: unknown, field: string): T {
@@ -126,7 +141,8 @@ export class PricingController {
   async list() {
     await this.catalog.refresh();
     const { version, models, tools } = this.catalog.rows;
-    return { success: true, data: { version, models: sortedModels(models), tools: sortedTools(tools), changes: await this.catalog.history() } };
+    const changes = (await this.catalog.history()).map((c) => (c.type === 'CatalogImported' ? importSummary(c) : c));
+    return { success: true, data: { version, models: sortedModels(models), tools: sortedTools(tools), changes } };
   }
 
   /**
@@ -139,14 +155,17 @@ export class PricingController {
   @ApiOkResponse({ type: ModelPricesResponse })
   @ApiV1Errors(404)
   async model(@Param('model') model: string) {
-    await this.catalog.refresh();
+    const catalog = await this.catalog.refresh();
     const { version, models } = this.catalog.rows;
-    const rows = models.filter((r) => r.model === model || r.aliases?.includes(model));
-    const names = new Set([model, ...rows.map((r) => r.model)]);
+    const priced = resolveModel(catalog, null, model) ?? model;
+    const rows = models.filter((r) => r.model === priced || r.aliases?.includes(priced));
+    const names = new Set([model, priced, ...rows.map((r) => r.model)]);
     // A workspace's negotiated prices are its own (GET workspaces/{workspace_id}), not the model's list price.
-    const changes = (await this.catalog.history()).filter((c) => MODEL_CHANGES.has(c.type) && names.has(c.data.model as string));
+    const changes = (await this.catalog.history()).flatMap((c) =>
+      c.type === 'CatalogImported' ? importOf(c, names) : MODEL_CHANGES.has(c.type) && names.has(c.data.model as string) ? [c] : [],
+    );
     if (!rows.length && !changes.length) throw new NotFoundError(`Model ${model}`, 'model');
-    return { success: true, data: { version, model, rows: sortedModels(rows), changes } };
+    return { success: true, data: { version, model, priced_model: priced, rows: sortedModels(rows), changes } };
   }
 
   @Get('tools')
