@@ -11,6 +11,7 @@ import { ProjectionMetrics } from './projection.metrics';
 import { ProjectorLease } from './projector-lease';
 import { PricingController } from './pricing-admin/pricing.controller';
 import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes.service';
+import { UnpricedController } from './pricing-admin/unpriced.controller';
 import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { ProjectionHealth, recordStall } from './projection-health';
@@ -140,7 +141,7 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule, ProjectionWatermarkModule],
-      controllers: options.routes ? [ProjectionsAdminController, PricingController, DeadLettersController] : [],
+      controllers: options.routes ? [ProjectionsAdminController, PricingController, DeadLettersController, UnpricedController] : [],
       providers: [
         ReadModelReady,
         { provide: OPTIONS, useValue: options },
