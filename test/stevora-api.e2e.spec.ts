@@ -59,17 +59,19 @@ describe('Stevora cost API over HTTP', () => {
 
   /** The 2026 classes' counts, none in these calls. */
   const noNewClasses = { reasoningTokens: 0, cacheCreation1hTokens: 0, webSearchRequests: 0 };
+  /** The catalog model and row that priced a call sent without a provider (ADR 0022). */
+  const pricedBy = (model: string | null) => ({ provider: null, pricedModel: model, priceRef: model && `${model}@1970-01-01T00:00:00.000Z` });
   const noNewTotals = { totalReasoningTokens: 0, totalCacheCreation1hTokens: 0, totalWebSearchRequests: 0 };
   const zeroClasses = { reasoning: '0', cache_creation: '0', cache_creation_1h: '0', cache_read: '0', web_search: '0' };
   const seedCalls = [
     // 245×2.50 + 312×10 = 3732.5 per 1M
-    { stepName: 'generate-welcome-email', model: 'gpt-4o', inputTokens: 245, outputTokens: 312, costUsd: 0.0037325, createdAt: '2026-04-02T12:00:05.100Z',
+    { stepName: 'generate-welcome-email', model: 'gpt-4o', ...pricedBy('openai/gpt-4o'), inputTokens: 245, outputTokens: 312, costUsd: 0.0037325, createdAt: '2026-04-02T12:00:05.100Z',
       costUsdExact: '0.0037325', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c1', sessionId: 'sess_def456' , ...noNewClasses },
     // 680×2.50 + 410×10 = 5800 per 1M
-    { stepName: 'generate-summary', model: 'gpt-4o', inputTokens: 680, outputTokens: 410, costUsd: 0.0058, createdAt: '2026-04-02T12:00:10.200Z',
+    { stepName: 'generate-summary', model: 'gpt-4o', ...pricedBy('openai/gpt-4o'), inputTokens: 680, outputTokens: 410, costUsd: 0.0058, createdAt: '2026-04-02T12:00:10.200Z',
       costUsdExact: '0.0058', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c2', sessionId: 'sess_def456' , ...noNewClasses },
     // 595×3 + 168×15 = 4305 per 1M
-    { stepName: 'classify-intent', model: 'claude-sonnet-4-20250514', inputTokens: 595, outputTokens: 168, costUsd: 0.004305, createdAt: '2026-04-02T12:00:12.500Z',
+    { stepName: 'classify-intent', model: 'claude-sonnet-4-20250514', ...pricedBy('anthropic/claude-sonnet-4-0'), inputTokens: 595, outputTokens: 168, costUsd: 0.004305, createdAt: '2026-04-02T12:00:12.500Z',
       costUsdExact: '0.004305', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'c3', sessionId: 'sess_def456' , ...noNewClasses },
   ];
   /** No call here reports a cost of its own (reconciliation has its own spec). */
@@ -160,10 +162,10 @@ describe('Stevora cost API over HTTP', () => {
         totalInputTokens: 1100,
         totalOutputTokens: 1100,
         calls: [
-          { stepName: null, model: 'gpt-4o', inputTokens: 1000, outputTokens: 1000, costUsd: 0.0125, createdAt: '2026-04-10T08:30:00.000Z',
+          { stepName: null, model: 'gpt-4o', ...pricedBy('openai/gpt-4o'), inputTokens: 1000, outputTokens: 1000, costUsd: 0.0125, createdAt: '2026-04-10T08:30:00.000Z',
             costUsdExact: '0.0125', cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'priced', eventId: 'b1', sessionId: 'sess_b' , ...noNewClasses },
           // No step name: the phase stands in.
-          { stepName: 'draft', model: 'acme-1', inputTokens: 100, outputTokens: 100, costUsd: null, createdAt: '2026-04-10T08:31:00.000Z',
+          { stepName: 'draft', model: 'acme-1', ...pricedBy(null), inputTokens: 100, outputTokens: 100, costUsd: null, createdAt: '2026-04-10T08:31:00.000Z',
             costUsdExact: null, cacheCreationTokens: 0, cacheReadTokens: 0, pricingStatus: 'unpriced', eventId: 'b2', sessionId: 'sess_b' , ...noNewClasses },
         ],
         nextCallsCursor: null,
@@ -462,7 +464,7 @@ describe('Stevora cost API over HTTP', () => {
       expect((await get(key, '/costs/sessions/sess_def456')).body.breakdown).toBeUndefined();
       const bad = await get(key, '/costs/sessions/sess_def456?group_by=tool');
       expect(bad.status).toBe(422);
-      const expected = "'step', 'model' or 'phase'";
+      const expected = "'step', 'model', 'phase' or 'price'";
       expect(bad.body).toEqual({ detail: [{ type: 'literal_error', loc: ['query', 'group_by'], msg: `Input should be ${expected}`, input: 'tool', ctx: { expected } }] });
     });
   });

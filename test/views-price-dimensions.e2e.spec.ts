@@ -35,6 +35,14 @@ const ROWS: Record<string, Row> = {
   },
 };
 
+/** The catalog model each name resolves to (ADR 0022), whose only row starts at the epoch. */
+const PRICED_AS: Record<string, string> = {
+  'claude-opus-4-6': 'anthropic/claude-opus-4-6',
+  'claude-sonnet-4-20250514': 'anthropic/claude-sonnet-4-0',
+  'gpt-4o': 'openai/gpt-4o',
+  'gpt-4.1-nano': 'openai/gpt-4.1-nano',
+};
+
 interface Call {
   event_id: string;
   session_id: string;
@@ -228,7 +236,7 @@ describe.each<TestEventStore>(['postgres', 'esdb'])('views of the 2026 price dim
       expect(res.status).toBe(200);
       const d = res.body.data;
       const call = (c: Call, status: string, modifiers: Record<string, string>) => ({
-        stepName: null, model: c.model, createdAt: c.occurred_at, eventId: c.event_id, sessionId: c.session_id,
+        stepName: null, model: c.model, provider: null, pricedModel: PRICED_AS[c.model], priceRef: `${PRICED_AS[c.model]}@1970-01-01T00:00:00.000Z`, createdAt: c.occurred_at, eventId: c.event_id, sessionId: c.session_id,
         costUsd: price(c).cost.toNumber(), costUsdExact: price(c).cost.toFixed(), pricingStatus: status,
         inputTokens: c.input_tokens ?? 0, outputTokens: c.output_tokens ?? 0, reasoningTokens: c.reasoning_tokens ?? 0,
         cacheCreationTokens: c.cache_creation_tokens ?? 0, cacheCreation1hTokens: c.cache_creation_1h_tokens ?? 0,

@@ -17,7 +17,7 @@ CROSS JOIN LATERAL (
 WHERE e.execution_id = $1 AND e.workspace_id = $2;
 
 -- FIRST_CALLS
-SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model, NULLIF(f.provider, '') AS provider, f.priced_model, f.price_ref,
   f.input_tokens::text AS input_tokens, f.output_tokens::text AS output_tokens, f.reasoning_tokens::text AS reasoning_tokens, f.cache_creation_tokens::text AS cache_creation_tokens, f.cache_creation_1h_tokens::text AS cache_creation_1h_tokens, f.cache_read_tokens::text AS cache_read_tokens, f.web_search_requests::text AS web_search_requests, f.service_tier, f.speed, f.inference_geo,
   trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
@@ -28,7 +28,7 @@ ORDER BY f.occurred_at, f.event_id
 LIMIT $3;
 
 -- CALLS_AFTER
-SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model, NULLIF(f.provider, '') AS provider, f.priced_model, f.price_ref,
   f.input_tokens::text AS input_tokens, f.output_tokens::text AS output_tokens, f.reasoning_tokens::text AS reasoning_tokens, f.cache_creation_tokens::text AS cache_creation_tokens, f.cache_creation_1h_tokens::text AS cache_creation_1h_tokens, f.cache_read_tokens::text AS cache_read_tokens, f.web_search_requests::text AS web_search_requests, f.service_tier, f.speed, f.inference_geo,
   trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at

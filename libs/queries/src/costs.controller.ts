@@ -25,7 +25,7 @@ export class ListSessionsParams extends PageParams {
 
 @FastApiQuery()
 export class SessionParams extends BreakdownParams {
-  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `breakdown`, the session’s model calls grouped by step, model or phase, most expensive first.' })
+  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `breakdown`, the session’s model calls grouped by step, model, phase or price (the catalog row, model@effective_from, that priced them), most expensive first.' })
   group_by?: CallGroupBy;
 }
 

@@ -22,7 +22,7 @@ export class WorkflowRunCostParams extends ReadParams {
   @StringParam({ maxLength: 512, description: 'Extension: the opaque `data.nextCallsCursor` of the previous page.' })
   calls_cursor?: string;
 
-  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `data.breakdown`, the run’s calls grouped by step, model or phase, most expensive first.' })
+  @OneOfParam({ values: CALL_GROUP_BY, description: 'Extension: adds `data.breakdown`, the run’s calls grouped by step, model, phase or price (the catalog row, model@effective_from, that priced them), most expensive first.' })
   group_by?: CallGroupBy;
 }
 

@@ -105,7 +105,9 @@ const toolPriceSet = (tool: string, b: ToolPriceBody): PricingEvent => ({
 /** By name, then oldest effective_from first. */
 const byName = <T extends { effective_from: string }>(key: (r: T) => string) => (a: T, b: T) =>
   key(a).localeCompare(key(b)) || Date.parse(a.effective_from) - Date.parse(b.effective_from);
-const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model)).map((r) => ({ ...r, effective_to: r.effective_to ?? null }));
+const sortedModels = (rows: readonly PriceRow[]) => [...rows].sort(byName((r) => r.model));
+/** Rows as the model routes list them: an open end is null, whether a row was set with one or imported without. */
+const listedModels = (rows: readonly PriceRow[]) => sortedModels(rows).map((r) => ({ ...r, effective_to: r.effective_to ?? null }));
 const sortedTools = (rows: readonly ToolPriceRow[]) => [...rows].sort(byName((r) => r.tool));
 const sortedOverrides = (rows: readonly WorkspacePriceRow[]) => [...rows].sort(byName((r) => r.model));
 const MODEL_CHANGES = new Set(['PriceSet', 'PriceRemoved']);
@@ -197,7 +199,7 @@ export class PricingController {
     await this.catalog.refresh();
     const { version, models, tools } = this.catalog.rows;
     const changes = (await this.catalog.history()).map((c) => (c.type === 'CatalogImported' ? importSummary(c) : c));
-    return { success: true, data: { version, models: sortedModels(models), tools: sortedTools(tools), changes } };
+    return { success: true, data: { version, models: listedModels(models), tools: sortedTools(tools), changes } };
   }
 
   /**
@@ -220,7 +222,7 @@ export class PricingController {
       c.type === 'CatalogImported' ? importOf(c, names) : MODEL_CHANGES.has(c.type) && names.has(c.data.model as string) ? [c] : [],
     );
     if (!rows.length && !changes.length) throw new NotFoundError(`Model ${model}`, 'model');
-    return { success: true, data: { version, model, priced_model: priced, rows: sortedModels(rows), changes } };
+    return { success: true, data: { version, model, priced_model: priced, rows: listedModels(rows), changes } };
   }
 
   @Get('tools')

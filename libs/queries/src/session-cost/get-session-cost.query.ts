@@ -10,7 +10,7 @@ import { Statement } from '../shared/statement';
 import { CallGroupBy, readCallBreakdown } from '../workflow-run-cost/call-breakdown';
 import { breakdownFromFacts, SESSION_COLUMNS, SessionRow, SessionView, toSessionView } from './session-cost.view';
 
-/** One entry of the compact `breakdown` (`group_by=step|model|phase`); money as decimal strings, null when unpriced. */
+/** One entry of the compact `breakdown` (`group_by=step|model|phase|price`); money as decimal strings, null when unpriced. */
 export interface SessionBreakdownEntry {
   key: string | null;
   cost_usd: string | null;

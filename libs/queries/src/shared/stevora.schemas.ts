@@ -10,7 +10,12 @@ const exact = () => ApiProperty({ type: 'string', nullable: true, description: '
 
 class RunCallDoc {
   @ApiProperty({ type: 'string', nullable: true, description: 'step_name, else phase_id, else null.' }) stepName: string | null;
-  @ApiProperty() model: string;
+  @ApiProperty({ description: 'The model name as the call sent it.' }) model: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Extension: the provider the call named; null when it named none.' }) provider: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Extension: the catalog model the name resolved to (ADR 0022); null when no price covers the call.' })
+  pricedModel: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Extension: the price row (model@effective_from, >threshold for a tier) that priced the call.' })
+  priceRef: string | null;
   @usd('Null when the call is unpriced; its known part when it is partial.') costUsd: number | null;
   @exact() costUsdExact: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -57,7 +62,7 @@ class WorkflowRunCostData {
   @usd('Extension: computed minus reported cost, summed over the calls that have both (a call only partly priced is not one); null when no call has both.')
   costDriftUsd: number | null;
   @exact() costDriftUsdExact: string | null;
-  @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase.' }) breakdown?: CostGroupDoc[];
+  @ApiPropertyOptional({ type: [CostGroupDoc], description: 'With group_by=step|model|phase|price (price: the catalog row that priced the calls, model@effective_from).' }) breakdown?: CostGroupDoc[];
 }
 /** The run's total of every usage class (`totalInputTokens`, …, `totalWebSearchRequests`), over every call. */
 documentUsageCounts(WorkflowRunCostData, stevoraTotalName, (d) => `Summed over every call of the run. ${d}`);

@@ -5,11 +5,14 @@ import { Statement } from '../shared/statement';
 const S = READ_MODEL_SCHEMA;
 
 /** The attribute a compact breakdown groups a set of model calls by. */
-export type CallGroupBy = 'step' | 'model' | 'phase';
-export const CALL_GROUP_BY: readonly CallGroupBy[] = ['step', 'model', 'phase'];
+export type CallGroupBy = 'step' | 'model' | 'phase' | 'price';
+export const CALL_GROUP_BY: readonly CallGroupBy[] = ['step', 'model', 'phase', 'price'];
 
-/** A call's step is its `step_name`, else its phase, as `stepName` shows it in the run view. */
-const KEY_SQL: Record<CallGroupBy, string> = { step: 'COALESCE(f.step_name, f.phase_id)', model: 'f.model', phase: 'f.phase_id' };
+/**
+ * A call's step is its `step_name`, else its phase, as `stepName` shows it in the run view; its price is the
+ * catalog row (and tier) that priced it, which names the catalog model its name resolved to (`model@effective_from`).
+ */
+const KEY_SQL: Record<CallGroupBy, string> = { step: 'COALESCE(f.step_name, f.phase_id)', model: 'f.model', phase: 'f.phase_id', price: 'f.price_ref' };
 
 export interface CallGroup {
   /** Null: calls without the attribute. */
@@ -33,10 +36,8 @@ WHERE f.workspace_id = $1 AND f.${of} = $2 AND f.event_type = 'TokenUsed'
 GROUP BY 1
 ORDER BY sum(f.token_cost) DESC NULLS LAST, 1 NULLS LAST`);
 
-export const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = {
-  execution_id: { step: breakdownSql('execution_id', 'step'), model: breakdownSql('execution_id', 'model'), phase: breakdownSql('execution_id', 'phase') },
-  session_id: { step: breakdownSql('session_id', 'step'), model: breakdownSql('session_id', 'model'), phase: breakdownSql('session_id', 'phase') },
-};
+const statementsOf = (of: Of) => Object.fromEntries(CALL_GROUP_BY.map((g) => [g, breakdownSql(of, g)])) as Record<CallGroupBy, Statement>;
+export const STATEMENTS: Record<Of, Record<CallGroupBy, Statement>> = { execution_id: statementsOf('execution_id'), session_id: statementsOf('session_id') };
 
 /**
  * The model calls (TokenUsed) of one run or one session, grouped, most expensive first. It reads every call

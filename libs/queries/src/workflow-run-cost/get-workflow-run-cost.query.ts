@@ -26,7 +26,13 @@ const usd = (exact: string | null) => (exact === null ? null : new Big(exact).to
  */
 export type RunCall = CamelUsageCounts & CallModifiers & {
   stepName: string | null;
+  /** The model name as the call sent it. */
   model: string;
+  /** The provider the call named; null when it named none. */
+  provider: string | null;
+  /** The catalog model the name resolved to, and the price row (and tier) that priced the call; null when unpriced. */
+  pricedModel: string | null;
+  priceRef: string | null;
   /** Null when the call is unpriced (no price covers its model at that instant); the known part when it is partial. */
   costUsd: number | null;
   costUsdExact: string | null;
@@ -153,6 +159,9 @@ type CallRow = Record<UsageField, string> & Record<ModifierField, string | null>
   session_id: string;
   step_name: string | null;
   model: string;
+  provider: string | null;
+  priced_model: string | null;
+  price_ref: string | null;
   cost: string | null;
   unpriced: boolean;
   occurred_at: Date;
@@ -162,7 +171,7 @@ type CallRow = Record<UsageField, string> & Record<ModifierField, string | null>
 /** A page of calls in `(occurred_at, event_id)` order, read along the `(workspace_id, execution_id, occurred_at, event_id)` index. */
 const callsSql = (after: boolean) =>
   new Statement(`
-SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model,
+SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model, NULLIF(f.provider, '') AS provider, f.priced_model, f.price_ref,
   ${usageSelect('f', (c) => `${c}::text`)}, ${MODIFIER_SELECT},
   trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
@@ -177,6 +186,9 @@ export const CALLS_AFTER = callsSql(true);
 const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,
   model: r.model,
+  provider: r.provider,
+  pricedModel: r.priced_model,
+  priceRef: r.price_ref,
   ...camelUsageCounts(r),
   costUsd: usd(r.cost),
   costUsdExact: r.cost,
