@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,28 +6,11 @@ import Big from 'big.js';
 import { catalogFileHash } from '@ledger/pricing';
 import type { CatalogFile, CatalogProvider, PriceRow } from '@ledger/pricing';
 import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
+import { ledgerCli } from './deployment/support/ledger-cli';
 
 const ROOT = path.resolve(__dirname, '..');
-const REGISTER = path.join(ROOT, 'test/deployment/support/register-typescript.cjs');
-const CLI = path.join(ROOT, 'apps/ledger/src/cli.ts');
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
-/** `npm run ledger -- <args>` as a real process, from the sources, with only the given variables. */
-function ledgerCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['-r', REGISTER, CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * The catalog this spec starts from when the service was not seeded with a catalog file: the snapshot's entries
