@@ -28,3 +28,11 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 export const ADMIN_ROUTE = 'ledger:admin';
 /** Marks a route only the admin key may call. */
 export const AdminOnly = () => SetMetadata(ADMIN_ROUTE, true);
+
+/**
+ * The workspace a read is confined to. A workspace key is always confined to its
+ * own, whatever it asks for; the admin key reads all unless it names one.
+ */
+export function readScope(principal: Principal, requested?: string): string | undefined {
+  return principal.kind === 'workspace' ? principal.workspaceId : requested;
+}

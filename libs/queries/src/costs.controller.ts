@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { CurrentPrincipal, Principal } from '@ledger/auth';
+import { CurrentPrincipal, Principal, readScope } from '@ledger/auth';
 import { ApiSyntropicErrors, FastApiQuery } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CostSummaryDoc, ExecutionCostDoc, SessionCostDoc } from './shared/syntropic.schemas';
@@ -14,7 +14,6 @@ import { decodeCursor } from './shared/cursor';
 import { Page } from './shared/page';
 import { BooleanParam, BreakdownParams, OneOfParam, PageParams, ReadParams, StringParam } from './shared/query-params';
 import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
-import { readScope } from './shared/scope';
 import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 
 @FastApiQuery()

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { CurrentPrincipal, Principal } from '@ledger/auth';
+import { CurrentPrincipal, Principal, readScope } from '@ledger/auth';
 import { ApiV1Errors } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CostRangeSummaryResponse, CostReconciliationResponse, CostTimeseriesResponse, WorkflowRunCostResponse } from './shared/stevora.schemas';
@@ -13,7 +13,6 @@ import { GetWorkflowRunCost } from './workflow-run-cost/get-workflow-run-cost.qu
 import { GetCostReconciliation, RECONCILIATION_GROUP_BY, ReconciliationGroupBy } from './reconciliation/get-cost-reconciliation.query';
 import { IntegerParam, OneOfParam, ReadParams, StringParam } from './shared/query-params';
 import { ReadYourWritesInterceptor } from './shared/read-your-writes.interceptor';
-import { readScope } from './shared/scope';
 
 export class WorkflowRunCostParams extends ReadParams {
   @IntegerParam({ min: 1, max: 1000, default: 100, description: 'Extension: calls per page. Totals always cover the whole run.' })

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, CurrentPrincipal, Principal } from '@ledger/auth';
+import { AdminOnly, CurrentPrincipal, Principal, readScope } from '@ledger/auth';
 import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { ApiV1Errors, ValidationError } from '@ledger/http';
 import { DateTime } from 'luxon';
@@ -45,8 +45,7 @@ export class UnpricedController {
   @ApiOkResponse({ type: WorkspaceUnpricedResponse })
   async workspace(@Query() q: WorkspaceUnpricedQuery, @CurrentPrincipal() p: Principal) {
     const filter = range(q);
-    // A workspace key reads its own workspace whatever it asks for (readScope's rule in the queries, which this lib sits below).
-    const workspaceId = p.kind === 'workspace' ? p.workspaceId : q.workspace_id;
+    const workspaceId = readScope(p, q.workspace_id);
     if (workspaceId === undefined) {
       throw new ValidationError([
         { field: 'workspace_id', location: 'query', message: 'the admin key must name the workspace_id to read (GET /v1/pricing/unpriced lists every workspace)' },

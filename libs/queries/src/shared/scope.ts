@@ -1,15 +1,6 @@
-import { Principal } from '@ledger/auth';
 import { ConflictError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { Statement } from './statement';
-
-/**
- * The workspace a read is confined to. A workspace key is always confined to its
- * own, whatever it asks for; the admin key reads all unless it names one.
- */
-export function readScope(principal: Principal, requested?: string): string | undefined {
-  return principal.kind === 'workspace' ? principal.workspaceId : requested;
-}
 
 /** Workspaces are listed in a conflict up to this many. */
 const NAMED = 10;
