@@ -23,4 +23,17 @@ describe('PricingCatalog', () => {
       /the pricing catalog changed meanwhile/,
     );
   });
+
+  it('answers the catalog as it was at an earlier version, for a schema that keeps one', async () => {
+    const catalog = new PricingCatalog(log.store);
+    await catalog.onModuleInit();
+    const before = (await catalog.refresh()).version;
+    const rates = { input: '1', output: '1', cache_read: '1' };
+    const latest = await catalog.change({ type: 'PriceSet', data: { model: 'n', effective_from: '2026-01-01T00:00:00.000Z', rates } }, before);
+    const earlier = await catalog.at(before);
+    expect([earlier.version, earlier.rows.some((r) => r.model === 'n'), latest.rows.some((r) => r.model === 'n')]).toEqual([before, false, true]);
+    expect((await catalog.at(1)).rows).toHaveLength(SHIPPED_CATALOG.rows.length);
+    expect(await catalog.at(latest.version)).toBe(latest);
+    await expect(catalog.at(latest.version + 5)).rejects.toThrow(`the pricing catalog has no version ${latest.version + 5}`);
+  });
 });
