@@ -74,11 +74,24 @@ describe('bad input over HTTP: a 4xx naming the problem, never a 500', () => {
       ['event_id', { event_id: 'nul\u0000' }, 'events[1].event_id must not contain a NUL character (U+0000)'],
       ['session_id', { session_id: 'sess\ud800' }, 'events[1].session_id must not contain an unpaired UTF-16 surrogate'],
       ['model', { model: '\udc00gpt' }, 'events[1].model must not contain an unpaired UTF-16 surrogate'],
+      ['provider', { provider: 'aws\u0000' }, 'events[1].provider must not contain a NUL character (U+0000)'],
     ])('refuses %s holding %j with 400 naming it, storing nothing of the batch', async (_name, extra, message) => {
       const field = message.split(' must ')[0];
       const id = `good_${field.replace(/\W/g, '')}_${message.length}`;
       const refused = await post([event(id), event(`${id}_bad`, extra)]);
       expect([refused.status, refused.body]).toEqual([400, v1Error('VALIDATION_ERROR', `${field}: ${message}`, [{ field, message, location: 'body' }])]);
+      const again = await post([event(id)]);
+      expect([again.status, again.body.data?.accepted, again.body.data?.duplicates]).toEqual([202, 1, 0]);
+    });
+
+    it.each([
+      [{ provider: 'x'.repeat(65) }, 'provider must be shorter than or equal to 64 characters'],
+      [{ provider: '' }, 'provider must be longer than or equal to 1 characters'],
+      [{ provider: 7 }, 'provider must be longer than or equal to 1 and shorter than or equal to 64 characters'],
+    ])('refuses a provider %j with 400 naming it, storing nothing of the batch', async (extra, message) => {
+      const id = `good_provider_${JSON.stringify(extra).length}`;
+      const refused = await post([event(id), event(`${id}_bad`, extra)]);
+      expect([refused.status, refused.body.error?.details]).toEqual([400, [{ field: 'provider', index: 1, location: 'body', message }]]);
       const again = await post([event(id)]);
       expect([again.status, again.body.data?.accepted, again.body.data?.duplicates]).toEqual([202, 1, 0]);
     });
