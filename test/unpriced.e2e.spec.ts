@@ -10,6 +10,9 @@ import { ADMIN_KEY, freshWorkspace, startTestApp, TestApp } from '@ledger/testin
 
 const admin = { 'x-api-key': ADMIN_KEY };
 /** Every class's count, 0 unless given: the keys come from the price model, as the routes derive them. */
+/** An entry as the /v1/cost family answers it: the admin route's keys, camelCase (written out, not derived from the service's helper). */
+const stevora = (entry: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(entry).map(([k, v]) => [k.split('_').map((w, i) => (i ? w[0].toUpperCase() + w.slice(1) : w)).join(''), v]));
 const usage = (given: Partial<Record<UsageField, number>>) => Object.fromEntries(USAGE_CLASSES.map((c) => [c.field, given[c.field] ?? 0]));
 
 /** Names no catalog rule should claim: the spec's own models. */
@@ -122,12 +125,12 @@ describe('unpriced usage', () => {
     const res = await t.http.get('/v1/cost/unpriced').set('x-api-key', keyA);
     expect(res.status).toBe(200);
     const e = entries();
-    expect(res.body).toEqual({ success: true, data: { workspace_id: wsA, from: null, to: null, models: [e.mysteryAcmeA, e.future, e.mystery, e.noSearch] } });
+    expect(res.body).toEqual({ success: true, data: { workspaceId: wsA, from: null, to: null, models: [e.mysteryAcmeA, e.future, e.mystery, e.noSearch].map(stevora) } });
   });
 
   it('confines a workspace key to its own workspace, whatever workspace_id it names; the admin key names one', async () => {
     const e = entries();
-    const own = { success: true, data: { workspace_id: wsB, from: null, to: null, models: [e.mysteryAcmeB] } };
+    const own = { success: true, data: { workspaceId: wsB, from: null, to: null, models: [e.mysteryAcmeB].map(stevora) } };
     expect((await t.http.get(`/v1/cost/unpriced?workspace_id=${wsA}`).set('x-api-key', keyB)).body).toEqual(own);
     expect((await t.http.get(`/v1/cost/unpriced?workspace_id=${wsB}`).set(admin)).body).toEqual(own);
     const unnamed = await t.http.get('/v1/cost/unpriced').set(admin);
@@ -162,7 +165,7 @@ describe('unpriced usage', () => {
   it('cuts to from and to, both inclusive, to the millisecond', async () => {
     const e = entries();
     const hour = await t.http.get('/v1/cost/unpriced?from=2026-03-10T11:00:00Z&to=2026-03-10T12:30:00%2B01:00').set('x-api-key', keyA);
-    expect(hour.body.data).toEqual({ workspace_id: wsA, from: '2026-03-10T11:00:00.000Z', to: '2026-03-10T11:30:00.000Z', models: [e.future, e.noSearch] });
+    expect(hour.body.data).toEqual({ workspaceId: wsA, from: '2026-03-10T11:00:00.000Z', to: '2026-03-10T11:30:00.000Z', models: [e.future, e.noSearch].map(stevora) });
     const late = await t.http.get('/v1/pricing/unpriced?from=2026-03-10T10:05:00.124Z').set(admin);
     expect(late.body.data.models).toEqual([
       {

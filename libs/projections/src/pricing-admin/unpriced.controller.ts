@@ -5,7 +5,7 @@ import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
 import { ApiV1Errors, ValidationError } from '@ledger/http';
 import { DateTime } from 'luxon';
 import type { Pool } from 'pg';
-import { AdminUnpricedResponse, UnpricedRangeQuery, WorkspaceUnpricedQuery, WorkspaceUnpricedResponse } from './unpriced.dto';
+import { AdminUnpricedResponse, camelCase, UnpricedRangeQuery, WorkspaceUnpricedQuery, WorkspaceUnpricedResponse } from './unpriced.dto';
 import { readUnpriced, UnpricedFilter, unpricedHint } from './unpriced.query';
 
 const instant = (value: string | undefined) => (value === undefined ? undefined : DateTime.fromISO(value, { setZone: true }).toMillis());
@@ -52,13 +52,15 @@ export class UnpricedController {
       ]);
     }
     const models = await readUnpriced(this.pool, READ_MODEL_SCHEMA, { ...filter, workspaceId });
+    // The /v1/cost family's spelling: the admin route's entries, camelCase.
+    const stevora = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [camelCase(k), v]));
     return {
       success: true,
       data: {
-        workspace_id: workspaceId,
+        workspaceId,
         from: iso(filter.from),
         to: iso(filter.to),
-        models: models.map(({ workspaces: _, ...m }) => ({ ...m, hint: unpricedHint(m) })),
+        models: models.map(({ workspaces: _, ...m }) => stevora({ ...m, hint: unpricedHint(m) })),
       },
     };
   }

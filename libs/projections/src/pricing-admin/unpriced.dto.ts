@@ -77,9 +77,28 @@ class AdminUnpricedData extends UnpricedData {
   @ApiProperty({ type: [AdminUnpricedModelDoc], description: 'Most calls first.' }) models: AdminUnpricedModelDoc[];
 }
 
+/** A key as the Stevora routes (/v1/cost/…) spell it. */
+export const camelCase = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** UnpricedModelDoc as the /v1/cost family spells it: the same fields, camelCase. */
+export class StevoraUnpricedModelDoc {
+  @ApiProperty({ description: 'The model name as the calls sent it.' }) model: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'The provider as the calls sent it; null when they named none.' }) provider: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'The catalog model the name resolves to; null when none does.' }) resolvedModel: string | null;
+  @ApiProperty({ enum: UNPRICED_REASONS, description: REASONS_DOC }) reason: string;
+  @ApiProperty({ type: [String], description: 'With `partial`: the classes the calls used that the row in force has no rate for; otherwise empty.' }) missingRates: string[];
+  @ApiProperty({ type: 'integer', description: 'Unpriced TokenUsed calls.' }) calls: number;
+  @ApiProperty({ format: 'date-time', description: 'The first unpriced call (in the range).' }) firstSeen: string;
+  @ApiProperty({ format: 'date-time', description: 'The last unpriced call (in the range).' }) lastSeen: string;
+  @ApiProperty({ description: 'How to price these calls, in one sentence.' }) hint: string;
+}
+for (const c of USAGE_CLASSES as readonly UsageClass[]) {
+  ApiProperty({ type: 'integer', description: `Summed over the calls. ${c.description}` })(StevoraUnpricedModelDoc.prototype, camelCase(c.field));
+}
+
 class WorkspaceUnpricedData extends UnpricedData {
-  @ApiProperty() workspace_id: string;
-  @ApiProperty({ type: [UnpricedModelDoc], description: 'Most calls first.' }) models: UnpricedModelDoc[];
+  @ApiProperty() workspaceId: string;
+  @ApiProperty({ type: [StevoraUnpricedModelDoc], description: 'Most calls first.' }) models: StevoraUnpricedModelDoc[];
 }
 
 export class AdminUnpricedResponse {
