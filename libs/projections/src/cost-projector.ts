@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
-import { addModelNames, compilePriceTable, ModelName, modelNamesOf, PriceCatalog, unseenModelNames, writePriceTable } from '@ledger/pricing';
+import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, writePriceTable } from '@ledger/pricing';
 import { batched } from './batched';
-import { applyCostBatch, COST_PROJECTION, readCheckpoint, repricesRecordedUsage } from './cost.projection';
+import { applyCostBatch, COST_PROJECTION, modelNamesIn, readCheckpoint, repricesRecordedUsage, resolveModelNames } from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
+
+const nameKey = (n: ModelName) => `${n.provider}\u0000${n.name}`;
 
 export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'SessionFinalized'] };
 
@@ -73,6 +75,8 @@ export class CostProjector {
   private pricedWith?: number;
   /** A catalog version that reprices usage this schema holds: only a rebuild's swap brings it in. */
   private deferred?: number;
+  /** The (provider, name) pairs the schema had resolved at the last commit: a batch of only these looks nothing up. */
+  private resolvedNames = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -139,6 +143,8 @@ export class CostProjector {
     this.progress = { ...this.progress, position: saved?.position ?? LOG_START };
     this.pricedWith = saved?.pricingVersion;
     this.deferred = undefined;
+    // Forgotten on every (re)start: a rebuild's swap replaces the schema under a stopped projector.
+    this.resolvedNames = new Set();
     const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
     this.closeSubscription = () => subscription.close();
     try {
@@ -263,26 +269,22 @@ export class CostProjector {
             version = catalog.version;
           }
         }
-        await this.resolveNewNames(client, events, version === catalog.version ? catalog : version);
+        const names = modelNamesIn(events).filter((n) => !this.resolvedNames.has(nameKey(n)));
+        await resolveModelNames(client, schema, names, async () => (version === catalog.version ? catalog : this.catalogAt(version)));
         let poisoned = 0;
         if (isolating) poisoned = (await this.applyIsolating(client, events, position, version)).length;
         else await applyCostBatch(client, schema, events, position, version);
         await this.options.beforeCommit?.(events);
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
-        return { version, poisoned };
+        return { version, poisoned, names };
+      }).then(({ names, ...outcome }) => {
+        for (const n of names) this.resolvedNames.add(nameKey(n));
+        return outcome;
       });
     } catch (err) {
       if (err === moved) return false;
       throw err;
     }
-  }
-
-  /** Resolves, with the schema's catalog version, the model names of `events` the schema has not met yet. */
-  private async resolveNewNames(client: PoolClient, events: readonly RecordedEvent[], catalog: PriceCatalog | number): Promise<void> {
-    const unseen = await unseenModelNames(client, this.options.schema, modelNamesIn(events));
-    if (!unseen.length) return;
-    const priced = typeof catalog === 'number' ? await this.catalogAt(catalog) : catalog;
-    await addModelNames(client, this.options.schema, compilePriceTable(priced, unseen));
   }
 
   private async catalogAt(version: number): Promise<PriceCatalog> {
@@ -293,14 +295,3 @@ export class CostProjector {
   }
 }
 
-/** The distinct (provider, model name) pairs of a batch's calls. */
-export function modelNamesIn(events: readonly RecordedEvent[]): ModelName[] {
-  const seen = new Map<string, ModelName>();
-  for (const e of events) {
-    if (e.type !== 'TokenUsed') continue;
-    const { model, provider } = e.data as { model: string; provider?: string };
-    const key = `${provider ?? ''}\u0000${model}`;
-    if (!seen.has(key)) seen.set(key, { provider: provider ?? '', name: model });
-  }
-  return [...seen.values()];
-}

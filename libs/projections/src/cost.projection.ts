@@ -3,6 +3,7 @@ import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
 import {
   addModelNames,
   compilePriceTable,
+  unseenModelNames,
   ModelName,
   PriceCatalog,
   MODIFIER_COLUMNS,
@@ -417,6 +418,27 @@ export async function repricesRecordedUsage(db: SqlRunner, schema: string, table
 /** Empty temporary copies of the schema's price tables, dropped with the transaction: for a candidate catalog's prices. */
 export async function createTempPriceTables(db: SqlRunner, schema: string): Promise<void> {
   for (const t of ['model_names', 'model_prices', 'tool_prices']) await db.query(`CREATE TEMP TABLE ${t} (LIKE ${schema}.${t}) ON COMMIT DROP`);
+}
+
+/** The distinct (provider, model name) pairs of a batch's calls. */
+export function modelNamesIn(events: readonly RecordedEvent[]): ModelName[] {
+  const seen = new Map<string, ModelName>();
+  for (const e of events) {
+    if (e.type !== 'TokenUsed') continue;
+    const { model, provider } = e.data as Pick<TokenUsed, 'model' | 'provider'>;
+    const key = `${provider ?? ''}\u0000${model}`;
+    if (!seen.has(key)) seen.set(key, { provider: provider ?? '', name: model });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Resolves in `schema` the model names of `names` it has not met, with `catalog` (asked only then): the
+ * catalog version the schema is priced with. Every path that adds facts to a schema calls it first.
+ */
+export async function resolveModelNames(db: SqlRunner, schema: string, names: readonly ModelName[], catalog: () => Promise<PriceCatalog>): Promise<void> {
+  const unseen = await unseenModelNames(db, schema, names);
+  if (unseen.length) await addModelNames(db, schema, compilePriceTable(await catalog(), unseen));
 }
 
 /** Resolves in `schema`, with `catalog`, the model names schema `from` has met and `schema` has not. */

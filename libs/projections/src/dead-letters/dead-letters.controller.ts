@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/c
 import { AdminOnly } from '@ledger/auth';
 import { PG_POOL } from '@ledger/database';
 import { EVENT_STORE, EventStore } from '@ledger/event-store';
+import { PricingCatalog } from '@ledger/pricing';
 import { ApiV1Errors, NotFoundError } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -86,6 +87,7 @@ export class DeadLettersController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly catalog: PricingCatalog,
   ) {}
 
   @Get()
@@ -113,7 +115,7 @@ export class DeadLettersController {
       if (!page.length) break;
       for (const letter of page) {
         retried++;
-        if ((await retryDeadLetter(this.store, this.pool, letter.id))?.resolved_at) resolved++;
+        if ((await retryDeadLetter(this.store, this.pool, letter.id, (v) => this.catalog.at(v)))?.resolved_at) resolved++;
       }
       after = page[page.length - 1].id;
     }
@@ -126,7 +128,7 @@ export class DeadLettersController {
   @ApiOperation({ summary: 'Apply one dead-lettered event again; resolved on success, else it stays with the new error' })
   @ApiOkResponse({ type: DeadLetterResponse })
   async retry(@Param() params: DeadLetterParams) {
-    const letter = await retryDeadLetter(this.store, this.pool, Number(params.id));
+    const letter = await retryDeadLetter(this.store, this.pool, Number(params.id), (v) => this.catalog.at(v));
     if (!letter) throw new NotFoundError('dead letter', 'id');
     return { success: true, data: letter };
   }

@@ -76,17 +76,17 @@ describe('a poison event', () => {
   });
 
   it('given a retry while it still cannot be stored, then it stays dead-lettered with the new failure, and nothing else changes', async () => {
-    const letter = await retryDeadLetter(log.store, pool(), 1);
+    const letter = await retryDeadLetter(log.store, pool(), 1, async () => catalog);
     expect(letter).toMatchObject({ id: 1, failures: 2, resolved_at: null, sqlstate: '22003', error: 'value "3000000000" is out of range for type integer' });
     expect(await sessions(READ_MODEL_SCHEMA)).toEqual(APPLIED);
-    expect(await retryDeadLetter(log.store, pool(), 99)).toBeUndefined();
+    expect(await retryDeadLetter(log.store, pool(), 99, async () => catalog)).toBeUndefined();
   });
 
   it('given a rebuild running, then a retry is refused: its fact could miss the rebuild\'s cut', async () => {
     const id = await requestRebuild(pool(), 'test');
     await pool().query(`UPDATE projection_rebuilds SET state = 'running' WHERE id = $1`, [id]);
     try {
-      await expect(retryDeadLetter(log.store, pool(), 1)).rejects.toThrow(ConflictError);
+      await expect(retryDeadLetter(log.store, pool(), 1, async () => catalog)).rejects.toThrow(ConflictError);
     } finally {
       await pool().query(`UPDATE projection_rebuilds SET state = 'done' WHERE id = $1`, [id]);
     }

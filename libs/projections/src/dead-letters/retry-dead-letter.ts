@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
 import { inTransaction, READ_MODEL_SCHEMA } from '@ledger/database';
 import type { EventStore } from '@ledger/event-store';
+import type { PriceCatalog } from '@ledger/pricing';
 import { ConflictError } from '@ledger/http';
-import { applyLateEvents, COST_PROJECTION } from '../cost.projection';
+import { applyLateEvents, COST_PROJECTION, modelNamesIn, resolveModelNames } from '../cost.projection';
 import { DeadLetter, DEAD_LETTERS, findDeadLetter, isDataError, recordDeadLetters } from './dead-letters';
 
 /**
@@ -22,7 +23,12 @@ const ATTEMPTS = 3;
  * is resolved; on a data error it stays, with the new error. Answers the dead letter as it is then,
  * undefined when there is none with that id.
  */
-export async function retryDeadLetter(store: EventStore, pool: Pool, id: number): Promise<DeadLetter | undefined> {
+export async function retryDeadLetter(
+  store: EventStore,
+  pool: Pool,
+  id: number,
+  catalogAt: (version: number) => Promise<PriceCatalog>,
+): Promise<DeadLetter | undefined> {
   const letter = await findDeadLetter(pool, id);
   if (!letter || letter.resolved_at) return letter;
   const [event] = await store.findEvents([{ streamId: letter.stream_id, id: letter.log_event_id }]);
@@ -35,7 +41,11 @@ export async function retryDeadLetter(store: EventStore, pool: Pool, id: number)
           throw new ConflictError('a rebuild is running: retry dead letters once it is done (GET /v1/admin/projections)');
         }
         // As a batch would: a price change measuring recorded usage waits for this, or this for it (ADR 0008).
-        await client.query(`SELECT 1 FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = $1 FOR UPDATE`, [COST_PROJECTION]);
+        const { rows } = await client.query<{ version: number }>(
+          `SELECT pricing_version::int AS version FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = $1 FOR UPDATE`,
+          [COST_PROJECTION],
+        );
+        await resolveModelNames(client, READ_MODEL_SCHEMA, modelNamesIn([event]), () => catalogAt(rows[0]?.version ?? 0));
         const inserted = await applyLateEvents(client, READ_MODEL_SCHEMA, [event]);
         await client.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET events_applied = events_applied + $2 WHERE projection = $1`, [
           COST_PROJECTION,
