@@ -29,7 +29,7 @@ describe('npm start builds only when the sources changed', () => {
     write('package.json', JSON.stringify({ name: 'probe', private: true, scripts: { build: fakeBuild, postbuild: 'node tools/build-if-changed.mjs --record' } }));
     write('package-lock.json', '{"lockfileVersion":3}');
     write('apps/ledger/src/main.ts', 'export const a = 1;\n');
-    write('libs/pricing/src/default-catalog.json', '{"rows":[]}');
+    write('libs/pricing/catalog/genai-prices.snapshot.json', '{"rows":[]}');
     write('libs/pricing/src/price.unit.spec.ts', 'test;\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ describe('npm start builds only when the sources changed', () => {
     write('apps/ledger/src/main.ts', 'export const a = 2;\n');
     expect(prestart()).toBe('the sources changed since the last build: building');
     expect(prestart()).toBe('dist/ is up to date with the sources: starting without a build');
-    write('libs/pricing/src/default-catalog.json', '{"rows":[1]}');
+    write('libs/pricing/catalog/genai-prices.snapshot.json', '{"rows":[1]}');
     expect(prestart()).toBe('the sources changed since the last build: building');
     write('package-lock.json', '{"lockfileVersion":3,"packages":{}}');
     expect(prestart()).toBe('the sources changed since the last build: building');
