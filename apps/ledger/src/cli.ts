@@ -173,7 +173,7 @@ function importReport(a: ImportAnswer): string {
   const { diff, preview } = a;
   const lines = [
     `catalog file: ${a.file.source.name} ${a.file.source.version} (source sha256 ${short(a.file.source.sha256)}), file sha256 ${short(a.file.sha256)}`,
-    `  ${a.file.providers} providers, ${a.file.rows} price rows, ${a.file.not_imported} source models not imported`,
+    `  ${a.file.providers} providers, ${a.file.rows} price rows, ${a.file.not_imported} entries in its conversion report (not_imported: models left unpriced, or priced without some rates)`,
     `catalog: version ${a.catalog_version}, ` +
       (a.current_source
         ? `last imported ${a.current_source.name} ${a.current_source.version} (file sha256 ${short(a.current_source.catalog_sha256)}) at version ${a.current_source.catalog_version}`
