@@ -6,6 +6,8 @@ export interface BenchOptions {
   readonly smoke: boolean;
   readonly skipPeers: boolean;
   readonly profile: boolean;
+  /** Log every statement of the server slower than this (ms) to the run's log directory; undefined: none. */
+  readonly logStatementsMs?: number;
   readonly querySeconds: number;
   readonly rywSeconds: number;
   readonly peerEvents: number;
@@ -22,6 +24,7 @@ export const USAGE = `npm run bench -- [options]
   --huge            with --growth, add 5M
   --skip-peers      skip Emmett, naive TypeORM and the COPY ceiling
   --profile         write V8 CPU profiles of the service to bench/results/profiles
+  --log-statements MS  log the server's statements slower than MS ms to postgres.log in the log directory
   --query-seconds S seconds per read route (default 5, quick 2)
   --peer-events N   distinct events given to each peer (default 100000, quick 20000)
   --peer-budget S   seconds each peer may run before it is stopped (default 30, quick 8)
@@ -33,7 +36,7 @@ export class UsageError extends Error {}
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Set<string>();
   const values = new Map<string, string>();
-  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients'];
+  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements'];
   const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help'];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -65,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     smoke,
     skipPeers: flags.has('--skip-peers') || growth,
     profile: flags.has('--profile'),
+    logStatementsMs: values.has('--log-statements') ? int('--log-statements', 0) : undefined,
     querySeconds: int('--query-seconds', quick ? 2 : 5),
     rywSeconds: quick ? 5 : 15,
     peerEvents: int('--peer-events', quick ? 20_000 : 100_000),

@@ -34,7 +34,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    pg = await progress.step('start embedded PostgreSQL', () => startBenchPostgres());
+    const statements = options.logStatementsMs === undefined ? undefined : { slowerThanMs: options.logStatementsMs, logFile: path.join(logDir, 'postgres.log') };
+    pg = await progress.step('start embedded PostgreSQL', () => startBenchPostgres(statements));
     const machine = machineFacts(pg.version);
     const suites: SuiteResult[] = [];
     for (const events of options.sizes) {

@@ -58,6 +58,7 @@ export interface GenerationStats {
   readonly longContextCalls: number;
   readonly unpricedCalls: number;
   readonly retriedBatches: number;
+  /** TokenUsed calls by the name as sent, `provider:name` when the call named its provider. */
   readonly byModel: Readonly<Record<string, number>>;
   /**
    * TokenUsed calls per 2026 price dimension: `reasoning`, `cache_creation_1h`, `web_search`, `service_tier=…`,

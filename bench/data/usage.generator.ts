@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { CostAccumulator, OracleRow, PRICED_MODELS, rowAt } from '../support/pricing-oracle';
+import { CostAccumulator, OracleRow, rowAt, SHIPPED } from '../support/pricing-oracle';
 import { Random, WeightedPicker } from '../support/random';
 import { DataSet, IngestBatch, WorkspaceTruth } from './data-set';
 
@@ -14,34 +14,50 @@ export interface GeneratorOptions {
 }
 
 /**
- * Usage is stamped over 30 days, after the 2025-06-10 o3 price change and the 2026-02-05 start of Claude
- * Opus 4.6's price (the generator refuses a catalogued model its row does not cover), and before the
- * machine's "now". Late deliveries add at most a few hours.
+ * Usage is stamped over 30 days, after the last price change of the mix's models in the shipped catalog
+ * (Claude Opus 4.6's, 2026-03-13; the generator refuses a resolved model no row of which covers the call),
+ * and before the machine's "now". Late deliveries add at most a few hours.
  */
 export const WINDOW_START = Date.parse('2026-09-01T00:00:00.000Z');
 const WINDOW_MS = 30 * 86_400_000;
 
+/** A model as a client names it: `provider` only when the client says who served the call (most do not). */
+export interface MixedModel {
+  readonly name: string;
+  readonly provider?: string;
+  readonly weight: number;
+  /** Share of its calls that reason (o3, GPT-5 and Gemini 2.5 Pro always think; the others when asked to). */
+  readonly reasoning?: number;
+}
+
 /**
- * A long tail: a few models carry most calls. Eight priced models, so that
- * effective-dated rows (o3), long-context tiers (Sonnet 4, Gemini 2.5 Pro) and
- * every modifier (Opus 4.6: fast mode and the US uplift) are exercised, and one
- * model the catalog does not know.
+ * A December-2026 fleet, by the names clients send (ADR 0022): first-party names, dated snapshots among them,
+ * with no provider; Claude through Bedrock, Vertex and OpenRouter and GPT-4.1 through Azure with theirs; and
+ * names the catalog does not price, one with a provider it knows. A few models carry most calls. Between them
+ * they exercise context tiers (Sonnet 4.5 and Gemini 2.5 Pro, first party and resold), every modifier (Opus
+ * 4.6: fast mode and the US uplift; o3: flex and priority), Azure's fallback to OpenAI's prices, and the
+ * unpriced path.
  */
-export const MODEL_MIX = [
-  { value: 'claude-sonnet-4-20250514', weight: 30 },
-  { value: 'gpt-4o-mini', weight: 20 },
-  { value: 'claude-3-5-haiku-20241022', weight: 13 },
-  { value: 'gpt-4o', weight: 10 },
-  { value: 'claude-opus-4-6', weight: 9 },
-  { value: 'gemini-2.5-flash', weight: 8 },
-  { value: 'gemini-2.5-pro', weight: 5 },
-  { value: 'o3', weight: 3 },
-  { value: 'acme-internal-1', weight: 2 },
-] as const;
-const LONG_CONTEXT_MODELS = new Set(['claude-sonnet-4-20250514', 'gemini-2.5-pro']);
-/** Share of a model's calls that reason (o3 and Gemini 2.5 Pro always think; Flash and Opus 4.6 when asked to). */
-const REASONING_SHARE: Readonly<Record<string, number>> = { o3: 1, 'gemini-2.5-pro': 1, 'gemini-2.5-flash': 0.6, 'claude-opus-4-6': 0.5 };
-/** Of Anthropic calls that write to the cache, the share whose writes include the 1-hour cache. */
+export const MODEL_MIX: readonly MixedModel[] = [
+  { name: 'claude-sonnet-4-5-20250929', weight: 24, reasoning: 0.3 },
+  { name: 'gpt-5-mini', weight: 12, reasoning: 1 },
+  { name: 'claude-haiku-4-5-20251001', weight: 10 },
+  { name: 'claude-opus-4-6', weight: 9, reasoning: 0.5 },
+  { name: 'gpt-5', weight: 8, reasoning: 1 },
+  { name: 'gemini-2.5-flash', weight: 7, reasoning: 0.6 },
+  { provider: 'bedrock', name: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', weight: 6, reasoning: 0.3 },
+  { name: 'gpt-4.1', weight: 4 },
+  { name: 'gemini-2.5-pro', weight: 4, reasoning: 1 },
+  { name: 'o3', weight: 3, reasoning: 1 },
+  { provider: 'vertex', name: 'claude-sonnet-4-5@20250929', weight: 3, reasoning: 0.3 },
+  { provider: 'openrouter', name: 'anthropic/claude-sonnet-4.5', weight: 3, reasoning: 0.3 },
+  { provider: 'azure', name: 'gpt-4.1', weight: 3 },
+  { name: 'acme-internal-1', weight: 1 },
+  { provider: 'bedrock', name: 'acme.router-v2:0', weight: 1 },
+];
+/** Share of calls past the 200k-token prompt threshold, on models priced with a long-context tier. */
+const LONG_CONTEXT_SHARE = 0.04;
+/** Of Claude calls (wherever served) that write to the cache, the share whose writes include the 1-hour cache. */
 const CACHE_1H_SHARE = 0.3;
 /** Calls with server-side web searches, on models whose every rate set prices them (elsewhere they would be partly priced). */
 const WEB_SEARCH_SHARE = 0.04;
@@ -105,7 +121,7 @@ export function generateUsage(options: GeneratorOptions): DataSet {
   const r = new Random(options.seed);
   const batchSize = options.batchSize ?? 500;
   const layout = planLayout(r, options.events, options.workspaces ?? 20);
-  const models = new WeightedPicker(MODEL_MIX.map((m) => ({ value: m.value as string, weight: m.weight })));
+  const models = new WeightedPicker(MODEL_MIX.map((m) => ({ value: m, weight: m.weight })));
   const sessionsByWs: number[][] = layout.workspaces.map(() => []);
   layout.sessionExec.forEach((exec, s) => sessionsByWs[layout.execWorkspace[exec]].push(s));
 
@@ -151,23 +167,27 @@ export function generateUsage(options: GeneratorOptions): DataSet {
         let json: string;
         // Each event is serialised as soon as it is made: a million strings weigh far less than a million objects.
         if (r.chance(0.72)) {
-          const model = r.chance(0.8) ? primary : models.pick(r);
-          const call = tokenUsed(r, model, rowAt(model, at), tally);
+          const mixed = r.chance(0.8) ? primary : models.pick(r);
+          const model = mixed.name;
+          const call = tokenUsed(r, mixed, rowAt(mixed.provider ?? null, model, at), tally);
           if (call.longContext) stats.longContextCalls++;
           const event = {
             event_id: eventId, type: 'TokenUsed', session_id: sessionId, execution_id: executionId, workflow_id: workflowId,
-            phase_id: `p${phase}`, occurred_at: iso(at), model, input_tokens: call.input, output_tokens: call.output,
+            phase_id: `p${phase}`, occurred_at: iso(at), model, provider: mixed.provider, input_tokens: call.input, output_tokens: call.output,
             cache_creation_tokens: call.cacheCreation, cache_read_tokens: call.cacheRead, ...call.dimensions, step_name: call.step,
             tool_tokens: call.toolTokens, reported_cost_usd: call.reportedCost,
           };
           json = JSON.stringify(event);
-          byModel[model] = (byModel[model] ?? 0) + 1;
+          const label = mixed.provider ? `${mixed.provider}:${model}` : model;
+          byModel[label] = (byModel[label] ?? 0) + 1;
           t.tokenUsed++;
           // Subsets (reasoning, 1-hour writes) are inside their parents already.
           t.totalTokens += call.input + call.output + call.cacheCreation + call.cacheRead;
           // The oracle prices the event as sent, by its field names, not the generator's variables.
           const pricing = priced.add(model, at, event);
-          if (pricing === 'unpriced' && CATALOGUED.has(model)) throw new Error(`${model} at ${iso(at)}: no price row covers the call; move WINDOW_START`);
+          if (pricing === 'unpriced' && SHIPPED.resolve(mixed.provider ?? null, model).model !== null) {
+            throw new Error(`${label} at ${iso(at)}: resolved, but no price row covers the call; move WINDOW_START`);
+          }
           if (pricing !== 'priced') {
             if (pricing === 'partial') tally('partial');
             t.unpricedCalls++;
@@ -306,8 +326,6 @@ function planLayout(r: Random, events: number, workspaceCount: number): Layout {
   return { workspaces, execWorkspace, execStart, sessionExec, sessionUsage };
 }
 
-const CATALOGUED = new Set(PRICED_MODELS);
-
 /** The new `TokenUsed` fields of one call; a default is left out (undefined) unless the call sends defaults explicitly. */
 interface Dimensions {
   reasoning_tokens?: number;
@@ -320,24 +338,24 @@ interface Dimensions {
 
 const lists = (row: OracleRow | undefined, field: string, value: string) => row?.modifiers[field]?.[value] !== undefined;
 
-function tokenUsed(r: Random, model: string, row: OracleRow | undefined, tally: (key: string) => void) {
+function tokenUsed(r: Random, model: MixedModel, row: OracleRow | undefined, tally: (key: string) => void) {
   let input = tokens(r, 1_500, 1.2, 150_000);
   let output = tokens(r, 400, 1, 32_000);
   let cacheRead = r.chance(0.6) ? tokens(r, 20_000, 1, 150_000) : 0;
   const cacheCreation = r.chance(0.2) ? tokens(r, 3_000, 1, 50_000) : 0;
-  if (LONG_CONTEXT_MODELS.has(model) && r.chance(0.04)) {
+  if (row?.tiers.length && r.chance(LONG_CONTEXT_SHARE)) {
     // Past the 200k-token prompt threshold: the whole call is billed at the tier rate.
     cacheRead = r.int(150_000, 400_000);
     input = r.int(50_001, 120_000);
   }
   const d: Dimensions = {};
-  if (r.chance(REASONING_SHARE[model] ?? 0)) {
+  if (r.chance(model.reasoning ?? 0)) {
     // Thinking comes on top of the visible answer, and is part of output_tokens.
     d.reasoning_tokens = tokens(r, 1_200, 1.1, 64_000);
     output += d.reasoning_tokens;
     tally('reasoning');
   }
-  if (cacheCreation > 0 && model.startsWith('claude-') && r.chance(CACHE_1H_SHARE)) {
+  if (cacheCreation > 0 && model.name.includes('claude') && r.chance(CACHE_1H_SHARE)) {
     // A long-lived prefix (system prompt, tools) goes to the 1-hour cache, often the whole write.
     d.cache_creation_1h_tokens = r.chance(0.6) ? cacheCreation : r.int(1, cacheCreation);
     tally('cache_creation_1h');

@@ -35,7 +35,7 @@ export async function runReadYourWrites(ctx: PhaseContext, http: HttpJson, key: 
       const occurred = Date.now() - 60_000;
       const events = Array.from({ length: perBatch }, (_, i) => ({
         event_id: `${session}.${i}`, type: 'TokenUsed', session_id: session, execution_id: `ryw-exe-${runTag}`,
-        occurred_at: new Date(occurred + i).toISOString(), model: 'gpt-4o-mini', input_tokens: 1000 + i, output_tokens: 200,
+        occurred_at: new Date(occurred + i).toISOString(), model: 'gpt-5-mini', input_tokens: 1000 + i, output_tokens: 200,
       }));
       const res = await http.post<{ data: { accepted: number; position: string } }>('/v1/events', key, { events });
       if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}`);

@@ -1,3 +1,4 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -25,9 +26,12 @@ export function withDatabase(url: string, database: string): string {
  * Ours and every peer get their own database on it, so they share one server,
  * one disk and one configuration.
  */
-export async function startBenchPostgres(): Promise<BenchPostgres> {
+export async function startBenchPostgres(statements?: { readonly slowerThanMs: number; readonly logFile: string }): Promise<BenchPostgres> {
   const dir = path.join(tmpdir(), `cost-ledger-bench-${process.pid}`);
-  const db = await startEmbeddedPostgres({ dir, persistent: false });
+  // The server's own log, only when statements are timed: which statement of a phase takes its time (ADR 0021).
+  if (statements) mkdirSync(path.dirname(statements.logFile), { recursive: true });
+  const log = statements && ((line: string) => appendFileSync(statements.logFile, `${line}\n`));
+  const db = await startEmbeddedPostgres({ dir, persistent: false, log });
   const run = async <T extends object>(url: string, sql: string, params?: unknown[]): Promise<T[]> => {
     const c = new Client({ connectionString: url });
     // A server shutting down must fail the query, not crash the bench with an unhandled 'error' event.
@@ -40,6 +44,10 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
     }
   };
   const [{ server_version }] = await run<{ server_version: string }>(db.url, 'SHOW server_version');
+  if (statements) {
+    await run(db.url, `ALTER SYSTEM SET log_min_duration_statement = ${Math.floor(statements.slowerThanMs)}`);
+    await run(db.url, 'SELECT pg_reload_conf()');
+  }
   return {
     url: db.url,
     version: server_version,

@@ -1,21 +1,27 @@
 import Big from 'big.js';
-import defaultCatalog from '../../test/support/fixture-price-rows.json';
+import { SHIPPED_CATALOG } from '../../libs/pricing/src/default-catalog';
+import { resolveModel, type CatalogProvider, type ResolutionCatalog } from '../../libs/pricing/src/model-resolution';
+import { buildCatalog, type PriceRow } from '../../libs/pricing/src/price-catalog';
 import { PRICE_MODIFIERS, USAGE_CLASSES, UsageClass } from '../../libs/pricing/src/price-dimensions';
 
 /**
  * An independent re-implementation of the catalog's pricing (ADR 0021), so that the smoke check compares
- * the service's totals with figures it did not compute itself. It reads the catalog's JSON, not the
- * service's compiled bands, and shares only the class and modifier descriptions of `price-dimensions`.
- * Cost is linear in units for one rate set and one modifier product, so billed units are summed per
- * (rate set, modifier product) and multiplied once at the end: exact, and cheap for millions of calls.
+ * the service's totals with figures it did not compute itself. It reads the catalog file's rows, not the
+ * service's compiled bands, and shares with the service only the class and modifier descriptions of
+ * `price-dimensions` and model-name resolution (ADR 0022: `resolveModel`, over the names the service's
+ * catalog knows as written): which model a (provider, name) means is the service's rule, what it costs is
+ * the oracle's own arithmetic. Each distinct pair is resolved once. Cost is linear in units for one rate set
+ * and one modifier product, so billed units are summed per (rate set, modifier product) and multiplied once
+ * at the end: exact, and cheap for millions of calls.
  */
 
 /** A price row as the catalog's JSON writes it. */
 export interface CatalogRow {
   readonly model: string;
+  readonly provider?: string;
   readonly aliases?: readonly string[];
   readonly effective_from: string;
-  readonly effective_to?: string;
+  readonly effective_to?: string | null;
   readonly rates: Readonly<Record<string, string>>;
   readonly tiers?: readonly { readonly above_prompt_tokens: number; readonly rates: Readonly<Record<string, string>> }[];
   readonly modifiers?: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -59,8 +65,16 @@ export interface OracleRow {
   readonly priced: ReadonlySet<string>;
 }
 
-/** Price rows by model name and alias, each model's rows in catalog order. */
-export type OracleRows = ReadonlyMap<string, readonly OracleRow[]>;
+/** The catalog model a call's (provider, name) resolves to (null: none, so unpriced) and that model's rows. */
+export interface OracleResolution {
+  readonly model: string | null;
+  readonly rows: readonly OracleRow[];
+}
+
+/** A catalog for the oracle: each distinct (provider, name) resolved once, then priced from the resolved model's rows. */
+export interface OracleCatalog {
+  resolve(provider: string | null, name: string): OracleResolution;
+}
 
 function rateSet(given: Readonly<Record<string, string>>, where: string): RateSet {
   return {
@@ -73,34 +87,54 @@ function rateSet(given: Readonly<Record<string, string>>, where: string): RateSe
   };
 }
 
-/** Compiles catalog rows for the oracle: rate fallbacks resolved per rate set (the row's or a tier's). */
-export function oracleRows(rows: readonly CatalogRow[]): OracleRows {
-  const byName = new Map<string, OracleRow[]>();
-  for (const r of rows) {
-    const where = `${r.model} from ${r.effective_from}`;
-    const row: OracleRow = {
-      from: Date.parse(r.effective_from),
-      to: r.effective_to ? Date.parse(r.effective_to) : Infinity,
-      rates: rateSet(r.rates, where),
-      tiers: (r.tiers ?? []).map((t) => ({ above: t.above_prompt_tokens, rates: rateSet(t.rates, `${where}, tier ${t.above_prompt_tokens}`) })).sort((a, b) => b.above - a.above),
-      modifiers: r.modifiers ?? {},
-      products: new Map(),
-      priced: new Set(CLASSES.filter((_, i) => [r.rates, ...(r.tiers ?? []).map((t) => t.rates)].every((set) => rateSet(set, where).unit[i] !== null)).map((c) => c.key)),
-    };
-    for (const name of [r.model, ...(r.aliases ?? [])]) byName.set(name, [...(byName.get(name) ?? []), row]);
-  }
-  return byName;
+function oracleRow(r: CatalogRow): OracleRow {
+  const where = `${r.model} from ${r.effective_from}`;
+  return {
+    from: Date.parse(r.effective_from),
+    to: r.effective_to ? Date.parse(r.effective_to) : Infinity,
+    rates: rateSet(r.rates, where),
+    tiers: (r.tiers ?? []).map((t) => ({ above: t.above_prompt_tokens, rates: rateSet(t.rates, `${where}, tier ${t.above_prompt_tokens}`) })).sort((a, b) => b.above - a.above),
+    modifiers: r.modifiers ?? {},
+    products: new Map(),
+    priced: new Set(CLASSES.filter((_, i) => [r.rates, ...(r.tiers ?? []).map((t) => t.rates)].every((set) => rateSet(set, where).unit[i] !== null)).map((c) => c.key)),
+  };
 }
 
-// The JSON's inferred type gives keys some rows lack as `undefined`; `oracleRows` checks what it reads.
-export const DEFAULT_ROWS: OracleRows = oracleRows(defaultCatalog.rows as unknown as readonly CatalogRow[]);
+/**
+ * Compiles a catalog's rows for the oracle (rate fallbacks resolved per rate set, the row's or a tier's), lazily:
+ * only the rows of models some call resolves to, so the 1,500-model catalog costs what the few models used cost.
+ */
+export function oracleCatalog(rows: readonly CatalogRow[], providers: readonly CatalogProvider[] = []): OracleCatalog {
+  const rowsByModel = new Map<string, CatalogRow[]>();
+  for (const r of rows) rowsByModel.set(r.model, [...(rowsByModel.get(r.model) ?? []), r]);
+  // The service's own notion of a name known as written (rows, aliases); the compiled rates it also builds are not read.
+  const resolution: ResolutionCatalog = { providers, exactNames: buildCatalog(rows as unknown as readonly PriceRow[], 0, [], [], providers).exactNames };
+  const compiled = new Map<string, readonly OracleRow[]>();
+  const pairs = new Map<string, OracleResolution>();
+  const rowsOf = (model: string) => {
+    let found = compiled.get(model);
+    if (!found) compiled.set(model, (found = (rowsByModel.get(model) ?? []).map(oracleRow)));
+    return found;
+  };
+  return {
+    resolve(provider, name) {
+      const key = `${provider ?? ''}\u0001${name}`;
+      let found = pairs.get(key);
+      if (!found) {
+        const model = resolveModel(resolution, provider || null, name);
+        pairs.set(key, (found = { model, rows: model === null ? [] : rowsOf(model) }));
+      }
+      return found;
+    },
+  };
+}
 
-/** The models the default catalog prices, each once. */
-export const PRICED_MODELS: readonly string[] = [...new Set(defaultCatalog.rows.map((r) => r.model))];
+// The JSON's inferred type gives keys some rows lack as `undefined`; `oracleRow` checks what it reads.
+export const SHIPPED: OracleCatalog = oracleCatalog(SHIPPED_CATALOG.rows as unknown as readonly CatalogRow[], SHIPPED_CATALOG.providers);
 
-/** The row that prices `model` at `atMs`, if any. */
-export function rowAt(model: string, atMs: number, rows: OracleRows = DEFAULT_ROWS): OracleRow | undefined {
-  return rows.get(model)?.find((r) => r.from <= atMs && atMs < r.to);
+/** The row that prices a call of `name` sent with `provider` at `atMs`, if any. */
+export function rowAt(provider: string | null, name: string, atMs: number, catalog: OracleCatalog = SHIPPED): OracleRow | undefined {
+  return catalog.resolve(provider, name).rows.find((r) => r.from <= atMs && atMs < r.to);
 }
 
 const modifierValue = (call: PricedCall, field: string, fallback: string) => {
@@ -124,17 +158,21 @@ function productOf(row: OracleRow, call: PricedCall): { product: Big; key: strin
   return found;
 }
 
+const providerOf = (call: PricedCall) => (typeof call.provider === 'string' ? call.provider : null);
 const count = (v: unknown) => (typeof v === 'number' ? v : 0);
 
 /** Accumulates priced calls; `cost()` multiplies once per (rate set, modifier product). */
 export class CostAccumulator {
   private readonly groups = new Map<RateSet, Map<string, Group>>();
 
-  constructor(private readonly rows: OracleRows = DEFAULT_ROWS) {}
+  constructor(private readonly catalog: OracleCatalog = SHIPPED) {}
 
-  /** `unpriced`: no row prices the model at that time, and nothing is recorded (never $0). */
+  /**
+   * `model` as the call names it, resolved within the call's `provider` field if it has one. `unpriced`: the
+   * name resolves to no model, or no row of it prices that instant; nothing is recorded (never $0).
+   */
   add(model: string, occurredAtMs: number, call: PricedCall): CallPricing {
-    const row = rowAt(model, occurredAtMs, this.rows);
+    const row = rowAt(providerOf(call), model, occurredAtMs, this.catalog);
     if (!row) return 'unpriced';
     const units = FIELDS.map((f) => count(call[f]));
     let prompt = 0;
@@ -183,8 +221,8 @@ export class CostAccumulator {
 }
 
 /** The exact cost of one call, and whether it is priced. */
-export function priceCall(model: string, occurredAtMs: number, call: PricedCall, rows: OracleRows = DEFAULT_ROWS): { pricing: CallPricing; cost: Big } {
-  const acc = new CostAccumulator(rows);
+export function priceCall(model: string, occurredAtMs: number, call: PricedCall, catalog: OracleCatalog = SHIPPED): { pricing: CallPricing; cost: Big } {
+  const acc = new CostAccumulator(catalog);
   const pricing = acc.add(model, occurredAtMs, call);
   return { pricing, cost: acc.cost() };
 }

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { CatalogRow, CostAccumulator, DEFAULT_ROWS, oracleRows, priceCall, rowAt } from './pricing-oracle';
+import { CatalogRow, CostAccumulator, oracleCatalog, priceCall, rowAt, SHIPPED } from './pricing-oracle';
 
 const AT = Date.parse('2026-03-01T00:00:00.000Z');
 
@@ -16,7 +16,7 @@ const exampleCall = {
   cache_read_tokens: 100000, web_search_requests: 3, speed: 'fast', inference_geo: 'us',
 };
 
-const cost = (rows: readonly CatalogRow[], call: Record<string, unknown>, model = 'm', at = AT) => priceCall(model, at, call, oracleRows(rows));
+const cost = (rows: readonly CatalogRow[], call: Record<string, unknown>, model = 'm', at = AT) => priceCall(model, at, call, oracleCatalog(rows));
 
 describe('pricing oracle', () => {
   it('prices the worked example at 0.492: tokens 0.21 × 2 × 1.1, plus 3 searches at 10 per 1,000 unmultiplied', () => {
@@ -86,7 +86,7 @@ describe('pricing oracle', () => {
   });
 
   it('sums per (rate set, modifier product) to exactly the sum of per-call costs', () => {
-    const rows = oracleRows([exampleRow({ reasoning: '30' }), { ...exampleRow(), model: 'n', modifiers: { service_tier: { batch: '0.5' }, speed: { fast: '2' } } }]);
+    const rows = oracleCatalog([exampleRow({ reasoning: '30' }), { ...exampleRow(), model: 'n', modifiers: { service_tier: { batch: '0.5' }, speed: { fast: '2' } } }]);
     const calls = Array.from({ length: 200 }, (_, i) => ({
       model: i % 3 === 0 ? 'n' : 'm',
       call: {
@@ -105,12 +105,32 @@ describe('pricing oracle', () => {
     expect(acc.cost().gt(0)).toBe(true);
   });
 
-  it('prices the default catalog: Opus 4.6 fast in the US at 6 × 1.1, and knows which rows price web search', () => {
+  it('prices the shipped catalog: Opus 4.6 fast in the US at 6 × 1.1, and knows which rows price web search', () => {
     const at = Date.parse('2026-09-01T00:00:00.000Z');
     const call = { input_tokens: 1_000_000, speed: 'fast', inference_geo: 'us', web_search_requests: 1000 };
     expect(priceCall('claude-opus-4-6', at, call).cost.toFixed()).toBe('43');
-    expect(priceCall('claude-opus-4-6', Date.parse('2026-02-04T23:59:59.999Z'), call).pricing).toBe('unpriced');
-    expect(rowAt('claude-sonnet-4-20250514', at, DEFAULT_ROWS)?.priced.has('web_search')).toBe(true);
-    expect(rowAt('gpt-4o', at, DEFAULT_ROWS)?.priced.has('web_search')).toBe(false);
+    expect(rowAt(null, 'claude-sonnet-4-5-20250929', at)?.priced.has('web_search')).toBe(true);
+    expect(rowAt(null, 'gemini-2.5-pro', at)?.priced.has('web_search')).toBe(false);
+  });
+
+  it("resolves the call's name within its provider field, by the service's rules, and prices the resolved model's row", () => {
+    const at = Date.parse('2026-09-01T00:00:00.000Z');
+    const million = { input_tokens: 1_000_000 };
+    // Bedrock's regional Sonnet 4.5 lists 3.30 per million input tokens, Anthropic's own 3 (6 past its 200k tier).
+    const short = { input_tokens: 100_000 };
+    expect(priceCall('us.anthropic.claude-sonnet-4-5-20250929-v1:0', at, { ...short, provider: 'bedrock' }).cost.toFixed()).toBe('0.33');
+    expect(priceCall('claude-sonnet-4-5-20250929', at, short).cost.toFixed()).toBe('0.3');
+    expect(priceCall('claude-sonnet-4-5-20250929', at, million).cost.toFixed()).toBe('6');
+    // Azure falls back to OpenAI's models: GPT-4.1's priority multiplier applies there too.
+    expect(priceCall('gpt-4.1', at, { ...million, provider: 'azure', service_tier: 'priority' }).cost.toFixed()).toBe('3.4');
+    expect(SHIPPED.resolve('openrouter', 'anthropic/claude-sonnet-4.5').model).toBe('openrouter/anthropic/claude-sonnet-4.5');
+    // A reseller's name without the reseller, or a name no rule claims: unpriced, never a guessed model.
+    expect(priceCall('anthropic/claude-sonnet-4.5', at, million).pricing).toBe('unpriced');
+    expect(priceCall('acme-internal-1', at, million).pricing).toBe('unpriced');
+  });
+
+  it('resolves each distinct (provider, name) once', () => {
+    expect(SHIPPED.resolve('vertex', 'gemini-2.5-flash')).toBe(SHIPPED.resolve('vertex', 'gemini-2.5-flash'));
+    expect(SHIPPED.resolve('vertex', 'gemini-2.5-flash').rows).toBe(SHIPPED.resolve(null, 'gemini-2.5-flash').rows);
   });
 });
