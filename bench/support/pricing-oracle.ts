@@ -108,7 +108,7 @@ export function oracleCatalog(rows: readonly CatalogRow[], providers: readonly C
   const rowsByModel = new Map<string, CatalogRow[]>();
   for (const r of rows) rowsByModel.set(r.model, [...(rowsByModel.get(r.model) ?? []), r]);
   // The service's own notion of a name known as written (rows, aliases); the compiled rates it also builds are not read.
-  const resolution: ResolutionCatalog = { providers, exactNames: buildCatalog(rows as unknown as readonly PriceRow[], 0, [], [], providers).exactNames };
+  const resolution: ResolutionCatalog = buildCatalog(rows as unknown as readonly PriceRow[], 0, [], [], providers);
   const compiled = new Map<string, readonly OracleRow[]>();
   const pairs = new Map<string, OracleResolution>();
   const rowsOf = (model: string) => {

@@ -124,8 +124,8 @@ describe('pricing oracle', () => {
     // Azure falls back to OpenAI's models: GPT-4.1's priority multiplier applies there too.
     expect(priceCall('gpt-4.1', at, { ...million, provider: 'azure', service_tier: 'priority' }).cost.toFixed()).toBe('3.4');
     expect(SHIPPED.resolve('openrouter', 'anthropic/claude-sonnet-4.5').model).toBe('openrouter/anthropic/claude-sonnet-4.5');
-    // A reseller's name without the reseller, or a name no rule claims: unpriced, never a guessed model.
-    expect(priceCall('anthropic/claude-sonnet-4.5', at, million).pricing).toBe('unpriced');
+    // A reseller's name without the reseller is read as its provider prefix (Anthropic's price, never OpenRouter's); a name no rule claims is unpriced.
+    expect(SHIPPED.resolve(null, 'anthropic/claude-sonnet-4.5').model).toBe('anthropic/claude-sonnet-4-5');
     expect(priceCall('acme-internal-1', at, million).pricing).toBe('unpriced');
   });
 
