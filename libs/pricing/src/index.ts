@@ -1,6 +1,6 @@
 export { SHIPPED_CATALOG } from './default-catalog';
 export { buildCatalog, catalogFromState, priceRef } from './price-catalog';
-export { compilePriceTable, namesAsWritten } from './price-table';
+export { compilePriceTable } from './price-table';
 export type { ModelPriceBand, PriceTable, ToolPriceBand } from './price-table';
 export type { CompiledOverride, CompiledRates, CompiledRow, PriceCatalog, PriceRow, PriceTier, WorkspacePriceRow } from './price-catalog';
 export * from './price-dimensions';

@@ -73,7 +73,7 @@ interface CompiledToolRow {
   readonly perSecond: Big;
 }
 
-/** The catalog as known at one version: rows by model and alias, by tool, and overrides by model, newest first. */
+/** The catalog as known at one version: rows by model (an alias resolves to its model), by tool, and overrides by model, newest first. */
 export interface PriceCatalog extends ResolutionCatalog {
   readonly version: number;
   readonly rows: readonly PriceRow[];
@@ -134,7 +134,7 @@ export function buildCatalog(
   const byModel = new Map<string, CompiledRow[]>();
   for (const row of rows) {
     const compiled = compileRow(priceRef(row), row);
-    for (const name of [row.model, ...(row.aliases ?? [])]) push(byModel, name, compiled);
+    push(byModel, row.model, compiled);
   }
   const overridesByModel = new Map<string, CompiledOverride[]>();
   for (const o of overrides) {

@@ -128,7 +128,7 @@ const bandsOfModel = (() => {
 
 function compileModel(catalog: PriceCatalog, model: string): KeyBand[] {
   const everyModel = catalog.overridesByModel.get('*') ?? [];
-  const rows = (catalog.byModel.get(model) ?? []).filter((r) => r.ref.startsWith(`${model}@`));
+  const rows = catalog.byModel.get(model) ?? [];
   const aliases = catalog.rows.filter((r) => r.model === model).flatMap((r) => r.aliases ?? []);
   // Newest first across the model and its aliases, so the latest override wins an overlap whichever name it was set on.
   const own = [model, ...aliases].flatMap((m) => catalog.overridesByModel.get(m) ?? []).sort((a, b) => b.from - a.from);
@@ -172,7 +172,3 @@ export function compilePriceTable(catalog: PriceCatalog, names: readonly ModelNa
   }
   return { version: catalog.version, names: resolved, models, tools };
 }
-
-/** Every name the catalog prices as written, without a provider: its rows' models and aliases, its overrides' models. */
-export const namesAsWritten = (catalog: PriceCatalog): ModelName[] =>
-  [...new Set([...catalog.rows.flatMap((r) => [r.model, ...(r.aliases ?? [])]), ...catalog.exactNames.keys()])].map((name) => ({ provider: '', name }));

@@ -1,9 +1,13 @@
 import { buildCatalog, PriceCatalog } from './price-catalog';
 import { USAGE_CLASSES } from './price-dimensions';
-import { compilePriceTable, ModelPriceBand, namesAsWritten } from './price-table';
+import { compilePriceTable, ModelPriceBand } from './price-table';
 
-/** The table for every name the catalog prices as written. */
-const compileAll = (catalog: PriceCatalog) => compilePriceTable(catalog, namesAsWritten(catalog));
+/** The table for every name the catalog prices as written, sent without a provider: its rows' models and aliases, its overrides' models. */
+const compileAll = (catalog: PriceCatalog) =>
+  compilePriceTable(
+    catalog,
+    [...new Set([...catalog.rows.flatMap((r) => [r.model, ...(r.aliases ?? [])]), ...catalog.exactNames.keys()])].map((name) => ({ provider: '', name })),
+  );
 
 const rates = (input: string) => ({ input, output: '0', cache_creation: '0', cache_read: '0' });
 

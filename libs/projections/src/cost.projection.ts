@@ -421,7 +421,7 @@ export async function createTempPriceTables(db: SqlRunner, schema: string): Prom
 }
 
 /** The distinct (provider, model name) pairs of a batch's calls. */
-export function modelNamesIn(events: readonly RecordedEvent[]): ModelName[] {
+export function modelNamesIn(events: readonly Pick<RecordedEvent, 'type' | 'data'>[]): ModelName[] {
   const seen = new Map<string, ModelName>();
   for (const e of events) {
     if (e.type !== 'TokenUsed') continue;

@@ -3,7 +3,7 @@ import { createTestDatabase, FIXTURE_PRICE_ROWS, TestDatabase } from '@ledger/te
 import { pricedFacts, toolTokenShare, writePriceTable } from '@ledger/pricing';
 import { readModelTables } from './read-model.schema';
 import { buildCatalog, compilePriceTable, PriceCatalog, PriceRow, USAGE_CLASSES, WorkspacePriceRow } from '@ledger/pricing';
-import { COST_FACT_COLUMNS, factRows } from './cost.projection';
+import { COST_FACT_COLUMNS, factRows, modelNamesIn } from './cost.projection';
 
 /**
  * The projection's pricing, run in PostgreSQL exactly as the projector runs it: events become facts
@@ -29,8 +29,7 @@ describe('pricing in the projection', () => {
   async function price(catalog: PriceCatalog, events: { type: string; data: Record<string, unknown> }[]): Promise<Priced[]> {
     const s = `pricing_${++schema}`;
     for (const sql of readModelTables(s)) await db.pool.query(sql);
-    const names = [...new Set(events.filter((e) => e.type === 'TokenUsed').map((e) => `${e.data.provider ?? ''}\u0000${e.data.model}`))];
-    await writePriceTable(db.pool, s, compilePriceTable(catalog, names.map((n) => ({ provider: n.split('\u0000')[0], name: n.split('\u0000')[1] }))));
+    await writePriceTable(db.pool, s, compilePriceTable(catalog, modelNamesIn(events)));
     const source = `json_to_recordset($1::json) AS e(event_type text, data jsonb, commit_pos numeric, prepare_pos numeric)`;
     const { rows } = await db.pool.query<Priced>(
       `SELECT token_cost::text, price_ref, compute_cost::text, unpriced,

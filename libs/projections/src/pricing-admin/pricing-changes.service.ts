@@ -81,7 +81,7 @@ export function onCatalogModel(event: PricingEvent, catalog: PriceCatalog): Pric
 }
 
 /** The catalog model a name as usage sends it resolves to, if a provider's; else the name itself. */
-export function catalogModelNamed(catalog: PriceCatalog, name: string): string {
+function catalogModelNamed(catalog: PriceCatalog, name: string): string {
   const resolved = resolveModel(catalog, null, name);
   return resolved !== null && catalog.qualifiedModels.has(resolved) ? resolved : name;
 }
