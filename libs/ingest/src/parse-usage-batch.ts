@@ -142,6 +142,41 @@ export function toIsoUtc(ms: number): string {
 const canonicalDecimal = (v: string | undefined | null): string | undefined => (v == null ? undefined : new Big(v).toFixed());
 
 /**
+ * One event of a batch, validated and normalised as `parseUsageBatch` does, or every problem it has (fields
+ * named, without the batch index). Other ingest paths (the OTLP receiver) build wire events and refuse them
+ * one by one through this, so that every way in accepts exactly the same events.
+ */
+export function parseUsageEvent(raw: unknown, workspaceId: string, latest: number): UsageEvent | FieldProblem[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [{ field: '', message: 'each event must be a JSON object' }];
+  const type = (raw as { type?: unknown }).type;
+  const verdict = typeof type === 'string' ? VERDICT_BY_TYPE[type] : undefined;
+  if (verdict?.(raw as Record<string, unknown>)) {
+    const occurredAt = checkOccurredAt((raw as UsageEventBody).occurred_at, latest);
+    return typeof occurredAt === 'string' ? normalize(type as UsageEventType, raw as UsageEventBody, workspaceId, occurredAt) : [occurredAt];
+  }
+  // Only a refused event pays for class-validator proper, which names each bad field.
+  const cls = typeof type === 'string' ? BODY_CLASS_BY_TYPE[type as keyof typeof BODY_CLASS_BY_TYPE] : undefined;
+  // Keys Object.prototype has are unknown fields too, but class-validator lets some through as inherited
+  // (`__proto__`, `hasOwnProperty`) and fails on `constructor` without naming it: they are named here.
+  const inherited = Object.keys(raw).filter((key) => key in Object.prototype);
+  const own: Record<string, unknown> = { ...raw };
+  for (const key of inherited) delete own[key];
+  const instance: UsageEventBody = Object.setPrototypeOf(own, (cls ?? UsageEventBody).prototype);
+  const found: FieldProblem[] = [
+    ...inherited.map((key) => ({ field: key, message: `property ${key} should not exist` })),
+    ...toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false })),
+  ];
+  let occurredAt: string | undefined;
+  if (!found.some((p) => p.field === 'occurred_at')) {
+    const checked = checkOccurredAt(instance.occurred_at, latest);
+    if (typeof checked === 'string') occurredAt = checked;
+    else found.push(checked);
+  }
+  if (found.length || !occurredAt || !cls) return found;
+  return normalize(type as UsageEventType, instance, workspaceId, occurredAt);
+}
+
+/**
  * Validates a `POST /v1/events` body and normalises each event (defaults
  * applied, timestamps in UTC, decimals canonical), so that an identical re-send
  * compares equal. Reports every bad field of every event at once.
@@ -164,41 +199,9 @@ export function parseUsageBatch(body: unknown, workspaceId: string, now: Date): 
   const parsed: UsageEvent[] = [];
   const latest = now.getTime() + MAX_FUTURE_MS;
   events.forEach((raw, index) => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      problems.push({ index, field: '', location: 'body', message: 'each event must be a JSON object' });
-      return;
-    }
-    const type = (raw as { type?: unknown }).type;
-    const verdict = typeof type === 'string' ? VERDICT_BY_TYPE[type] : undefined;
-    if (verdict?.(raw as Record<string, unknown>)) {
-      const occurredAt = checkOccurredAt((raw as UsageEventBody).occurred_at, latest);
-      if (typeof occurredAt === 'string') parsed.push(normalize(type as UsageEventType, raw as UsageEventBody, workspaceId, occurredAt));
-      else problems.push({ ...occurredAt, index, location: 'body' });
-      return;
-    }
-    // Only a refused event pays for class-validator proper, which names each bad field.
-    const cls = typeof type === 'string' ? BODY_CLASS_BY_TYPE[type as keyof typeof BODY_CLASS_BY_TYPE] : undefined;
-    // Keys Object.prototype has are unknown fields too, but class-validator lets some through as inherited
-    // (`__proto__`, `hasOwnProperty`) and fails on `constructor` without naming it: they are named here.
-    const inherited = Object.keys(raw).filter((key) => key in Object.prototype);
-    const own: Record<string, unknown> = { ...raw };
-    for (const key of inherited) delete own[key];
-    const instance: UsageEventBody = Object.setPrototypeOf(own, (cls ?? UsageEventBody).prototype);
-    const found = [
-      ...inherited.map((key) => ({ field: key, message: `property ${key} should not exist` })),
-      ...toProblems(validateSync(instance, cls ? VALIDATOR_OPTIONS : { ...VALIDATOR_OPTIONS, forbidNonWhitelisted: false })),
-    ];
-    let occurredAt: string | undefined;
-    if (!found.some((p) => p.field === 'occurred_at')) {
-      const checked = checkOccurredAt(instance.occurred_at, latest);
-      if (typeof checked === 'string') occurredAt = checked;
-      else found.push(checked);
-    }
-    if (found.length || !occurredAt || !cls) {
-      problems.push(...found.map((p) => ({ ...p, index, location: 'body' as const })));
-      return;
-    }
-    parsed.push(normalize(type as UsageEventType, instance, workspaceId, occurredAt));
+    const verdict = parseUsageEvent(raw, workspaceId, latest);
+    if (Array.isArray(verdict)) problems.push(...verdict.map((p) => ({ ...p, index, location: 'body' as const })));
+    else parsed.push(verdict);
   });
   if (problems.length) throw new ValidationError(problems);
   return parsed;

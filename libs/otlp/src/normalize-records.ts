@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { Attributes, AttributeValue, OtlpRecord } from './otlp-model';
+import { claudeCode } from './normalizers/claude-code.normalizer';
+import { codexCli } from './normalizers/codex-cli.normalizer';
+import { geminiCli } from './normalizers/gemini-cli.normalizer';
+import { genAi } from './normalizers/gen-ai.normalizer';
+import { NormalizeError, Normalizer, text, UsageFields } from './normalizers/normalizer';
+import { vercelAi } from './normalizers/vercel-ai.normalizer';
+
+/**
+ * Who reads a record, first claim wins: the runtimes by their own event names and scopes, then the Vercel AI
+ * SDK's `ai.*` spans, then the GenAI semantic conventions, which take any other record that reports
+ * `gen_ai.usage.*` (ADR 0023).
+ */
+export const NORMALIZERS: readonly Normalizer[] = [claudeCode, codexCli, geminiCli, vercelAi, genAi];
+
+/** A usage event in wire form with its deterministic id, and the record it came from. */
+export interface NormalizedEvent {
+  readonly record: number;
+  readonly source: string;
+  readonly event: UsageFields & { readonly event_id: string };
+}
+
+export interface RejectedRecord {
+  readonly record: number;
+  readonly source: string;
+  readonly message: string;
+}
+
+export interface NormalizedRecords {
+  readonly events: readonly NormalizedEvent[];
+  readonly rejected: readonly RejectedRecord[];
+  /** Records no normalizer claimed: telemetry that is not usage, acknowledged and dropped. */
+  readonly ignored: number;
+}
+
+/** Attributes that place a session in a workflow run, record over resource (so `OTEL_RESOURCE_ATTRIBUTES` sets them per process). */
+const PLACEMENT: readonly { readonly field: 'execution_id' | 'workflow_id' | 'phase_id'; readonly keys: readonly string[] }[] = [
+  { field: 'execution_id', keys: ['ledger.execution_id'] },
+  { field: 'workflow_id', keys: ['ledger.workflow_id', 'gen_ai.workflow.name'] },
+  { field: 'phase_id', keys: ['ledger.phase_id', 'gen_ai.agent.name'] },
+];
+
+function placement(record: OtlpRecord): Record<string, string> {
+  const placed: Record<string, string> = {};
+  for (const { field, keys } of PLACEMENT) {
+    for (const key of keys) {
+      const value = text(record, key);
+      if (value !== undefined) {
+        placed[field] = value;
+        break;
+      }
+    }
+  }
+  return placed;
+}
+
+/** JSON with object keys sorted: the same attributes hash the same in either encoding and any order. */
+function canonical(value: AttributeValue | Attributes | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map((v: AttributeValue) => canonical(v)).join(',')}]`;
+  if (typeof value === 'object') {
+    const object = value as Attributes;
+    return `{${Object.keys(object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What makes a record the same record when it is sent again: a span's trace and span ids (W3C-unique), a log
+ * record's time, name, body and attributes (not its resource, which a collector on the way may enrich, nor its
+ * observed time, which a collector may stamp anew).
+ */
+function recordKey(record: OtlpRecord): string {
+  if (record.signal === 'traces') return `span/${record.span.traceId}/${record.span.spanId}`;
+  const { timeUnixNano, eventName, body, attributes } = record.log;
+  return `log/${timeUnixNano}/${eventName}/${canonical(body)}/${canonical(attributes)}`;
+}
+
+/** `<source>:<32 hex>`: a pure function of the record, so an exporter's retry is a duplicate, never a second count. */
+function eventIdOf(source: string, key: string, ordinal: number, type: string): string {
+  const digest = createHash('sha256').update(`${source}\u0000${key}\u0000${type}\u0000${ordinal}`).digest('hex');
+  return `${source}:${digest.slice(0, 32)}`;
+}
+
+/** Each record through the normalizer that claims it; what cannot be read is rejected, record by record. */
+export function normalizeRecords(records: readonly OtlpRecord[]): NormalizedRecords {
+  const events: NormalizedEvent[] = [];
+  const rejected: RejectedRecord[] = [];
+  let ignored = 0;
+  records.forEach((record, index) => {
+    const normalizer = NORMALIZERS.find((n) => n.claims(record));
+    if (!normalizer) {
+      ignored++;
+      return;
+    }
+    const { source } = normalizer;
+    let fields: readonly UsageFields[];
+    try {
+      fields = normalizer.normalize(record);
+    } catch (err) {
+      if (!(err instanceof NormalizeError)) throw err;
+      rejected.push({ record: index, source, message: err.message });
+      return;
+    }
+    if (!fields.length) return;
+    const key = recordKey(record);
+    const placed = placement(record);
+    fields.forEach((event, ordinal) => {
+      events.push({ record: index, source, event: { ...placed, ...event, event_id: eventIdOf(source, key, ordinal, event.type) } });
+    });
+  });
+  return { events, rejected, ignored };
+}

@@ -1,0 +1,110 @@
+import Big from 'big.js';
+import { AttributeValue, Attributes, OtlpRecord } from '../otlp-model';
+
+/**
+ * A usage event in `POST /v1/events` wire form, without its `event_id`: the receiver gives each a
+ * deterministic id and validates it through ingest's own parser, so OTLP accepts exactly what the JSON API
+ * accepts (ADR 0023). Field names are TokenUsedBody's, ToolCalledBody's and SessionFinalizedBody's.
+ */
+export interface UsageFields {
+  readonly type: 'TokenUsed' | 'ToolCalled' | 'SessionFinalized';
+  readonly session_id: string;
+  readonly occurred_at: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * What one source makes of its records. `claims` looks at resource, scope and record attributes only, cheaply;
+ * the first normalizer that claims a record owns it (NORMALIZERS' order), and a claimed record that carries
+ * no usage (a prompt log, a span of an operation without tokens) normalizes to no events.
+ */
+export interface Normalizer {
+  /** Short and stable: it is part of every event id this normalizer's records get. */
+  readonly source: string;
+  claims(record: OtlpRecord): boolean;
+  /** Throws NormalizeError when the record is this source's usage but cannot be read. */
+  normalize(record: OtlpRecord): readonly UsageFields[];
+}
+
+/** A record its normalizer cannot read: the receiver rejects the record (OTLP partial success), naming this. */
+export class NormalizeError extends Error {
+  constructor(
+    readonly attribute: string,
+    message: string,
+  ) {
+    super(`${attribute}: ${message}`);
+  }
+}
+
+/** The record's own attributes (a log record's or a span's). */
+export const recordAttributes = (record: OtlpRecord): Attributes => (record.signal === 'logs' ? record.log.attributes : record.span.attributes);
+
+/** An attribute of the record, else of its resource. */
+export function attribute(record: OtlpRecord, key: string): AttributeValue | undefined {
+  const own = recordAttributes(record)[key];
+  return own !== undefined && own !== null ? own : (record.resource[key] ?? undefined);
+}
+
+/** A non-empty string attribute (record, then resource), or undefined. Numbers are given as their text. */
+export function text(record: OtlpRecord, key: string): string | undefined {
+  const value = attribute(record, key);
+  if (typeof value === 'string') return value.length ? value : undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * A token or request count: an integer attribute, or its decimal text (several runtimes send every attribute
+ * as a string). Absent: undefined. Anything else is the record's fault and names the attribute.
+ */
+export function count(record: OtlpRecord, key: string): number | undefined {
+  const value = attribute(record, key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new NormalizeError(key, `must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * A USD amount as a canonical decimal string. A double attribute is read from its shortest round-trip text
+ * (`String(0.0123)` is "0.0123", the literal the runtime computed), never through float arithmetic.
+ */
+export function usd(record: OtlpRecord, key: string): string | undefined {
+  const value = attribute(record, key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if ((typeof value !== 'number' && typeof value !== 'string') || (typeof value === 'number' && !Number.isFinite(value))) {
+    throw new NormalizeError(key, `must be a number, got ${JSON.stringify(value)}`);
+  }
+  try {
+    const amount = new Big(String(value));
+    if (amount.lt(0)) throw new Error('negative');
+    return amount.toFixed();
+  } catch {
+    throw new NormalizeError(key, `must be a non-negative amount, got ${JSON.stringify(value)}`);
+  }
+}
+
+const NANOS_PER_MS = 1_000_000n;
+
+/** ISO-8601 UTC with milliseconds of a nanosecond timestamp; undefined for '0' (unknown). */
+export function isoFromNanos(nanos: string): string | undefined {
+  if (!/^\d+$/.test(nanos) || /^0+$/.test(nanos)) return undefined;
+  const when = new Date(Number(BigInt(nanos) / NANOS_PER_MS));
+  // Beyond what Date holds: no time at all, which the receiver reports for the record.
+  return Number.isNaN(when.getTime()) ? undefined : when.toISOString();
+}
+
+/** When the record happened: a log's time (else when it was observed), a span's end (when its usage was known). */
+export function occurredAt(record: OtlpRecord): string | undefined {
+  if (record.signal === 'logs') return isoFromNanos(record.log.timeUnixNano) ?? isoFromNanos(record.log.observedTimeUnixNano);
+  return isoFromNanos(record.span.endTimeUnixNano) ?? isoFromNanos(record.span.startTimeUnixNano);
+}
+
+/** The event name of a log record: OTLP's `event_name`, else the `event.name` attribute, else a string body. */
+export function logEventName(record: OtlpRecord): string | undefined {
+  if (record.signal !== 'logs') return undefined;
+  if (record.log.eventName) return record.log.eventName;
+  const named = record.log.attributes['event.name'];
+  if (typeof named === 'string' && named) return named;
+  return typeof record.log.body === 'string' && record.log.body ? record.log.body : undefined;
+}
