@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CurrentPrincipal, Principal } from '@ledger/auth';
 import { Clock } from '@ledger/config';
@@ -65,8 +65,8 @@ const DESCRIPTION: Record<OtlpSignal, string> = {
 };
 
 /** The routes' shared OpenAPI description: both content types in, the same out, OTLP's error statuses. */
-const ApiOtlpExport = (signal: OtlpSignal, response: new () => object) => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
-  const decorators = [
+const ApiOtlpExport = (signal: OtlpSignal, response: new () => object) =>
+  applyDecorators(
     ApiOperation({ summary: SUMMARY[signal], description: DESCRIPTION[signal] }),
     ApiConsumes('application/x-protobuf', 'application/json'),
     ApiBody({ schema: { type: 'object', description: 'OTLP/JSON (hex trace and span ids, 64-bit integers as strings), or the same message in protobuf.' } }),
@@ -79,9 +79,7 @@ const ApiOtlpExport = (signal: OtlpSignal, response: new () => object) => (targe
       },
     }),
     ApiOtlpErrors(400, 401, 403, 413, 415, 503),
-  ];
-  for (const decorate of decorators) decorate(target, key, descriptor);
-};
+  );
 
 @ApiTags('otlp')
 @ApiExtraModels(ExportLogsServiceResponseBody, ExportTraceServiceResponseBody, ExportMetricsServiceResponseBody)
