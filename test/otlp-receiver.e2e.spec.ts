@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { OTLP_ROOT, responseType } from '@ledger/otlp';
 import { ADMIN_KEY, freshWorkspace, postOtlp, postOtlpBytes, startTestApp, TestApp } from '@ledger/testing';
+import { sample } from '../libs/observability/testing/prometheus-text';
 
 const RPC_STATUS = OTLP_ROOT.lookupType('google.rpc.Status');
 /** A protobuf error body, decoded with the vendored google/rpc/status.proto. */
@@ -108,6 +109,17 @@ describe('the OTLP/HTTP receiver over HTTP', () => {
     it('takes an empty request as success', async () => {
       expect((await json('logs', '{}')).status).toBe(200);
       expect((await protobuf('traces', Buffer.alloc(0))).status).toBe(200);
+    });
+
+    it('counts the records it ignored in ledger_otlp_records_total', async () => {
+      const ignored = async () => {
+        const text = (await t.http.get('/metrics').set('x-api-key', ADMIN_KEY)).text;
+        return ['logs', 'traces'].map((signal) => sample(text, 'ledger_otlp_records_total', { signal, outcome: 'ignored' }));
+      };
+      const [logs, traces] = await ignored();
+      await postOtlp(t.http, 'logs', otherLogs, { encoding: 'json', key });
+      await postOtlp(t.http, 'traces', otherSpans, { encoding: 'protobuf', key });
+      expect(await ignored()).toEqual([logs! + 1, traces! + 1]);
     });
 
     it('takes application/json with a UTF-8 charset', async () => {

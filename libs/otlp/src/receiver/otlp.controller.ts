@@ -10,6 +10,7 @@ import { normalizeRecords } from '../normalize-records';
 import { OtlpSignal } from '../otlp-model';
 import { ingestRecords, IngestOutcome } from './ingest-records';
 import { decodeOtlp, exportResponseJson, exportResponseProtobuf, OtlpEncoding } from './otlp-codec';
+import { OtlpMetrics } from './otlp.metrics';
 import { ExportLogsServiceResponseBody, ExportMetricsServiceResponseBody, ExportTraceServiceResponseBody } from './otlp-response.dto';
 
 /** Larger than the JSON API's 1 MiB: exporters batch up to 512 records by default, each with its attributes. */
@@ -88,6 +89,7 @@ export class OtlpController {
   constructor(
     private readonly commands: CommandBus,
     private readonly clock: Clock,
+    private readonly counts: OtlpMetrics,
   ) {}
 
   @Post('logs')
@@ -126,6 +128,7 @@ export class OtlpController {
           record: (events) => this.commands.execute(new RecordUsageEvents(principal.workspaceId, events)),
         })
       : undefined;
+    if (outcome && signal !== 'metrics') this.counts.records(signal, records.length, outcome.rejected, outcome.ignored);
     const answer = { rejected: outcome?.rejected ?? 0, errorMessage: outcome?.errorMessage ?? '' };
     if (encoding === 'protobuf') res.status(200).type('application/x-protobuf').send(exportResponseProtobuf(signal, answer));
     else res.status(200).json(exportResponseJson(signal, answer));
