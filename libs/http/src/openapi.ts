@@ -81,7 +81,10 @@ function documentRateLimit(document: OpenAPIObject): OpenAPIObject {
       operation.responses['429'] = {
         description: ERROR_DESCRIPTIONS[429],
         headers: { 'Retry-After': { description: 'Whole seconds until the key may try again.', schema: { type: 'integer' } } },
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${body.name}` } } },
+        content: {
+          'application/json': { schema: { $ref: `#/components/schemas/${body.name}` } },
+          ...(family === 'otlp' && { 'application/x-protobuf': { schema: { type: 'string', format: 'binary', description: 'google.rpc.Status' } } }),
+        },
       };
     }
   }
