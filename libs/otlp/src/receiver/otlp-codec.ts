@@ -67,6 +67,9 @@ const LIMITS_32: Record<string, readonly [number, number]> = {
   fixed32: [0, 2 ** 32 - 1],
 };
 const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** The field a JSON key names: its lowerCamelCase JSON name, or its proto name. Own properties only (`constructor` is no field). */
+const fieldNamed = (type: protobuf.Type, key: string): protobuf.Field | undefined =>
+  Object.hasOwn(type.fields, key) ? type.fields[key] : Object.hasOwn(type.fields, snakeToCamel(key)) ? type.fields[snakeToCamel(key)] : undefined;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One JSON value of a field, as protobuf's decoder and `toObject` would give it. */
@@ -76,7 +79,7 @@ function jsonValue(field: protobuf.Field, value: unknown, at: string): unknown {
   if (resolved instanceof protobuf.Enum) {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
     // OTLP/JSON sends enums as numbers; a name is read as proto3's JSON mapping allows, as the Collector does.
-    if (typeof value === 'string' && value in resolved.values) return resolved.values[value];
+    if (typeof value === 'string' && Object.hasOwn(resolved.values, value)) return resolved.values[value];
     throw bad(at, `must be an integer (enum ${resolved.name})`);
   }
   const { type } = field;
@@ -126,7 +129,7 @@ function jsonMessage(type: protobuf.Type, value: unknown, at: string): Plain {
   if (!isObject(value)) throw bad(at, `must be an object (${type.name})`);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const field = type.fields[key] ?? type.fields[snakeToCamel(key)];
+    const field = fieldNamed(type, key);
     const item = value[key];
     if (!field || item === null || item === undefined) continue;
     field.resolve();
@@ -153,10 +156,16 @@ function decodeJson(signal: OtlpSignal, body: Buffer): Plain {
   const keys = Object.keys(parsed);
   // Unknown fields are ignored, but a body with nothing but unknown fields is not OTLP at all (say, a
   // POST /v1/events batch sent here): dropping it silently would hide the mistake.
-  if (keys.length && !keys.some((key) => type.fields[key] ?? type.fields[snakeToCamel(key)])) {
+  if (keys.length && !keys.some((key) => fieldNamed(type, key))) {
     throw bad('body', `not an OTLP/JSON ${type.name}: expected ${Object.keys(type.fields).join(', ')}, got ${keys.slice(0, 5).join(', ')}`);
   }
-  return jsonMessage(type, parsed, '');
+  try {
+    return jsonMessage(type, parsed, '');
+  } catch (err) {
+    // The walk recurses as the body nests; a body nested past the stack is the body's fault.
+    if (err instanceof RangeError) throw bad('body', 'nested too deeply');
+    throw err;
+  }
 }
 
 const hex = (bytes: unknown): string => (Buffer.isBuffer(bytes) || bytes instanceof Uint8Array ? Buffer.from(bytes).toString('hex') : '');
@@ -173,21 +182,25 @@ function int64(value: unknown): number | string {
   return Number.isSafeInteger(n) ? n : text;
 }
 
+/** How deep attribute values may nest arrays and kvlists: far beyond any real attribute, short of the stack's end. */
+const MAX_VALUE_DEPTH = 32;
+
 /** `AnyValue`'s one-of, unwrapped; nothing set is null. */
-function anyValue(value: unknown): AttributeValue {
+function anyValue(value: unknown, depth = 0): AttributeValue {
+  if (depth > MAX_VALUE_DEPTH) throw bad('body', `an attribute value nests arrays or kvlists more than ${MAX_VALUE_DEPTH} deep`);
   const v = obj(value);
   if (v.stringValue !== undefined) return str(v.stringValue);
   if (v.boolValue !== undefined) return v.boolValue === true;
   if (v.intValue !== undefined) return int64(v.intValue);
   if (v.doubleValue !== undefined) return num(v.doubleValue);
-  if (v.arrayValue !== undefined) return list(obj(v.arrayValue).values).map(anyValue);
-  if (v.kvlistValue !== undefined) return attributes(obj(v.kvlistValue).values);
+  if (v.arrayValue !== undefined) return list(obj(v.arrayValue).values).map((item) => anyValue(item, depth + 1));
+  if (v.kvlistValue !== undefined) return attributes(obj(v.kvlistValue).values, depth + 1);
   if (v.bytesValue !== undefined) return hex(v.bytesValue);
   return null;
 }
 
 /** KeyValue pairs as an object; own properties even for a key such as `__proto__`. */
-const attributes = (pairs: unknown): Attributes => Object.fromEntries(list(pairs).map((kv) => [str(kv.key), anyValue(kv.value)]));
+const attributes = (pairs: unknown, depth = 0): Attributes => Object.fromEntries(list(pairs).map((kv) => [str(kv.key), anyValue(kv.value, depth)]));
 
 function scopeOf(value: unknown): OtlpScope {
   const s = obj(value);

@@ -203,6 +203,15 @@ describe('decodeOtlp: both encodings, one internal form', () => {
     expect(decodeOtlp('logs', 'json', json(request))).toHaveLength(1);
   });
 
+  it('takes no inherited property for a field or an enum name', () => {
+    const request = { resourceLogs: [{ constructor: 1, toString: 'x', scopeLogs: [{ logRecords: [{ hasOwnProperty: {}, timeUnixNano: '1' }] }] }] };
+    expect(decodeOtlp('logs', 'json', json(request))).toHaveLength(1);
+    expect(refusal(() => decodeOtlp('logs', 'json', json({ constructor: {} })))).toMatch(/^body: not an OTLP\/JSON ExportLogsServiceRequest/);
+    expect(refusal(() => decodeOtlp('logs', 'json', json({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 'toString' }] }] }] })))).toMatch(
+      /severityNumber: must be an integer/,
+    );
+  });
+
   it('answers an empty request, in either encoding, with no records', () => {
     expect(decodeOtlp('logs', 'json', json({}))).toEqual([]);
     expect(decodeOtlp('traces', 'protobuf', Buffer.alloc(0))).toEqual([]);
@@ -254,6 +263,17 @@ describe('decodeOtlp: bad bodies are a ValidationError naming what is wrong', ()
     ['an unknown enum name', records({ severityNumber: 'LOUD' }), /\.severityNumber: must be an integer \(enum SeverityNumber\)$/],
   ])('%s', (_name, body, message) => {
     expect(refusal(() => decodeOtlp('logs', 'json', body))).toMatch(message);
+  });
+
+  it('refuses attribute values nested past 32 levels, and bodies nested past the stack, in either encoding', () => {
+    const nested = (depth: number): unknown => (depth ? { arrayValue: { values: [nested(depth - 1)] } } : { stringValue: 'x' });
+    const request = (depth: number) => ({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ attributes: [{ key: 'deep', value: nested(depth) }] }] }] }] });
+    expect(decodeOtlp('logs', 'json', json(request(32)))).toHaveLength(1);
+    const message = 'body: an attribute value nests arrays or kvlists more than 32 deep';
+    expect(refusal(() => decodeOtlp('logs', 'json', json(request(33))))).toBe(message);
+    expect(refusal(() => decodeOtlp('logs', 'protobuf', otlpProtobuf('logs', request(33))))).toBe(message);
+    const abyss = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${'{"arrayValue":{"values":['.repeat(200_000)}${']}}'.repeat(200_000)}}]}]}]}`;
+    expect(refusal(() => decodeOtlp('logs', 'json', Buffer.from(abyss)))).toMatch(/^body: (nested too deeply|malformed JSON)/);
   });
 
   it('refuses bytes that are not protobuf, naming the message', () => {
