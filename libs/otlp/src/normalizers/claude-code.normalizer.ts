@@ -14,8 +14,8 @@ import { count, NormalizeError, Normalizer, text, usd, UsageFields } from './nor
  * and carries `cost_usd`, the span ends at its own instant without a cost, so one event id for both would make
  * whichever arrives second a conflicting duplicate, rejected. `request_id` is also absent whenever the API sends
  * no `request-id` header (Bedrock, Vertex, proxies), where two ids would count the call twice. And the spans are
- * beta and lossy: captures on Anthropic's API show prompts whose first `llm_request` span never arrived while
- * every `api_request` did. Tool spans are dropped for the same reason: `tool_result` logs carry each call.
+ * beta and lossy: a published capture of 2.1.289 on Anthropic's API lost the first `llm_request` span of most
+ * prompts while every `api_request` arrived. Tool spans are dropped alike: the `tool_result` logs carry each call.
  */
 const SCOPE_PREFIX = 'com.anthropic.claude_code';
 const SERVICE_NAME = 'claude-code';
