@@ -1,4 +1,5 @@
 import { Attributes, OtlpRecord } from '../otlp-model';
+import { normalizeRecords } from '../normalize-records';
 import { claudeCode, claudeProvider } from './claude-code.normalizer';
 import { NormalizeError } from './normalizer';
 
@@ -157,5 +158,14 @@ describe('claudeCode normalizer', () => {
     ['claude-sonnet-4-5@20250929', 'google'],
   ])('prices %s by %s', (model, provider) => {
     expect(claudeProvider(model)).toBe(provider);
+  });
+
+  it('counts a call once when both its api_request log and its llm_request span are sent', () => {
+    const call = { model: 'claude-opus-4-8', input_tokens: 6, output_tokens: 1840, cache_read_tokens: 48213, cache_creation_tokens: 3120, request_id: 'req_011CVhT4Wm2pL9xGvC7sQe5A' };
+    const { events, rejected, ignored } = normalizeRecords([
+      span('claude_code.llm_request', { ...call, 'session.id': 'sess-1', 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-opus-4-8', 'gen_ai.response.id': call.request_id }),
+      log('api_request', { ...call, cost_usd: 0.179273, speed: 'fast' }),
+    ]);
+    expect({ sources: events.map((e) => `${e.source}:${e.event.type}`), rejected, ignored }).toEqual({ sources: ['claude-code:TokenUsed'], rejected: [], ignored: 0 });
   });
 });

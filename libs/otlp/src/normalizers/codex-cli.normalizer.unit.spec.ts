@@ -1,4 +1,5 @@
 import { Attributes, OtlpRecord, OtlpScope } from '../otlp-model';
+import { normalizeRecords } from '../normalize-records';
 import { codexCli } from './codex-cli.normalizer';
 import { NormalizeError } from './normalizer';
 
@@ -130,5 +131,14 @@ describe('codexCli normalizer', () => {
 
   it('makes nothing of its spans: the response.completed log is its usage', () => {
     expect(codexCli.normalize(span('handle_responses', { 'gen_ai.usage.input_tokens': 9120, 'gen_ai.usage.cache_read.input_tokens': 7680, 'gen_ai.usage.output_tokens': 455 }))).toEqual([]);
+  });
+
+  it('counts a response once when both its log and its spans are sent', () => {
+    const { events, ignored } = normalizeRecords([
+      span('run_turn', { 'codex.turn.token_usage.input_tokens': 9120, 'codex.turn.token_usage.cached_input_tokens': 7680, 'codex.turn.token_usage.output_tokens': 455 }),
+      span('handle_responses', { 'gen_ai.usage.input_tokens': 9120, 'gen_ai.usage.cache_read.input_tokens': 7680, 'gen_ai.usage.output_tokens': 455, 'codex.usage.total_tokens': 9575 }),
+      completed({ input_token_count: '9120', output_token_count: '455', cached_token_count: 7680, reasoning_token_count: 192 }),
+    ]);
+    expect({ sources: events.map((e) => `${e.source}:${e.event.type}`), ignored }).toEqual({ sources: ['codex:TokenUsed'], ignored: 0 });
   });
 });

@@ -1,4 +1,5 @@
 import { Attributes, OtlpRecord, OtlpScope } from '../otlp-model';
+import { normalizeRecords } from '../normalize-records';
 import { geminiCli } from './gemini-cli.normalizer';
 import { NormalizeError } from './normalizer';
 
@@ -112,5 +113,14 @@ describe('geminiCli normalizer', () => {
     for (const name of ['gemini_cli.config', 'gemini_cli.user_prompt', 'gemini_cli.api_request', 'gemini_cli.api_error', 'gen_ai.client.inference.operation.details']) {
       expect(geminiCli.normalize(log({ 'event.name': name, model: 'gemini-2.5-pro', 'gen_ai.usage.input_tokens': 38412, 'gen_ai.usage.output_tokens': 1386 }))).toEqual([]);
     }
+  });
+
+  it('counts a response once though Gemini CLI also sends it in GenAI form', () => {
+    const usage = { input_token_count: 38412, output_token_count: 1386, cached_content_token_count: 30720, thoughts_token_count: 1104 };
+    const { events, ignored } = normalizeRecords([
+      response(usage),
+      log({ 'event.name': 'gen_ai.client.inference.operation.details', 'gen_ai.operation.name': 'generate_content', 'gen_ai.request.model': 'gemini-2.5-pro', 'gen_ai.usage.input_tokens': 38412, 'gen_ai.usage.output_tokens': 1386 }),
+    ]);
+    expect({ sources: events.map((e) => `${e.source}:${e.event.type}`), ignored }).toEqual({ sources: ['gemini-cli:TokenUsed'], ignored: 0 });
   });
 });
