@@ -3,11 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeValue, Attributes, OtlpRecord, OtlpScope } from '../../libs/otlp/src/otlp-model';
 import { normalizeRecords } from '../../libs/otlp/src/normalize-records';
+import { parseUsageEvent } from '@ledger/ingest';
 import { buildCatalog, PRICE_MODIFIERS, resolveModel, SHIPPED_CATALOG, USAGE_CLASSES, UsageClass } from '@ledger/pricing';
 
 /**
  * The GenAI, OpenLLMetry and Vercel AI SDK golden fixtures through `normalizeRecords`, with an OTLP/JSON reading local
- * to this spec (the receiver's decoder is not on this branch). Each fixture's expected events must come out exactly;
+ * to this spec (the receiver's decoder is not on this branch). Each fixture's expected events must come out exactly
+ * and pass ingest's own per-event parser;
  * each TokenUsed's model must resolve in the shipped catalog under the provider it carries; and each session's
  * hand-computed cost must equal an independent big.js sum over the catalog's rates, so a slip in the fixture shows.
  */
@@ -168,6 +170,10 @@ for (const source of SOURCES) {
       expect(rejected.map((r) => r.message)).toHaveLength(fixture.rejected);
       expect(events.map((e) => withoutIds(e.event as unknown as Json))).toEqual(fixture.events);
       expect(new Set(events.map((e) => e.event.event_id)).size).toBe(events.length);
+      for (const { event } of events) {
+        const parsed = parseUsageEvent(event, 'ws-golden', Date.parse('2027-01-01T00:00:00Z'));
+        expect(Array.isArray(parsed) ? parsed : []).toEqual([]);
+      }
 
       for (const [session, expected] of Object.entries(fixture.sessions)) {
         const mine = events.map((e) => e.event as unknown as Json).filter((e) => e.session_id === session);
@@ -186,3 +192,10 @@ for (const source of SOURCES) {
     });
   });
 }
+
+describe('the ingest check above', () => {
+  it('refuses what ingest refuses (a 1-hour part larger than the cache writes)', () => {
+    const event = { event_id: 'x:1', type: 'TokenUsed', session_id: 's', occurred_at: '2026-11-20T00:00:00.000Z', model: 'm', cache_creation_tokens: 1, cache_creation_1h_tokens: 2 };
+    expect(parseUsageEvent(event, 'ws-golden', Date.parse('2027-01-01T00:00:00Z'))).toEqual([expect.objectContaining({ field: 'cache_creation_1h_tokens' })]);
+  });
+});

@@ -174,6 +174,15 @@ describe('genAi normalizer', () => {
     expect(genAi.normalize(span(agent, { kind: 3 }))).toHaveLength(1);
   });
 
+  it("counts AI SDK 7's GenAI spans once: its root invoke_agent span (INTERNAL, the steps' sum) is skipped, each chat span counts", () => {
+    // @ai-sdk/otel's OpenTelemetry integration: root `invoke_agent <model>` and one `chat <model>` span per step, no ai.* attributes.
+    const step = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-sonnet-4-5', 'gen_ai.usage.input_tokens': 3100, 'gen_ai.usage.output_tokens': 250,
+      'gen_ai.usage.cache_read.input_tokens': 2000, 'gen_ai.usage.cache_creation.input_tokens': 1000 };
+    const root = { ...step, 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support-reply' };
+    expect(genAi.normalize(span(root, { kind: 1, name: 'invoke_agent claude-sonnet-4-5', scope: 'ai' }))).toEqual([]);
+    expect(genAi.normalize(span(step, { kind: 1, name: 'chat claude-sonnet-4-5', scope: 'ai' }))).toMatchObject([{ input_tokens: 100, cache_read_tokens: 2000, cache_creation_tokens: 1000 }]);
+  });
+
   it.each(['invoke_workflow', 'create_agent'])('skips %s spans whatever they report', (operation) => {
     expect(genAi.normalize(span({ ...chat, 'gen_ai.operation.name': operation }, { kind: 3 }))).toEqual([]);
   });
