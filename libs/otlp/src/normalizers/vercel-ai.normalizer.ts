@@ -72,12 +72,16 @@ function v6Usage(record: OtlpRecord): Usage {
 }
 
 /**
- * AI SDK 5 (LanguageModelV2Usage): `doGenerate` spans carry `ai.usage.promptTokens`/`completionTokens` only, `doStream`
- * spans `inputTokens`/`outputTokens`/`cachedInputTokens`/`reasoningTokens`, each with its provider's own meaning:
- * - Anthropic (direct or on Vertex) and Bedrock report input without the cache, the writes only in the provider
- *   metadata (`anthropic.cacheCreationInputTokens`, `bedrock.usage.cacheWriteInputTokens`);
- * - OpenAI and Gemini count cached input inside the input; Gemini's output leaves its thoughts out
- *   (candidatesTokenCount), which the metadata's `usageMetadata.thoughtsTokenCount` gives.
+ * Spans without `inputTokenDetails`: AI SDK 5's (LanguageModelV2Usage; `doGenerate` carries `ai.usage.promptTokens`/
+ * `completionTokens`, `doStream` `inputTokens`/`outputTokens`/`cachedInputTokens`/`reasoningTokens`), each count with
+ * its provider's own meaning, and, under the same names, AI SDK 6's object spans (`generateObject.doGenerate`'s
+ * `promptTokens` is the inclusive total) and AI SDK 7's legacy object spans. The names do not tell them apart, so:
+ * - Anthropic (direct, on Vertex): v5 reports input without the cache, v6+ with it; the raw usage in the provider
+ *   metadata (`anthropic.usage.input_tokens`, the uncached count in every version) says which one the span holds.
+ *   Cache writes are only in the metadata (`anthropic.cacheCreationInputTokens`);
+ * - Bedrock: input without the cache (v5, and Bedrock's own `inputTokens`), writes in `bedrock.usage.cacheWriteInputTokens`;
+ * - OpenAI and Gemini count cached input inside the input in every version. Gemini's v5 output leaves its thoughts
+ *   out (candidatesTokenCount), v6's includes them; the metadata's `usageMetadata` says which.
  * A v5 OpenAI `doGenerate` span says nothing of cache reads: they are billed as uncached input.
  */
 function v5Usage(record: OtlpRecord, modelProvider: string, metadata: Json): Usage {
@@ -97,14 +101,18 @@ function v5Usage(record: OtlpRecord, modelProvider: string, metadata: Json): Usa
       metadataCount(raw?.cache_creation_input_tokens, 'anthropic.usage.cache_creation_input_tokens') ??
       metadataCount(object(bedrock?.usage)?.cacheWriteInputTokens, 'bedrock.usage.cacheWriteInputTokens') ??
       0;
-    return { input: prompt, output: completion, cacheRead, cacheWrite, reasoning: reasoningSpan ?? 0 };
+    const uncached = metadataCount(raw?.input_tokens, 'anthropic.usage.input_tokens');
+    const inclusive = uncached !== undefined && cacheRead + cacheWrite > 0 && prompt === uncached + cacheRead + cacheWrite;
+    return { input: inclusive ? uncached : prompt, output: completion, cacheRead, cacheWrite, reasoning: reasoningSpan ?? 0 };
   }
   if (family.startsWith('google') || family.startsWith('vertex')) {
     const usage = object(object(metadata.google)?.usageMetadata) ?? object(object(metadata.vertex)?.usageMetadata);
     const cacheRead = cachedSpan ?? metadataCount(usage?.cachedContentTokenCount, 'google.usageMetadata.cachedContentTokenCount') ?? 0;
     const thoughts = reasoningSpan ?? metadataCount(usage?.thoughtsTokenCount, 'google.usageMetadata.thoughtsTokenCount') ?? 0;
     const input = nonNegative(prompt - cacheRead, promptKey, `${prompt} is less than the cached input (${cacheRead}) it includes`);
-    return { input, output: completion + thoughts, cacheRead, cacheWrite: 0, reasoning: thoughts };
+    const candidates = metadataCount(usage?.candidatesTokenCount, 'google.usageMetadata.candidatesTokenCount');
+    const withThoughts = thoughts > 0 && candidates !== undefined && completion === candidates + thoughts;
+    return { input, output: withThoughts ? completion : completion + thoughts, cacheRead, cacheWrite: 0, reasoning: thoughts };
   }
   const cacheRead = cachedSpan ?? 0;
   const input = nonNegative(prompt - cacheRead, promptKey, `${prompt} is less than the cached input (${cacheRead}) it includes`);

@@ -134,6 +134,30 @@ describe('vercelAi normalizer', () => {
     expect(event).not.toHaveProperty('cache_creation_1h_tokens');
   });
 
+  it("tells AI SDK 6's generateObject span (promptTokens including the cache) from v5's by Anthropic's raw usage", () => {
+    const metadata = JSON.stringify({ anthropic: { usage: { input_tokens: 100, cache_read_input_tokens: 2000, cache_creation_input_tokens: 1000 }, cacheCreationInputTokens: 1000 } });
+    const object = (promptTokens: number) =>
+      vercelAi.normalize(
+        span({ 'ai.operationId': 'ai.generateObject.doGenerate', 'ai.model.provider': 'anthropic.messages', 'ai.model.id': 'claude-sonnet-4-5', 'ai.usage.promptTokens': promptTokens, 'ai.usage.completionTokens': 40, 'ai.response.providerMetadata': metadata }),
+      )[0];
+    expect(object(3100)).toMatchObject({ input_tokens: 100, cache_read_tokens: 2000, cache_creation_tokens: 1000 });
+    expect(object(100)).toMatchObject({ input_tokens: 100, cache_read_tokens: 2000, cache_creation_tokens: 1000 });
+  });
+
+  it("tells AI SDK 6's Gemini output (thoughts included) from v5's (thoughts beside) by the raw usageMetadata", () => {
+    const [event] = vercelAi.normalize(
+      span({
+        'ai.operationId': 'ai.generateObject.doGenerate',
+        'ai.model.provider': 'google.generative-ai',
+        'ai.model.id': 'gemini-2.5-flash',
+        'ai.usage.promptTokens': 1000,
+        'ai.usage.completionTokens': 500,
+        'ai.response.providerMetadata': JSON.stringify({ google: { usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 200, cachedContentTokenCount: 600, thoughtsTokenCount: 300 } } }),
+      }),
+    );
+    expect(event).toMatchObject({ input_tokens: 400, cache_read_tokens: 600, output_tokens: 500, reasoning_tokens: 300 });
+  });
+
   it('maps AI SDK 5 OpenAI doStream: inputTokens includes cachedInputTokens', () => {
     const [event] = vercelAi.normalize(
       span({
