@@ -181,7 +181,11 @@ export const genAi: Normalizer = {
   normalize(record) {
     const operation = own(record, 'gen_ai.operation.name') ?? own(record, 'llm.request.type');
     if (record.signal === 'traces') {
-      if (operation === 'execute_tool') return [toolCalled(record, own(record, 'gen_ai.tool.name'), 'gen_ai.tool.name')];
+      if (operation === 'execute_tool') {
+        // The span name is `execute_tool {gen_ai.tool.name}` (gen-ai-agent-spans.md) when the attribute is left out.
+        const named = /^execute_tool (.+)$/.exec(record.span.name)?.[1];
+        return [toolCalled(record, own(record, 'gen_ai.tool.name') ?? own(record, 'traceloop.entity.name') ?? named, 'gen_ai.tool.name')];
+      }
       if (own(record, 'traceloop.span.kind') === 'tool') return [toolCalled(record, own(record, 'traceloop.entity.name'), 'traceloop.entity.name')];
       if (operation === 'invoke_agent' && record.span.kind !== SPAN_KIND_CLIENT) return [];
     } else {

@@ -206,7 +206,8 @@ describe('genAi normalizer', () => {
     expect(genAi.normalize(tool)).toEqual([
       { type: 'ToolCalled', session_id: 'conv_1', occurred_at: '2026-11-18T11:06:42.345Z', tool_name: 'get_weather', duration_ms: 2345, status: 'error' },
     ]);
-    expect(thrown(() => genAi.normalize(span({ 'gen_ai.operation.name': 'execute_tool' }))).attribute).toBe('gen_ai.tool.name');
+    expect(genAi.normalize(span({ 'gen_ai.operation.name': 'execute_tool' }, { name: 'execute_tool search' }))).toMatchObject([{ tool_name: 'search' }]);
+    expect(thrown(() => genAi.normalize(span({ 'gen_ai.operation.name': 'execute_tool' }, { name: 'tool' }))).attribute).toBe('gen_ai.tool.name');
   });
 
   it("turns OpenLLMetry's tool spans (traceloop.span.kind tool) into ToolCalled", () => {
