@@ -68,7 +68,8 @@ export function classifyResponse(status: number, headers: { get(name: string): s
   }
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
-    const reason = `HTTP ${status}: ${serverError(status, body, text).message}`;
+    const { message } = serverError(status, body, text);
+    const reason = message === `HTTP ${status}` ? message : `HTTP ${status}: ${message}`;
     return { kind: 'retry', reason, ...(retryAfterMs !== undefined && { retryAfterMs }) };
   }
   const error = serverError(status, body, text);
