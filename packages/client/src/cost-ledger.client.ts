@@ -20,6 +20,11 @@ export interface CostLedgerOptions {
   flushIntervalMs?: number;
   /** Events waiting or in flight at most (default 10,000, at least `batchSize`); beyond it new events are dropped. */
   maxBufferedEvents?: number;
+  /**
+   * Batches in flight at once (default 1, at most 64). With 1, batches reach the ledger in the order their
+   * events were enqueued; more hides the round trip to a distant ledger, in no fixed order.
+   */
+  maxConcurrentRequests?: number;
   /** Retries of a batch after its first attempt (default 8); then it is dropped. */
   maxRetries?: number;
   /** The backoff's first cap (default 250 ms), doubled per retry up to `retryMaxDelayMs` (default 30 s). */
@@ -92,7 +97,8 @@ function checkOptions(o: CostLedgerOptions): void {
   if (typeof o.apiKey !== 'string' || !o.apiKey) problems.push('apiKey must be a non-empty string');
   int('batchSize', 1, MAX_BATCH_SIZE);
   int('flushIntervalMs', 0);
-  int('maxBufferedEvents', Math.max(1, o.batchSize ?? 1));
+  int('maxBufferedEvents', o.batchSize ?? 100);
+  int('maxConcurrentRequests', 1, 64);
   int('maxRetries', 0);
   int('retryBaseDelayMs', 0);
   int('retryMaxDelayMs', 0);
@@ -106,7 +112,7 @@ const defaultOnError = (error: CostLedgerError) => console.warn(`[cost-ledger] $
 
 /**
  * Records usage events in the Cost Ledger (`POST /v1/events`): buffered, sent in batches by size and by
- * time, one request at a time, retried with backoff until acknowledged. Every event gets its id when it is
+ * time, retried with backoff until acknowledged. Every event gets its id when it is
  * enqueued and is serialised then, so each retry sends the same bytes and the ledger counts it once.
  *
  * Drop policy: the buffer holds at most `maxBufferedEvents` events (waiting or in flight); an event
@@ -119,6 +125,7 @@ export class CostLedger {
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxBuffered: number;
+  private readonly maxConcurrent: number;
   private readonly retry: RetryPolicy;
   private readonly requestTimeoutMs: number;
   private readonly fetchFn: typeof fetch;
@@ -129,13 +136,14 @@ export class CostLedger {
   private readonly queue: Queued[] = [];
   private inFlight = 0;
   private nextSeq = 1;
-  /** Every event with a seq up to this is acknowledged or dropped (batches settle in order). */
+  /** Every event with a seq up to this is acknowledged or dropped. */
   private settledSeq = 0;
   /** Events with a seq up to this are sent now, full batch or not (a flush or the timer asked). */
   private dueSeq = 0;
   private waiters: { seq: number; resolve: () => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private sending = false;
+  /** The batches in flight. */
+  private readonly sending = new Set<readonly Queued[]>();
   private full = false;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -160,6 +168,7 @@ export class CostLedger {
     this.batchSize = options.batchSize ?? 100;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxBuffered = options.maxBufferedEvents ?? Math.max(10_000, this.batchSize);
+    this.maxConcurrent = options.maxConcurrentRequests ?? 1;
     this.retry = {
       maxRetries: options.maxRetries ?? 8,
       baseDelayMs: options.retryBaseDelayMs ?? 250,
@@ -283,36 +292,33 @@ export class CostLedger {
     return this.queue.length > 0 && (this.queue.length >= this.batchSize || this.queue[0].seq <= this.dueSeq);
   }
 
-  /** Starts the one sending loop unless it runs; it takes up whatever became due meanwhile. */
+  /**
+   * Sends due batches while fewer than `maxConcurrentRequests` are in flight; each batch that settles
+   * starts this again, so whatever became due meanwhile is taken up.
+   */
   private send(): void {
-    if (this.sending) return;
-    this.sending = true;
-    void this.drain().finally(() => {
-      this.sending = false;
-      if (this.hasDueBatch()) this.send();
-      else this.arm();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.hasDueBatch()) {
-      if (this.abandon.signal.aborted) {
-        const rest = this.queue.splice(0);
-        this.drop('shutdown', rest.map((e) => e.eventId), `${rest.length} events dropped: shutdown's time ran out`);
-        this.settle(rest[rest.length - 1].seq);
-        return;
-      }
-      const batch = this.takeBatch();
-      this.inFlight = batch.length;
-      try {
-        await this.deliver(batch, 0);
-      } catch (err) {
-        // deliver() handles every answer and failure; this is a bug's last line, so that flush() still resolves.
-        this.drop('rejected', batch.map((e) => e.eventId), `internal error sending a batch: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      this.inFlight = 0;
-      this.settle(batch[batch.length - 1].seq);
+    if (this.abandon.signal.aborted && this.queue.length) {
+      const rest = this.queue.splice(0);
+      this.drop('shutdown', rest.map((e) => e.eventId), `${count(rest.length)} dropped: shutdown's time ran out`);
+      this.settle();
     }
+    while (this.sending.size < this.maxConcurrent && this.hasDueBatch()) {
+      const batch = this.takeBatch();
+      this.sending.add(batch);
+      this.inFlight += batch.length;
+      void this.deliver(batch, 0)
+        .catch((err: unknown) => {
+          // deliver() handles every answer and failure; this is a bug's last line, so that flush() still resolves.
+          this.drop('rejected', batch.map((e) => e.eventId), `internal error sending a batch: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(() => {
+          this.sending.delete(batch);
+          this.inFlight -= batch.length;
+          this.settle();
+          this.send();
+        });
+    }
+    if (!this.hasDueBatch()) this.arm();
   }
 
   /** The next batch: up to `batchSize` events, within the ledger's body limit. */
@@ -326,8 +332,11 @@ export class CostLedger {
     return this.queue.splice(0, n);
   }
 
-  private settle(seq: number): void {
-    this.settledSeq = Math.max(this.settledSeq, seq);
+  /** Everything enqueued before the oldest event still waiting or in flight is settled. */
+  private settle(): void {
+    let oldest = this.queue.length ? this.queue[0].seq : this.nextSeq;
+    for (const batch of this.sending) oldest = Math.min(oldest, batch[0].seq);
+    this.settledSeq = Math.max(this.settledSeq, oldest - 1);
     const ready = this.waiters.filter((w) => w.seq <= this.settledSeq);
     this.waiters = this.waiters.filter((w) => w.seq > this.settledSeq);
     for (const w of ready) w.resolve();
@@ -339,7 +348,7 @@ export class CostLedger {
     let retrying = false;
     while (pending.length) {
       if (this.abandon.signal.aborted) {
-        this.drop('shutdown', pending.map((e) => e.eventId), `${pending.length} events dropped: shutdown's time ran out`);
+        this.drop('shutdown', pending.map((e) => e.eventId), `${count(pending.length)} dropped: shutdown's time ran out`);
         return;
       }
       if (retrying) this.counters.retries++;
@@ -371,11 +380,11 @@ export class CostLedger {
           return;
         }
         case 'refused':
-          this.drop('rejected', pending.map((e) => e.eventId), `ledger refused ${pending.length} events (HTTP ${outcome.error.status} ${outcome.error.code ?? ''}): ${outcome.error.message}`, outcome.error);
+          this.drop('rejected', pending.map((e) => e.eventId), `ledger refused ${count(pending.length)} (HTTP ${outcome.error.status} ${outcome.error.code ?? ''}): ${outcome.error.message}`, outcome.error);
           return;
         case 'retry':
           if (attempt >= this.retry.maxRetries) {
-            this.drop('retriesExhausted', pending.map((e) => e.eventId), `${pending.length} events dropped after ${attempt + 1} attempts; last: ${outcome.reason}`);
+            this.drop('retriesExhausted', pending.map((e) => e.eventId), `${count(pending.length)} dropped after ${attempt + 1} attempts; last: ${outcome.reason}`);
             return;
           }
           await this.sleep(retryDelay(attempt, outcome.retryAfterMs, this.retry, this.random));
@@ -431,6 +440,8 @@ export class CostLedger {
     }
   }
 }
+
+const count = (n: number) => (n === 1 ? '1 event' : `${n} events`);
 
 /** A network failure in one line: undici's `fetch failed` hides the reason (ECONNRESET, …) in `cause`. */
 function describeFailure(err: unknown): string {

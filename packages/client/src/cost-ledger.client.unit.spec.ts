@@ -157,7 +157,7 @@ describe('CostLedger', () => {
     await ledger.flush();
     expect(fake.calls).toHaveLength(3);
     expect(ledger.stats).toMatchObject({ sent: 0, retries: 2, dropped: { retriesExhausted: 1 } });
-    expect(errors.map((e) => [e.reason, e.eventIds, e.message])).toEqual([['retriesExhausted', [id], '1 events dropped after 3 attempts; last: fetch failed (ECONNRESET)']]);
+    expect(errors.map((e) => [e.reason, e.eventIds, e.message])).toEqual([['retriesExhausted', [id], '1 event dropped after 3 attempts; last: fetch failed (ECONNRESET)']]);
   });
 
   it('drops only the events a 400 names, with the server\'s message, and sends the rest again', async () => {
@@ -284,5 +284,32 @@ describe('CostLedger', () => {
     await ledger.flush();
     expect(ledger.stats).toMatchObject({ sent: 1, dropped: { invalid: 1 } });
     expect(errors[0].message).toMatch(/^TokenUsed dropped: it does not serialise to JSON/);
+  });
+});
+
+describe('CostLedger with maxConcurrentRequests', () => {
+  it('keeps that many batches in flight, and flush waits for all of them', async () => {
+    const fake = fakeFetch();
+    const { ledger } = client(fake, { batchSize: 2, maxConcurrentRequests: 2 });
+    fake.hold();
+    for (let i = 1; i <= 7; i++) ledger.tokenUsed(token(i));
+    let flushed = false;
+    const flushing = ledger.flush().then(() => (flushed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fake.calls.map((c) => c.events.map((e) => e.input_tokens))).toEqual([[1, 2], [3, 4]]);
+    expect(flushed).toBe(false);
+    fake.release();
+    await flushing;
+    expect(fake.calls.map((c) => c.events.map((e) => e.input_tokens))).toEqual([[1, 2], [3, 4], [5, 6], [7]]);
+    expect(ledger.stats).toMatchObject({ sent: 7, requests: 4, buffered: 0 });
+  });
+
+  it('a flush resolves once everything before it settled, even when a later batch finished first', async () => {
+    const fake = fakeFetch([networkError()]);
+    const { ledger } = client(fake, { batchSize: 2, maxConcurrentRequests: 2, retryBaseDelayMs: 50, retryMaxDelayMs: 50, random: () => 0.99 });
+    for (let i = 1; i <= 4; i++) ledger.tokenUsed(token(i));
+    await ledger.flush();
+    expect(ledger.stats).toMatchObject({ sent: 4, retries: 1, buffered: 0 });
+    expect(fake.calls.map((c) => c.events.map((e) => e.input_tokens))).toEqual([[1, 2], [3, 4], [1, 2]]);
   });
 });
