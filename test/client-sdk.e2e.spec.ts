@@ -190,6 +190,36 @@ describe('@cost-ledger/client against the service over TCP', () => {
   });
 });
 
+describe('@cost-ledger/client and the service\'s own rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ LEDGER_RATE_LIMIT_PER_SECOND: '2', LEDGER_RATE_LIMIT_BURST: '1' });
+    await t.app.listen(0, '127.0.0.1');
+  });
+  afterAll(() => t.close());
+
+  it('waits out the 429s as their Retry-After says, and every batch counts once', async () => {
+    const key = await t.keyFor(freshWorkspace('sdk'));
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    // A backoff of a minute: only the service's Retry-After lets this finish within the spec's time.
+    const ledger = new CostLedger({ baseUrl: `http://127.0.0.1:${port}`, apiKey: key, batchSize: 1, retryBaseDelayMs: 60_000, random: () => 0.999 });
+    const at = Date.parse('2026-11-20T14:00:00Z');
+    for (let i = 0; i < 3; i++) ledger.tokenUsed({ sessionId: 'rl-1', model: 'gpt-4o', inputTokens: 1000, outputTokens: 100, occurredAt: at + i });
+    await ledger.shutdown();
+
+    // Three requests at two a second with a burst of one: at least one is refused with 429 and retried.
+    expect(ledger.stats).toMatchObject({ sent: 3, accepted: 3, duplicates: 0 });
+    expect(ledger.stats.retries).toBeGreaterThanOrEqual(1);
+    // The read spends the same key's budget: it waits its turn as the client did.
+    let res = await t.http.get(`/costs/sessions/rl-1?after=${ledger.position}`).set('x-api-key', key);
+    for (let i = 0; i < 5 && res.status === 429; i++) {
+      await new Promise((r) => setTimeout(r, Number(res.headers['retry-after']) * 1000));
+      res = await t.http.get(`/costs/sessions/rl-1?after=${ledger.position}`).set('x-api-key', key);
+    }
+    expect([res.status, res.body.token_cost_usd, res.body.input_tokens]).toEqual([200, '0.0105', 3000]);
+  }, 20_000);
+});
+
 describe('@cost-ledger/client and Retry-After', () => {
   let server: Server;
   const arrivals: number[] = [];
