@@ -197,6 +197,11 @@ export class CostLedger {
     return this.enqueue('SessionFinalized', event);
   }
 
+  /** A session's recorder: its events take the session and placement given here, unless they give their own. */
+  session(placement: SessionPlacement): LedgerSession {
+    return new LedgerSession(this, placement);
+  }
+
   /** Counters since construction (a copy). */
   get stats(): CostLedgerStats {
     return { ...this.counters, dropped: { ...this.counters.dropped }, buffered: this.queue.length + this.inFlight };
@@ -442,6 +447,30 @@ export class CostLedger {
 }
 
 const count = (n: number) => (n === 1 ? '1 event' : `${n} events`);
+
+/** Where a session's events are placed: the session, and the execution, workflow and phase it belongs to. */
+export type SessionPlacement = Pick<EventPlacement, 'sessionId' | 'executionId' | 'workflowId' | 'phaseId'>;
+type InSession<T extends EventPlacement> = Omit<T, keyof SessionPlacement> & Partial<SessionPlacement>;
+
+/** `CostLedger`'s three event methods with a session's placement filled in (`ledger.session({...})`). */
+export class LedgerSession {
+  constructor(
+    private readonly ledger: CostLedger,
+    readonly placement: SessionPlacement,
+  ) {}
+
+  tokenUsed(event: InSession<TokenUsedInput>): string | null {
+    return this.ledger.tokenUsed({ ...this.placement, ...event });
+  }
+
+  toolCalled(event: InSession<ToolCalledInput>): string | null {
+    return this.ledger.toolCalled({ ...this.placement, ...event });
+  }
+
+  sessionFinalized(event: InSession<SessionFinalizedInput> = {}): string | null {
+    return this.ledger.sessionFinalized({ ...this.placement, ...event });
+  }
+}
 
 /** A network failure in one line: undici's `fetch failed` hides the reason (ECONNRESET, …) in `cause`. */
 function describeFailure(err: unknown): string {

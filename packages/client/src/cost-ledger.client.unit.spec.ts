@@ -313,3 +313,20 @@ describe('CostLedger with maxConcurrentRequests', () => {
     expect(fake.calls.map((c) => c.events.map((e) => e.input_tokens))).toEqual([[1, 2], [3, 4], [1, 2]]);
   });
 });
+
+describe('ledger.session', () => {
+  it('places every event of the session, unless an event says otherwise', async () => {
+    const fake = fakeFetch();
+    const { ledger } = client(fake);
+    const run = ledger.session({ sessionId: 's9', executionId: 'x9', workflowId: 'w9' });
+    run.tokenUsed({ model: 'gpt-4o', inputTokens: 5, occurredAt: OCCURRED });
+    run.toolCalled({ toolName: 'Read', phaseId: 'p2', occurredAt: OCCURRED });
+    run.sessionFinalized({ occurredAt: OCCURRED });
+    await ledger.flush();
+    expect(fake.calls[0].events.map(({ event_id: _, ...e }) => e)).toEqual([
+      { type: 'TokenUsed', session_id: 's9', execution_id: 'x9', workflow_id: 'w9', model: 'gpt-4o', input_tokens: 5, occurred_at: OCCURRED },
+      { type: 'ToolCalled', session_id: 's9', execution_id: 'x9', workflow_id: 'w9', phase_id: 'p2', tool_name: 'Read', occurred_at: OCCURRED },
+      { type: 'SessionFinalized', session_id: 's9', execution_id: 'x9', workflow_id: 'w9', occurred_at: OCCURRED },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
-export { CostLedger, CostLedgerError, MAX_BATCH_SIZE } from './cost-ledger.client';
-export type { CostLedgerOptions, CostLedgerStats, DropReason } from './cost-ledger.client';
+export { CostLedger, CostLedgerError, LedgerSession, MAX_BATCH_SIZE } from './cost-ledger.client';
+export type { CostLedgerOptions, CostLedgerStats, DropReason, SessionPlacement } from './cost-ledger.client';
 export type { ServerError } from './batch-outcome';
 export { EVENT_ID_NAMESPACE, eventIdFromKey } from './event-id';
 export { backoffDelay, parseRetryAfter } from './retry-policy';
