@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, Server } from 'node:http';
 import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freshWorkspace, startTestApp, TestApp } from '@ledger/testing';
 import { CostLedger, CostLedgerError, CostLedgerOptions, fromAnthropicUsage, fromOpenAIUsage } from '../packages/client/src';
 
@@ -172,6 +173,28 @@ describe('@cost-ledger/client against the service over TCP', () => {
     );
     // 4,000 input × 2.5 + 300 output × 10 per million.
     expect(await session(key, 'bad-1', ledger.position)).toMatchObject({ token_cost_usd: '0.013', input_tokens: 4000, output_tokens: 300 });
+  });
+
+  it('works compiled, alone in a directory with no node_modules: Node 20 is all it needs', async () => {
+    const key = await t.keyFor(freshWorkspace('sdk'));
+    const dir = mkdtempSync(path.join(tmpdir(), 'sdk-alone-'));
+    try {
+      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.resolve(__dirname, '../packages/client/tsconfig.json'), '--outDir', dir, '--sourceMap', 'false'], { encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      const script = `
+        const { CostLedger, fromGeminiUsage } = require('./index.js');
+        const ledger = new CostLedger({ baseUrl: process.argv[1], apiKey: process.argv[2] });
+        ledger.tokenUsed({ sessionId: 'alone-1', model: 'gpt-4o', inputTokens: 1000, outputTokens: 100, occurredAt: '2026-11-20T15:00:00Z' });
+        ledger.shutdown().then(() => console.log(JSON.stringify({ stats: ledger.stats, position: ledger.position, gemini: fromGeminiUsage({ promptTokenCount: 9, cachedContentTokenCount: 4 }) })));`;
+      // Asynchronous: the service answering it runs in this process.
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, `http://127.0.0.1:${port}`, key], { cwd: dir, env: { PATH: '', NODE_PATH: '' } });
+      const out = JSON.parse(stdout);
+      expect(out.stats).toMatchObject({ sent: 1, accepted: 1 });
+      expect(out.gemini).toEqual({ inputTokens: 5, outputTokens: 0, cacheReadTokens: 4 });
+      expect(await session(key, 'alone-1', out.position)).toMatchObject({ token_cost_usd: '0.0035', input_tokens: 1000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('shutdown sends every buffered batch before it resolves, then refuses events', async () => {

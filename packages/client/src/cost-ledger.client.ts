@@ -370,7 +370,7 @@ export class CostLedger {
         case 'refused-events': {
           const refused = new Set(outcome.indexes);
           const ids = outcome.indexes.map((i) => pending[i].eventId);
-          this.drop('rejected', ids, `ledger refused ${ids.length} of ${pending.length} events (HTTP ${outcome.error.status} ${outcome.error.code ?? ''}): ${outcome.error.message}`, outcome.error);
+          this.drop('rejected', ids, `ledger refused ${ids.length} of ${pending.length} events (${label(outcome.error)}): ${outcome.error.message}`, outcome.error);
           pending = pending.filter((_, i) => !refused.has(i));
           continue;
         }
@@ -385,7 +385,7 @@ export class CostLedger {
           return;
         }
         case 'refused':
-          this.drop('rejected', pending.map((e) => e.eventId), `ledger refused ${count(pending.length)} (HTTP ${outcome.error.status} ${outcome.error.code ?? ''}): ${outcome.error.message}`, outcome.error);
+          this.drop('rejected', pending.map((e) => e.eventId), `ledger refused ${count(pending.length)} (${label(outcome.error)}): ${outcome.error.message}`, outcome.error);
           return;
         case 'retry':
           if (attempt >= this.retry.maxRetries) {
@@ -446,6 +446,7 @@ export class CostLedger {
   }
 }
 
+const label = (error: ServerError) => (error.code ? `HTTP ${error.status} ${error.code}` : `HTTP ${error.status}`);
 const count = (n: number) => (n === 1 ? '1 event' : `${n} events`);
 
 /** Where a session's events are placed: the session, and the execution, workflow and phase it belongs to. */
