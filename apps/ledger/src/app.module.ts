@@ -8,6 +8,7 @@ import { EventStoreModule } from '@ledger/event-store';
 import { LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
 import { IngestModule } from '@ledger/ingest';
 import { ObservabilityModule } from '@ledger/observability';
+import { OtlpModule } from '@ledger/otlp';
 import { ProjectionsModule } from '@ledger/projections';
 import { QueriesModule } from '@ledger/queries';
 import { HealthController } from './health.controller';
@@ -35,7 +36,7 @@ export class AppModule {
         // A projector-only process serves health and metrics, nothing else.
         AuthModule.forRoot(adminKey, config.rateLimit, serves),
         ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild, routes: serves }),
-        ...(serves ? [IngestModule, QueriesModule] : []),
+        ...(serves ? [IngestModule, OtlpModule, QueriesModule] : []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Field, Root, Type } from 'protobufjs';
 import {
   FieldProblem,
   LedgerError,
@@ -59,11 +60,12 @@ function clientRequestError(err: BodyParserError, req: Request): LedgerError | u
   return err.status === 413 ? new PayloadTooLargeError('request body exceeds the 1 MiB limit') : bodyProblem(err.message ?? 'bad request');
 }
 
-/** The two wire shapes the ledger speaks: Syntropic137's `/costs`, and the `/v1` envelope. */
-export type ApiFamily = 'syntropic' | 'v1';
+/** The wire shapes the ledger speaks: Syntropic137's `/costs`, the `/v1` envelope, and OTLP/HTTP's `google.rpc.Status`. */
+export type ApiFamily = 'syntropic' | 'v1' | 'otlp';
 
-/** `/costs`, also under Syntropic137's `/api/v1` prefix, is the FastAPI family; everything else is `/v1`. */
-export const familyOf = (path: string): ApiFamily => (/^(\/api\/v1)?\/costs(\/|$)/.test(path) ? 'syntropic' : 'v1');
+/** `/costs`, also under Syntropic137's `/api/v1` prefix, is the FastAPI family; `/otlp` is OTLP/HTTP; everything else is `/v1`. */
+export const familyOf = (path: string): ApiFamily =>
+  /^(\/api\/v1)?\/costs(\/|$)/.test(path) ? 'syntropic' : /^\/otlp(\/|$)/.test(path) ? 'otlp' : 'v1';
 
 interface Rendered {
   status: number;
@@ -95,6 +97,24 @@ function renderSyntropic(err: LedgerError): Rendered {
   if (err instanceof NotFoundError && err.resource === 'route') return { status: 404, body: { detail: 'Not Found' } };
   return { status: err.status, body: { detail: err.message } };
 }
+
+/** google.rpc.Code by HTTP status, as Google's HTTP mapping pairs them (413 as gRPC's message-too-large). */
+const RPC_CODES: Readonly<Record<number, number>> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const RPC_UNKNOWN = 2;
+
+/**
+ * `/otlp` (OTLP/HTTP): every error is a `google.rpc.Status` (code and message; OTLP clients read only the HTTP
+ * status), in protobuf when the request was protobuf. The type is opentelemetry-proto's vendored
+ * google/rpc/status.proto's fields 1 and 2 (libs/otlp's specs decode these bytes with the vendored type).
+ */
+function renderOtlp(err: LedgerError): Rendered {
+  return { status: err.status, body: { code: RPC_CODES[err.status] ?? RPC_UNKNOWN, message: err.message } };
+}
+
+const RPC_STATUS = new Type('Status').add(new Field('code', 1, 'int32')).add(new Field('message', 2, 'string'));
+new Root().define('google.rpc').add(RPC_STATUS);
+
+const wantsProtobuf = (req: Request) => /^application\/x-protobuf\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 function asLedgerError(exception: unknown, req: Request): LedgerError | undefined {
   if (exception instanceof LedgerError) return exception;
@@ -134,7 +154,7 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
   const known = asLedgerError(exception, req);
   let rendered: Rendered;
   if (known) {
-    rendered = family === 'syntropic' ? renderSyntropic(known) : renderV1(known);
+    rendered = family === 'syntropic' ? renderSyntropic(known) : family === 'otlp' ? renderOtlp(known) : renderV1(known);
   } else {
     // The request id ties the stack to the request's log line (and to what the client saw in x-request-id).
     const id = (req as Request & { id?: unknown }).id;
@@ -142,11 +162,17 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
     rendered =
       family === 'syntropic'
         ? { status: 500, body: { detail: 'Internal Server Error' } }
-        : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
+        : family === 'otlp'
+          ? { status: 500, body: { code: RPC_CODES[500], message: 'internal error' } }
+          : { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } } };
   }
   if (res.headersSent) return;
   if (known instanceof RateLimitedError) res.setHeader('Retry-After', String(known.retryAfterSeconds));
   // The database comes back by itself (or the embedded one is restarted) within seconds.
   if (known instanceof UnavailableError) res.setHeader('Retry-After', '2');
+  if (family === 'otlp' && wantsProtobuf(req)) {
+    res.status(rendered.status).type('application/x-protobuf').send(Buffer.from(RPC_STATUS.encode(RPC_STATUS.create(rendered.body as object)).finish()));
+    return;
+  }
   res.status(rendered.status).json(rendered.body);
 }

@@ -15,7 +15,7 @@ export {
 } from './ledger-errors';
 export type { FieldProblem, LedgerErrorCode, PydanticError } from './ledger-errors';
 export { FastApiQuery, LedgerValidationPipe, toProblems } from './validation.pipe';
-export { ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, SyntropicValidationErrorBody, V1ErrorBody } from './openapi';
-export { jsonBody, JsonBodyLimit } from './json-body';
+export { ApiOtlpErrors, ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OtlpStatusBody, OPENAPI_JSON_PATH, setupOpenApi, SyntropicErrorBody, SyntropicValidationErrorBody, V1ErrorBody } from './openapi';
+export { jsonBody, JsonBodyLimit, ReadsOwnBody } from './json-body';
 export { unstorableText } from './unstorable-text';
 export { impossibleInstant, IsPossibleInstant } from './possible-instant';

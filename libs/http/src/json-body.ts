@@ -16,6 +16,19 @@ export const JsonBodyLimit =
     largerLimits.set(routeOf(method, path), limit);
   };
 
+/** Routes that read their body themselves (other content types, their own limit), by `METHOD /path`. */
+const ownReaders = new Set<string>();
+
+/**
+ * Leaves one route's body unread by the service's JSON parser: the route reads it itself (the OTLP receiver
+ * takes protobuf as well as JSON, and a larger body, after the key is checked).
+ */
+export const ReadsOwnBody =
+  (method: string, path: string): MethodDecorator =>
+  () => {
+    ownReaders.add(routeOf(method, path));
+  };
+
 /**
  * Express's JSON body parser, refusing any string PostgreSQL cannot store with a
  * 400 naming where it is. Such a string can only come from a `\u` escape (raw
@@ -41,6 +54,7 @@ export function jsonBody(limit: string): RequestHandler {
     return parse;
   };
   return (req: Request, res: Response, next: NextFunction) => {
+    if (ownReaders.size && ownReaders.has(routeOf(req.method, req.path))) return next();
     const larger = largerLimits.size ? largerLimits.get(routeOf(req.method, req.path)) : undefined;
     parserFor(larger ?? limit)(req, res, (err?: unknown) => {
       if (larger && (err as { type?: string } | undefined)?.type === 'entity.too.large') {

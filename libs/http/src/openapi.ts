@@ -41,6 +41,14 @@ export class SyntropicErrorBody {
   @ApiProperty({ example: 'Session not found' }) detail: string;
 }
 
+/** The `/otlp` error body: a `google.rpc.Status`, in JSON, or in protobuf when the request was protobuf (OTLP/HTTP). */
+export class OtlpStatusBody {
+  @ApiProperty({ type: 'integer', example: 3, description: 'google.rpc.Code (3 invalid argument, 7 permission denied, 8 resource exhausted, 14 unavailable, 16 unauthenticated); OTLP clients read the HTTP status.' })
+  code: number;
+  @ApiProperty({ example: 'resourceLogs[0].scopeLogs[0].logRecords[1].timeUnixNano: must be a fixed64 as a decimal string (or an integer number)' })
+  message: string;
+}
+
 export const OPENAPI_JSON_PATH = '/docs-json';
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
@@ -57,7 +65,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('bearer')
     .build();
-  return documentRateLimit(SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody, SyntropicValidationErrorBody] }));
+  return documentRateLimit(SwaggerModule.createDocument(app, config, { extraModels: [V1ErrorBody, SyntropicErrorBody, SyntropicValidationErrorBody, OtlpStatusBody] }));
 }
 
 /**
@@ -66,13 +74,17 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
  */
 function documentRateLimit(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    const body = familyOf(path) === 'syntropic' ? SyntropicErrorBody : V1ErrorBody;
+    const family = familyOf(path);
+    const body = family === 'syntropic' ? SyntropicErrorBody : family === 'otlp' ? OtlpStatusBody : V1ErrorBody;
     for (const operation of Object.values(item) as { responses?: Record<string, unknown> }[]) {
       if (!operation?.responses?.['401']) continue;
       operation.responses['429'] = {
         description: ERROR_DESCRIPTIONS[429],
         headers: { 'Retry-After': { description: 'Whole seconds until the key may try again.', schema: { type: 'integer' } } },
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${body.name}` } } },
+        content: {
+          'application/json': { schema: { $ref: `#/components/schemas/${body.name}` } },
+          ...(family === 'otlp' && { 'application/x-protobuf': { schema: { type: 'string', format: 'binary', description: 'google.rpc.Status' } } }),
+        },
       };
     }
   }
@@ -101,6 +113,31 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 /** Documents `/v1` error responses. */
 export const ApiV1Errors = (...statuses: number[]) =>
   applyDecorators(...statuses.map((status) => ApiResponse({ status, type: V1ErrorBody, description: ERROR_DESCRIPTIONS[status] })));
+
+const OTLP_ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The body does not decode as the signal\'s OTLP request (protobuf or OTLP/JSON); `message` names what is wrong. Not retried.',
+  401: 'Missing or invalid API key (send it through OTEL_EXPORTER_OTLP_HEADERS as x-api-key or Authorization=Bearer).',
+  403: 'The admin key has no workspace to record into.',
+  413: 'Body over 8 MiB once inflated.',
+  415: 'A content type other than application/x-protobuf or application/json (UTF-8), or a content-encoding other than gzip, deflate or br.',
+  503: 'The database is unreachable; retried by exporters after `Retry-After`.',
+};
+
+/** Documents `/otlp` error responses: a `google.rpc.Status`, JSON or protobuf as the request was. */
+export const ApiOtlpErrors = (...statuses: number[]) =>
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: OTLP_ERROR_DESCRIPTIONS[status] ?? ERROR_DESCRIPTIONS[status],
+        content: {
+          'application/json': { schema: { $ref: `#/components/schemas/${OtlpStatusBody.name}` } },
+          'application/x-protobuf': { schema: { type: 'string', format: 'binary', description: 'google.rpc.Status' } },
+        },
+        ...(status === 503 && { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } }),
+      }),
+    ),
+  );
 
 /** Documents `/costs` error responses. */
 export const ApiSyntropicErrors = (...statuses: number[]) =>
