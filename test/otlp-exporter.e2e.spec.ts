@@ -49,7 +49,7 @@ const CLAUDE_SESSION = {
  * GenAI-convention chat spans: `gen_ai.usage.input_tokens` counts cache reads inside it.
  * Span 1: (2000 − 1500)×0.15 + 1500×0.075 + 300×0.6 = 75 + 112.5 + 180 = 367.5 → $0.0003675;
  * span 2: 1000×0.15 + 50×0.6 = 150 + 30 = 180 → $0.00018. The agent span above them sums its children's usage
- * and must not count again.
+ * and must not count again; the tool span between them is a tool call.
  */
 const GENAI_SESSION = {
   total_cost_usd: '0.0005475',
@@ -58,6 +58,7 @@ const GENAI_SESSION = {
   cache_read_tokens: 1500,
   cache_creation_tokens: 0,
   total_tokens: 3350,
+  tool_calls: 1,
 };
 
 const BASE_MS = Date.parse('2026-11-20T09:30:00.000Z');
@@ -66,7 +67,7 @@ const BASE_MS = Date.parse('2026-11-20T09:30:00.000Z');
 interface LogRecordPlan {
   readonly timestamp: number;
   readonly body: string;
-  readonly attributes: Record<string, string>;
+  readonly attributes: Record<string, string | number>;
 }
 
 /** A span: its parent by index into the plan, its times in ms. */
@@ -162,64 +163,73 @@ async function emit(env: Record<string, string>, plan: EmitPlan): Promise<number
 }
 
 /**
- * One Claude Code session as its telemetry reports it: an `api_request` event per model call and a `tool_result`,
- * with Claude Code's attribute names and every value a string (docs: code.claude.com/docs/en/monitoring-usage).
+ * One Claude Code session as its log exporter sends it (code.claude.com/docs/en/monitoring-usage, and the
+ * shapes of test/otlp/fixtures/claude-code): the body names the event, `event.name` names it without the prefix,
+ * counts are text, `cost_usd` a double, `event.sequence` an integer. An `api_request` per model call, a
+ * `tool_decision` and a `tool_result`, and the prompt, which carries no usage.
  */
 function claudeCodeSession(sessionId: string): EmitPlan {
   const promptId = randomUUID();
   const records: LogRecordPlan[] = [];
-  const common = (at: number) => ({
-    'session.id': sessionId,
-    'user.id': 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
-    'organization.id': '3fa85f64-5717-4562-b3fc-2c963f66afa6',
-    'terminal.type': 'vscode',
-    'event.timestamp': new Date(at).toISOString(),
-    'event.sequence': String(records.length),
-    'prompt.id': promptId,
-  });
-  for (const call of CLAUDE_CALLS) {
-    const at = BASE_MS + call.ms;
+  const record = (at: number, event: string, attributes: Record<string, string | number>) =>
     records.push({
       timestamp: at,
-      body: 'claude_code.api_request',
+      body: `claude_code.${event}`,
       attributes: {
-        ...common(at),
-        'event.name': 'api_request',
-        model: call.model,
-        input_tokens: String(call.input),
-        output_tokens: String(call.output),
-        cache_read_tokens: String(call.cacheRead),
-        cache_creation_tokens: String(call.cacheCreation),
-        cost_usd: call.costUsd,
-        duration_ms: String(2000 + call.output * 9),
-        speed: 'normal',
+        'session.id': sessionId,
+        'app.version': '2.1.302',
+        'organization.id': '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+        'user.account_uuid': 'a41d7c92-6e3b-4f05-8d1a-c2b9e7f3065d',
+        'terminal.type': 'vscode',
+        'event.name': event,
+        'event.timestamp': new Date(at).toISOString(),
+        'event.sequence': records.length + 1,
+        'prompt.id': promptId,
+        ...attributes,
       },
     });
-  }
-  const at = BASE_MS + 45_000;
-  records.push({
-    timestamp: at,
-    body: 'claude_code.tool_result',
-    attributes: { ...common(at), 'event.name': 'tool_result', tool_name: 'Bash', success: 'true', duration_ms: '412', decision: 'accept', source: 'config' },
-  });
+  record(BASE_MS - 800, 'user_prompt', { prompt_length: '57', prompt: '<REDACTED>' });
+  CLAUDE_CALLS.forEach((call, i) =>
+    record(BASE_MS + call.ms, 'api_request', {
+      model: call.model,
+      input_tokens: String(call.input),
+      output_tokens: String(call.output),
+      cache_read_tokens: String(call.cacheRead),
+      cache_creation_tokens: String(call.cacheCreation),
+      cost_usd: Number(call.costUsd),
+      duration_ms: String(2000 + call.output * 9),
+      request_id: `req_011CVhT${sessionId.slice(0, 8)}${i}`,
+      speed: 'normal',
+      query_source: call.model.includes('haiku') ? 'generate_session_title' : 'repl_main_thread',
+    }),
+  );
+  const toolUse = `toolu_01${sessionId.replace(/-/g, '').slice(0, 16)}`;
+  record(BASE_MS + 44_000, 'tool_decision', { tool_name: 'Bash', tool_use_id: toolUse, decision: 'accept', source: 'config' });
+  record(BASE_MS + 45_000, 'tool_result', { tool_name: 'Bash', tool_use_id: toolUse, success: 'true', duration_ms: '412', decision_type: 'accept', decision_source: 'config' });
   return { signal: 'logs', scope: 'com.anthropic.claude_code.events', records };
 }
 
-/** An agent turn as an app traced with the GenAI conventions reports it: an agent span over two chat spans. */
+/**
+ * An agent turn as an app traced with the GenAI conventions reports it (the shapes of
+ * test/otlp/fixtures/gen-ai/openai-agent-trace.json): an agent span whose usage sums its two chat spans', and a
+ * tool span between them.
+ */
 function genAiTurn(conversationId: string): EmitPlan {
   const at = (s: number) => BASE_MS + s * 1000;
-  const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.conversation.id': conversationId };
+  const inAgent = { 'gen_ai.provider.name': 'openai', 'gen_ai.conversation.id': conversationId, 'gen_ai.agent.name': 'support-agent' };
+  const chat = { ...inAgent, 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'server.address': 'api.openai.com' };
   const spans: SpanPlan[] = [
     {
       name: 'invoke_agent support-agent', kind: SpanKind.INTERNAL, startMs: at(0), endMs: at(7), parent: null,
-      attributes: {
-        'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'support-agent', 'gen_ai.conversation.id': conversationId,
-        'gen_ai.usage.input_tokens': 3000, 'gen_ai.usage.output_tokens': 350,
-      },
+      attributes: { ...inAgent, 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 3000, 'gen_ai.usage.cache_read.input_tokens': 1500, 'gen_ai.usage.output_tokens': 350 },
     },
     {
       name: 'chat gpt-4o-mini', kind: SpanKind.CLIENT, startMs: at(1), endMs: at(4), parent: 0,
       attributes: { ...chat, 'gen_ai.response.id': `chatcmpl-${conversationId}-1`, 'gen_ai.usage.input_tokens': 2000, 'gen_ai.usage.cache_read.input_tokens': 1500, 'gen_ai.usage.output_tokens': 300 },
+    },
+    {
+      name: 'execute_tool lookup_order', kind: SpanKind.INTERNAL, startMs: at(4), endMs: at(4) + 250, parent: 0,
+      attributes: { ...inAgent, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order', 'gen_ai.tool.type': 'function', 'gen_ai.tool.call.id': `call_${conversationId}` },
     },
     {
       name: 'chat gpt-4o-mini', kind: SpanKind.CLIENT, startMs: at(5), endMs: at(6), parent: 0,
@@ -237,15 +247,16 @@ interface Attempt {
   readonly contentEncoding: string | undefined;
   /** What the service answered the forwarded request. */
   readonly serviceStatus: number;
+  readonly serviceContentType: string;
 }
 
 /**
  * A proxy that loses the service's first answer: it forwards every request to the service and waits for its
  * answer, then hands the exporter that answer, except for the first request, to which it answers 503 with
- * `Retry-After: 0` (`lose: 'status'`) or whose connection it drops (`lose: 'connection'`). The exporter then
+ * `Retry-After: 0` or whose connection it drops. The exporter then
  * sends the very batch the service has already stored.
  */
-async function losingProxy(target: string, lose: 'status' | 'connection'): Promise<{ url: string; attempts: Attempt[]; close(): Promise<void> }> {
+async function losingProxy(target: string, lose: 'a 503' | 'a dropped connection'): Promise<{ url: string; attempts: Attempt[]; close(): Promise<void> }> {
   const attempts: Attempt[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -264,8 +275,9 @@ async function losingProxy(target: string, lose: 'status' | 'connection'): Promi
             contentType: String(req.headers['content-type']),
             contentEncoding: req.headers['content-encoding'],
             serviceStatus: answer.statusCode ?? 0,
+            serviceContentType: String(answer.headers['content-type']).split(';')[0],
           });
-          if (first && lose === 'connection') {
+          if (first && lose === 'a dropped connection') {
             req.socket.destroy();
             return;
           }
@@ -381,14 +393,17 @@ describe('OTLP from the OpenTelemetry JS SDK exporters, configured by OTEL_* var
       genAiTurn(sessionId),
     );
     await sessionOnceProjected(key, sessionId, { ...GENAI_SESSION, execution_id: executionId, phase_id: 'support-agent' });
-    expect(await loggedEvents(ws)).toEqual([['TokenUsed', 2]]);
+    expect(await loggedEvents(ws)).toEqual([
+      ['TokenUsed', 2],
+      ['ToolCalled', 1],
+    ]);
   });
 
   it.each([
-    ['protobuf', 'http/protobuf', 'none', 'status'],
-    ['JSON', 'http/json', 'gzip', 'status'],
-    ['protobuf', 'http/protobuf', 'gzip', 'connection'],
-  ] as const)('counts once a %s batch (compression %s) the exporter sends again after its first answer is lost (%s)', async (_name, protocol, compression, lose) => {
+    ['http/protobuf', 'none', 'a 503'],
+    ['http/json', 'gzip', 'a 503'],
+    ['http/protobuf', 'gzip', 'a dropped connection'],
+  ] as const)('counts once a batch (%s, compression %s) the exporter sends again when the service’s answer to it is lost to %s', async (protocol, compression, lose) => {
     const { ws, key, sessionId, executionId } = await tenant();
     const proxy = await losingProxy(origin, lose);
     try {
@@ -405,8 +420,9 @@ describe('OTLP from the OpenTelemetry JS SDK exporters, configured by OTEL_* var
       const { attempts } = proxy;
       expect(attempts.length).toBeGreaterThanOrEqual(2);
       // The same batch each time, and the service stored it, acknowledged it, and acknowledged its repeat.
-      expect(attempts.map((a) => [a.path, a.contentType, a.contentEncoding, a.serviceStatus])).toEqual(
-        attempts.map(() => ['/otlp/v1/logs', protocol === 'http/json' ? 'application/json' : 'application/x-protobuf', compression === 'gzip' ? 'gzip' : undefined, 200]),
+      const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      expect(attempts.map((a) => [a.path, a.contentType, a.contentEncoding, a.serviceStatus, a.serviceContentType])).toEqual(
+        attempts.map(() => ['/otlp/v1/logs', contentType, compression === 'gzip' ? 'gzip' : undefined, 200, contentType]),
       );
       for (const a of attempts.slice(1)) expect(a.body.equals(attempts[0].body)).toBe(true);
       // One export, however many attempts it took.
