@@ -1,15 +1,15 @@
 import Big from 'big.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AttributeValue, Attributes, OtlpRecord, OtlpScope } from '../../libs/otlp/src/otlp-model';
-import { normalizeRecords } from '../../libs/otlp/src/normalize-records';
 import { parseUsageEvent } from '@ledger/ingest';
+import { decodeOtlp, normalizeRecords } from '@ledger/otlp';
 import { buildCatalog, PRICE_MODIFIERS, resolveModel, SHIPPED_CATALOG, USAGE_CLASSES, UsageClass } from '@ledger/pricing';
+import { otlpProtobuf } from '@ledger/testing';
 
 /**
- * The GenAI, OpenLLMetry and Vercel AI SDK golden fixtures through `normalizeRecords`, with an OTLP/JSON reading local
- * to this spec (the receiver's decoder is not on this branch). Each fixture's expected events must come out exactly
- * and pass ingest's own per-event parser;
+ * The GenAI, OpenLLMetry and Vercel AI SDK golden fixtures through the receiver's decoder (as OTLP/JSON and as
+ * protobuf) and `normalizeRecords`. Each fixture's expected events must come out exactly, with the same ids from
+ * either encoding, and pass ingest's own per-event parser;
  * each TokenUsed's model must resolve in the shipped catalog under the provider it carries; and each session's
  * hand-computed cost must equal an independent big.js sum over the catalog's rates, so a slip in the fixture shows.
  */
@@ -17,6 +17,7 @@ const FIXTURES = join(__dirname, 'fixtures');
 const SOURCES = ['gen-ai', 'openllmetry', 'vercel-ai'];
 
 type Json = { readonly [key: string]: unknown };
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 interface Fixture {
   readonly description: string;
   readonly signal: 'logs' | 'traces';
@@ -24,92 +25,6 @@ interface Fixture {
   readonly events: readonly Json[];
   readonly rejected: number;
   readonly sessions: Readonly<Record<string, Json>>;
-}
-
-const list = (value: unknown): readonly Json[] => (Array.isArray(value) ? (value as Json[]) : []);
-const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-const nanos = (value: unknown): string => (value === undefined || value === null ? '0' : String(value));
-
-function anyValue(value: Json | undefined): AttributeValue {
-  if (!value) return null;
-  if ('stringValue' in value) return str(value.stringValue);
-  if ('boolValue' in value) return Boolean(value.boolValue);
-  if ('intValue' in value) {
-    const n = Number(value.intValue);
-    return Number.isSafeInteger(n) ? n : String(value.intValue);
-  }
-  if ('doubleValue' in value) return Number(value.doubleValue);
-  if ('arrayValue' in value) return list((value.arrayValue as Json).values).map((v) => anyValue(v));
-  if ('kvlistValue' in value) return attributes((value.kvlistValue as Json).values);
-  return null;
-}
-
-function attributes(kvs: unknown): Attributes {
-  const out: Record<string, AttributeValue> = {};
-  for (const kv of list(kvs)) out[str(kv.key)] = anyValue(kv.value as Json | undefined);
-  return out;
-}
-
-const scopeOf = (scope: unknown): OtlpScope => {
-  const s = (scope ?? {}) as Json;
-  return { name: str(s.name), version: str(s.version), attributes: attributes(s.attributes) };
-};
-
-function records(signal: 'logs' | 'traces', request: Json): OtlpRecord[] {
-  const out: OtlpRecord[] = [];
-  if (signal === 'traces') {
-    for (const rs of list(request.resourceSpans)) {
-      const resource = attributes(((rs.resource ?? {}) as Json).attributes);
-      for (const ss of list(rs.scopeSpans)) {
-        const scope = scopeOf(ss.scope);
-        for (const s of list(ss.spans)) {
-          const status = (s.status ?? {}) as Json;
-          out.push({
-            signal,
-            resource,
-            scope,
-            span: {
-              traceId: str(s.traceId).toLowerCase(),
-              spanId: str(s.spanId).toLowerCase(),
-              parentSpanId: str(s.parentSpanId).toLowerCase(),
-              name: str(s.name),
-              kind: Number(s.kind ?? 0),
-              startTimeUnixNano: nanos(s.startTimeUnixNano),
-              endTimeUnixNano: nanos(s.endTimeUnixNano),
-              attributes: attributes(s.attributes),
-              events: list(s.events).map((e) => ({ name: str(e.name), timeUnixNano: nanos(e.timeUnixNano), attributes: attributes(e.attributes) })),
-              status: { code: Number(status.code ?? 0), message: str(status.message) },
-            },
-          });
-        }
-      }
-    }
-    return out;
-  }
-  for (const rl of list(request.resourceLogs)) {
-    const resource = attributes(((rl.resource ?? {}) as Json).attributes);
-    for (const sl of list(rl.scopeLogs)) {
-      const scope = scopeOf(sl.scope);
-      for (const l of list(sl.logRecords)) {
-        out.push({
-          signal,
-          resource,
-          scope,
-          log: {
-            timeUnixNano: nanos(l.timeUnixNano),
-            observedTimeUnixNano: nanos(l.observedTimeUnixNano),
-            severityText: str(l.severityText),
-            eventName: str(l.eventName),
-            body: anyValue(l.body as Json | undefined),
-            attributes: attributes(l.attributes),
-            traceId: str(l.traceId).toLowerCase(),
-            spanId: str(l.spanId).toLowerCase(),
-          },
-        });
-      }
-    }
-  }
-  return out;
 }
 
 const catalog = buildCatalog(SHIPPED_CATALOG.rows, 1, [], [], SHIPPED_CATALOG.providers);
@@ -166,7 +81,9 @@ for (const source of SOURCES) {
   describe(`golden OTLP fixtures: ${source}`, () => {
     it.each(files)('%s', (file) => {
       const fixture = JSON.parse(readFileSync(join(FIXTURES, source, file), 'utf8')) as Fixture;
-      const { events, rejected } = normalizeRecords(records(fixture.signal, fixture.request));
+      const { events, rejected } = normalizeRecords(decodeOtlp(fixture.signal, 'json', Buffer.from(JSON.stringify(fixture.request))));
+      const fromProtobuf = normalizeRecords(decodeOtlp(fixture.signal, 'protobuf', otlpProtobuf(fixture.signal, fixture.request)));
+      expect(fromProtobuf.events.map((e) => e.event)).toEqual(events.map((e) => e.event));
       expect(rejected.map((r) => r.message)).toHaveLength(fixture.rejected);
       expect(events.map((e) => withoutIds(e.event as unknown as Json))).toEqual(fixture.events);
       expect(new Set(events.map((e) => e.event.event_id)).size).toBe(events.length);
