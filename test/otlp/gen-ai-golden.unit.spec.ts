@@ -103,6 +103,9 @@ for (const source of SOURCES) {
           cache_read_tokens: sum('cache_read_tokens'),
           cache_creation_tokens: sum('cache_creation_tokens'),
           tool_calls: mine.filter((e) => e.type === 'ToolCalled').length,
+          reported_cost_usd: calls.some((e) => e.reported_cost_usd !== undefined)
+            ? calls.reduce((total, e) => total.plus(str(e.reported_cost_usd) || 0), new Big(0)).toFixed()
+            : null,
         };
         expect(Object.fromEntries(Object.keys(expected).map((k) => [k, actual[k]]))).toEqual(expected);
       }

@@ -1,5 +1,6 @@
 import { OtlpRecord } from '../otlp-model';
-import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttributes, text, UsageFields } from './normalizer';
+import Big from 'big.js';
+import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttributes, text, usd, UsageFields } from './normalizer';
 
 /**
  * The OpenTelemetry GenAI semantic conventions (open-telemetry/semantic-conventions-genai, model/gen-ai/registry.yaml),
@@ -70,13 +71,32 @@ const own = (record: OtlpRecord, key: string): string | undefined => {
   return typeof value === 'string' && value ? value : undefined;
 };
 
+/** OpenLIT's own tracer provider marks its resource (openlit/otel/tracing.py: telemetry.sdk.name 'openlit'). */
+const isOpenLit = (record: OtlpRecord): boolean => record.resource['telemetry.sdk.name'] === 'openlit' || record.scope.name.startsWith('openlit.');
+
 /**
- * OpenLLMetry's Bedrock instrumentation sends Bedrock's `inputTokens`, which leaves cache reads and writes out, with
- * the cache counts beside it (bedrock/span_utils.py converse_usage_record, prompt_caching.py). Its Anthropic
- * instrumentation sums them in since 0.33 (anthropic/__init__.py: input_tokens = prompt + cache_read + cache_creation),
- * as do its OpenAI, Gemini and LangChain ones by their providers' own totals: those follow the conventions.
+ * Instrumentations that send a provider's own uncached input under the conventions' inclusive name, with the cache
+ * counts beside it:
+ * - OpenLLMetry's Bedrock instrumentation sends Bedrock's `inputTokens` (bedrock/span_utils.py converse_usage_record,
+ *   prompt_caching.py). Its Anthropic instrumentation sums the cache in since 0.33 (anthropic/__init__.py: input_tokens
+ *   = prompt + cache_read + cache_creation), as do its OpenAI, Gemini and LangChain ones by their providers' totals;
+ * - OpenLIT's Anthropic instrumentation sends Anthropic's `input_tokens` as is (anthropic/utils.py common_chat_logic:
+ *   "input_tokens exclusive of cache read / creation tokens"); its OpenAI one sends prompt_tokens, cache included.
  */
-const inputExcludesCache = (record: OtlpRecord): boolean => record.scope.name === 'opentelemetry.instrumentation.bedrock';
+const inputExcludesCache = (record: OtlpRecord, provider: string | undefined): boolean =>
+  record.scope.name === 'opentelemetry.instrumentation.bedrock' || (provider === 'anthropic' && isOpenLit(record));
+
+/**
+ * `gen_ai.usage.cost` (OpenLIT and others; no convention defines a cost), kept as the reported cost for reconciliation.
+ * OpenLIT reports 0 for a model it has no price for, which says nothing of the cost, so 0 is left out; a double with
+ * more fractional digits than ingest keeps is rounded, exactly, to its 18.
+ */
+function reportedCost(record: OtlpRecord): string | undefined {
+  const cost = usd(record, 'gen_ai.usage.cost');
+  if (cost === undefined) return undefined;
+  const amount = new Big(cost).round(18, Big.roundHalfUp);
+  return amount.gt(0) ? amount.toFixed() : undefined;
+}
 
 /** The session: the conversation, else OpenLLMetry's association property, else OTel's `session.id`, else the trace. */
 function sessionOf(record: OtlpRecord): string {
@@ -110,7 +130,9 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   const cacheWrite = first(record, CACHE_WRITE)?.value ?? 0;
   const reasoning = first(record, REASONING);
   const inputTokens = input?.value ?? 0;
-  const uncached = inputExcludesCache(record) ? inputTokens : inputTokens - cacheRead - cacheWrite;
+  const providerKey = text(record, 'gen_ai.provider.name') !== undefined ? 'gen_ai.provider.name' : 'gen_ai.system';
+  const provider = catalogProvider(text(record, providerKey), providerKey);
+  const uncached = inputExcludesCache(record, provider) ? inputTokens : inputTokens - cacheRead - cacheWrite;
   if (uncached < 0) {
     throw new NormalizeError(input?.key ?? INPUT[0], `${inputTokens} is less than the cache reads (${cacheRead}) and writes (${cacheWrite}) it includes`);
   }
@@ -120,9 +142,8 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   }
   const model = text(record, 'gen_ai.response.model') ?? text(record, 'gen_ai.request.model');
   if (model === undefined) throw new NormalizeError('gen_ai.request.model', 'absent (nor gen_ai.response.model): usage without a model cannot be priced');
-  const providerKey = text(record, 'gen_ai.provider.name') !== undefined ? 'gen_ai.provider.name' : 'gen_ai.system';
-  const provider = catalogProvider(text(record, providerKey), providerKey);
   const tier = serviceTier(record);
+  const reported = reportedCost(record);
   return {
     type: 'TokenUsed',
     session_id: sessionOf(record),
@@ -135,6 +156,7 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
     cache_creation_tokens: cacheWrite,
     ...(reasoning && reasoning.value > 0 ? { reasoning_tokens: reasoning.value } : {}),
     ...(tier !== undefined ? { service_tier: tier } : {}),
+    ...(reported !== undefined ? { reported_cost_usd: reported } : {}),
   };
 }
 

@@ -139,6 +139,27 @@ describe('genAi normalizer', () => {
     expect(thrown(() => genAi.normalize(span(attributes))).attribute).toBe('gen_ai.usage.input_tokens');
   });
 
+  it("does not subtract the cache from OpenLIT's Anthropic spans (Anthropic's own input_tokens), and keeps its cost as the reported cost", () => {
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.system': 'anthropic',
+      'gen_ai.request.model': 'claude-sonnet-4-5',
+      'gen_ai.usage.input_tokens': 200,
+      'gen_ai.usage.output_tokens': 300,
+      'gen_ai.usage.cache_read.input_tokens': 4000,
+      'gen_ai.usage.cache_creation.input_tokens': 1000,
+      'gen_ai.usage.cost': 0.01005,
+    };
+    const resource = { 'service.name': 'notes', 'telemetry.sdk.name': 'openlit' };
+    expect(genAi.normalize(span(attributes, { scope: 'openlit.otel.tracing', resource }))[0]).toMatchObject({ input_tokens: 200, cache_read_tokens: 4000, cache_creation_tokens: 1000, reported_cost_usd: '0.01005' });
+    // OpenLIT's OpenAI spans count cached input inside the input, as the conventions do.
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cache_read.input_tokens': 200 }, { scope: 'openlit.otel.tracing', resource }))[0]).toMatchObject({ input_tokens: 1000 });
+    expect(genAi.normalize(span({ ...attributes, 'gen_ai.usage.cost': 0 }, { scope: 'openlit.otel.tracing', resource }))[0]).not.toHaveProperty('reported_cost_usd');
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 1.2e-21 }))[0]).not.toHaveProperty('reported_cost_usd');
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': '0.0000000000000000015' }))[0]).toMatchObject({ reported_cost_usd: '0.000000000000000002' });
+    expect(thrown(() => genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 'free' }))).attribute).toBe('gen_ai.usage.cost');
+  });
+
   it.each([
     ['gcp.gemini', 'google'],
     ['gcp.vertex_ai', 'google'],
