@@ -10,16 +10,28 @@ import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttr
 const INPUT = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens'];
 const OUTPUT = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens'];
 const CACHE_READ = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'];
-/** `cache_creation` was renamed `cache_write` (semantic-conventions-genai#440); OpenLLMetry before semconv-ai 0.5 joined it with `_`. */
-const CACHE_WRITE = ['gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens'];
+/**
+ * `cache_creation` was renamed `cache_write` (semantic-conventions-genai#440); OpenLLMetry before semconv-ai 0.5 joined
+ * it with `_`, and Strands Agents sends `cache_write_input_tokens`.
+ */
+const CACHE_WRITE = [
+  'gen_ai.usage.cache_write.input_tokens',
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens',
+  'gen_ai.usage.cache_write_input_tokens',
+];
 const REASONING = ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.usage.reasoning_tokens'];
 const USAGE_KEYS: readonly string[] = [...INPUT, ...OUTPUT];
 
 /** The inference-details event carries its inference span's attributes (events.yaml: ref_group span.gen_ai.client.inference). */
 const INFERENCE_DETAILS = 'gen_ai.client.inference.operation.details';
 
-/** Operations whose usage, when reported, is the sum of their children's (`invoke_agent` is decided by span kind below). */
-const AGGREGATES: ReadonlySet<string> = new Set(['invoke_workflow', 'create_agent']);
+/**
+ * Operations whose usage, when reported, is the sum of their children's: `create_agent`, and every `invoke_*` but
+ * `invoke_agent` (decided by span kind below): the conventions' `invoke_workflow`, Strands Agents' `invoke_swarm` and
+ * `invoke_graph`, which report their agents' accumulated usage.
+ */
+const isAggregate = (operation: string): boolean => operation === 'create_agent' || (operation.startsWith('invoke_') && operation !== 'invoke_agent');
 const SPAN_KIND_CLIENT = 3;
 const STATUS_ERROR = 2;
 
@@ -42,6 +54,7 @@ const PROVIDERS: Readonly<Record<string, string | null>> = {
   langchain: null,
   crewai: null,
   llamaindex: null,
+  'strands-agents': null,
 };
 
 /**
@@ -81,10 +94,14 @@ const isOpenLit = (record: OtlpRecord): boolean => record.resource['telemetry.sd
  *   prompt_caching.py). Its Anthropic instrumentation sums the cache in since 0.33 (anthropic/__init__.py: input_tokens
  *   = prompt + cache_read + cache_creation), as do its OpenAI, Gemini and LangChain ones by their providers' totals;
  * - OpenLIT's Anthropic instrumentation sends Anthropic's `input_tokens` as is (anthropic/utils.py common_chat_logic:
- *   "input_tokens exclusive of cache read / creation tokens"); its OpenAI one sends prompt_tokens, cache included.
+ *   "input_tokens exclusive of cache read / creation tokens"); its OpenAI one sends prompt_tokens, cache included;
+ * - Strands Agents sends its Bedrock-shaped Usage (telemetry/tracer.py end_model_invoke_span: input_tokens =
+ *   inputTokens, cache_read_input_tokens/cache_write_input_tokens beside it).
  */
 const inputExcludesCache = (record: OtlpRecord, provider: string | undefined): boolean =>
-  record.scope.name === 'opentelemetry.instrumentation.bedrock' || (provider === 'anthropic' && isOpenLit(record));
+  record.scope.name === 'opentelemetry.instrumentation.bedrock' ||
+  record.scope.name === 'strands.telemetry.tracer' ||
+  (provider === 'anthropic' && isOpenLit(record));
 
 /**
  * `gen_ai.usage.cost` (OpenLIT and others; no convention defines a cost), kept as the reported cost for reconciliation.
@@ -186,7 +203,8 @@ export function toolCalled(record: OtlpRecord & { signal: 'traces' }, toolName: 
  *   (OpenAI Assistants, Bedrock Agents, gen-ai-agent-spans.md) whose model calls this trace never sees, so its usage is
  *   the only record of them and counts. A span cannot see its children, so the kind is the conventions' own signal;
  *   an instrumentation that marks an in-process agent CLIENT would count twice;
- * - `invoke_workflow` and `create_agent` are skipped whatever they report;
+ * - `create_agent` and the other `invoke_*` operations (workflows, Strands' swarms and graphs) are skipped whatever
+ *   they report;
  * - the inference-details event repeats its span's usage: recorded inside a span (it has a span id) it is skipped, as
  *   that span is the record of the call; without one (a logs-only setup) it counts. A span sampled out, or exported
  *   elsewhere, while its event reaches the ledger, is therefore not counted.
@@ -214,7 +232,7 @@ export const genAi: Normalizer = {
       if (operation === 'invoke_agent' || operation === 'execute_tool') return [];
       if (logEventName(record) === INFERENCE_DETAILS && record.log.spanId) return [];
     }
-    if (operation !== undefined && AGGREGATES.has(operation)) return [];
+    if (operation !== undefined && isAggregate(operation)) return [];
     const used = tokenUsed(record);
     return used ? [used] : [];
   },

@@ -160,6 +160,22 @@ describe('genAi normalizer', () => {
     expect(thrown(() => genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 'free' }))).attribute).toBe('gen_ai.usage.cost');
   });
 
+  it("does not subtract the cache from Strands Agents' chat spans (its Bedrock-shaped usage), and sends no provider for its framework name", () => {
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.system': 'strands-agents',
+      'gen_ai.request.model': 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'gen_ai.usage.prompt_tokens': 4,
+      'gen_ai.usage.input_tokens': 4,
+      'gen_ai.usage.output_tokens': 120,
+      'gen_ai.usage.cache_read_input_tokens': 56703,
+      'gen_ai.usage.cache_write_input_tokens': 2623,
+    };
+    const [event] = genAi.normalize(span(attributes, { kind: 1, name: 'chat', scope: 'strands.telemetry.tracer' }));
+    expect(event).toMatchObject({ input_tokens: 4, cache_read_tokens: 56703, cache_creation_tokens: 2623 });
+    expect(event).not.toHaveProperty('provider');
+  });
+
   it.each([
     ['gcp.gemini', 'google'],
     ['gcp.vertex_ai', 'google'],
@@ -204,7 +220,7 @@ describe('genAi normalizer', () => {
     expect(genAi.normalize(span(step, { kind: 1, name: 'chat claude-sonnet-4-5', scope: 'ai' }))).toMatchObject([{ input_tokens: 100, cache_read_tokens: 2000, cache_creation_tokens: 1000 }]);
   });
 
-  it.each(['invoke_workflow', 'create_agent'])('skips %s spans whatever they report', (operation) => {
+  it.each(['invoke_workflow', 'create_agent', 'invoke_swarm', 'invoke_graph'])('skips %s spans whatever they report', (operation) => {
     expect(genAi.normalize(span({ ...chat, 'gen_ai.operation.name': operation }, { kind: 3 }))).toEqual([]);
   });
 
