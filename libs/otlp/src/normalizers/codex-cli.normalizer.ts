@@ -37,8 +37,10 @@ function claims(record: OtlpRecord): boolean {
 }
 
 function responseCompleted(record: OtlpRecord): UsageFields[] {
-  // A completion Codex could not read (`see_event_completed_failed`) carries an error and no usage.
-  if (text(record, 'error.message') !== undefined && text(record, 'input_token_count') === undefined) return [];
+  // A completion Codex could not read (`see_event_completed_failed`) carries an error (`error.message`, in later
+  // versions `success=false` and `error.type`) and no usage.
+  const failed = outcome(record) === 'error' || text(record, 'error.message') !== undefined || text(record, 'error.type') !== undefined;
+  if (failed && text(record, 'input_token_count') === undefined) return [];
   const session_id = required(record, 'conversation.id');
   const model = required(record, 'model');
   // The Responses API's usage as Codex copies it: input_tokens includes cached_tokens, output_tokens

@@ -113,6 +113,7 @@ describe('codexCli normalizer', () => {
 
     it('makes nothing of a completion Codex failed to read, nor of other stream events', () => {
       expect(codexCli.normalize(completed({ 'error.message': 'failed to parse response.completed' }))).toEqual([]);
+      expect(codexCli.normalize(completed({ success: false, 'error.type': 'response_completed' }))).toEqual([]);
       expect(codexCli.normalize(log({ 'event.name': 'codex.sse_event', 'event.kind': 'response.output_item.done', duration_ms: '3' }))).toEqual([]);
     });
   });
