@@ -71,6 +71,12 @@ export function catalogProvider(name: string | undefined, attribute: string): st
   return mapped;
 }
 
+/**
+ * A Bedrock model id (`anthropic.claude-…-v1:0`, with a cross-region prefix such as `us.` or `global.`): what frameworks
+ * that name no provider (Strands Agents, CrewAI, LangChain) send for Bedrock. The catalog resolves it only under aws.
+ */
+const BEDROCK_MODEL_ID = /^(?:(?:us|eu|apac|au|jp|ca|us-gov|global)\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\.[a-z0-9]/;
+
 const first = (record: OtlpRecord, keys: readonly string[]): { key: string; value: number } | undefined => {
   for (const key of keys) {
     const value = count(record, key);
@@ -146,9 +152,11 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   const cacheRead = first(record, CACHE_READ)?.value ?? 0;
   const cacheWrite = first(record, CACHE_WRITE)?.value ?? 0;
   const reasoning = first(record, REASONING);
+  const model = text(record, 'gen_ai.response.model') ?? text(record, 'gen_ai.request.model');
+  if (model === undefined) throw new NormalizeError('gen_ai.request.model', 'absent (nor gen_ai.response.model): usage without a model cannot be priced');
   const inputTokens = input?.value ?? 0;
   const providerKey = text(record, 'gen_ai.provider.name') !== undefined ? 'gen_ai.provider.name' : 'gen_ai.system';
-  const provider = catalogProvider(text(record, providerKey), providerKey);
+  const provider = catalogProvider(text(record, providerKey), providerKey) ?? (BEDROCK_MODEL_ID.test(model) ? 'aws' : undefined);
   const uncached = inputExcludesCache(record, provider) ? inputTokens : inputTokens - cacheRead - cacheWrite;
   if (uncached < 0) {
     throw new NormalizeError(input?.key ?? INPUT[0], `${inputTokens} is less than the cache reads (${cacheRead}) and writes (${cacheWrite}) it includes`);
@@ -157,8 +165,6 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   if (reasoning && reasoning.value > outputTokens) {
     throw new NormalizeError(reasoning.key, `${reasoning.value} is more than the output tokens (${outputTokens}) it is part of`);
   }
-  const model = text(record, 'gen_ai.response.model') ?? text(record, 'gen_ai.request.model');
-  if (model === undefined) throw new NormalizeError('gen_ai.request.model', 'absent (nor gen_ai.response.model): usage without a model cannot be priced');
   const tier = serviceTier(record);
   const reported = reportedCost(record);
   return {

@@ -160,7 +160,7 @@ describe('genAi normalizer', () => {
     expect(thrown(() => genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 'free' }))).attribute).toBe('gen_ai.usage.cost');
   });
 
-  it("does not subtract the cache from Strands Agents' chat spans (its Bedrock-shaped usage), and sends no provider for its framework name", () => {
+  it("does not subtract the cache from Strands Agents' chat spans (its Bedrock-shaped usage), and sends no provider for its framework name but aws for a Bedrock model id", () => {
     const attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.system': 'strands-agents',
@@ -173,7 +173,10 @@ describe('genAi normalizer', () => {
     };
     const [event] = genAi.normalize(span(attributes, { kind: 1, name: 'chat', scope: 'strands.telemetry.tracer' }));
     expect(event).toMatchObject({ input_tokens: 4, cache_read_tokens: 56703, cache_creation_tokens: 2623 });
-    expect(event).not.toHaveProperty('provider');
+    // Its Bedrock model ids resolve only under aws, which a framework name does not say.
+    expect(event).toMatchObject({ provider: 'aws' });
+    const openAi = genAi.normalize(span({ ...attributes, 'gen_ai.request.model': 'gpt-4o' }, { kind: 1, name: 'chat', scope: 'strands.telemetry.tracer' }))[0];
+    expect(openAi).not.toHaveProperty('provider');
   });
 
   it.each([
