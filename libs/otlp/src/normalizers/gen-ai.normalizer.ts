@@ -1,5 +1,5 @@
-import { OtlpRecord } from '../otlp-model';
 import Big from 'big.js';
+import { OtlpRecord } from '../otlp-model';
 import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttributes, text, usd, UsageFields } from './normalizer';
 
 /**
@@ -65,7 +65,7 @@ const PROVIDERS: Readonly<Record<string, string | null>> = {
 export function catalogProvider(name: string | undefined, attribute: string): string | undefined {
   if (name === undefined) return undefined;
   const lower = name.trim().toLowerCase();
-  const mapped = lower in PROVIDERS ? PROVIDERS[lower] : lower;
+  const mapped = Object.hasOwn(PROVIDERS, lower) ? PROVIDERS[lower] : lower;
   if (mapped === null || mapped === '') return undefined;
   if (mapped.length > 64) throw new NormalizeError(attribute, 'must be at most 64 characters');
   return mapped;

@@ -191,6 +191,7 @@ describe('genAi normalizer', () => {
     ['Anthropic', 'anthropic'],
     ['ibm.watsonx.ai', 'ibm.watsonx.ai'],
     ['langchain', undefined],
+    ['constructor', 'constructor'],
   ])('maps provider %s to the catalog provider %s', (name, id) => {
     expect(catalogProvider(name, 'gen_ai.provider.name')).toBe(id);
   });
