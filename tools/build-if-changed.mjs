@@ -15,8 +15,8 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.sources.sha256');
 const entry = path.join(root, 'dist', 'apps', 'ledger', 'src', 'main.js');
-/** What tsconfig.build.json compiles (specs and test helpers are not built), and what steers the build. */
-const sourceDirs = ['apps', 'libs', 'bench'];
+/** What tsconfig.build.json and the packages' tsconfigs compile (specs and test helpers are not built), and what steers the build. */
+const sourceDirs = ['apps', 'libs', 'bench', 'packages'];
 const configFiles = ['package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'];
 const isSource = (file) =>
   (file.endsWith('.ts') && !file.endsWith('.spec.ts')) || (file.endsWith('.json') && !file.startsWith(path.join('bench', 'results')));
@@ -25,7 +25,8 @@ function* filesUnder(dir) {
   for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && e.name !== 'testing') yield* filesUnder(rel);
+      // A package's dist/ is build output (its .d.ts files would otherwise count as sources).
+      if (e.name !== 'node_modules' && e.name !== 'testing' && e.name !== 'dist') yield* filesUnder(rel);
     } else if (isSource(rel)) yield rel;
   }
 }

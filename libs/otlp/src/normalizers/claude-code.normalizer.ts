@@ -1,8 +1,101 @@
-import { Normalizer } from './normalizer';
+import Big from 'big.js';
+import { OtlpRecord } from '../otlp-model';
+import { eventTime, millis, outcome, required, requiredCount, toolCalled } from './cli-fields';
+import { count, NormalizeError, Normalizer, text, usd, UsageFields } from './normalizer';
 
-// TODO(issue 16): claims nothing until its normalizer is written.
+/*
+ * Claude Code (https://code.claude.com/docs/en/monitoring-usage). Its events arrive as log records under the
+ * scope `com.anthropic.claude_code.events`, the body naming the event (`claude_code.api_request`) and the
+ * `event.name` attribute naming it without the prefix (`api_request`); its beta spans under
+ * `com.anthropic.claude_code.tracing`, named `claude_code.*`.
+ *
+ * Usage is read from the `api_request` log alone; the `claude_code.llm_request` span of the same call is claimed
+ * and dropped. The two share the call's `request_id`, but not a payload: the log is stamped when it is written
+ * and carries `cost_usd`, the span ends at its own instant without a cost, so one event id for both would make
+ * whichever arrives second a conflicting duplicate, rejected. `request_id` is also absent whenever the API sends
+ * no `request-id` header (Bedrock, Vertex, proxies), where two ids would count the call twice. And the spans are
+ * beta and lossy: a published capture of 2.1.289 on Anthropic's API lost the first `llm_request` span of most
+ * prompts while every `api_request` arrived. Tool spans are dropped alike: the `tool_result` logs carry each call.
+ */
+const SCOPE_PREFIX = 'com.anthropic.claude_code';
+const SERVICE_NAME = 'claude-code';
+const EVENT_PREFIX = 'claude_code.';
+
+/** The event's name without `claude_code.`: OTLP's event name, else `event.name`, else the body. */
+function eventName(record: OtlpRecord): string | undefined {
+  if (record.signal !== 'logs') return undefined;
+  const { eventName: named, attributes, body } = record.log;
+  const attr = attributes['event.name'];
+  const name = named || (typeof attr === 'string' && attr) || (typeof body === 'string' && body) || undefined;
+  return name?.startsWith(EVENT_PREFIX) ? name.slice(EVENT_PREFIX.length) : name;
+}
+
+function claims(record: OtlpRecord): boolean {
+  if (record.scope.name.startsWith(SCOPE_PREFIX) || record.resource['service.name'] === SERVICE_NAME) return true;
+  if (record.signal === 'traces') return record.span.name.startsWith(EVENT_PREFIX);
+  const { eventName: named, body } = record.log;
+  return named.startsWith(EVENT_PREFIX) || (typeof body === 'string' && body.startsWith(EVENT_PREFIX));
+}
+
+/**
+ * Who served the call, by the model id Claude Code sent: a Bedrock model or inference-profile id
+ * (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`, an `arn:aws:bedrock:` ARN) is priced by AWS, with its
+ * regional uplift; a Vertex id (`claude-sonnet-4-5@20250929`) by Google; anything else by Anthropic.
+ */
+const BEDROCK = /^(?:arn:aws[\w-]*:bedrock:|(?:[a-z]{2,6}\.)?anthropic\.)/;
+export function claudeProvider(model: string): string {
+  if (BEDROCK.test(model)) return 'aws';
+  if (model.includes('@')) return 'google';
+  return 'anthropic';
+}
+
+/** `cost_usd`, else the integer `cost_usd_micros` later versions add, exactly. */
+function reportedCost(record: OtlpRecord): string | undefined {
+  const dollars = usd(record, 'cost_usd');
+  if (dollars !== undefined) return dollars;
+  const micros = count(record, 'cost_usd_micros');
+  return micros === undefined ? undefined : new Big(micros).div(1_000_000).toFixed();
+}
+
+function apiRequest(record: OtlpRecord): UsageFields[] {
+  const model = required(record, 'model');
+  const event: Record<string, unknown> = {
+    type: 'TokenUsed',
+    session_id: required(record, 'session.id'),
+    occurred_at: eventTime(record),
+    model,
+    provider: claudeProvider(model),
+    // Anthropic's convention: input_tokens excludes the cache reads and writes reported beside it.
+    input_tokens: requiredCount(record, 'input_tokens'),
+    output_tokens: requiredCount(record, 'output_tokens'),
+    cache_read_tokens: count(record, 'cache_read_tokens') ?? 0,
+    cache_creation_tokens: count(record, 'cache_creation_tokens') ?? 0,
+  };
+  // `normal`, or anything but fast mode, is the default speed, which is stored as absent.
+  if (text(record, 'speed') === 'fast') event.speed = 'fast';
+  // The subsystem that made the call: `repl_main_thread`, `compact`, a subagent's name.
+  const step = text(record, 'query_source');
+  if (step !== undefined) event.step_name = step;
+  const cost = reportedCost(record);
+  if (cost !== undefined) event.reported_cost_usd = cost;
+  return [event as unknown as UsageFields];
+}
+
+function toolResult(record: OtlpRecord): UsageFields[] {
+  // `name` is what versions before `tool_name` wrote.
+  const tool = text(record, 'tool_name') ?? text(record, 'name');
+  if (tool === undefined) throw new NormalizeError('tool_name', 'is missing');
+  return [toolCalled(record, required(record, 'session.id'), tool, millis(record, 'duration_ms'), outcome(record))];
+}
+
 export const claudeCode: Normalizer = {
   source: 'claude-code',
-  claims: () => false,
-  normalize: () => [],
+  claims,
+  normalize(record) {
+    if (record.signal === 'traces') return [];
+    const name = eventName(record);
+    if (name === 'api_request') return apiRequest(record);
+    if (name === 'tool_result') return toolResult(record);
+    return [];
+  },
 };

@@ -1,0 +1,171 @@
+import { Attributes, OtlpRecord } from '../otlp-model';
+import { normalizeRecords } from '../normalize-records';
+import { claudeCode, claudeProvider } from './claude-code.normalizer';
+import { NormalizeError } from './normalizer';
+
+const SCOPE = { name: 'com.anthropic.claude_code.events', version: '2.1.302', attributes: {} };
+const RESOURCE = { 'service.name': 'claude-code', 'service.version': '2.1.302' };
+const AT = '1795183392911000000'; // 2026-11-20T14:03:12.911Z
+
+const log = (name: string, attributes: Attributes, over: Partial<{ resource: Attributes; scope: typeof SCOPE; time: string; body: string }> = {}): OtlpRecord => ({
+  signal: 'logs',
+  resource: over.resource ?? RESOURCE,
+  scope: over.scope ?? SCOPE,
+  log: {
+    timeUnixNano: over.time ?? AT,
+    observedTimeUnixNano: over.time ?? AT,
+    severityText: '',
+    eventName: '',
+    body: over.body ?? `claude_code.${name}`,
+    attributes: { 'session.id': 'sess-1', 'event.name': name, 'event.timestamp': '2026-11-20T14:03:12.911Z', ...attributes },
+    traceId: '',
+    spanId: '',
+  },
+});
+
+const span = (name: string, attributes: Attributes, scope = { name: 'com.anthropic.claude_code.tracing', version: '2.1.302', attributes: {} }): OtlpRecord => ({
+  signal: 'traces',
+  resource: RESOURCE,
+  scope,
+  span: {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '5fb397be34d26b51', parentSpanId: '', name, kind: 1,
+    startTimeUnixNano: AT, endTimeUnixNano: AT, attributes, events: [], status: { code: 0, message: '' },
+  },
+});
+
+const usage = {
+  model: 'claude-opus-4-8', input_tokens: '6', output_tokens: '1840', cache_read_tokens: '48213', cache_creation_tokens: '3120',
+  cost_usd: 0.179273, speed: 'fast', query_source: 'repl_main_thread',
+};
+
+/** The record without one of its own attributes. */
+const without = (record: OtlpRecord, key: string): OtlpRecord => {
+  if (record.signal !== 'logs') return record;
+  const { [key]: _, ...attributes } = record.log.attributes;
+  return { ...record, log: { ...record.log, attributes } };
+};
+
+const errorOf = (record: OtlpRecord): NormalizeError => {
+  try {
+    claudeCode.normalize(record);
+  } catch (err) {
+    if (err instanceof NormalizeError) return err;
+    throw err;
+  }
+  throw new Error('expected a NormalizeError');
+};
+
+describe('claudeCode normalizer', () => {
+  describe('claims', () => {
+    it('its event logs by scope, by service, or by the name in the body', () => {
+      expect(claudeCode.claims(log('api_request', usage))).toBe(true);
+      expect(claudeCode.claims(log('user_prompt', {}, { resource: {}, scope: { name: '', version: '', attributes: {} } }))).toBe(true);
+      expect(claudeCode.claims(log('x', {}, { resource: { 'service.name': 'claude-code' }, scope: { name: 'other', version: '', attributes: {} } }))).toBe(true);
+    });
+
+    it('its spans, so that the GenAI normalizer never reads their gen_ai.* attributes', () => {
+      expect(claudeCode.claims(span('claude_code.llm_request', { 'gen_ai.system': 'anthropic' }))).toBe(true);
+      expect(claudeCode.claims({ ...span('claude_code.tool', {}, { name: 'x', version: '', attributes: {} }), resource: {} })).toBe(true);
+    });
+
+    it('not other sources’ records', () => {
+      const elsewhere = { resource: { 'service.name': 'gemini-cli' }, scope: { name: 'gemini-cli', version: '', attributes: {} } };
+      expect(claudeCode.claims(log('api_response', {}, { ...elsewhere, body: 'API response from gemini-2.5-pro.' }))).toBe(false);
+      expect(claudeCode.claims({ ...span('chat gpt-5', { 'gen_ai.usage.input_tokens': 5 }, { name: 'openai', version: '', attributes: {} }), resource: { 'service.name': 'svc' } })).toBe(false);
+    });
+  });
+
+  describe('api_request', () => {
+    it('is a TokenUsed with Anthropic’s token classes as they are, speed, step and reported cost', () => {
+      expect(claudeCode.normalize(log('api_request', usage))).toEqual([
+        {
+          type: 'TokenUsed', session_id: 'sess-1', occurred_at: '2026-11-20T14:03:12.911Z', model: 'claude-opus-4-8', provider: 'anthropic',
+          input_tokens: 6, output_tokens: 1840, cache_read_tokens: 48213, cache_creation_tokens: 3120,
+          speed: 'fast', step_name: 'repl_main_thread', reported_cost_usd: '0.179273',
+        },
+      ]);
+    });
+
+    it('leaves normal speed, an absent cost and absent cache counts to their defaults', () => {
+      const [event] = claudeCode.normalize(log('api_request', { model: 'claude-haiku-4-5-20251001', input_tokens: 412, output_tokens: 18, speed: 'normal' }));
+      expect(event).toEqual({
+        type: 'TokenUsed', session_id: 'sess-1', occurred_at: '2026-11-20T14:03:12.911Z', model: 'claude-haiku-4-5-20251001', provider: 'anthropic',
+        input_tokens: 412, output_tokens: 18, cache_read_tokens: 0, cache_creation_tokens: 0,
+      });
+    });
+
+    it('reads cost_usd as its text, and cost_usd_micros exactly when that is all there is', () => {
+      expect(claudeCode.normalize(log('api_request', { ...usage, cost_usd: '0.000502' }))[0].reported_cost_usd).toBe('0.000502');
+      const { cost_usd: _, ...noDollars } = usage;
+      expect(claudeCode.normalize(log('api_request', { ...noDollars, cost_usd_micros: '106348' }))[0].reported_cost_usd).toBe('0.106348');
+    });
+
+    it('takes the session from the resource when the record has none, and the time from event.timestamp when the record has none', () => {
+      const record = without(log('api_request', usage, { resource: { ...RESOURCE, 'session.id': 'from-resource' }, time: '0' }), 'session.id');
+      const [event] = claudeCode.normalize(record);
+      expect(event).toMatchObject({ session_id: 'from-resource', occurred_at: '2026-11-20T14:03:12.911Z' });
+    });
+
+    it.each([
+      ['model', { ...usage, model: undefined }],
+      ['input_tokens', { ...usage, input_tokens: 'n/a' }],
+      ['output_tokens', { ...usage, output_tokens: undefined }],
+      ['cache_read_tokens', { ...usage, cache_read_tokens: '-3' }],
+      ['cost_usd', { ...usage, cost_usd: 'about a cent' }],
+    ])('rejects a record whose %s is missing or unreadable, naming it', (attribute, attributes) => {
+      const defined = Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined)) as Attributes;
+      expect(errorOf(log('api_request', defined)).attribute).toBe(attribute);
+    });
+
+    it('rejects a record without a session', () => {
+      expect(errorOf(without(log('api_request', usage), 'session.id')).attribute).toBe('session.id');
+    });
+  });
+
+  describe('tool_result', () => {
+    it('is a ToolCalled with its duration and outcome, from text or booleans', () => {
+      expect(claudeCode.normalize(log('tool_result', { tool_name: 'Bash', success: 'true', duration_ms: '1834' }))).toEqual([
+        { type: 'ToolCalled', session_id: 'sess-1', occurred_at: '2026-11-20T14:03:12.911Z', tool_name: 'Bash', duration_ms: 1834, status: 'ok' },
+      ]);
+      expect(claudeCode.normalize(log('tool_result', { tool_name: 'Read', success: false, duration_ms: 12.4 }))[0]).toMatchObject({ duration_ms: 12, status: 'error' });
+    });
+
+    it('reads the older `name`, and rejects a result naming no tool or an unreadable duration', () => {
+      expect(claudeCode.normalize(log('tool_result', { name: 'Edit', success: 'true' }))[0]).toMatchObject({ tool_name: 'Edit' });
+      expect(errorOf(log('tool_result', { success: 'true' })).attribute).toBe('tool_name');
+      expect(errorOf(log('tool_result', { tool_name: 'Bash', duration_ms: 'slow' })).attribute).toBe('duration_ms');
+    });
+  });
+
+  it('makes nothing of records that carry no usage', () => {
+    for (const name of ['user_prompt', 'tool_decision', 'api_error', 'assistant_response', 'api_refusal']) {
+      expect(claudeCode.normalize(log(name, { model: 'claude-opus-4-8' }))).toEqual([]);
+    }
+  });
+
+  it('makes nothing of its spans: the api_request and tool_result logs are its usage', () => {
+    expect(claudeCode.normalize(span('claude_code.llm_request', { model: 'claude-opus-4-8', input_tokens: 6, output_tokens: 1840, request_id: 'req_1' }))).toEqual([]);
+    expect(claudeCode.normalize(span('claude_code.tool', { tool_name: 'Bash', duration_ms: 1887 }))).toEqual([]);
+  });
+
+  it.each([
+    ['claude-sonnet-4-5-20250929', 'anthropic'],
+    ['claude-opus-4-8[1m]', 'anthropic'],
+    ['us.anthropic.claude-opus-4-8-v1:0', 'aws'],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'aws'],
+    ['anthropic.claude-3-5-haiku-20241022-v1:0', 'aws'],
+    ['arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3', 'aws'],
+    ['claude-sonnet-4-5@20250929', 'google'],
+  ])('prices %s by %s', (model, provider) => {
+    expect(claudeProvider(model)).toBe(provider);
+  });
+
+  it('counts a call once when both its api_request log and its llm_request span are sent', () => {
+    const call = { model: 'claude-opus-4-8', input_tokens: 6, output_tokens: 1840, cache_read_tokens: 48213, cache_creation_tokens: 3120, request_id: 'req_011CVhT4Wm2pL9xGvC7sQe5A' };
+    const { events, rejected, ignored } = normalizeRecords([
+      span('claude_code.llm_request', { ...call, 'session.id': 'sess-1', 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-opus-4-8', 'gen_ai.response.id': call.request_id }),
+      log('api_request', { ...call, cost_usd: 0.179273, speed: 'fast' }),
+    ]);
+    expect({ sources: events.map((e) => `${e.source}:${e.event.type}`), rejected, ignored }).toEqual({ sources: ['claude-code:TokenUsed'], rejected: [], ignored: 0 });
+  });
+});
