@@ -212,6 +212,10 @@ describe('decodeOtlp: both encodings, one internal form', () => {
     );
   });
 
+  it('reads a JSON body that starts with a byte-order mark', () => {
+    expect(decodeOtlp('logs', 'json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(logsRequest)]))).toEqual(decodeOtlp('logs', 'json', json(logsRequest)));
+  });
+
   it('answers an empty request, in either encoding, with no records', () => {
     expect(decodeOtlp('logs', 'json', json({}))).toEqual([]);
     expect(decodeOtlp('traces', 'protobuf', Buffer.alloc(0))).toEqual([]);
