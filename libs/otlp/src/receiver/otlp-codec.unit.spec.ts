@@ -280,6 +280,27 @@ describe('decodeOtlp: bad bodies are a ValidationError naming what is wrong', ()
     expect(refusal(() => decodeOtlp('logs', 'json', Buffer.from(abyss)))).toMatch(/^body: (nested too deeply|malformed JSON)/);
   });
 
+  it('answers any bytes with records or a ValidationError, never another error (mutated encodings, seeded)', () => {
+    let seed = 16;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const valid = otlpProtobuf('logs', logsRequest);
+    const outcomes = { decoded: 0, refused: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(valid);
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const body = i % 3 === 0 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
+      try {
+        decodeOtlp('logs', 'protobuf', body);
+        outcomes.decoded++;
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        outcomes.refused++;
+      }
+    }
+    expect(outcomes.decoded).toBeGreaterThan(100);
+    expect(outcomes.refused).toBeGreaterThan(100);
+  });
+
   it('refuses bytes that are not protobuf, naming the message', () => {
     expect(refusal(() => decodeOtlp('logs', 'protobuf', Buffer.from('this is not protobuf')))).toMatch(/^body: not a protobuf ExportLogsServiceRequest: /);
     expect(refusal(() => decodeOtlp('traces', 'protobuf', Buffer.from([0x0a, 0x05, 0x01])))).toMatch(/^body: not a protobuf ExportTraceServiceRequest: /);
