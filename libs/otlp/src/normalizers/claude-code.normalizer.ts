@@ -10,11 +10,11 @@ import { count, NormalizeError, Normalizer, text, usd, UsageFields } from './nor
  * (CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1) under `com.anthropic.claude_code.tracing`, named `claude_code.*`.
  *
  * Each model call is both an `api_request` log and a `claude_code.llm_request` span, each tool call both a
- * `tool_result` log and a `claude_code.tool` span, and the two cannot be paired: they share the call's
- * `request_id` but not a payload (the log is stamped when written and carries `cost_usd`, the span ends at its
- * own instant without a cost), so one event id for both would make whichever arrives second a conflicting
- * duplicate, rejected; and `request_id` is absent whenever the API sends no `request-id` header (Bedrock,
- * Vertex, proxies), where two ids would count the call twice. So each process names its usage signal with the
+ * `tool_result` log and a `claude_code.tool` span, and the two cannot be paired: they share `request_id` (a tool
+ * call, `tool_use_id`) but not a payload (the log is stamped when written and carries `cost_usd`, the span ends
+ * at its own instant without a cost; a tool span's duration includes the permission wait), so one event id for
+ * both would make whichever arrives second a conflicting duplicate, rejected; and `request_id` is absent whenever
+ * the API sends no `request-id` header (Bedrock, Vertex, proxies), where two ids would count the call twice. So each process names its usage signal with the
  * resource attribute `ledger.usage_signal` (OTEL_RESOURCE_ATTRIBUTES): `traces` reads the spans and drops the
  * logs; anything else, or nothing, reads the logs and drops the spans. Logs are the default because the spans
  * are beta and lossy: a published capture of 2.1.289 on Anthropic's API lost the first `llm_request` span of
