@@ -1,6 +1,7 @@
 import { GenerationStats } from './data/data-set';
 import { PeerResult } from './peers/session-cost';
 import { IngestResult } from './phases/ingest.phase';
+import { OtlpIngestResult } from './phases/otlp-ingest.phase';
 import { ProjectorResult } from './phases/projector.phase';
 import { RouteResult } from './phases/queries.phase';
 import { ReadYourWritesResult } from './phases/read-your-writes.phase';
@@ -13,6 +14,10 @@ export interface SuiteResult {
   readonly seed: string;
   readonly generation: { readonly elapsedMs: number; readonly sent: number; readonly batches: number; readonly stats: GenerationStats };
   readonly ingest?: IngestResult;
+  /** Phase 1b: as many Claude Code records as OTLP/protobuf logs, on a database of their own. */
+  readonly otlpIngest?: OtlpIngestResult;
+  /** That database's catch-up, run only to check the OTLP workspace's totals; not a figure to compare. */
+  readonly otlpCatchUp?: ProjectorResult;
   readonly projector?: ProjectorResult;
   /** The default rebuild: every cost restated from the read model's facts. */
   readonly rebuild?: RebuildResult;

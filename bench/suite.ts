@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { distinctEvents } from './data/data-set';
+import { generateOtlpUsage, OtlpDataSet } from './data/otlp-usage.generator';
 import { generateUsage } from './data/usage.generator';
 import { runCopyCeiling } from './peers/copy-ceiling.peer';
 import { runEmmett } from './peers/emmett.peer';
 import { runNaiveTypeOrm } from './peers/naive-typeorm.peer';
 import { runIngest } from './phases/ingest.phase';
+import { checkOtlpTotals, runOtlpIngest } from './phases/otlp-ingest.phase';
 import { PhaseContext } from './phases/phase-context';
-import { runProjectorCatchUp } from './phases/projector.phase';
+import { ProjectorResult, runProjectorCatchUp } from './phases/projector.phase';
 import { runQueries } from './phases/queries.phase';
 import { runReadYourWrites } from './phases/read-your-writes.phase';
 import { runRebuild } from './phases/rebuild.phase';
@@ -52,32 +54,40 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
       `${data.stats.longContextCalls} long-context calls, ${data.stats.unpricedCalls} unpriced calls, ${data.stats.retriedBatches} retried batches`,
   );
   progress.line(`  calls by price dimension: ${Object.entries(data.stats.dimensions).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+  // Released once phase 1b has sent it.
+  let otlpData: OtlpDataSet | undefined = await progress.step(`encode ${data.events.toLocaleString('en-US')} Claude Code api_request records as OTLP/protobuf`, async () =>
+    generateOtlpUsage({ records: data.events, seed: options.seed }),
+  );
+  progress.line(`  ${otlpData.batches.length.toLocaleString('en-US')} requests, ${Math.round(otlpData.bytes / otlpData.records)} bytes per record, ${otlpData.truth.sessions.toLocaleString('en-US')} sessions`);
 
-  const database = `ledger_${options.events}`;
-  const databaseUrl = await pg.createDatabase(database);
   const adminKey = `bench-admin-${randomBytes(12).toString('hex')}`;
   const services: ServiceProcess[] = [];
-  const ctx: PhaseContext = {
-    data,
-    pg,
-    database,
-    databaseUrl,
-    adminKey,
-    progress,
-    querySeconds: options.querySeconds,
-    rywSeconds: options.rywSeconds,
-    startService: async (role: LedgerRole) => {
-      const service = await ServiceProcess.start({
-        databaseUrl,
-        adminKey,
-        role,
-        logFile: path.join(options.logDir, `ledger-${options.events}-${role}.log`),
-        cpuProfileDir: options.cpuProfileDir,
-      });
-      services.push(service);
-      return service;
-    },
+  /** The phases' context on a fresh database of the shared server. */
+  const contextOn = async (database: string, logLabel: string): Promise<PhaseContext> => {
+    const databaseUrl = await pg.createDatabase(database);
+    return {
+      data,
+      pg,
+      database,
+      databaseUrl,
+      adminKey,
+      progress,
+      querySeconds: options.querySeconds,
+      rywSeconds: options.rywSeconds,
+      startService: async (role: LedgerRole) => {
+        const service = await ServiceProcess.start({
+          databaseUrl,
+          adminKey,
+          role,
+          logFile: path.join(options.logDir, `ledger-${logLabel}-${role}.log`),
+          cpuProfileDir: options.cpuProfileDir,
+        });
+        services.push(service);
+        return service;
+      },
+    };
   };
+  const ctx = await contextOn(`ledger_${options.events}`, String(options.events));
 
   let result: Omit<SuiteResult, 'peers' | 'checks' | 'errors' | 'elapsedMs'> = { events: data.events, seed: data.seed, generation, queries: [] };
   try {
@@ -111,6 +121,11 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
       // Batches in flight together may carry the same new event: one is answered accepted, the other duplicate (ADR 0004).
       check('each distinct event answered accepted exactly once', ingest.accepted === data.events, `${ingest.accepted} accepted, ${data.events} distinct`),
     );
+
+    // Phase 1b, on a database of its own, then released.
+    const otlp = await runOtlpPhase(await contextOn(`${ctx.database}_otlp`, `${options.events}-otlp`), otlpData!, options.clients, checks);
+    otlpData = undefined;
+    result = { ...result, otlpIngest: otlp.ingest, otlpCatchUp: otlp.catchUp };
 
     // Phase 2.
     const projector = await runProjectorCatchUp(ctx);
@@ -165,6 +180,49 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
     return { skipped: false, sample: options.peerEvents, budgetS: options.peerBudgetS };
   });
   return { ...result, peers, checks, errors, elapsedMs: elapsedSince(suiteStart) };
+}
+
+/**
+ * Phase 1b and its exactness: the OTLP records through `POST /otlp/v1/logs` (role api), then, unclocked beside
+ * phase 1, a catch-up of that log and the OTLP workspace's `/costs/summary` against the generator's pricing.
+ * The database is dropped afterwards: the later phases see phase 1's log alone.
+ */
+async function runOtlpPhase(
+  ctx: PhaseContext,
+  data: OtlpDataSet,
+  clients: number,
+  checks: Check[],
+): Promise<{ ingest?: SuiteResult['otlpIngest']; catchUp?: ProjectorResult }> {
+  // A broken OTLP phase is reported and the run goes on: phases 2 to 5 do not depend on it.
+  try {
+    const api = await ctx.startService('api');
+    const key = (await issueKeys(api, ctx.adminKey, [data.workspace])).get(data.workspace)!;
+    const ingest = await runOtlpIngest(ctx, api, data, key, clients);
+    checks.push(
+      check('OTLP ingest completed', !ingest.error, ingest.error ?? `${ingest.requests} requests`),
+      check('OTLP ingest answered no 5xx', ingest.serverErrors === 0, ingest.serverErrors ? `${ingest.serverErrors} × 5xx; first: ${ingest.firstServerError}` : 'none'),
+      check('OTLP: no record rejected (partialSuccess)', ingest.rejected === 0, ingest.rejected ? `${ingest.rejected} rejected; first: ${ingest.firstRejection}` : 'none'),
+      check('OTLP: the log holds one event per record, retried batches once', ingest.logEvents === data.records, `${ingest.logEvents} in the log, ${data.records} records`),
+    );
+    const catchUp = await runProjectorCatchUp(ctx);
+    checks.push(check('OTLP: projector caught up with the OTLP log', !catchUp.error, catchUp.error ?? `${catchUp.events} events`));
+    if (!catchUp.error) {
+      const serving = await ctx.startService('all');
+      const http = new HttpJson(serving.url, 2);
+      try {
+        checks.push(await checkOtlpTotals(http, data, key));
+      } finally {
+        http.close();
+        await serving.stop();
+      }
+    }
+    return { ingest, catchUp };
+  } catch (err) {
+    checks.push(check('OTLP phase ran', false, (err as Error).message));
+    return {};
+  } finally {
+    await ctx.pg.query('postgres', `DROP DATABASE IF EXISTS ${ctx.database} WITH (FORCE)`).catch(() => undefined);
+  }
 }
 
 async function runPeers(pg: BenchPostgres, data: Parameters<typeof distinctEvents>[0], options: SuiteOptions, progress: Progress): Promise<SuiteResult['peers']> {

@@ -26,6 +26,7 @@ function phaseTable(s: SuiteResult): Table {
   const i = s.ingest;
   const rows: string[][] = [
     ['1 ingest, HTTP (role api)', rate(i), i ? `${fmtInt(i.logEvents)} events, ${fmtInt(i.requests)} requests (${i.retriedBatches} retried), ${i.clients} clients, batch p50/p99 ${fmtMs(i.batchLatency.p50)}/${fmtMs(i.batchLatency.p99)} ms, ${secs(i.elapsedMs)}` : '', fmtMb(i?.peakRssKb)],
+    otlpRow(s),
     ['2 projector catch-up from empty (role projector, bulk initial load)', rate(s.projector), s.projector ? `${fmtInt(s.projector.events)} events (events_applied ${fmtInt(s.projector.eventsApplied)}), ${secs(s.projector.elapsedMs)}` : '', fmtMb(s.projector?.peakRssKb)],
     ['3 full rebuild (admin API), restating from the facts', s.rebuild && !s.rebuild.available ? 'n/a (404)' : rate(s.rebuild), s.rebuild?.events ? `${fmtInt(s.rebuild.events)} events, ${secs(s.rebuild.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
     ['3b full rebuild (admin API), replaying the log', s.replay && !s.replay.available ? 'n/a (404)' : rate(s.replay), s.replay?.events ? `${fmtInt(s.replay.events)} events, ${secs(s.replay.elapsedMs)}` : '', fmtMb(s.servingPeakRssKb)],
@@ -40,6 +41,22 @@ function phaseTable(s: SuiteResult): Table {
     fmtMb(s.servingPeakRssKb),
   ]);
   return { title: `Phases: ${fmtInt(s.events)} events (seed ${s.seed})`, headers: ['phase', 'result', 'detail', 'peak RSS'], rows };
+}
+
+/** Phase 1b, beside phase 1: the same number of usage records as Claude Code's OTLP/protobuf logs. */
+function otlpRow(s: SuiteResult): string[] {
+  const o = s.otlpIngest;
+  const i = s.ingest;
+  const vsJson = o && i && !o.error && !i.error ? ` (${fmtRatio(o.eventsPerS / i.eventsPerS)} of phase 1)` : '';
+  return [
+    '1b ingest, OTLP/protobuf logs (role api)',
+    rate(o) + vsJson,
+    o
+      ? `${fmtInt(o.logEvents)} Claude Code api_request records, ${Math.round(o.bytesPerRecord)} B each, ${fmtInt(o.requests)} requests (${o.retriedBatches} retried), ` +
+        `${o.clients} clients, batch p50/p99 ${fmtMs(o.batchLatency.p50)}/${fmtMs(o.batchLatency.p99)} ms, ${secs(o.elapsedMs)}`
+      : '',
+    fmtMb(o?.peakRssKb),
+  ];
 }
 
 function queryTable(s: SuiteResult): Table {
@@ -83,6 +100,7 @@ function ratioTable(s: SuiteResult): Table {
     title: 'Ratios (same run, same server, same events)',
     headers: ['ratio', 'value'],
     rows: [
+      ['OTLP ingest ÷ ingest (phase 1b ÷ phase 1)', fmtRatio(r.otlpVsJsonIngest)],
       ['ingest ÷ naive', fmtRatio(r.ingestVsNaive)],
       ['ingest ÷ Emmett append', fmtRatio(r.ingestVsEmmettAppend)],
       ['ingest ÷ COPY ceiling', pct(r.ingestVsCeiling)],
@@ -113,10 +131,11 @@ function growthTable(suites: readonly SuiteResult[]): Table {
   };
   return {
     title: 'Growth',
-    headers: ['events', 'ingest events/s', 'projector events/s', 'rebuild events/s', 'session p99 ms', 'summary p99 ms', 'RYW p99 ms'],
+    headers: ['events', 'ingest events/s', 'OTLP ingest events/s', 'projector events/s', 'rebuild events/s', 'session p99 ms', 'summary p99 ms', 'RYW p99 ms'],
     rows: suites.map((s) => [
       fmtInt(s.events),
       rate(s.ingest, ''),
+      rate(s.otlpIngest, ''),
       rate(s.projector, ''),
       s.rebuild?.available ? rate(s.rebuild, '') : 'n/a',
       p99(s, 'GET /costs/sessions/:id'),

@@ -18,6 +18,8 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 const rate = (r: { eventsPerS?: number; error?: string } | undefined) => (r && !r.error ? r.eventsPerS : undefined);
 
 export interface Ratios {
+  /** Phase 1b ÷ phase 1: OTLP/protobuf logs against `POST /v1/events`, the same number of events. */
+  readonly otlpVsJsonIngest?: number;
   readonly ingestVsNaive?: number;
   readonly ingestVsEmmettAppend?: number;
   readonly ingestVsCeiling?: number;
@@ -31,6 +33,7 @@ export function ratios(s: SuiteResult): Ratios {
   const ingest = rate(s.ingest);
   const projector = rate(s.projector);
   return {
+    otlpVsJsonIngest: ratio(rate(s.otlpIngest), ingest),
     ingestVsNaive: ratio(ingest, rate(s.peers.naive)),
     ingestVsEmmettAppend: ratio(ingest, rate(s.peers.emmettAppend)),
     ingestVsCeiling: ratio(ingest, rate(s.peers.ceiling)),
