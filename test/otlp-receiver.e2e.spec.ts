@@ -226,6 +226,121 @@ describe('the OTLP/HTTP receiver over HTTP', () => {
   });
 });
 
+/** A GenAI-conventions client span (an OpenAI chat call) of `session`: what the gen-ai normalizer reads. */
+const chatSpan = (spanId: string, session: string, usage: Record<string, number | string>, extra: { end?: string; execution?: string } = {}) => ({
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId,
+  name: 'chat gpt-4o',
+  kind: 3,
+  startTimeUnixNano: '1795694400000000000',
+  endTimeUnixNano: extra.end ?? '1795694401000000000',
+  attributes: Object.entries({
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o',
+    'gen_ai.conversation.id': session,
+    ...(extra.execution ? { 'ledger.execution_id': extra.execution } : {}),
+    ...usage,
+  }).map(([key, value]) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } })),
+});
+const spans = (...list: unknown[]) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'openai.agents' }, spans: list }] }] });
+const usage = (input: number | string, output: number) => ({ 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });
+/** Later than now by far more than the 5 minutes of clock skew ingest tolerates. */
+const FUTURE_NANOS = '4102444800000000000';
+
+describe('the OTLP/HTTP receiver: records through the normalizers into the ledger', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startTestApp()));
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** `partialSuccess` of a traces response, decoded in either encoding. */
+  const partial = (body: unknown) => {
+    if (!Buffer.isBuffer(body)) return (body as { partialSuccess?: unknown }).partialSuccess;
+    const type = responseType('traces');
+    return (type.toObject(type.decode(body), { longs: String }) as { partialSuccess?: unknown }).partialSuccess;
+  };
+
+  /** The session once `until` holds of it (polled: OTLP answers carry no read-your-writes position), or as it is at the deadline. */
+  async function sessionOnceProjected(key: string, session: string, until: (s: { input_tokens: number; output_tokens: number }) => boolean) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await t.http.get(`/costs/sessions/${session}`).set('x-api-key', key);
+      if ((res.status === 200 && until(res.body)) || Date.now() > deadline) return res.body as Record<string, unknown>;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('stores the spans it can read and counts the others in partialSuccess, in both encodings', async () => {
+    for (const encoding of ['json', 'protobuf'] as const) {
+      const key = await t.keyFor(freshWorkspace('otlp_partial'));
+      const request = spans(
+        chatSpan('00000000000000a1', 'sess_partial', usage(1000, 100)),
+        chatSpan('00000000000000a2', 'sess_partial', usage('lots', 5)),
+        chatSpan('00000000000000a3', 'sess_partial', usage(7, 7), { end: FUTURE_NANOS }),
+      );
+      const res = await postOtlp(t.http, 'traces', request, { encoding, key });
+      expect([encoding, res.status, partial(res.body)]).toEqual([
+        encoding,
+        200,
+        {
+          rejectedSpans: '2',
+          errorMessage:
+            '2 of 3 records rejected: record 1 (gen-ai): gen_ai.usage.input_tokens: must be a non-negative integer, got "lots"; ' +
+            'record 2 (gen-ai): occurred_at is more than 5 minutes in the future',
+        },
+      ]);
+      const session = await sessionOnceProjected(key, 'sess_partial', (s) => s.input_tokens > 0);
+      // gpt-4o at $2.50 and $10 per million input and output tokens: 0.0025 + 0.001.
+      expect([session.input_tokens, session.output_tokens, session.total_cost_usd]).toEqual([1000, 100, '0.0035']);
+    }
+  });
+
+  it('counts a retried export once, whichever encoding each attempt used', async () => {
+    const key = await t.keyFor(freshWorkspace('otlp_retry'));
+    const request = spans(chatSpan('00000000000000b1', 'sess_retry', usage(1000, 100)), chatSpan('00000000000000b2', 'sess_retry', usage(500, 50)));
+    for (const options of [{ encoding: 'json' }, { encoding: 'protobuf' }, { encoding: 'json', gzip: true }, { encoding: 'protobuf', auth: 'bearer' }] as const) {
+      const res = await postOtlp(t.http, 'traces', request, { key, ...options });
+      expect([res.status, partial(res.body)]).toEqual([200, undefined]);
+    }
+    // A new span after the retries: once it shows, anything the retries had stored would show too.
+    await postOtlp(t.http, 'traces', spans(chatSpan('00000000000000b3', 'sess_retry', usage(1, 1))), { encoding: 'json', key });
+    const session = await sessionOnceProjected(key, 'sess_retry', (s) => s.output_tokens % 10 === 1);
+    expect([session.input_tokens, session.output_tokens]).toEqual([1501, 151]);
+  });
+
+  it('rejects only the span whose id was recorded with another payload, and stores the rest of its request', async () => {
+    const key = await t.keyFor(freshWorkspace('otlp_conflict'));
+    await postOtlp(t.http, 'traces', spans(chatSpan('00000000000000c1', 'sess_conflict', usage(1000, 100))), { encoding: 'json', key });
+    const changed = spans(chatSpan('00000000000000c1', 'sess_conflict', usage(2000, 100)), chatSpan('00000000000000c2', 'sess_conflict', usage(10, 1)));
+    const res = await postOtlp(t.http, 'traces', changed, { encoding: 'protobuf', key });
+    expect(partial(res.body)).toEqual({
+      rejectedSpans: '1',
+      errorMessage: expect.stringMatching(/^1 of 2 records rejected: record 0 \(gen-ai\): event_id gen-ai:[0-9a-f]{32} was recorded with a different payload$/),
+    });
+    const session = await sessionOnceProjected(key, 'sess_conflict', (s) => s.output_tokens === 101);
+    expect([session.input_tokens, session.output_tokens]).toEqual([1010, 101]);
+  });
+
+  it('rejects only the span that places its session in a second execution', async () => {
+    const key = await t.keyFor(freshWorkspace('otlp_exec'));
+    const request = spans(
+      chatSpan('00000000000000d1', 'sess_exec', usage(100, 10), { execution: 'exec_1' }),
+      chatSpan('00000000000000d2', 'sess_exec', usage(200, 20), { execution: 'exec_2' }),
+      chatSpan('00000000000000d3', 'sess_other', usage(300, 30)),
+    );
+    const res = await postOtlp(t.http, 'traces', request, { encoding: 'json', key });
+    expect(partial(res.body)).toEqual({
+      rejectedSpans: '1',
+      errorMessage: '1 of 3 records rejected: record 1 (gen-ai): session sess_exec belongs to execution exec_1, not exec_2: send its execution_id, or none',
+    });
+    const other = await sessionOnceProjected(key, 'sess_other', (s) => s.input_tokens === 300);
+    const placed = await sessionOnceProjected(key, 'sess_exec', (s) => s.input_tokens > 0);
+    expect([other.input_tokens, placed.input_tokens, placed.execution_id]).toEqual([300, 100, 'exec_1']);
+  });
+});
+
 describe('the OTLP/HTTP receiver under a rate limit', () => {
   let t: TestApp;
   beforeAll(async () => (t = await startTestApp({ LEDGER_RATE_LIMIT_PER_SECOND: '0.5', LEDGER_RATE_LIMIT_BURST: '1' })));

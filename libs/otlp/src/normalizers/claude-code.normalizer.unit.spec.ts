@@ -23,15 +23,26 @@ const log = (name: string, attributes: Attributes, over: Partial<{ resource: Att
   },
 });
 
-const span = (name: string, attributes: Attributes, scope = { name: 'com.anthropic.claude_code.tracing', version: '2.1.302', attributes: {} }): OtlpRecord => ({
+const span = (
+  name: string,
+  attributes: Attributes,
+  scope = { name: 'com.anthropic.claude_code.tracing', version: '2.1.302', attributes: {} },
+  over: Partial<{ resource: Attributes; status: number; spanId: string }> = {},
+): OtlpRecord => ({
   signal: 'traces',
-  resource: RESOURCE,
+  resource: over.resource ?? RESOURCE,
   scope,
   span: {
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '5fb397be34d26b51', parentSpanId: '', name, kind: 1,
-    startTimeUnixNano: AT, endTimeUnixNano: AT, attributes, events: [], status: { code: 0, message: '' },
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: over.spanId ?? '5fb397be34d26b51', parentSpanId: '', name, kind: 1,
+    startTimeUnixNano: AT, endTimeUnixNano: AT, attributes, events: [], status: { code: over.status ?? 0, message: '' },
   },
 });
+
+/** What a process that set OTEL_RESOURCE_ATTRIBUTES=ledger.usage_signal=traces sends. */
+const TRACES = { ...RESOURCE, 'ledger.usage_signal': 'traces' };
+const tracedSpan = (name: string, attributes: Attributes, over: Partial<{ status: number; spanId: string }> = {}): OtlpRecord =>
+  span(name, { 'session.id': 'sess-1', ...attributes }, undefined, { ...over, resource: TRACES });
+const tracedLog = (name: string, attributes: Attributes): OtlpRecord => log(name, attributes, { resource: TRACES });
 
 const usage = {
   model: 'claude-opus-4-8', input_tokens: '6', output_tokens: '1840', cache_read_tokens: '48213', cache_creation_tokens: '3120',
@@ -40,7 +51,10 @@ const usage = {
 
 /** The record without one of its own attributes. */
 const without = (record: OtlpRecord, key: string): OtlpRecord => {
-  if (record.signal !== 'logs') return record;
+  if (record.signal === 'traces') {
+    const { [key]: _, ...attributes } = record.span.attributes;
+    return { ...record, span: { ...record.span, attributes } };
+  }
   const { [key]: _, ...attributes } = record.log.attributes;
   return { ...record, log: { ...record.log, attributes } };
 };
@@ -143,9 +157,91 @@ describe('claudeCode normalizer', () => {
     }
   });
 
-  it('makes nothing of its spans: the api_request and tool_result logs are its usage', () => {
-    expect(claudeCode.normalize(span('claude_code.llm_request', { model: 'claude-opus-4-8', input_tokens: 6, output_tokens: 1840, request_id: 'req_1' }))).toEqual([]);
-    expect(claudeCode.normalize(span('claude_code.tool', { tool_name: 'Bash', duration_ms: 1887 }))).toEqual([]);
+  it('makes nothing of its spans by default, or with any ledger.usage_signal but traces: the logs are its usage', () => {
+    for (const resource of [RESOURCE, { ...RESOURCE, 'ledger.usage_signal': 'logs' }, { ...RESOURCE, 'ledger.usage_signal': 'spans' }]) {
+      expect(claudeCode.normalize(span('claude_code.llm_request', { ...usage, 'session.id': 'sess-1' }, undefined, { resource }))).toEqual([]);
+      expect(claudeCode.normalize(span('claude_code.tool', { 'session.id': 'sess-1', tool_name: 'Bash', duration_ms: 1887 }, undefined, { resource }))).toEqual([]);
+    }
+  });
+
+  describe('with ledger.usage_signal=traces', () => {
+    const llmRequest = { ...usage, request_id: 'req_011CVhT4Wm2pL9xGvC7sQe5A', success: true, duration_ms: 4208 };
+
+    it('reads an llm_request span as the api_request log: a TokenUsed with the same token classes, speed and step, at the span’s end', () => {
+      const { cost_usd: _, ...spanUsage } = llmRequest;
+      expect(claudeCode.normalize(tracedSpan('claude_code.llm_request', spanUsage))).toEqual([
+        {
+          type: 'TokenUsed', session_id: 'sess-1', occurred_at: '2026-11-20T14:03:12.911Z', model: 'claude-opus-4-8', provider: 'anthropic',
+          input_tokens: 6, output_tokens: 1840, cache_read_tokens: 48213, cache_creation_tokens: 3120, speed: 'fast', step_name: 'repl_main_thread',
+        },
+      ]);
+      expect(claudeCode.normalize(tracedSpan('claude_code.llm_request', { ...spanUsage, model: 'us.anthropic.claude-opus-4-8-v1:0' }))[0]).toMatchObject({ provider: 'aws' });
+    });
+
+    it('keeps a cost the span reports', () => {
+      expect(claudeCode.normalize(tracedSpan('claude_code.llm_request', llmRequest))[0].reported_cost_usd).toBe('0.179273');
+    });
+
+    it('makes nothing of a failed llm_request, as of an api_error log', () => {
+      const { input_tokens: _i, output_tokens: _o, ...noCounts } = llmRequest;
+      expect(claudeCode.normalize(tracedSpan('claude_code.llm_request', { ...noCounts, success: false, error: 'overloaded_error' }))).toEqual([]);
+      expect(claudeCode.normalize(tracedSpan('claude_code.llm_request', noCounts, { status: 2 }))).toEqual([]);
+    });
+
+    it.each(['model', 'session.id', 'input_tokens', 'output_tokens'])('rejects an llm_request span without %s, naming it', (attribute) => {
+      expect(errorOf(without(tracedSpan('claude_code.llm_request', llmRequest), attribute)).attribute).toBe(attribute);
+    });
+
+    it('rejects an llm_request span whose count is unreadable, naming it', () => {
+      expect(errorOf(tracedSpan('claude_code.llm_request', { ...llmRequest, cache_creation_tokens: 'lots' })).attribute).toBe('cache_creation_tokens');
+    });
+
+    it('reads a claude_code.tool span as a ToolCalled, its status from success or the span status when either says', () => {
+      expect(claudeCode.normalize(tracedSpan('claude_code.tool', { tool_name: 'Bash', duration_ms: 1887, result_tokens: 578 }))).toEqual([
+        { type: 'ToolCalled', session_id: 'sess-1', occurred_at: '2026-11-20T14:03:12.911Z', tool_name: 'Bash', duration_ms: 1887 },
+      ]);
+      expect(claudeCode.normalize(tracedSpan('claude_code.tool', { tool_name: 'Read' }, { status: 2 }))[0]).toMatchObject({ tool_name: 'Read', status: 'error' });
+      expect(claudeCode.normalize(tracedSpan('claude_code.tool', { tool_name: 'Read' }, { status: 1 }))[0]).toMatchObject({ status: 'ok' });
+      expect(claudeCode.normalize(tracedSpan('claude_code.tool', { tool_name: 'Edit', success: false }, { status: 1 }))[0]).toMatchObject({ status: 'error' });
+    });
+
+    it('rejects a tool span naming no tool or no session, or with an unreadable duration', () => {
+      expect(errorOf(tracedSpan('claude_code.tool', { duration_ms: 1887 })).attribute).toBe('tool_name');
+      expect(errorOf(without(tracedSpan('claude_code.tool', { tool_name: 'Bash' }), 'session.id')).attribute).toBe('session.id');
+      expect(errorOf(tracedSpan('claude_code.tool', { tool_name: 'Bash', duration_ms: 'slow' })).attribute).toBe('duration_ms');
+    });
+
+    it('makes nothing of its other spans: the interaction, the permission wait and the execution within a tool span', () => {
+      for (const name of ['claude_code.interaction', 'claude_code.tool.blocked_on_user', 'claude_code.tool.execution', 'claude_code.hook']) {
+        expect(claudeCode.normalize(tracedSpan(name, { ...llmRequest, tool_name: 'Bash' }))).toEqual([]);
+      }
+    });
+
+    it('makes nothing of its api_request and tool_result logs, not even an unreadable one', () => {
+      expect(claudeCode.normalize(tracedLog('api_request', usage))).toEqual([]);
+      expect(claudeCode.normalize(tracedLog('api_request', { model: 'claude-opus-4-8' }))).toEqual([]);
+      expect(claudeCode.normalize(tracedLog('tool_result', { tool_name: 'Bash', success: 'true', duration_ms: '1834' }))).toEqual([]);
+    });
+
+    it('counts each call once when the process exports both signals', () => {
+      const { events, rejected, ignored } = normalizeRecords([
+        tracedSpan('claude_code.llm_request', { ...llmRequest, 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-opus-4-8' }),
+        tracedLog('api_request', llmRequest),
+        tracedSpan('claude_code.tool', { tool_name: 'Bash', duration_ms: 1887 }, { spanId: 'a3ce929d0e0e4736' }),
+        tracedLog('tool_result', { tool_name: 'Bash', success: 'true', duration_ms: '1834' }),
+      ]);
+      expect({ sources: events.map((e) => `${e.record}:${e.source}:${e.event.type}`), rejected, ignored }).toEqual({
+        sources: ['0:claude-code:TokenUsed', '2:claude-code:ToolCalled'],
+        rejected: [],
+        ignored: 0,
+      });
+    });
+
+    it('gives a span’s events ids from its trace and span ids, so a resent span is the same event and another span is not', () => {
+      const id = (spanId: string) => normalizeRecords([tracedSpan('claude_code.llm_request', llmRequest, { spanId })]).events[0].event.event_id;
+      expect(id('5fb397be34d26b51')).toBe(id('5fb397be34d26b51'));
+      expect(id('5fb397be34d26b51')).not.toBe(id('6fb397be34d26b52'));
+    });
   });
 
   it.each([
@@ -160,7 +256,7 @@ describe('claudeCode normalizer', () => {
     expect(claudeProvider(model)).toBe(provider);
   });
 
-  it('counts a call once when both its api_request log and its llm_request span are sent', () => {
+  it('by default, counts a call once when both its api_request log and its llm_request span are sent', () => {
     const call = { model: 'claude-opus-4-8', input_tokens: 6, output_tokens: 1840, cache_read_tokens: 48213, cache_creation_tokens: 3120, request_id: 'req_011CVhT4Wm2pL9xGvC7sQe5A' };
     const { events, rejected, ignored } = normalizeRecords([
       span('claude_code.llm_request', { ...call, 'session.id': 'sess-1', 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-opus-4-8', 'gen_ai.response.id': call.request_id }),

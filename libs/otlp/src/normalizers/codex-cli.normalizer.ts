@@ -37,14 +37,18 @@ function claims(record: OtlpRecord): boolean {
 }
 
 function responseCompleted(record: OtlpRecord): UsageFields[] {
-  // A completion Codex could not read (`see_event_completed_failed`) carries an error and no usage.
-  if (text(record, 'error.message') !== undefined && text(record, 'input_token_count') === undefined) return [];
+  // A completion Codex could not read (`see_event_completed_failed`) carries an error (`error.message`, in later
+  // versions `success=false` and `error.type`) and no usage.
+  const failed = outcome(record) === 'error' || text(record, 'error.message') !== undefined || text(record, 'error.type') !== undefined;
+  if (failed && text(record, 'input_token_count') === undefined) return [];
   const session_id = required(record, 'conversation.id');
   const model = required(record, 'model');
   // The Responses API's usage as Codex copies it: input_tokens includes cached_tokens, output_tokens
-  // includes reasoning_tokens (output_tokens_details), as OpenAI counts them.
+  // includes reasoning_tokens (output_tokens_details), as OpenAI counts them. Later versions add
+  // cache_write_token_count, also inside the input (0 at OpenAI, whose cache writes cost the input rate).
   const input = requiredCount(record, 'input_token_count');
   const cached = partOf(record, 'cached_token_count', input, 'input_token_count');
+  const written = partOf(record, 'cache_write_token_count', input - cached, 'input_token_count less cached_token_count');
   const output = requiredCount(record, 'output_token_count');
   const reasoning = partOf(record, 'reasoning_token_count', output, 'output_token_count');
   const event: Record<string, unknown> = {
@@ -53,10 +57,10 @@ function responseCompleted(record: OtlpRecord): UsageFields[] {
     occurred_at: eventTime(record),
     model,
     provider: 'openai',
-    input_tokens: input - cached,
+    input_tokens: input - cached - written,
     output_tokens: output,
     cache_read_tokens: cached,
-    cache_creation_tokens: 0,
+    cache_creation_tokens: written,
   };
   if (reasoning > 0) event.reasoning_tokens = reasoning;
   return [event as unknown as UsageFields];

@@ -85,6 +85,13 @@ describe('codexCli normalizer', () => {
       });
     });
 
+    it('takes cache writes, which later versions report inside the input too, out of it', () => {
+      expect(codexCli.normalize(completed({ input_token_count: '9120', output_token_count: '455', cached_token_count: 7680, cache_write_token_count: 1024 }))[0]).toMatchObject({
+        input_tokens: 416, cache_read_tokens: 7680, cache_creation_tokens: 1024,
+      });
+      expect(errorOf(completed({ input_token_count: '9120', output_token_count: '455', cached_token_count: 7680, cache_write_token_count: 1441 })).attribute).toBe('cache_write_token_count');
+    });
+
     it('finds its name in event.name even when the OTLP event name is the tracing callsite', () => {
       const record = log({ 'event.name': 'codex.sse_event', 'event.kind': 'response.completed', input_token_count: '10', output_token_count: '2' }, { eventName: 'event codex-rs/otel/src/events/session_telemetry.rs:861' });
       expect(codexCli.normalize(record)).toHaveLength(1);
@@ -106,6 +113,7 @@ describe('codexCli normalizer', () => {
 
     it('makes nothing of a completion Codex failed to read, nor of other stream events', () => {
       expect(codexCli.normalize(completed({ 'error.message': 'failed to parse response.completed' }))).toEqual([]);
+      expect(codexCli.normalize(completed({ success: false, 'error.type': 'response_completed' }))).toEqual([]);
       expect(codexCli.normalize(log({ 'event.name': 'codex.sse_event', 'event.kind': 'response.output_item.done', duration_ms: '3' }))).toEqual([]);
     });
   });

@@ -1,5 +1,6 @@
+import Big from 'big.js';
 import { OtlpRecord } from '../otlp-model';
-import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttributes, text, UsageFields } from './normalizer';
+import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttributes, text, usd, UsageFields } from './normalizer';
 
 /**
  * The OpenTelemetry GenAI semantic conventions (open-telemetry/semantic-conventions-genai, model/gen-ai/registry.yaml),
@@ -9,16 +10,28 @@ import { count, logEventName, NormalizeError, Normalizer, occurredAt, recordAttr
 const INPUT = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens'];
 const OUTPUT = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens'];
 const CACHE_READ = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'];
-/** `cache_creation` was renamed `cache_write` (semantic-conventions-genai#440); OpenLLMetry before semconv-ai 0.5 joined it with `_`. */
-const CACHE_WRITE = ['gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens'];
+/**
+ * `cache_creation` was renamed `cache_write` (semantic-conventions-genai#440); OpenLLMetry before semconv-ai 0.5 joined
+ * it with `_`, and Strands Agents sends `cache_write_input_tokens`.
+ */
+const CACHE_WRITE = [
+  'gen_ai.usage.cache_write.input_tokens',
+  'gen_ai.usage.cache_creation.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens',
+  'gen_ai.usage.cache_write_input_tokens',
+];
 const REASONING = ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.usage.reasoning_tokens'];
 const USAGE_KEYS: readonly string[] = [...INPUT, ...OUTPUT];
 
 /** The inference-details event carries its inference span's attributes (events.yaml: ref_group span.gen_ai.client.inference). */
 const INFERENCE_DETAILS = 'gen_ai.client.inference.operation.details';
 
-/** Operations whose usage, when reported, is the sum of their children's (`invoke_agent` is decided by span kind below). */
-const AGGREGATES: ReadonlySet<string> = new Set(['invoke_workflow', 'create_agent']);
+/**
+ * Operations whose usage, when reported, is the sum of their children's: `create_agent`, and every `invoke_*` but
+ * `invoke_agent` (decided by span kind below): the conventions' `invoke_workflow`, Strands Agents' `invoke_swarm` and
+ * `invoke_graph`, which report their agents' accumulated usage.
+ */
+const isAggregate = (operation: string): boolean => operation === 'create_agent' || (operation.startsWith('invoke_') && operation !== 'invoke_agent');
 const SPAN_KIND_CLIENT = 3;
 const STATUS_ERROR = 2;
 
@@ -41,6 +54,7 @@ const PROVIDERS: Readonly<Record<string, string | null>> = {
   langchain: null,
   crewai: null,
   llamaindex: null,
+  'strands-agents': null,
 };
 
 /**
@@ -51,11 +65,17 @@ const PROVIDERS: Readonly<Record<string, string | null>> = {
 export function catalogProvider(name: string | undefined, attribute: string): string | undefined {
   if (name === undefined) return undefined;
   const lower = name.trim().toLowerCase();
-  const mapped = lower in PROVIDERS ? PROVIDERS[lower] : lower;
+  const mapped = Object.hasOwn(PROVIDERS, lower) ? PROVIDERS[lower] : lower;
   if (mapped === null || mapped === '') return undefined;
   if (mapped.length > 64) throw new NormalizeError(attribute, 'must be at most 64 characters');
   return mapped;
 }
+
+/**
+ * A Bedrock model id (`anthropic.claude-…-v1:0`, with a cross-region prefix such as `us.` or `global.`): what frameworks
+ * that name no provider (Strands Agents, CrewAI, LangChain) send for Bedrock. The catalog resolves it only under aws.
+ */
+const BEDROCK_MODEL_ID = /^(?:(?:us|eu|apac|au|jp|ca|us-gov|global)\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\.[a-z0-9]/;
 
 const first = (record: OtlpRecord, keys: readonly string[]): { key: string; value: number } | undefined => {
   for (const key of keys) {
@@ -70,13 +90,36 @@ const own = (record: OtlpRecord, key: string): string | undefined => {
   return typeof value === 'string' && value ? value : undefined;
 };
 
+/** OpenLIT's own tracer provider marks its resource (openlit/otel/tracing.py: telemetry.sdk.name 'openlit'). */
+const isOpenLit = (record: OtlpRecord): boolean => record.resource['telemetry.sdk.name'] === 'openlit' || record.scope.name.startsWith('openlit.');
+
 /**
- * OpenLLMetry's Bedrock instrumentation sends Bedrock's `inputTokens`, which leaves cache reads and writes out, with
- * the cache counts beside it (bedrock/span_utils.py converse_usage_record, prompt_caching.py). Its Anthropic
- * instrumentation sums them in since 0.33 (anthropic/__init__.py: input_tokens = prompt + cache_read + cache_creation),
- * as do its OpenAI, Gemini and LangChain ones by their providers' own totals: those follow the conventions.
+ * Instrumentations that send a provider's own uncached input under the conventions' inclusive name, with the cache
+ * counts beside it:
+ * - OpenLLMetry's Bedrock instrumentation sends Bedrock's `inputTokens` (bedrock/span_utils.py converse_usage_record,
+ *   prompt_caching.py). Its Anthropic instrumentation sums the cache in since 0.33 (anthropic/__init__.py: input_tokens
+ *   = prompt + cache_read + cache_creation), as do its OpenAI, Gemini and LangChain ones by their providers' totals;
+ * - OpenLIT's Anthropic instrumentation sends Anthropic's `input_tokens` as is (anthropic/utils.py common_chat_logic:
+ *   "input_tokens exclusive of cache read / creation tokens"); its OpenAI one sends prompt_tokens, cache included;
+ * - Strands Agents sends its Bedrock-shaped Usage (telemetry/tracer.py end_model_invoke_span: input_tokens =
+ *   inputTokens, cache_read_input_tokens/cache_write_input_tokens beside it).
  */
-const inputExcludesCache = (record: OtlpRecord): boolean => record.scope.name === 'opentelemetry.instrumentation.bedrock';
+const inputExcludesCache = (record: OtlpRecord, provider: string | undefined): boolean =>
+  record.scope.name === 'opentelemetry.instrumentation.bedrock' ||
+  record.scope.name === 'strands.telemetry.tracer' ||
+  (provider === 'anthropic' && isOpenLit(record));
+
+/**
+ * `gen_ai.usage.cost` (OpenLIT and others; no convention defines a cost), kept as the reported cost for reconciliation.
+ * OpenLIT reports 0 for a model it has no price for, which says nothing of the cost, so 0 is left out; a double with
+ * more fractional digits than ingest keeps is rounded, exactly, to its 18.
+ */
+function reportedCost(record: OtlpRecord): string | undefined {
+  const cost = usd(record, 'gen_ai.usage.cost');
+  if (cost === undefined) return undefined;
+  const amount = new Big(cost).round(18, Big.roundHalfUp);
+  return amount.gt(0) ? amount.toFixed() : undefined;
+}
 
 /** The session: the conversation, else OpenLLMetry's association property, else OTel's `session.id`, else the trace. */
 function sessionOf(record: OtlpRecord): string {
@@ -109,8 +152,12 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   const cacheRead = first(record, CACHE_READ)?.value ?? 0;
   const cacheWrite = first(record, CACHE_WRITE)?.value ?? 0;
   const reasoning = first(record, REASONING);
+  const model = text(record, 'gen_ai.response.model') ?? text(record, 'gen_ai.request.model');
+  if (model === undefined) throw new NormalizeError('gen_ai.request.model', 'absent (nor gen_ai.response.model): usage without a model cannot be priced');
   const inputTokens = input?.value ?? 0;
-  const uncached = inputExcludesCache(record) ? inputTokens : inputTokens - cacheRead - cacheWrite;
+  const providerKey = text(record, 'gen_ai.provider.name') !== undefined ? 'gen_ai.provider.name' : 'gen_ai.system';
+  const provider = catalogProvider(text(record, providerKey), providerKey) ?? (BEDROCK_MODEL_ID.test(model) ? 'aws' : undefined);
+  const uncached = inputExcludesCache(record, provider) ? inputTokens : inputTokens - cacheRead - cacheWrite;
   if (uncached < 0) {
     throw new NormalizeError(input?.key ?? INPUT[0], `${inputTokens} is less than the cache reads (${cacheRead}) and writes (${cacheWrite}) it includes`);
   }
@@ -118,11 +165,8 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
   if (reasoning && reasoning.value > outputTokens) {
     throw new NormalizeError(reasoning.key, `${reasoning.value} is more than the output tokens (${outputTokens}) it is part of`);
   }
-  const model = text(record, 'gen_ai.response.model') ?? text(record, 'gen_ai.request.model');
-  if (model === undefined) throw new NormalizeError('gen_ai.request.model', 'absent (nor gen_ai.response.model): usage without a model cannot be priced');
-  const providerKey = text(record, 'gen_ai.provider.name') !== undefined ? 'gen_ai.provider.name' : 'gen_ai.system';
-  const provider = catalogProvider(text(record, providerKey), providerKey);
   const tier = serviceTier(record);
+  const reported = reportedCost(record);
   return {
     type: 'TokenUsed',
     session_id: sessionOf(record),
@@ -135,6 +179,7 @@ export function tokenUsed(record: OtlpRecord): UsageFields | undefined {
     cache_creation_tokens: cacheWrite,
     ...(reasoning && reasoning.value > 0 ? { reasoning_tokens: reasoning.value } : {}),
     ...(tier !== undefined ? { service_tier: tier } : {}),
+    ...(reported !== undefined ? { reported_cost_usd: reported } : {}),
   };
 }
 
@@ -164,7 +209,8 @@ export function toolCalled(record: OtlpRecord & { signal: 'traces' }, toolName: 
  *   (OpenAI Assistants, Bedrock Agents, gen-ai-agent-spans.md) whose model calls this trace never sees, so its usage is
  *   the only record of them and counts. A span cannot see its children, so the kind is the conventions' own signal;
  *   an instrumentation that marks an in-process agent CLIENT would count twice;
- * - `invoke_workflow` and `create_agent` are skipped whatever they report;
+ * - `create_agent` and the other `invoke_*` operations (workflows, Strands' swarms and graphs) are skipped whatever
+ *   they report;
  * - the inference-details event repeats its span's usage: recorded inside a span (it has a span id) it is skipped, as
  *   that span is the record of the call; without one (a logs-only setup) it counts. A span sampled out, or exported
  *   elsewhere, while its event reaches the ledger, is therefore not counted.
@@ -192,7 +238,7 @@ export const genAi: Normalizer = {
       if (operation === 'invoke_agent' || operation === 'execute_tool') return [];
       if (logEventName(record) === INFERENCE_DETAILS && record.log.spanId) return [];
     }
-    if (operation !== undefined && AGGREGATES.has(operation)) return [];
+    if (operation !== undefined && isAggregate(operation)) return [];
     const used = tokenUsed(record);
     return used ? [used] : [];
   },

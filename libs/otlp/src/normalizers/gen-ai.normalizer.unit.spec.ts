@@ -139,6 +139,46 @@ describe('genAi normalizer', () => {
     expect(thrown(() => genAi.normalize(span(attributes))).attribute).toBe('gen_ai.usage.input_tokens');
   });
 
+  it("does not subtract the cache from OpenLIT's Anthropic spans (Anthropic's own input_tokens), and keeps its cost as the reported cost", () => {
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.system': 'anthropic',
+      'gen_ai.request.model': 'claude-sonnet-4-5',
+      'gen_ai.usage.input_tokens': 200,
+      'gen_ai.usage.output_tokens': 300,
+      'gen_ai.usage.cache_read.input_tokens': 4000,
+      'gen_ai.usage.cache_creation.input_tokens': 1000,
+      'gen_ai.usage.cost': 0.01005,
+    };
+    const resource = { 'service.name': 'notes', 'telemetry.sdk.name': 'openlit' };
+    expect(genAi.normalize(span(attributes, { scope: 'openlit.otel.tracing', resource }))[0]).toMatchObject({ input_tokens: 200, cache_read_tokens: 4000, cache_creation_tokens: 1000, reported_cost_usd: '0.01005' });
+    // OpenLIT's OpenAI spans count cached input inside the input, as the conventions do.
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cache_read.input_tokens': 200 }, { scope: 'openlit.otel.tracing', resource }))[0]).toMatchObject({ input_tokens: 1000 });
+    expect(genAi.normalize(span({ ...attributes, 'gen_ai.usage.cost': 0 }, { scope: 'openlit.otel.tracing', resource }))[0]).not.toHaveProperty('reported_cost_usd');
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 1.2e-21 }))[0]).not.toHaveProperty('reported_cost_usd');
+    expect(genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': '0.0000000000000000015' }))[0]).toMatchObject({ reported_cost_usd: '0.000000000000000002' });
+    expect(thrown(() => genAi.normalize(span({ ...chat, 'gen_ai.usage.cost': 'free' }))).attribute).toBe('gen_ai.usage.cost');
+  });
+
+  it("does not subtract the cache from Strands Agents' chat spans (its Bedrock-shaped usage), and sends no provider for its framework name but aws for a Bedrock model id", () => {
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.system': 'strands-agents',
+      'gen_ai.request.model': 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'gen_ai.usage.prompt_tokens': 4,
+      'gen_ai.usage.input_tokens': 4,
+      'gen_ai.usage.output_tokens': 120,
+      'gen_ai.usage.cache_read_input_tokens': 56703,
+      'gen_ai.usage.cache_write_input_tokens': 2623,
+    };
+    const [event] = genAi.normalize(span(attributes, { kind: 1, name: 'chat', scope: 'strands.telemetry.tracer' }));
+    expect(event).toMatchObject({ input_tokens: 4, cache_read_tokens: 56703, cache_creation_tokens: 2623 });
+    // Its Bedrock model ids resolve only under aws, which a framework name does not say.
+    expect(event).toMatchObject({ provider: 'aws' });
+    const openAi = genAi.normalize(span({ ...attributes, 'gen_ai.request.model': 'gpt-4o' }, { kind: 1, name: 'chat', scope: 'strands.telemetry.tracer' }))[0];
+    expect(openAi).not.toHaveProperty('provider');
+  });
+
   it.each([
     ['gcp.gemini', 'google'],
     ['gcp.vertex_ai', 'google'],
@@ -151,6 +191,7 @@ describe('genAi normalizer', () => {
     ['Anthropic', 'anthropic'],
     ['ibm.watsonx.ai', 'ibm.watsonx.ai'],
     ['langchain', undefined],
+    ['constructor', 'constructor'],
   ])('maps provider %s to the catalog provider %s', (name, id) => {
     expect(catalogProvider(name, 'gen_ai.provider.name')).toBe(id);
   });
@@ -183,7 +224,7 @@ describe('genAi normalizer', () => {
     expect(genAi.normalize(span(step, { kind: 1, name: 'chat claude-sonnet-4-5', scope: 'ai' }))).toMatchObject([{ input_tokens: 100, cache_read_tokens: 2000, cache_creation_tokens: 1000 }]);
   });
 
-  it.each(['invoke_workflow', 'create_agent'])('skips %s spans whatever they report', (operation) => {
+  it.each(['invoke_workflow', 'create_agent', 'invoke_swarm', 'invoke_graph'])('skips %s spans whatever they report', (operation) => {
     expect(genAi.normalize(span({ ...chat, 'gen_ai.operation.name': operation }, { kind: 3 }))).toEqual([]);
   });
 

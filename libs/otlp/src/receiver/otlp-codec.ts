@@ -148,7 +148,9 @@ function decodeJson(signal: OtlpSignal, body: Buffer): Plain {
   const type = REQUEST[signal];
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    const text = body.toString('utf8');
+    // A byte-order mark is no JSON, but some writers put one first.
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw bad('body', `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -212,6 +212,10 @@ describe('decodeOtlp: both encodings, one internal form', () => {
     );
   });
 
+  it('reads a JSON body that starts with a byte-order mark', () => {
+    expect(decodeOtlp('logs', 'json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(logsRequest)]))).toEqual(decodeOtlp('logs', 'json', json(logsRequest)));
+  });
+
   it('answers an empty request, in either encoding, with no records', () => {
     expect(decodeOtlp('logs', 'json', json({}))).toEqual([]);
     expect(decodeOtlp('traces', 'protobuf', Buffer.alloc(0))).toEqual([]);
@@ -274,6 +278,27 @@ describe('decodeOtlp: bad bodies are a ValidationError naming what is wrong', ()
     expect(refusal(() => decodeOtlp('logs', 'protobuf', otlpProtobuf('logs', request(33))))).toBe(message);
     const abyss = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${'{"arrayValue":{"values":['.repeat(200_000)}${']}}'.repeat(200_000)}}]}]}]}`;
     expect(refusal(() => decodeOtlp('logs', 'json', Buffer.from(abyss)))).toMatch(/^body: (nested too deeply|malformed JSON)/);
+  });
+
+  it('answers any bytes with records or a ValidationError, never another error (mutated encodings, seeded)', () => {
+    let seed = 16;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const valid = otlpProtobuf('logs', logsRequest);
+    const outcomes = { decoded: 0, refused: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(valid);
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const body = i % 3 === 0 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes;
+      try {
+        decodeOtlp('logs', 'protobuf', body);
+        outcomes.decoded++;
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        outcomes.refused++;
+      }
+    }
+    expect(outcomes.decoded).toBeGreaterThan(100);
+    expect(outcomes.refused).toBeGreaterThan(100);
   });
 
   it('refuses bytes that are not protobuf, naming the message', () => {

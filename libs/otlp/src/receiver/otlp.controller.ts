@@ -52,12 +52,12 @@ const SUMMARY: Record<OtlpSignal, string> = {
 const DESCRIPTION: Record<OtlpSignal, string> = {
   logs:
     'An `ExportLogsServiceRequest` (opentelemetry-proto v1.9.0) as `application/x-protobuf` or OTLP/JSON, gzip or not, at most 8 MiB inflated. ' +
-    'Each record a normalizer claims (Claude Code, Codex CLI, Gemini CLI, the GenAI conventions) becomes usage events with deterministic ids, so a retried ' +
+    'Each record a normalizer claims (Claude Code, Codex CLI and Gemini CLI events, GenAI-conventions events) becomes usage events with deterministic ids, so a retried ' +
     'export counts once; other records are acknowledged and dropped. A record that cannot be read, or whose events ingest refuses, is rejected alone and ' +
     'counted in `partialSuccess`. The answer has the request\'s content type; errors are a `google.rpc.Status`.',
   traces:
     'An `ExportTraceServiceRequest` (opentelemetry-proto v1.9.0) as `application/x-protobuf` or OTLP/JSON, gzip or not, at most 8 MiB inflated. ' +
-    'Spans a normalizer claims (Claude Code, the Vercel AI SDK, the GenAI conventions) become usage events keyed by trace and span id, so a retried ' +
+    'Spans a normalizer claims (the GenAI conventions, OpenLLMetry\'s spellings of them, the Vercel AI SDK) become usage events keyed by trace and span id, so a retried ' +
     'export counts once; other spans are acknowledged and dropped. A span that cannot be read, or whose events ingest refuses, is rejected alone and ' +
     'counted in `partialSuccess`. The answer has the request\'s content type; errors are a `google.rpc.Status`.',
   metrics:
