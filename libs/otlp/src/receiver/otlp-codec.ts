@@ -203,24 +203,34 @@ function int64(value: unknown): number | string {
 /** How deep attribute values may nest arrays and kvlists: far beyond any real attribute, short of the stack's end. */
 const MAX_VALUE_DEPTH = 32;
 
-/** `AnyValue`'s one-of, unwrapped; nothing set is null. */
+/** Own properties: a decoded message has every field's default on its prototype, and only the one set as its own. */
+const isSet = (v: Plain, field: string): boolean => Object.hasOwn(v, field) && v[field] !== null && v[field] !== undefined;
+
+/** `AnyValue`'s one-of, unwrapped; nothing set is null. Most values are strings, then integers: tried in that order. */
 function anyValue(value: unknown, depth = 0): AttributeValue {
   if (depth > MAX_VALUE_DEPTH) throw bad('body', `an attribute value nests arrays or kvlists more than ${MAX_VALUE_DEPTH} deep`);
   const v = obj(value);
-  // Own properties: a decoded message has every field's default on its prototype, and only the one set as its own.
-  const set = (field: string) => Object.hasOwn(v, field) && v[field] !== null && v[field] !== undefined;
-  if (set('stringValue')) return str(v.stringValue);
-  if (set('boolValue')) return v.boolValue === true;
-  if (set('intValue')) return int64(v.intValue);
-  if (set('doubleValue')) return num(v.doubleValue);
-  if (set('arrayValue')) return list(obj(v.arrayValue).values).map((item) => anyValue(item, depth + 1));
-  if (set('kvlistValue')) return attributes(obj(v.kvlistValue).values, depth + 1);
-  if (set('bytesValue')) return hex(v.bytesValue);
+  if (isSet(v, 'stringValue')) return str(v.stringValue);
+  if (isSet(v, 'intValue')) return int64(v.intValue);
+  if (isSet(v, 'boolValue')) return v.boolValue === true;
+  if (isSet(v, 'doubleValue')) return num(v.doubleValue);
+  if (isSet(v, 'arrayValue')) return list(obj(v.arrayValue).values).map((item) => anyValue(item, depth + 1));
+  if (isSet(v, 'kvlistValue')) return attributes(obj(v.kvlistValue).values, depth + 1);
+  if (isSet(v, 'bytesValue')) return hex(v.bytesValue);
   return null;
 }
 
-/** KeyValue pairs as an object; own properties even for a key such as `__proto__`. */
-const attributes = (pairs: unknown, depth = 0): Attributes => Object.fromEntries(list(pairs).map((kv) => [str(kv.key), anyValue(kv.value, depth)]));
+/** KeyValue pairs as an object, the last of a repeated key winning; own properties even for a key such as `__proto__`. */
+function attributes(pairs: unknown, depth = 0): Attributes {
+  const out: Record<string, AttributeValue> = {};
+  for (const kv of list(pairs)) {
+    const key = str(kv.key);
+    const value = anyValue(kv.value, depth);
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}
 
 function scopeOf(value: unknown): OtlpScope {
   const s = obj(value);
