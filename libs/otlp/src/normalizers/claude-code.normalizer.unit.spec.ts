@@ -1,7 +1,7 @@
 import { Attributes, OtlpRecord } from '../otlp-model';
 import { normalizeRecords } from '../normalize-records';
 import { claudeCode, claudeProvider } from './claude-code.normalizer';
-import { NormalizeError } from './normalizer';
+import { thrown, without } from '../../testing/normalizer-spec';
 
 const SCOPE = { name: 'com.anthropic.claude_code.events', version: '2.1.302', attributes: {} };
 const RESOURCE = { 'service.name': 'claude-code', 'service.version': '2.1.302' };
@@ -49,25 +49,7 @@ const usage = {
   cost_usd: 0.179273, speed: 'fast', query_source: 'repl_main_thread',
 };
 
-/** The record without one of its own attributes. */
-const without = (record: OtlpRecord, key: string): OtlpRecord => {
-  if (record.signal === 'traces') {
-    const { [key]: _, ...attributes } = record.span.attributes;
-    return { ...record, span: { ...record.span, attributes } };
-  }
-  const { [key]: _, ...attributes } = record.log.attributes;
-  return { ...record, log: { ...record.log, attributes } };
-};
-
-const errorOf = (record: OtlpRecord): NormalizeError => {
-  try {
-    claudeCode.normalize(record);
-  } catch (err) {
-    if (err instanceof NormalizeError) return err;
-    throw err;
-  }
-  throw new Error('expected a NormalizeError');
-};
+const errorOf = (record: OtlpRecord) => thrown(() => claudeCode.normalize(record));
 
 describe('claudeCode normalizer', () => {
   describe('claims', () => {

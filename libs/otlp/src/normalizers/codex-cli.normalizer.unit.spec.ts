@@ -1,7 +1,7 @@
 import { Attributes, OtlpRecord, OtlpScope } from '../otlp-model';
 import { normalizeRecords } from '../normalize-records';
 import { codexCli } from './codex-cli.normalizer';
-import { NormalizeError } from './normalizer';
+import { thrown, without } from '../../testing/normalizer-spec';
 
 const SCOPE: OtlpScope = { name: 'codex_otel.log_only', version: '', attributes: {} };
 const RESOURCE = { 'service.name': 'codex_cli_rs', 'service.version': '0.160.0', env: 'dev' };
@@ -30,22 +30,7 @@ const span = (name: string, attributes: Attributes, resource: Attributes = RESOU
 
 const completed = (usage: Attributes): OtlpRecord => log({ 'event.name': 'codex.sse_event', 'event.kind': 'response.completed', ...usage });
 
-/** The record without one of its own attributes. */
-const without = (record: OtlpRecord, key: string): OtlpRecord => {
-  if (record.signal !== 'logs') return record;
-  const { [key]: _, ...attributes } = record.log.attributes;
-  return { ...record, log: { ...record.log, attributes } };
-};
-
-const errorOf = (record: OtlpRecord): NormalizeError => {
-  try {
-    codexCli.normalize(record);
-  } catch (err) {
-    if (err instanceof NormalizeError) return err;
-    throw err;
-  }
-  throw new Error('expected a NormalizeError');
-};
+const errorOf = (record: OtlpRecord) => thrown(() => codexCli.normalize(record));
 
 describe('codexCli normalizer', () => {
   describe('claims', () => {

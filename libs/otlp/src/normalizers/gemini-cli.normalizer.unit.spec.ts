@@ -1,7 +1,7 @@
 import { Attributes, OtlpRecord, OtlpScope } from '../otlp-model';
 import { normalizeRecords } from '../normalize-records';
 import { geminiCli } from './gemini-cli.normalizer';
-import { NormalizeError } from './normalizer';
+import { thrown, without } from '../../testing/normalizer-spec';
 
 const SCOPE: OtlpScope = { name: 'gemini-cli', version: '', attributes: {} };
 const RESOURCE = { 'service.name': 'gemini-cli', 'service.version': 'v22.12.0', 'session.id': 'gem-1' };
@@ -20,22 +20,7 @@ const log = (attributes: Attributes, over: Partial<{ resource: Attributes; scope
 const response = (usage: Attributes): OtlpRecord =>
   log({ 'event.name': 'gemini_cli.api_response', model: 'gemini-2.5-pro', duration_ms: 2140, status_code: 200, role: 'main', ...usage });
 
-/** The record without one of its own attributes. */
-const without = (record: OtlpRecord, key: string): OtlpRecord => {
-  if (record.signal !== 'logs') return record;
-  const { [key]: _, ...attributes } = record.log.attributes;
-  return { ...record, log: { ...record.log, attributes } };
-};
-
-const errorOf = (record: OtlpRecord): NormalizeError => {
-  try {
-    geminiCli.normalize(record);
-  } catch (err) {
-    if (err instanceof NormalizeError) return err;
-    throw err;
-  }
-  throw new Error('expected a NormalizeError');
-};
+const errorOf = (record: OtlpRecord) => thrown(() => geminiCli.normalize(record));
 
 describe('geminiCli normalizer', () => {
   describe('claims', () => {

@@ -1,6 +1,6 @@
 import { Attributes, OtlpRecord } from '../otlp-model';
 import { catalogProvider, genAi } from './gen-ai.normalizer';
-import { NormalizeError } from './normalizer';
+import { thrown } from '../../testing/normalizer-spec';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const START = '1795000000000000000'; // 2026-11-18T11:06:40.000Z
@@ -48,16 +48,6 @@ const chat: Attributes = {
   'gen_ai.response.id': 'chatcmpl-1',
   'gen_ai.usage.input_tokens': 1200,
   'gen_ai.usage.output_tokens': 300,
-};
-
-const thrown = (fn: () => unknown): NormalizeError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof NormalizeError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
 };
 
 describe('genAi normalizer', () => {

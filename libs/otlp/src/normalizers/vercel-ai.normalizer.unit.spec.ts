@@ -1,7 +1,7 @@
 import { Attributes, OtlpRecord } from '../otlp-model';
 import { genAi } from './gen-ai.normalizer';
-import { NormalizeError } from './normalizer';
 import { vercelAi } from './vercel-ai.normalizer';
+import { thrown } from '../../testing/normalizer-spec';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
@@ -55,16 +55,6 @@ const v6Anthropic: Attributes = {
   'gen_ai.request.model': 'claude-sonnet-4-5',
   'gen_ai.usage.input_tokens': 3100,
   'gen_ai.usage.output_tokens': 250,
-};
-
-const thrown = (fn: () => unknown): NormalizeError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof NormalizeError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
 };
 
 describe('vercelAi normalizer', () => {
