@@ -108,7 +108,7 @@ const recording = (exporter) => ({
 const protocol = (signal) => process.env['OTEL_EXPORTER_OTLP_' + signal + '_PROTOCOL'] || process.env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
 const exporterPackages = {
   LOGS: { 'http/protobuf': '@opentelemetry/exporter-logs-otlp-proto', 'http/json': '@opentelemetry/exporter-logs-otlp-http' },
-  TRACES: { 'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto' },
+  TRACES: { 'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto', 'http/json': '@opentelemetry/exporter-trace-otlp-http' },
 };
 const exporterFor = (signal, name) => {
   const pkg = exporterPackages[signal][protocol(signal)];
@@ -379,11 +379,11 @@ describe('OTLP from the OpenTelemetry JS SDK exporters, configured by OTEL_* var
     ]);
   });
 
-  it('GenAI spans through the protobuf trace exporter, gzip, Bearer: chat spans count, the agent span over them does not', async () => {
+  it.each(['http/protobuf', 'http/json'])('GenAI spans through the %s trace exporter, gzip, Bearer: chat spans count, the agent span over them does not', async (protocol) => {
     const { ws, key, sessionId, executionId } = await tenant();
     await emit(
       {
-        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
         OTEL_EXPORTER_OTLP_ENDPOINT: `${origin}/otlp`,
         OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${key}`,
         OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
