@@ -108,7 +108,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     async stop() {
       stopping = true;
       if (server.exitCode === null && server.signalCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
+        // 'close', not 'exit': its output is forwarded to the log until then, and its last lines ("database system
+        // is shut down") belong before the service's own "stopped". A second after the exit at most, should a
+        // stray process keep the pipe open.
+        const exited = new Promise<void>((resolve) => {
+          server.once('close', () => resolve());
+          server.once('exit', () => setTimeout(resolve, 1000).unref());
+        });
         server.kill('SIGINT');
         await exited;
       }
