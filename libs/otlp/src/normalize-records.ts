@@ -55,6 +55,18 @@ function placement(record: OtlpRecord): Record<string, string> {
   return placed;
 }
 
+/**
+ * `{ ...placed, ...event, event_id }`, key order and all, by assignment: spreading one object into another that
+ * already has properties takes V8's generic slow path, which was a fifth of normalizeRecords' time.
+ */
+function placedEvent(placed: Record<string, string>, event: UsageFields, event_id: string): UsageFields & { readonly event_id: string } {
+  const out: Record<string, unknown> = {};
+  for (const key in placed) out[key] = placed[key];
+  for (const key in event) out[key] = event[key];
+  out.event_id = event_id;
+  return out as UsageFields & { readonly event_id: string };
+}
+
 /** JSON with object keys sorted: the same attributes hash the same in either encoding and any order. */
 function canonical(value: AttributeValue | Attributes | undefined): string {
   if (value === null || value === undefined) return 'null';
@@ -110,7 +122,7 @@ export function normalizeRecords(records: readonly OtlpRecord[]): NormalizedReco
     const key = recordKey(record);
     const placed = placement(record);
     fields.forEach((event, ordinal) => {
-      events.push({ record: index, source, event: { ...placed, ...event, event_id: eventIdOf(source, key, ordinal, event.type) } });
+      events.push({ record: index, source, event: placedEvent(placed, event, eventIdOf(source, key, ordinal, event.type)) });
     });
   });
   return { events, rejected, ignored };
