@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Attributes, AttributeValue, OtlpRecord } from './otlp-model';
 import { claudeCode } from './normalizers/claude-code.normalizer';
 import { codexCli } from './normalizers/codex-cli.normalizer';
@@ -67,18 +67,49 @@ function placedEvent(placed: Record<string, string>, event: UsageFields, event_i
   return out as UsageFields & { readonly event_id: string };
 }
 
+/**
+ * The sorted keys of the last object `canonical` wrote, with each key's JSON text and separator: the records of a
+ * batch mostly share one attribute layout, so they are sorted and quoted once per layout rather than per record.
+ */
+let layout: readonly string[] = [];
+let layoutSorted: readonly string[] = [];
+let layoutPrefixes: readonly string[] = [];
+
+function sortedKeysOf(object: Attributes): void {
+  const keys = Object.keys(object);
+  if (keys.length === layout.length) {
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== layout[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+  }
+  layout = keys;
+  layoutSorted = [...keys].sort();
+  layoutPrefixes = layoutSorted.map((k, i) => `${i ? ',' : '{'}${JSON.stringify(k)}:`);
+}
+
 /** JSON with object keys sorted: the same attributes hash the same in either encoding and any order. */
 function canonical(value: AttributeValue | Attributes | undefined): string {
   if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map((v: AttributeValue) => canonical(v)).join(',')}]`;
-  if (typeof value === 'object') {
-    const object = value as Attributes;
-    return `{${Object.keys(object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`)
-      .join(',')}}`;
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i] as AttributeValue);
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const object = value as Attributes;
+  sortedKeysOf(object);
+  // Taken before recursing: a nested object replaces the cached layout.
+  const keys = layoutSorted;
+  const prefixes = layoutPrefixes;
+  if (!keys.length) return '{}';
+  let out = '';
+  for (let i = 0; i < keys.length; i++) out += prefixes[i] + canonical(object[keys[i]]);
+  return `${out}}`;
 }
 
 /**
@@ -94,7 +125,7 @@ function recordKey(record: OtlpRecord): string {
 
 /** `<source>:<32 hex>`: a pure function of the record, so an exporter's retry is a duplicate, never a second count. */
 function eventIdOf(source: string, key: string, ordinal: number, type: string): string {
-  const digest = createHash('sha256').update(`${source}\u0000${key}\u0000${type}\u0000${ordinal}`).digest('hex');
+  const digest = hash('sha256', `${source}\u0000${key}\u0000${type}\u0000${ordinal}`, 'hex');
   return `${source}:${digest.slice(0, 32)}`;
 }
 
