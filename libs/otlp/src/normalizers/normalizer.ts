@@ -65,6 +65,8 @@ export function count(record: OtlpRecord, key: string): number | undefined {
   return n;
 }
 
+const CANONICAL_DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
 /**
  * A USD amount as a canonical decimal string. A double attribute is read from its shortest round-trip text
  * (`String(0.0123)` is "0.0123", the literal the runtime computed), never through float arithmetic.
@@ -75,8 +77,11 @@ export function usd(record: OtlpRecord, key: string): string | undefined {
   if ((typeof value !== 'number' && typeof value !== 'string') || (typeof value === 'number' && !Number.isFinite(value))) {
     throw new NormalizeError(key, `must be a number, got ${JSON.stringify(value)}`);
   }
+  const digits = String(value);
+  // Already as big.js would write it (no exponent, sign, leading or trailing zeros): most amounts, without a Big.
+  if (CANONICAL_DECIMAL.test(digits)) return digits;
   try {
-    const amount = new Big(String(value));
+    const amount = new Big(digits);
     if (amount.lt(0)) throw new Error('negative');
     return amount.toFixed();
   } catch {
@@ -84,12 +89,15 @@ export function usd(record: OtlpRecord, key: string): string | undefined {
   }
 }
 
-const NANOS_PER_MS = 1_000_000n;
+/** Decimal digits, not all zeros. */
+const NONZERO_DIGITS = /^0*[1-9]\d*$/;
 
 /** ISO-8601 UTC with milliseconds of a nanosecond timestamp; undefined for '0' (unknown). */
 export function isoFromNanos(nanos: string): string | undefined {
-  if (!/^\d+$/.test(nanos) || /^0+$/.test(nanos)) return undefined;
-  const when = new Date(Number(BigInt(nanos) / NANOS_PER_MS));
+  if (!NONZERO_DIGITS.test(nanos)) return undefined;
+  // Whole milliseconds by dropping six digits, without a BigInt: Number() rounds the same integer the same way,
+  // exactly within Date's range (below 2^53 ms).
+  const when = new Date(nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0);
   // Beyond what Date holds: no time at all, which the receiver reports for the record.
   return Number.isNaN(when.getTime()) ? undefined : when.toISOString();
 }
