@@ -92,10 +92,21 @@ function sortedKeysOf(object: Attributes): void {
   layoutPrefixes = layoutSorted.map((k, i) => `${i ? ',' : '{'}${JSON.stringify(k)}:`);
 }
 
+/** What JSON.stringify escapes in a string: quote, backslash, control characters, and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a primitive attribute value, without its call for the plain strings and finite numbers most are. */
+function primitiveJson(value: string | number | boolean): string {
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  return value ? 'true' : 'false';
+}
+
 /** JSON with object keys sorted: the same attributes hash the same in either encoding and any order. */
 function canonical(value: AttributeValue | Attributes | undefined): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value !== 'object') return JSON.stringify(value);
+  if (typeof value !== 'object') return primitiveJson(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i] as AttributeValue);
