@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { toIsoUtc } from '@ledger/ingest';
 import { AttributeValue, Attributes, OtlpRecord } from '../otlp-model';
 
 /**
@@ -106,50 +107,16 @@ export function usd(record: OtlpRecord, key: string): string | undefined {
 
 /** Decimal digits, not all zeros. */
 const NONZERO_DIGITS = /^0*[1-9]\d*$/;
-const MS_PER_DAY = 86_400_000;
-/** 9999-12-31T23:59:59.999Z: up to here toISOString writes a plain four-digit year. */
+/** 9999-12-31T23:59:59.999Z: up to here an instant is written with a plain four-digit year. */
 const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
-
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
-
-/**
- * `new Date(ms).toISOString()` for 1970 to 9999, in integer arithmetic (the civil-from-days algorithm,
- * https://howardhinnant.github.io/date_algorithms.html): a Date and its formatting cost more than the rest of a
- * record's reading.
- */
-function isoFromMillis(ms: number): string {
-  const days = Math.floor(ms / MS_PER_DAY);
-  let rest = ms - days * MS_PER_DAY;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1_000);
-  const millis = rest - seconds * 1_000;
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
-}
 
 /** ISO-8601 UTC with milliseconds of a nanosecond timestamp; undefined for '0' (unknown). */
 export function isoFromNanos(nanos: string): string | undefined {
   if (!NONZERO_DIGITS.test(nanos)) return undefined;
-  if (nanos.length <= 21) {
-    // Whole milliseconds, digit by digit: at most 15 digits, exact in a double.
-    let ms = 0;
-    for (let i = 0; i < nanos.length - 6; i++) ms = ms * 10 + nanos.charCodeAt(i) - 48;
-    if (ms <= LAST_FOUR_DIGIT_YEAR_MS) return isoFromMillis(ms);
-  }
-  // Whole milliseconds by dropping six digits, without a BigInt: Number() rounds the same integer the same way,
-  // exactly within Date's range (below 2^53 ms).
-  const when = new Date(nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0);
+  // Whole milliseconds by dropping six digits, without a BigInt: exact while they fit a double, as Date's range does.
+  const ms = nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0;
+  if (ms <= LAST_FOUR_DIGIT_YEAR_MS) return toIsoUtc(ms);
+  const when = new Date(ms);
   // Beyond what Date holds: no time at all, which the receiver reports for the record.
   return Number.isNaN(when.getTime()) ? undefined : when.toISOString();
 }
