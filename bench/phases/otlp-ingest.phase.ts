@@ -5,7 +5,7 @@ import { HttpJson } from '../support/http-json';
 import { ServiceProcess } from '../support/service-process';
 import { elapsedSince, Latency, latency, now } from '../support/stats';
 import { PhaseContext, PhaseOutcome, USAGE_EVENTS_SQL } from './phase-context';
-import { Check, check } from './smoke.check';
+import { Check, check, Summary } from './smoke.check';
 
 export interface OtlpIngestResult extends PhaseOutcome {
   /** Distinct usage events stored per second: the figure beside phase 1's. */
@@ -120,13 +120,6 @@ export async function runOtlpIngest(ctx: PhaseContext, service: ServiceProcess, 
   };
 }
 
-interface Summary {
-  total_cost_usd: string;
-  total_sessions: number;
-  total_executions: number;
-  total_tokens: number;
-  total_tool_calls: number;
-}
 
 /** `/costs/summary` of the OTLP workspace against the generator's own pricing: tokens, counts and the decimal cost, exactly. */
 export async function checkOtlpTotals(http: HttpJson, data: OtlpDataSet, key: string): Promise<Check> {

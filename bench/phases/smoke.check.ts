@@ -8,7 +8,8 @@ export interface Check {
   readonly detail: string;
 }
 
-interface Summary {
+/** The fields of `/costs/summary` the checks compare. */
+export interface Summary {
   total_cost_usd: string;
   total_sessions: number;
   total_executions: number;
