@@ -13,6 +13,10 @@ export interface BenchOptions {
   readonly peerEvents: number;
   readonly peerBudgetS: number;
   readonly clients: number;
+  /** Distinct events of the sustained live phase; 0: no live phase. */
+  readonly liveEvents: number;
+  /** Only the sustained live phase (and the COPY ceiling on its events unless --skip-peers). */
+  readonly liveOnly: boolean;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -28,7 +32,9 @@ export const USAGE = `npm run bench -- [options]
   --query-seconds S seconds per read route (default 5, quick 2)
   --peer-events N   distinct events given to each peer (default 100000, quick 20000)
   --peer-budget S   seconds each peer may run before it is stopped (default 30, quick 8)
-  --clients N       concurrent ingest clients and peer writers (default 8)`;
+  --clients N       concurrent ingest clients and peer writers (default 8)
+  --live-events N   events of the sustained live phase (default 300000, quick 20000; 0: none)
+  --live-only       run the sustained live phase alone (with the COPY ceiling on its events unless --skip-peers)`;
 
 export class UsageError extends Error {}
 
@@ -36,8 +42,8 @@ export class UsageError extends Error {}
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Set<string>();
   const values = new Map<string, string>();
-  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements'];
-  const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help'];
+  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements', '--live-events'];
+  const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help', '--live-only'];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
     if (valued.includes(name)) {
@@ -52,7 +58,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const v = values.get(name);
     if (v === undefined) return fallback;
     const n = Number(v.replace(/[_,]/g, ''));
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer`);
+    if (!Number.isInteger(n) || n < 0 || (n === 0 && name !== '--live-events')) throw new UsageError(`${name} must be a positive integer`);
     return n;
   };
   const smoke = flags.has('--smoke');
@@ -74,5 +80,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     peerEvents: int('--peer-events', quick ? 20_000 : 100_000),
     peerBudgetS: int('--peer-budget', quick ? 8 : 30),
     clients: int('--clients', 8),
+    liveEvents: int('--live-events', quick ? 20_000 : 300_000),
+    liveOnly: flags.has('--live-only'),
   };
 }

@@ -52,6 +52,8 @@ async function main(): Promise<number> {
             peerEvents: options.peerEvents,
             peerBudgetS: options.peerBudgetS,
             ceilingEvents: 1_000_000,
+            liveEvents: options.liveEvents,
+            liveOnly: options.liveOnly,
             logDir,
             cpuProfileDir: options.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
           },
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
     }
     const report: RunReport = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, suites };
     process.stdout.write(`${renderText(report)}\n`);
-    const label = options.sizes.length > 1 ? 'growth' : options.quick ? 'quick' : options.sizes[0] === 1_000_000 ? 'default' : `${options.sizes[0]}-events`;
+    const label = options.liveOnly ? `live-${options.liveEvents}` : options.sizes.length > 1 ? 'growth' : options.quick ? 'quick' : options.sizes[0] === 1_000_000 ? 'default' : `${options.sizes[0]}-events`;
     await writeReport(RESULTS_DIR, report, label);
     progress.line(`wrote ${path.relative(REPO_ROOT, RESULTS_DIR)}/latest.{json,md} and latest-${label}.{json,md}`);
     const failed = suites.flatMap((s) => [...s.checks.filter((c) => !c.ok).map((c) => c.name), ...s.errors]);

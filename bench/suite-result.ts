@@ -1,6 +1,7 @@
 import { GenerationStats } from './data/data-set';
 import { PeerResult } from './peers/session-cost';
 import { IngestResult } from './phases/ingest.phase';
+import { LiveResult } from './phases/live.phase';
 import { OtlpIngestResult } from './phases/otlp-ingest.phase';
 import { ProjectorResult } from './phases/projector.phase';
 import { RouteResult } from './phases/queries.phase';
@@ -25,6 +26,8 @@ export interface SuiteResult {
   readonly replay?: RebuildResult;
   readonly queries: readonly RouteResult[];
   readonly readYourWrites?: ReadYourWritesResult;
+  /** The sustained live phase (issue 17), on a database of its own with a data set of its own. */
+  readonly live?: LiveResult;
   /** Peak RSS of the role=all service that served phases 3 to 5. */
   readonly servingPeakRssKb?: number;
   readonly peers: {

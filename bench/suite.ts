@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { distinctEvents } from './data/data-set';
+import { DataSet, distinctEvents } from './data/data-set';
 import { generateOtlpUsage, OtlpDataSet } from './data/otlp-usage.generator';
 import { generateUsage } from './data/usage.generator';
 import { runCopyCeiling } from './peers/copy-ceiling.peer';
 import { runEmmett } from './peers/emmett.peer';
 import { runNaiveTypeOrm } from './peers/naive-typeorm.peer';
 import { runIngest } from './phases/ingest.phase';
+import { LiveResult, runSustainedLive } from './phases/live.phase';
 import { checkOtlpTotals, runOtlpIngest } from './phases/otlp-ingest.phase';
 import { PhaseContext } from './phases/phase-context';
 import { ProjectorResult, runProjectorCatchUp } from './phases/projector.phase';
@@ -35,10 +36,13 @@ export interface SuiteOptions {
   readonly ceilingEvents: number;
   readonly logDir: string;
   readonly cpuProfileDir?: string;
+  readonly liveEvents: number;
+  readonly liveOnly: boolean;
 }
 
 /** Runs every phase and peer at one size, on fresh databases of the shared server. */
 export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progress: Progress): Promise<SuiteResult> {
+  if (options.liveOnly) return runLiveSuite(pg, options, progress);
   const suiteStart = now();
   const errors: string[] = [];
   const checks: Check[] = [];
@@ -175,11 +179,94 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
     await Promise.all(services.map((s) => s.stop()));
   }
 
+  const live = await runLivePhase(pg, options, adminKey, progress, checks);
+  if (live) result = { ...result, live: live.live };
+
   const peers = await runPeers(pg, data, options, progress).catch((err: Error) => {
     errors.push(`peers: ${err.message}`);
     return { skipped: false, sample: options.peerEvents, budgetS: options.peerBudgetS };
   });
   return { ...result, peers, checks, errors, elapsedMs: elapsedSince(suiteStart) };
+}
+
+/** `--live-only`: the sustained live phase, and the COPY ceiling on its events for the end-to-end target. */
+async function runLiveSuite(pg: BenchPostgres, options: SuiteOptions, progress: Progress): Promise<SuiteResult> {
+  const suiteStart = now();
+  const checks: Check[] = [];
+  const errors: string[] = [];
+  const adminKey = `bench-admin-${randomBytes(12).toString('hex')}`;
+  const live = await runLivePhase(pg, options, adminKey, progress, checks);
+  if (!live) errors.push('the sustained live phase did not run (--live-events 0?)');
+  const sample = Math.min(options.ceilingEvents, live?.data.events ?? 0);
+  let ceiling: SuiteResult['peers']['ceiling'];
+  if (live && !options.skipPeers) {
+    ceiling = await runCopyCeiling(pg, distinctEvents(live.data, sample), progress).catch((err: Error) => ({ name: 'COPY ceiling', error: err.message }));
+  }
+  const data = live?.data;
+  return {
+    events: data?.events ?? 0,
+    seed: options.seed,
+    generation: { elapsedMs: live?.generationMs ?? 0, sent: data?.sent ?? 0, batches: data?.batches.length ?? 0, stats: data?.stats ?? ({} as SuiteResult['generation']['stats']) },
+    queries: [],
+    live: live?.live,
+    peers: { skipped: options.skipPeers, sample, budgetS: options.peerBudgetS, ceiling },
+    checks,
+    errors,
+    elapsedMs: elapsedSince(suiteStart),
+  };
+}
+
+/**
+ * The sustained live phase on a database and a data set of its own (role all: the live projector in process), then
+ * every total after the drain against the generator's oracle. A broken phase is a failed check; the run goes on.
+ */
+async function runLivePhase(
+  pg: BenchPostgres,
+  options: SuiteOptions,
+  adminKey: string,
+  progress: Progress,
+  checks: Check[],
+): Promise<{ live?: LiveResult; data: DataSet; generationMs: number } | undefined> {
+  if (!options.liveEvents) return undefined;
+  const genStart = now();
+  const data = await progress.step(`generate ${options.liveEvents.toLocaleString('en-US')} events for the sustained live phase`, async () =>
+    generateUsage({ events: options.liveEvents, seed: options.seed }),
+  );
+  const generationMs = elapsedSince(genStart);
+  const database = `ledger_live_${options.liveEvents}`;
+  let service: ServiceProcess | undefined;
+  try {
+    const databaseUrl = await pg.createDatabase(database);
+    service = await ServiceProcess.start({
+      databaseUrl,
+      adminKey,
+      role: 'all',
+      logFile: path.join(options.logDir, `ledger-live-${options.liveEvents}-all.log`),
+      cpuProfileDir: options.cpuProfileDir,
+    });
+    const keys = await issueKeys(service, adminKey, data.workspaces);
+    const running = service;
+    const live = await progress.step(`sustained live: ${data.events.toLocaleString('en-US')} events, ${options.clients} clients, role all`, (tick) =>
+      runSustainedLive(running, databaseUrl, data, keys, options.clients, tick),
+    );
+    checks.push(
+      check('live: ingest answered no 5xx', live.serverErrors === 0, live.serverErrors ? `${live.serverErrors} × 5xx (retried)` : 'none'),
+      check('live: reads under load answered 200 or 404', live.session.errors + live.summary.errors === 0, `${live.session.errors + live.summary.errors} errors`),
+    );
+    const http = new HttpJson(service.url, 2);
+    try {
+      checks.push(...(await checkTotals(http, data, keys, adminKey, 'after the live drain')));
+    } finally {
+      http.close();
+    }
+    return { live, data, generationMs };
+  } catch (err) {
+    checks.push(check('sustained live phase ran', false, (err as Error).message));
+    return { data, generationMs };
+  } finally {
+    await service?.stop();
+    await pg.query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+  }
 }
 
 /**

@@ -35,6 +35,72 @@ interface Accepted {
   readonly position: string;
 }
 
+/** What a send loop carried and was answered. */
+export interface SendTotals {
+  accepted: number;
+  duplicates: number;
+  requests: number;
+  /** Events carried, re-sends included, retried batches once. */
+  sentEvents: number;
+  serverErrors: number;
+  firstServerError?: string;
+  /** The first error that stopped the loop. */
+  error?: string;
+  /** Milliseconds per `POST /v1/events`. */
+  readonly samples: number[];
+}
+
+/**
+ * The clients' send loop, shared by phase 1 and the sustained live phase: `clients` workers take the batches in
+ * order, each retrying a batch after its 202 when the data set says so and retrying a 5xx as a real client would.
+ * `onBatch` sees each batch once it is answered (with its index in `batches`).
+ */
+export async function sendBatches(
+  http: HttpJson,
+  batches: readonly IngestBatch[],
+  keys: ReadonlyMap<string, string>,
+  clients: number,
+  onBatch: (index: number, totals: SendTotals) => void,
+): Promise<SendTotals> {
+  const totals: SendTotals = { accepted: 0, duplicates: 0, requests: 0, sentEvents: 0, serverErrors: 0, samples: [] };
+  let next = 0;
+  const send = async (batch: IngestBatch) => {
+    for (let attempt = 1; ; attempt++) {
+      const t = now();
+      const res = await http.post<{ data: Accepted }>('/v1/events', keys.get(batch.workspace), batch.body);
+      totals.samples.push(elapsedSince(t));
+      totals.requests++;
+      const answer = () => `POST /v1/events answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`;
+      if (res.status >= 500 && attempt < MAX_ATTEMPTS) {
+        // A client retries a 5xx; the bench counts it, and the smoke check fails on it.
+        totals.serverErrors++;
+        totals.firstServerError ??= answer();
+        continue;
+      }
+      if (res.status !== 202) throw new Error(answer());
+      totals.accepted += res.body.data.accepted;
+      totals.duplicates += res.body.data.duplicates;
+      totals.sentEvents += batch.events;
+      return;
+    }
+  };
+  const worker = async () => {
+    while (!totals.error && next < batches.length) {
+      const index = next++;
+      const batch = batches[index];
+      try {
+        await send(batch);
+        if (batch.retry) await send(batch);
+      } catch (err) {
+        totals.error ??= (err as Error).message;
+      }
+      onBatch(index, totals);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  return totals;
+}
+
 /**
  * Phase 1: the data set through `POST /v1/events` by several concurrent
  * clients, each retrying some batches after their 202 (as after a lost
@@ -43,55 +109,15 @@ interface Accepted {
  */
 export async function runIngest(ctx: PhaseContext, service: ServiceProcess, keys: ReadonlyMap<string, string>, clients = 8): Promise<IngestResult> {
   const http = new HttpJson(service.url, clients);
-  const samples: number[] = [];
-  let next = 0;
-  let accepted = 0;
-  let duplicates = 0;
-  let requests = 0;
-  let sentEvents = 0;
-  let error: string | undefined;
-  let serverErrors = 0;
-  let firstServerError: string | undefined;
   const batches = ctx.data.batches;
-
-  const send = async (batch: IngestBatch) => {
-    for (let attempt = 1; ; attempt++) {
-      const t = now();
-      const res = await http.post<{ data: Accepted }>('/v1/events', keys.get(batch.workspace), batch.body);
-      samples.push(elapsedSince(t));
-      requests++;
-      const answer = () => `POST /v1/events answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`;
-      if (res.status >= 500 && attempt < MAX_ATTEMPTS) {
-        // A client retries a 5xx; the bench counts it, and the smoke check fails on it.
-        serverErrors++;
-        firstServerError ??= answer();
-        continue;
-      }
-      if (res.status !== 202) throw new Error(answer());
-      accepted += res.body.data.accepted;
-      duplicates += res.body.data.duplicates;
-      sentEvents += batch.events;
-      return;
-    }
-  };
-
   const start = now();
+  let totals: SendTotals;
   try {
-    await ctx.progress.step(`ingest ${batches.length.toLocaleString('en-US')} batches over HTTP, ${clients} clients`, async (tick) => {
-      const worker = async () => {
-        while (!error && next < batches.length) {
-          const batch = batches[next++];
-          try {
-            await send(batch);
-            if (batch.retry) await send(batch);
-          } catch (err) {
-            error ??= (err as Error).message;
-          }
-          tick(`${next.toLocaleString('en-US')}/${batches.length.toLocaleString('en-US')} batches, ${Math.round(accepted / (elapsedSince(start) / 1000)).toLocaleString('en-US')} events/s`);
-        }
-      };
-      await Promise.all(Array.from({ length: clients }, worker));
-    });
+    totals = await ctx.progress.step(`ingest ${batches.length.toLocaleString('en-US')} batches over HTTP, ${clients} clients`, async (tick) =>
+      sendBatches(http, batches, keys, clients, (index, t) =>
+        tick(`${(index + 1).toLocaleString('en-US')}/${batches.length.toLocaleString('en-US')} batches, ${Math.round(t.accepted / (elapsedSince(start) / 1000)).toLocaleString('en-US')} events/s`),
+      ),
+    );
   } finally {
     http.close();
   }
@@ -102,20 +128,20 @@ export async function runIngest(ctx: PhaseContext, service: ServiceProcess, keys
   const [{ n }] = await ctx.pg.query<{ n: string }>(ctx.database, USAGE_EVENTS_SQL);
   const logEvents = Number(n);
   return {
-    error,
+    error: totals.error,
     peakRssKb,
     eventsPerS: logEvents / (elapsedMs / 1000),
-    sentPerS: sentEvents / (elapsedMs / 1000),
-    requests,
+    sentPerS: totals.sentEvents / (elapsedMs / 1000),
+    requests: totals.requests,
     retriedBatches: batches.filter((b) => b.retry).length,
-    accepted,
-    duplicates,
+    accepted: totals.accepted,
+    duplicates: totals.duplicates,
     logEvents,
     elapsedMs,
-    batchLatency: latency(samples),
+    batchLatency: latency(totals.samples),
     clients,
-    serverErrors,
-    firstServerError,
+    serverErrors: totals.serverErrors,
+    firstServerError: totals.firstServerError,
     serverErrorLog,
   };
 }

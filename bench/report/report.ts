@@ -59,6 +59,36 @@ function otlpRow(s: SuiteResult): string[] {
   ];
 }
 
+/** Issue 17's table: the live path at fleet load, the steady state beside the bulk figures. */
+function liveTable(s: SuiteResult): Table | undefined {
+  const l = s.live;
+  if (!l) return undefined;
+  const r = ratios(s);
+  const read = (x: typeof l.session) => `${fmtMs(x.latency.p50)} / ${fmtMs(x.latency.p99)} ms`;
+  const readDetail = (x: typeof l.session) => `${x.latency.count} reads (${x.notFound} × 404, not projected yet), p95 ${fmtMs(x.latency.p95)} ms`;
+  // A few samples of the lag, evenly spread over the ingest, and the last one after the drain.
+  const during = l.lag.slice(0, -1);
+  const step = Math.max(1, Math.ceil(during.length / 6));
+  const picked = [...during.filter((_, i) => i % step === step - 1), l.lag[l.lag.length - 1]].filter(Boolean);
+  const lagOverTime = picked.map((p) => `${p.atS.toFixed(0)} s: ${fmtInt(p.accepted - p.applied)}`).join(', ');
+  return {
+    title: `Sustained live: ${fmtInt(l.events)} events, ${l.clients} clients × 500-event batches, role all, reads at ${l.readsPerS}/s during the load`,
+    headers: ['measure', 'value', 'detail'],
+    rows: [
+      ['ingest accepted', `${fmtInt(l.ingestPerS)} events/s`, `${secs(l.ingestMs)} from the first post to the last answer`],
+      ['live projection during ingest', `${fmtInt(l.projectionPerS)} events/s`, "the projector's checkpoint (events_applied) when ingest stopped ÷ the same seconds"],
+      ['projection ÷ ingest', (r.liveProjectionVsIngest ?? NaN).toFixed(2), ''],
+      ['lag over time (events)', `${fmtInt(Math.max(0, ...during.map((p) => p.accepted - p.applied)))} max`, lagOverTime],
+      ['lag when ingest stopped', `${fmtInt(l.lagAtStop)} events`, ''],
+      ['time to drain it', secs(l.drainMs), ''],
+      ['end-to-end (all events visible in the views)', `${fmtInt(l.endToEndPerS)} events/s`, `${r.liveEndToEndVsCeiling === undefined ? 'no COPY ceiling in this run' : `${(r.liveEndToEndVsCeiling * 100).toFixed(1)}% of the COPY ceiling`}; ${secs(l.ingestMs + l.drainMs)} from the first post`],
+      ['GET /costs/sessions/:id during the load, p50 / p99', read(l.session), readDetail(l.session)],
+      ['GET /v1/cost/summary (30 days) during the load, p50 / p99', read(l.summary), readDetail(l.summary)],
+      ['peak RSS of the service', fmtMb(l.peakRssKb), ''],
+    ],
+  };
+}
+
 function queryTable(s: SuiteResult): Table {
   return {
     title: 'Query latency (ms), random workspace keys and ids',
@@ -108,6 +138,8 @@ function ratioTable(s: SuiteResult): Table {
       ['projector ÷ naive', fmtRatio(r.projectorVsNaive)],
       ['projector ÷ COPY ceiling', pct(r.projectorVsCeiling)],
       ['rebuild ÷ COPY ceiling', pct(r.rebuildVsCeiling)],
+      ['sustained live: projection ÷ ingest', r.liveProjectionVsIngest === undefined ? 'n/a' : r.liveProjectionVsIngest.toFixed(2)],
+      ['sustained live: end-to-end ÷ COPY ceiling', pct(r.liveEndToEndVsCeiling)],
     ],
   };
 }
@@ -146,7 +178,11 @@ function growthTable(suites: readonly SuiteResult[]): Table {
 }
 
 function tablesOf(report: RunReport): Table[] {
-  const tables = report.suites.flatMap((s) => [phaseTable(s), queryTable(s), peerTable(s), ratioTable(s), targetTable(s), checkTable(s)]);
+  const tables = report.suites.flatMap((s) =>
+    s.ingest || s.projector || !s.live
+      ? [phaseTable(s), ...[liveTable(s)].filter((t): t is Table => !!t), queryTable(s), peerTable(s), ratioTable(s), targetTable(s), checkTable(s)]
+      : [liveTable(s)!, peerTable(s), targetTable(s), checkTable(s)],
+  );
   if (report.suites.length > 1) tables.push(growthTable(report.suites));
   return tables;
 }
