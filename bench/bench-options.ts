@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly profile: boolean;
   /** Log every statement of the server slower than this (ms) to the run's log directory; undefined: none. */
   readonly logStatementsMs?: number;
+  /** With logStatementsMs: auto_explain (ANALYZE, BUFFERS) of those statements too. */
+  readonly explain: boolean;
   readonly querySeconds: number;
   readonly rywSeconds: number;
   readonly peerEvents: number;
@@ -29,6 +31,7 @@ export const USAGE = `npm run bench -- [options]
   --skip-peers      skip Emmett, naive TypeORM and the COPY ceiling
   --profile         write V8 CPU profiles of the service to bench/results/profiles
   --log-statements MS  log the server's statements slower than MS ms to postgres.log in the log directory
+  --explain         with --log-statements, also log their plans (auto_explain: ANALYZE, BUFFERS)
   --query-seconds S seconds per read route (default 5, quick 2)
   --peer-events N   distinct events given to each peer (default 100000, quick 20000)
   --peer-budget S   seconds each peer may run before it is stopped (default 30, quick 8)
@@ -43,7 +46,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Set<string>();
   const values = new Map<string, string>();
   const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements', '--live-events'];
-  const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help', '--live-only'];
+  const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help', '--live-only', '--explain'];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
     if (valued.includes(name)) {
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     skipPeers: flags.has('--skip-peers') || growth,
     profile: flags.has('--profile'),
     logStatementsMs: values.has('--log-statements') ? int('--log-statements', 0) : undefined,
+    explain: flags.has('--explain'),
     querySeconds: int('--query-seconds', quick ? 2 : 5),
     rywSeconds: quick ? 5 : 15,
     peerEvents: int('--peer-events', quick ? 20_000 : 100_000),

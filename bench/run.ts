@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const statements = options.logStatementsMs === undefined ? undefined : { slowerThanMs: options.logStatementsMs, logFile: path.join(logDir, 'postgres.log') };
+    const statements = options.logStatementsMs === undefined ? undefined : { slowerThanMs: options.logStatementsMs, logFile: path.join(logDir, 'postgres.log'), explain: options.explain };
     pg = await progress.step('start embedded PostgreSQL', () => startBenchPostgres(statements));
     const machine = machineFacts(pg.version);
     const suites: SuiteResult[] = [];

@@ -26,7 +26,7 @@ export function withDatabase(url: string, database: string): string {
  * Ours and every peer get their own database on it, so they share one server,
  * one disk and one configuration.
  */
-export async function startBenchPostgres(statements?: { readonly slowerThanMs: number; readonly logFile: string }): Promise<BenchPostgres> {
+export async function startBenchPostgres(statements?: { readonly slowerThanMs: number; readonly logFile: string; readonly explain?: boolean }): Promise<BenchPostgres> {
   const dir = path.join(tmpdir(), `cost-ledger-bench-${process.pid}`);
   // The server's own log, only when statements are timed: which statement of a phase takes its time (ADR 0021).
   if (statements) mkdirSync(path.dirname(statements.logFile), { recursive: true });
@@ -46,6 +46,19 @@ export async function startBenchPostgres(statements?: { readonly slowerThanMs: n
   const [{ server_version }] = await run<{ server_version: string }>(db.url, 'SHOW server_version');
   if (statements) {
     await run(db.url, `ALTER SYSTEM SET log_min_duration_statement = ${Math.floor(statements.slowerThanMs)}`);
+    // A live batch carries its events as a JSON parameter: logging it would be most of the log.
+    await run(db.url, 'ALTER SYSTEM SET log_parameter_max_length = 0');
+    if (statements.explain) {
+      // The plans of the same statements with their timings and buffers, nested statements included (issue 17's profile).
+      for (const setting of [
+        `session_preload_libraries = 'auto_explain'`,
+        `auto_explain.log_min_duration = ${Math.floor(statements.slowerThanMs)}`,
+        'auto_explain.log_analyze = on',
+        'auto_explain.log_buffers = on',
+        'auto_explain.log_nested_statements = on',
+      ])
+        await run(db.url, `ALTER SYSTEM SET ${setting}`);
+    }
     await run(db.url, 'SELECT pg_reload_conf()');
   }
   return {
