@@ -56,6 +56,7 @@ export async function startBenchPostgres(statements?: { readonly slowerThanMs: n
         'auto_explain.log_analyze = on',
         'auto_explain.log_buffers = on',
         'auto_explain.log_nested_statements = on',
+        'auto_explain.log_parameter_max_length = 0',
       ])
         await run(db.url, `ALTER SYSTEM SET ${setting}`);
     }
