@@ -38,7 +38,8 @@ async function main(): Promise<number> {
     pg = await progress.step('start embedded PostgreSQL', () => startBenchPostgres(statements));
     const machine = machineFacts(pg.version);
     const suites: SuiteResult[] = [];
-    for (const events of options.sizes) {
+    // The live phase runs on a fresh database of its own size, so a growth run measures it once, with its first suite.
+    for (const [index, events] of (options.liveOnly ? options.sizes.slice(0, 1) : options.sizes).entries()) {
       suites.push(
         await runSuite(
           pg,
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
             peerEvents: options.peerEvents,
             peerBudgetS: options.peerBudgetS,
             ceilingEvents: 1_000_000,
-            liveEvents: options.liveEvents,
+            liveEvents: index === 0 ? options.liveEvents : 0,
             liveOnly: options.liveOnly,
             logDir,
             cpuProfileDir: options.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
