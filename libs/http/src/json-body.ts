@@ -54,8 +54,9 @@ export function jsonBody(limit: string): RequestHandler {
     return parse;
   };
   return (req: Request, res: Response, next: NextFunction) => {
-    if (ownReaders.size && ownReaders.has(routeOf(req.method, req.path))) return next();
-    const larger = largerLimits.size ? largerLimits.get(routeOf(req.method, req.path)) : undefined;
+    const route = ownReaders.size || largerLimits.size ? routeOf(req.method, req.path) : '';
+    if (ownReaders.has(route)) return next();
+    const larger = largerLimits.get(route);
     parserFor(larger ?? limit)(req, res, (err?: unknown) => {
       if (larger && (err as { type?: string } | undefined)?.type === 'entity.too.large') {
         return next(new PayloadTooLargeError(`request body exceeds this route's ${larger} limit`));

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { OtlpRecord } from '../otlp-model';
 import { eventTime, millis, outcome, required, requiredCount, toolCalled } from './cli-fields';
-import { count, NormalizeError, Normalizer, text, usd, UsageFields } from './normalizer';
+import { count, logEventName, NormalizeError, Normalizer, text, usd, UsageFields } from './normalizer';
 
 /*
  * Claude Code (https://code.claude.com/docs/en/monitoring-usage). Its events arrive as log records under the
@@ -32,10 +32,7 @@ const usageSignal = (record: OtlpRecord): 'logs' | 'traces' => (record.resource[
 
 /** The event's name without `claude_code.`: OTLP's event name, else `event.name`, else the body. */
 function eventName(record: OtlpRecord): string | undefined {
-  if (record.signal !== 'logs') return undefined;
-  const { eventName: named, attributes, body } = record.log;
-  const attr = attributes['event.name'];
-  const name = named || (typeof attr === 'string' && attr) || (typeof body === 'string' && body) || undefined;
+  const name = logEventName(record);
   return name?.startsWith(EVENT_PREFIX) ? name.slice(EVENT_PREFIX.length) : name;
 }
 
