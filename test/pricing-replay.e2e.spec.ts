@@ -233,7 +233,7 @@ describe('Pricing changes and replay', () => {
     await t.close({ keepDatabase: true });
     // The initial load is a rebuild queued after the restart: an earlier test's finished rebuild must not pass for it.
     const earlier = Number((await db.pool.query('SELECT coalesce(max(id), 0) AS id FROM projection_rebuilds')).rows[0].id);
-    await db.pool.query('DELETE FROM read_model.checkpoint');
+    await db.pool.query('DELETE FROM read_model.partition_checkpoints; DELETE FROM read_model.projection_state');
     await db.pool.query('TRUNCATE read_model.cost_facts, read_model.session_costs, read_model.hourly_costs, read_model.daily_costs, read_model.execution_index');
 
     t = await startTestApp({}, 'postgres', db);
@@ -276,7 +276,7 @@ describe('Pricing changes and replay', () => {
     const batch = await t.db.pool.connect();
     try {
       await batch.query('BEGIN');
-      await batch.query(`UPDATE read_model.checkpoint SET updated_at = now()`);
+      await batch.query(`UPDATE read_model.partition_checkpoints SET updated_at = now()`);
       let answered = false;
       const change = t.http
         .put('/v1/pricing/models/locked-model-1')

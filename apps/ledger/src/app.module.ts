@@ -35,7 +35,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         // A projector-only process serves health and metrics, nothing else.
         AuthModule.forRoot(adminKey, config.rateLimit, serves),
-        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, autoRebuild: config.autoRebuild, routes: serves }),
+        ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, partitions: config.projectionPartitions, autoRebuild: config.autoRebuild, routes: serves }),
         ...(serves ? [IngestModule, OtlpModule, QueriesModule] : []),
       ],
       controllers: [HealthController, MetricsController],

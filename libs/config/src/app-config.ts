@@ -35,6 +35,9 @@ class LedgerEnvironment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
   LEDGER_PROJECTOR_BATCH = 5000;
 
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_PROJECTION_PARTITIONS must be an integer' }) @Min(1) @Max(1024)
+  LEDGER_PROJECTION_PARTITIONS = 8;
+
   @IsOptional() @Transform(toBool) @IsBoolean()
   LEDGER_AUTO_REBUILD = true;
 
@@ -68,6 +71,11 @@ export interface AppConfig {
   readonly eventStoreConnectionString?: string;
   readonly role: LedgerRole;
   readonly projectorBatchSize: number;
+  /**
+   * How many partitions (by workspace) the live projection is split into, each with its own checkpoint and
+   * lease; the same for every process of a deployment (ADR 0026).
+   */
+  readonly projectionPartitions: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
   /** Per workspace key, per process: a token bucket refilled at `perSecond` holding up to `burst`. Unset: no limit. */
@@ -112,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStoreConnectionString: parsed.EVENTSTORE_CONNECTION_STRING,
     role: parsed.LEDGER_ROLE,
     projectorBatchSize: parsed.LEDGER_PROJECTOR_BATCH,
+    projectionPartitions: parsed.LEDGER_PROJECTION_PARTITIONS,
     autoRebuild: parsed.LEDGER_AUTO_REBUILD,
     rateLimit: parsed.LEDGER_RATE_LIMIT_PER_SECOND
       ? { perSecond: parsed.LEDGER_RATE_LIMIT_PER_SECOND, burst: parsed.LEDGER_RATE_LIMIT_BURST ?? Math.ceil(parsed.LEDGER_RATE_LIMIT_PER_SECOND) }

@@ -14,6 +14,7 @@ import { ApiKeyLifecycle1732240000010 } from './migrations/1732240000010-api-key
 import { SessionExecution1732240000011 } from './migrations/1732240000011-session-execution';
 import { PriceDimensions1732240000012 } from './migrations/1732240000012-price-dimensions';
 import { ModelNameResolution1732240000013 } from './migrations/1732240000013-model-name-resolution';
+import { PartitionedCheckpoints1732240000014 } from './migrations/1732240000014-partitioned-checkpoints';
 
 export const MIGRATIONS = [
   EventLog1732240000000,
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   SessionExecution1732240000011,
   PriceDimensions1732240000012,
   ModelNameResolution1732240000013,
+  PartitionedCheckpoints1732240000014,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

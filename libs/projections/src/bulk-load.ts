@@ -21,15 +21,22 @@ import {
 import { USAGE_EVENT_FILTER } from './cost-projector';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 import { DEAD_LETTER_RETRY_LOCK } from './dead-letters/retry-dead-letter';
+import { leastPosition, readPartitionCheckpoints, readProjectionState, upToPartitionPositions } from './partitions/partition-checkpoints';
+import { allPartitions, DEFAULT_PARTITIONS } from './partitions/partition-of';
 
 export interface BulkLoadOptions {
   readonly batchSize: number;
+  /** How many partitions the loaded schema's checkpoints are (LEDGER_PROJECTION_PARTITIONS). */
+  readonly partitions?: number;
   /** Events loaded so far (and, once known, how many there are), while facts load; then once per later step. */
   readonly onProgress?: (p: { step: 'facts' | 'aggregates' | 'indexes'; events: number; total?: number }) => void;
 }
 
 export interface BulkLoadResult {
+  /** The least of `positions`. */
   readonly position: LogPosition;
+  /** Each partition's position, by partition. */
+  readonly positions: readonly LogPosition[];
   readonly eventsApplied: number;
 }
 
@@ -79,9 +86,10 @@ export async function bulkLoad(store: EventStore, pool: Pool, schema: string, ca
   } else rethrow([derived]);
   options.onProgress?.({ step: 'indexes', events });
   await finishAggregates(pool, run, schema);
-  await writeCheckpoint(pool, schema, position, events, catalog.version);
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  await writeCheckpoint(pool, schema, position, events, catalog.version, partitions);
   await pool.query(`ANALYZE ${facts}`);
-  return { position, eventsApplied: events };
+  return { position, positions: allPartitions(partitions).map(() => position), eventsApplied: events };
 }
 
 /**
@@ -103,19 +111,24 @@ export async function restateFromFacts(
   const shapes = `${schema}.session_shapes`;
   // A dead letter's retry in flight commits before the cut, and later ones see the rebuild running (retryDeadLetter).
   await inTransaction(pool, (client) => client.query('SELECT pg_advisory_xact_lock($1::bigint)', [String(DEAD_LETTER_RETRY_LOCK)]));
+  // Each partition is cut at its own checkpoint: partitions projected by different processes stand at different positions.
   const cut = await inTransaction(pool, async (client) => {
     await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const { rows } = await client.query<{ commit_pos: string; prepare_pos: string; events_applied: string }>(
-      `SELECT commit_pos::text, prepare_pos::text, events_applied::text FROM ${live}.checkpoint`,
-    );
+    const state = await readProjectionState(client, live);
+    const checkpoints = await readPartitionCheckpoints(client, live);
     await client.query(`INSERT INTO ${schema}.execution_index SELECT * FROM ${live}.execution_index`);
     await client.query(`CREATE UNLOGGED TABLE ${shapes} AS SELECT ${SESSION_SHAPE_COLUMNS} FROM ${live}.session_costs`);
-    return rows[0];
+    const partitions = state?.partitions ?? checkpoints.length;
+    return {
+      partitions,
+      positions: allPartitions(partitions).map((p) => checkpoints.find((c) => c.partition === p)?.position ?? LOG_START),
+      eventsApplied: checkpoints.reduce((n, c) => n + c.eventsApplied, 0),
+    };
   });
   // The facts' join with the sessions that had no execution at the cut is planned by this table's statistics.
   await pool.query(`ANALYZE ${shapes}`);
-  const events = Number(cut.events_applied);
-  const upTo = `(commit_pos, prepare_pos) <= (${cut.commit_pos}::numeric, ${cut.prepare_pos}::numeric)`;
+  const events = cut.eventsApplied;
+  const upTo = upToPartitionPositions('', cut.positions);
   // Each fact under its session's execution at the cut: the live projector may move facts up to the cut
   // to an execution their session adopts later, which the merges after the cut count (`mergeFacts`).
   const slices = await createPricedUsage(pool, schema, `${live}.cost_facts`, upTo, SLICES, shapes);
@@ -132,9 +145,8 @@ export async function restateFromFacts(
   await pool.query(`DROP TABLE ${shapes}`);
   step = 'indexes';
   await finishAggregates(pool, run, schema);
-  const position = { commit: BigInt(cut.commit_pos), prepare: BigInt(cut.prepare_pos) };
-  await writeCheckpoint(pool, schema, position, events, catalog.version);
-  return { position, eventsApplied: events };
+  await writeCheckpoint(pool, schema, cut.positions, events, catalog.version, cut.partitions);
+  return { position: leastPosition(cut.positions), positions: cut.positions, eventsApplied: events };
 }
 
 /**

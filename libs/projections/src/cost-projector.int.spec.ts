@@ -70,7 +70,7 @@ describe('CostProjector', () => {
     await append('session-w3/s1', [tokenUsed('w3', 's1', 'x', 100, 100)]);
     const projector = new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 100, catalog: () => catalog });
     await projector.catchUp();
-    await log.db.pool.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET commit_pos = -1, prepare_pos = -1`);
+    await log.db.pool.query(`UPDATE ${READ_MODEL_SCHEMA}.partition_checkpoints SET commit_pos = -1, prepare_pos = -1`);
     await new CostProjector(log.store, log.db.pool, { schema: READ_MODEL_SCHEMA, batchSize: 1, catalog: () => catalog }).catchUp();
     expect(await session('w3', 's1')).toEqual({ token_cost: '0.00125', input_tokens: 100, token_events: 1 });
     expect(await session('w1', 's1')).toEqual({ token_cost: '0.0095325', input_tokens: 925, token_events: 2 });

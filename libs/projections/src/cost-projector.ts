@@ -4,8 +4,21 @@ import { inTransaction } from '@ledger/database';
 import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, writePriceTable } from '@ledger/pricing';
 import { batched } from './batched';
-import { applyCostBatch, COST_PROJECTION, modelNamesIn, readCheckpoint, repricesRecordedUsage, resolveModelNames } from './cost.projection';
+import { applyCostBatch, COST_PROJECTION, modelNamesIn, repricesRecordedUsage, resolveModelNames } from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
+import {
+  beginPartitionBatch,
+  initProjectionState,
+  leastPosition,
+  PartitionAdvance,
+  PartitionCountMismatch,
+  PartitionsMoved,
+  readPartitionPositions,
+  readProjectionState,
+  setPricingVersion,
+  takeGateExclusive,
+} from './partitions/partition-checkpoints';
+import { allPartitions, DEFAULT_PARTITIONS, partitionOf } from './partitions/partition-of';
 
 const nameKey = (n: ModelName) => `${n.provider}\u0000${n.name}`;
 
@@ -23,6 +36,11 @@ export interface ProjectorOptions {
    * latest version (a rebuild's shadow, priced with one catalog throughout).
    */
   readonly catalogAt?: (version: number) => Promise<PriceCatalog>;
+  /**
+   * How many partitions the schema's checkpoints are split into (LEDGER_PROJECTION_PARTITIONS): a schema with
+   * none yet gets this many, and one with another count is not projected into (ADR 0026).
+   */
+  readonly partitions?: number;
   /** How long a live batch waits for more events. */
   readonly lingerMs?: number;
   /** Test seam: runs after a batch's rows are written and before its commit. */
@@ -77,6 +95,14 @@ export class CostProjector {
   private deferred?: number;
   /** The (provider, name) pairs the schema had resolved at the last commit: a batch of only these looks nothing up. */
   private resolvedNames = new Set<string>();
+  /** The partitions this projector applies (`hold`); all of them when unset. */
+  private held?: readonly number[];
+  /** Each held partition's committed checkpoint: what a batch expects to find, and moves. */
+  private positions = new Map<number, LogPosition>();
+  /** The schema's generation when this run began: a swap moves it, and the run starts over. */
+  private generation?: string;
+  /** Partitions by workspace, remembered: a fleet has far fewer workspaces than events. */
+  private readonly partitionCache = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
@@ -110,6 +136,19 @@ export class CostProjector {
     return () => this.events.off('batch', listener);
   }
 
+  get partitions(): number {
+    return this.options.partitions ?? DEFAULT_PARTITIONS;
+  }
+
+  /** The partitions the next run applies; undefined for all of them. A running projector takes them when it is started again. */
+  hold(partitions: readonly number[] | undefined): void {
+    this.held = partitions && [...partitions].sort((a, b) => a - b);
+  }
+
+  get holding(): readonly number[] {
+    return this.held ?? allPartitions(this.partitions);
+  }
+
   /** Runs until stopped, resuming from the checkpoint and retrying after failures. */
   start(): void {
     this.stopRequested = false;
@@ -138,20 +177,40 @@ export class CostProjector {
     await this.running;
   }
 
+  /** Consumes from the held partitions' checkpoints; starts over from them when a batch finds them moved (PartitionsMoved). */
   private async consume(untilCaughtUp: boolean): Promise<void> {
-    const saved = await readCheckpoint(this.pool, this.options.schema);
-    this.progress = { ...this.progress, position: saved?.position ?? LOG_START };
-    this.pricedWith = saved?.pricingVersion;
+    for (;;) {
+      try {
+        return await this.consumeOnce(untilCaughtUp);
+      } catch (err) {
+        if (!(err instanceof PartitionsMoved) || this.stopRequested) throw err;
+        this.options.log?.(`projector ${this.options.schema}: ${err.message}; starting over from the stored checkpoints`);
+      }
+    }
+  }
+
+  private async consumeOnce(untilCaughtUp: boolean): Promise<void> {
+    const { schema } = this.options;
+    const state = await readProjectionState(this.pool, schema);
+    if (state && state.partitions !== this.partitions) throw new PartitionCountMismatch(this.partitions, state.partitions);
+    const stored = await readPartitionPositions(this.pool, schema, this.partitions);
+    this.positions = new Map(this.holding.map((p) => [p, stored[p]]));
+    this.generation = state?.generation;
+    this.pricedWith = state?.pricingVersion;
     this.deferred = undefined;
     // Forgotten on every (re)start: a rebuild's swap replaces the schema under a stopped projector.
     this.resolvedNames = new Set();
-    const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
+    const from = leastPosition([...this.positions.values()]);
+    this.progress = { ...this.progress, position: from };
+    const subscription = this.store.subscribeToAll({ from, filter: USAGE_EVENT_FILTER });
     this.closeSubscription = () => subscription.close();
     try {
       for await (const batch of batched(subscription, this.options.batchSize, this.options.lingerMs ?? 20)) {
         if (this.stopRequested) break;
-        if (batch.events.length || comparePositions(batch.position, this.progress.position) > 0) {
-          await this.apply(batch.events, batch.position);
+        // Holding every partition at one position (a single projector process), every event is the projector's.
+        const events = this.filtering() ? batch.events.filter((e) => this.isNew(e)) : batch.events;
+        if (events.length || [...this.positions.values()].some((p) => comparePositions(batch.position, p) > 0)) {
+          await this.apply(events, batch.position);
         }
         // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
         if (this.stallReported) this.options.onStall?.(undefined);
@@ -164,6 +223,44 @@ export class CostProjector {
     } finally {
       await subscription.close();
     }
+  }
+
+  /** Whether events must be sorted by partition: some are not held, or some held partitions are ahead of others. */
+  private filtering(): boolean {
+    if (this.positions.size < this.partitions) return true;
+    const [first] = this.positions.values();
+    for (const p of this.positions.values()) if (comparePositions(p, first) !== 0) return true;
+    return false;
+  }
+
+  private partitionOfEvent(e: RecordedEvent): number {
+    const workspace = String((e.data as { workspace_id?: unknown }).workspace_id ?? '');
+    let p = this.partitionCache.get(workspace);
+    if (p === undefined) {
+      if (this.partitionCache.size >= 100_000) this.partitionCache.clear();
+      this.partitionCache.set(workspace, (p = partitionOf(workspace, this.partitions)));
+    }
+    return p;
+  }
+
+  /** A held partition's event its checkpoint has not passed. */
+  private isNew(e: RecordedEvent): boolean {
+    const at = this.positions.get(this.partitionOfEvent(e));
+    return at !== undefined && comparePositions(e.position, at) > 0;
+  }
+
+  /** Each held partition moved to `position`, with the events of `applied` that are its own. */
+  private advances(applied: readonly RecordedEvent[], position: LogPosition): PartitionAdvance[] {
+    const counts = new Map<number, number>();
+    for (const e of applied) {
+      const p = this.partitionOfEvent(e);
+      counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    return [...this.positions].map(([partition, at]) => ({
+      partition,
+      position: comparePositions(position, at) > 0 ? position : at,
+      events: counts.get(partition) ?? 0,
+    }));
   }
 
   private noteFailure(err: Error): void {
@@ -193,8 +290,9 @@ export class CostProjector {
     const started = performance.now();
     let catalog = await this.options.catalog();
     let isolating = false;
-    let outcome: { version: number; poisoned: number } | false;
+    let outcome: { version: number; poisoned: number; advances: PartitionAdvance[] } | false;
     for (;;) {
+      if (this.pricedWith === undefined || (catalog.version !== this.pricedWith && catalog.version !== this.deferred)) await this.adopt(catalog);
       try {
         outcome = await this.applyPricedWith(catalog, events, position, isolating);
       } catch (err) {
@@ -207,29 +305,52 @@ export class CostProjector {
       catalog = await this.options.catalog();
     }
     this.pricedWith = outcome.version;
-    this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length - outcome.poisoned, caughtUp: false };
-    this.events.emit('batch', { events: events.length - outcome.poisoned, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
+    for (const a of outcome.advances) this.positions.set(a.partition, a.position);
+    const applied = events.length - outcome.poisoned;
+    this.progress = { position: leastPosition([...this.positions.values()]), eventsApplied: this.progress.eventsApplied + applied, caughtUp: false };
+    this.events.emit('batch', { events: applied, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
   }
 
-  /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered, then moves the checkpoint to `position`. */
-  private async applyIsolating(
-    client: PoolClient,
-    events: readonly RecordedEvent[],
-    position: LogPosition,
-    version: number,
-  ): Promise<PoisonedEvent[]> {
+  /**
+   * Brings the schema's price table to `catalog` when that reprices none of the usage the schema holds; a
+   * version that does waits for the rebuild it needs (ADR 0013: per-call costs are priced when read, so the
+   * table may never run ahead of the sums). Under the gate taken exclusive: no batch of any process is being
+   * summed while the table changes. A schema no batch has written yet gets its state here.
+   */
+  private async adopt(catalog: PriceCatalog): Promise<void> {
+    const { schema } = this.options;
+    this.pricedWith = await inTransaction(this.pool, async (client) => {
+      await takeGateExclusive(client);
+      const state = await readProjectionState(client, schema);
+      if (state && this.generation !== undefined && state.generation !== this.generation) throw new PartitionsMoved(`${schema} was swapped`);
+      if (state?.pricingVersion === catalog.version) return state.pricingVersion;
+      const table = compilePriceTable(catalog, await modelNamesOf(client, schema));
+      if (state && (await repricesRecordedUsage(client, schema, table))) {
+        this.deferred = catalog.version;
+        this.options.log?.(`catalog version ${catalog.version} reprices recorded usage: ${schema} keeps version ${state.pricingVersion} until a rebuild`);
+        return state.pricingVersion;
+      }
+      // The table changes with the version, or not at all.
+      await writePriceTable(client, schema, table);
+      if (state) await setPricingVersion(client, schema, catalog.version);
+      else await initProjectionState(client, schema, this.partitions, catalog.version);
+      return catalog.version;
+    });
+  }
+
+  /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered; answers those. */
+  private async applyIsolating(client: PoolClient, events: readonly RecordedEvent[]): Promise<PoisonedEvent[]> {
     const { schema } = this.options;
     const poisoned = await isolatePoison(events, async (slice) => {
       await client.query('SAVEPOINT isolate');
       try {
-        await applyCostBatch(client, schema, slice, slice[slice.length - 1].position, version);
+        await applyCostBatch(client, schema, slice, []);
         await client.query('RELEASE SAVEPOINT isolate');
       } catch (err) {
         await client.query('ROLLBACK TO SAVEPOINT isolate; RELEASE SAVEPOINT isolate');
         throw err;
       }
     });
-    await applyCostBatch(client, schema, [], position, version);
     await recordDeadLetters(client, COST_PROJECTION, poisoned);
     for (const { event, error } of poisoned) {
       this.options.log?.(`projector ${schema}: skipped event ${event.id} at ${formatPosition(event.position)} (dead-lettered): ${error.message}`);
@@ -238,45 +359,42 @@ export class CostProjector {
   }
 
   /**
-   * Applies the batch priced with the schema's price table, which takes `catalog` first when that
-   * reprices none of the usage the schema holds; a version that does waits for the rebuild it needs
-   * (ADR 0013: per-call costs are priced when read, so the table may never run ahead of the sums).
-   * Answers the version the batch was priced with, or false (the batch rolled back) when the catalog
-   * moved on meanwhile. A price change measures the usage it restates under a share lock on the
-   * checkpoint table (PricingChanges), which waits for the batch's checkpoint write and which that
-   * write waits for: so a change either saw this batch's facts, or was recorded before the check
-   * below, which then prices the batch again rather than commit costs the change would never restate.
+   * Applies the batch priced with the schema's price table, at the version the schema's state names, and
+   * moves the checkpoints of the held partitions. The batch holds the gate shared, so no adoption or swap
+   * runs meanwhile, and it finds its partitions' checkpoints where it left them, or starts over
+   * (`beginPartitionBatch`). Answers the version the batch was priced with, or false (the batch rolled back)
+   * when the catalog moved on meanwhile. A price change measures the usage it restates under a share lock on
+   * the checkpoint tables (PricingChanges), which waits for the batch's checkpoint write and which that
+   * write waits for: so a change either saw this batch's facts, or was recorded before the check below,
+   * which then prices the batch again rather than commit costs the change would never restate.
    */
   private async applyPricedWith(
     catalog: PriceCatalog,
     events: readonly RecordedEvent[],
     position: LogPosition,
     isolating: boolean,
-  ): Promise<{ version: number; poisoned: number } | false> {
+  ): Promise<{ version: number; poisoned: number; advances: PartitionAdvance[] } | false> {
     const moved = new Error('the catalog moved while the batch was priced');
     const { schema } = this.options;
     try {
       return await inTransaction(this.pool, async (client) => {
-        let version = this.pricedWith;
-        if (version === undefined || (catalog.version !== version && catalog.version !== this.deferred)) {
-          const table = compilePriceTable(catalog, await modelNamesOf(client, schema));
-          if (version !== undefined && (await repricesRecordedUsage(client, schema, table))) {
-            this.deferred = catalog.version;
-            this.options.log?.(`catalog version ${catalog.version} reprices recorded usage: ${schema} keeps version ${version} until a rebuild`);
-          } else {
-            // The table changes with the batch, or not at all.
-            await writePriceTable(client, schema, table);
-            version = catalog.version;
-          }
-        }
+        const state = await beginPartitionBatch(client, schema, this.partitions, this.positions, this.generation);
+        this.generation = state.generation;
+        const version = state.pricingVersion;
         const names = modelNamesIn(events).filter((n) => !this.resolvedNames.has(nameKey(n)));
         await resolveModelNames(client, schema, names, async () => (version === catalog.version ? catalog : this.catalogAt(version)));
+        let applied = events;
         let poisoned = 0;
-        if (isolating) poisoned = (await this.applyIsolating(client, events, position, version)).length;
-        else await applyCostBatch(client, schema, events, position, version);
+        if (isolating) {
+          const skipped = new Set((await this.applyIsolating(client, events)).map((p) => p.event));
+          poisoned = skipped.size;
+          applied = events.filter((e) => !skipped.has(e));
+        }
+        const advances = this.advances(applied, position);
+        await applyCostBatch(client, schema, isolating ? [] : events, advances);
         await this.options.beforeCommit?.(events);
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
-        return { version, poisoned, names };
+        return { version, poisoned, names, advances };
       }).then(({ names, ...outcome }) => {
         for (const n of names) this.resolvedNames.add(nameKey(n));
         return outcome;

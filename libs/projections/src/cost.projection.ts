@@ -17,6 +17,7 @@ import {
   UsageField,
   writePriceTable,
 } from '@ledger/pricing';
+import { PartitionAdvance, upToPartitionPositions, writeCheckpoints } from './partitions/partition-checkpoints';
 
 export const COST_PROJECTION = 'costs';
 
@@ -263,33 +264,43 @@ export const batchSql = (schema: string, withCheckpoint = true) =>
   RETURNING f.*`,
     },
     `${withCheckpoint ? `, checkpoint AS (
-  ${checkpointUpsert(schema, '$2, $3, $4, $5')}
+  ${partitionCheckpointsUpdate(schema)}
   RETURNING 1
 )` : ''}
 SELECT (SELECT count(*) FROM facts)::int AS inserted`,
   );
 
 /**
- * Merges into the aggregates of `schema` the facts of `factsTable` after log position `after` up to `upTo`.
- * Their executions are derived again from the executions they name and the schema's sessions: the table's
- * own may have moved since (a session adopting one after `upTo`).
+ * Merges into the aggregates of `schema` the facts of `factsTable` after positions `after` up to `upTo`, each
+ * indexed by partition (a fact is bounded by its partition's). Their executions are derived again from the
+ * executions they name and the schema's sessions: the table's own may have moved since (a session adopting one
+ * after `upTo`).
  */
-export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: LogPosition, upTo: LogPosition): Promise<number> {
+export async function mergeFacts(db: SqlRunner, schema: string, factsTable: string, after: readonly LogPosition[], upTo: readonly LogPosition[]): Promise<number> {
   const { rows } = await db.query<{ merged: number }>(
-    mergeFactsSql(schema, factsTable),
-    [String(after.commit), String(after.prepare), String(upTo.commit), String(upTo.prepare)],
+    mergeFactsSql(schema, factsTable, {
+      merged: (f) => upToPartitionPositions(f, after),
+      upTo: upToPartitionPositions('', upTo),
+    }),
   );
   return rows[0].merged;
 }
 
-/** `mergeFacts`' statement: `after` is `$1, $2`, `upTo` is `$3, $4`. */
-export const mergeFactsSql = (schema: string, factsTable: string) => {
+/** `mergeFacts`' statement: by default `after` is `$1, $2` and `upTo` is `$3, $4`, one position for every fact. */
+export const mergeFactsSql = (
+  schema: string,
+  factsTable: string,
+  bounds: { merged: (prefix: string) => string; upTo: string } = {
+    merged: (f) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`,
+    upTo: '(commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)',
+  },
+) => {
   // Facts up to `after` are merged already: an adopting session's among them move to its execution.
-  const merged = (f: string) => `(${f}commit_pos, ${f}prepare_pos) <= ($1::numeric, $2::numeric)`;
+  const { merged } = bounds;
   return mergeSql(
     schema,
     {
-      raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND (commit_pos, prepare_pos) <= ($3::numeric, $4::numeric)`,
+      raw: `SELECT ${COST_FACT_COLUMNS} FROM ${factsTable} WHERE NOT ${merged('')} AND ${bounds.upTo}`,
       facts: attributedRows('raw', 'session_executions'),
       adopted: `SELECT ${withExecution('f', 'a.execution_id')} FROM ${factsTable} f JOIN session_executions a
   ON a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id WHERE ${merged('f.')}`,
@@ -298,11 +309,12 @@ export const mergeFactsSql = (schema: string, factsTable: string) => {
   );
 };
 
-const checkpointUpsert = (schema: string, values: string) => `
-  INSERT INTO ${schema}.checkpoint AS c (projection, commit_pos, prepare_pos, events_applied, pricing_version, updated_at)
-  VALUES ('${COST_PROJECTION}', ${values}, now())
-  ON CONFLICT (projection) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos,
-    events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()`;
+/** Moves the checkpoints of the partitions a batch applied: `$2` partitions, `$3`, `$4` their positions, `$5` their events. */
+const partitionCheckpointsUpdate = (schema: string) => `
+  UPDATE ${schema}.partition_checkpoints c SET commit_pos = v.commit_pos, prepare_pos = v.prepare_pos,
+    events_applied = c.events_applied + v.events, updated_at = now()
+  FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::bigint[]) AS v(partition, commit_pos, prepare_pos, events)
+  WHERE c.partition = v.partition`;
 
 /**
  * The bulk statements that derive every aggregate of `schema` from all of its facts at once, with
@@ -383,9 +395,16 @@ export function pricedUsageSlices(schema: string, factsTable: string, where: str
   });
 }
 
-/** Sets the checkpoint of a bulk-loaded schema. */
-export async function writeCheckpoint(db: SqlRunner, schema: string, position: LogPosition, eventsApplied: number, pricingVersion: number): Promise<void> {
-  await db.query(checkpointUpsert(schema, '$1, $2, $3, $4'), [String(position.commit), String(position.prepare), eventsApplied, pricingVersion]);
+/** Sets the checkpoints of a bulk-loaded schema: `partitions` of them, all at `position`, or each at its own. */
+export async function writeCheckpoint(
+  db: SqlRunner,
+  schema: string,
+  position: LogPosition | readonly LogPosition[],
+  eventsApplied: number,
+  pricingVersion: number,
+  partitions: number,
+): Promise<void> {
+  await writeCheckpoints(db, schema, partitions, position, eventsApplied, pricingVersion);
 }
 
 /** Appends the facts of `events` to a table without keys: the bulk load's insert, no conflict handling. */
@@ -450,25 +469,19 @@ export async function adoptModelNames(db: SqlRunner, schema: string, from: strin
 const statements = new Map<string, string>();
 
 /**
- * Applies a batch of events and moves the checkpoint to `position`, which may lie
- * past the last event (a filtered gap). The schema's price table must hold the
- * catalog of `pricingVersion`. Returns how many facts were new.
+ * Applies a batch of events and moves the checkpoints of its partitions as `advances` says (a partition's
+ * position may lie past its last event: a filtered gap). The schema's price table must hold the catalog of its
+ * `pricing_version`. Returns how many facts were new.
  */
-export async function applyCostBatch(
-  db: SqlRunner,
-  schema: string,
-  events: readonly RecordedEvent[],
-  position: LogPosition,
-  pricingVersion: number,
-): Promise<number> {
+export async function applyCostBatch(db: SqlRunner, schema: string, events: readonly RecordedEvent[], advances: readonly PartitionAdvance[]): Promise<number> {
   let sql = statements.get(schema);
   if (!sql) statements.set(schema, (sql = batchSql(schema)));
   const { rows } = await db.query<{ inserted: number }>(sql, [
     eventsJson(events),
-    String(position.commit),
-    String(position.prepare),
-    events.length,
-    pricingVersion,
+    advances.map((a) => a.partition),
+    advances.map((a) => String(a.position.commit)),
+    advances.map((a) => String(a.position.prepare)),
+    advances.map((a) => a.events),
   ]);
   return rows[0].inserted;
 }

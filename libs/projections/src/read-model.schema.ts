@@ -34,13 +34,7 @@ export function readModelTables(schema: string): string[] {
   const s = schema;
   return [
     `CREATE SCHEMA ${s}`,
-    `CREATE TABLE ${s}.checkpoint (
-       projection text PRIMARY KEY,
-       commit_pos numeric NOT NULL,
-       prepare_pos numeric NOT NULL,
-       events_applied bigint NOT NULL DEFAULT 0,
-       pricing_version bigint NOT NULL DEFAULT 0,
-       updated_at timestamptz NOT NULL DEFAULT now())`,
+    ...checkpointTables(s),
     // One row per usage event, as the log has it: no price is stored here. Readers of per-call costs read
     // the priced_facts view, which prices each fact against this schema's band tables (ADR 0013).
     `CREATE TABLE ${s}.cost_facts (
@@ -121,6 +115,40 @@ export function readModelTables(schema: string): string[] {
     // projection prices usage by joining these, so the schema carries its own prices through a swap.
     ...priceTablesDdl(s),
     pricedFactsView(s),
+  ];
+}
+
+/**
+ * Where the projection has got (ADR 0026). The live projection is split by workspace into partitions
+ * (`partitionOf`), each with its own checkpoint row, written only by the batches of that partition's holder:
+ * no row is written by every batch of every projector process. What the whole schema shares is in
+ * `projection_state`, one row written only when it moves: the catalog version the schema is priced with
+ * (ADR 0013: one version throughout), how many partitions its checkpoints are, and a generation that a
+ * rebuild's swap moves so that projectors caching anything about the schema start over.
+ *
+ * `checkpoint` is the whole model's checkpoint as readers knew it before partitions: the least position of
+ * the partitions (every partition has passed it), the events all of them applied, the pricing version. A
+ * share lock on it (PricingChanges) locks the tables under it, so it waits for any batch's checkpoint write.
+ */
+export function checkpointTables(schema: string): string[] {
+  const s = schema;
+  return [
+    `CREATE TABLE ${s}.projection_state (
+       projection text PRIMARY KEY,
+       pricing_version bigint NOT NULL DEFAULT 0,
+       partitions integer NOT NULL,
+       generation bigint NOT NULL DEFAULT 0)`,
+    `CREATE TABLE ${s}.partition_checkpoints (
+       partition integer PRIMARY KEY,
+       commit_pos numeric NOT NULL,
+       prepare_pos numeric NOT NULL,
+       events_applied bigint NOT NULL DEFAULT 0,
+       updated_at timestamptz NOT NULL DEFAULT now()) WITH (fillfactor = 50)`,
+    `CREATE VIEW ${s}.checkpoint AS
+       SELECT st.projection, lo.commit_pos, lo.prepare_pos, t.events_applied, st.pricing_version, t.updated_at
+       FROM ${s}.projection_state st
+       CROSS JOIN LATERAL (SELECT commit_pos, prepare_pos FROM ${s}.partition_checkpoints ORDER BY commit_pos, prepare_pos LIMIT 1) lo
+       CROSS JOIN LATERAL (SELECT sum(events_applied)::bigint AS events_applied, max(updated_at) AS updated_at FROM ${s}.partition_checkpoints) t`,
   ];
 }
 

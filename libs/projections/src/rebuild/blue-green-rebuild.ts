@@ -6,6 +6,7 @@ import { comparePositions, EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { bulkLoad, restateFromFacts } from '../bulk-load';
 import { adoptModelNames, COST_PROJECTION, mergeFacts, readCheckpoint } from '../cost.projection';
+import { readPartitionPositions, takeGateExclusive } from '../partitions/partition-checkpoints';
 import { resolveApplied } from '../dead-letters/dead-letters';
 import { CostProjector } from '../cost-projector';
 import type { RebuildSource } from './rebuild-requests';
@@ -34,6 +35,8 @@ export interface RebuildDeps {
   readonly fence?: (db: PoolClient) => Promise<void>;
   /** Replay the log even when a live read model has facts to restate from (a repair). */
   readonly source?: RebuildSource;
+  /** How many partitions a replayed schema's checkpoints are (LEDGER_PROJECTION_PARTITIONS); a restated one keeps the live one's. */
+  readonly partitions?: number;
 }
 
 /** How long a swap waits for the live facts table before it retries, and how many times it tries. */
@@ -67,6 +70,10 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   await pool.query(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
   for (const sql of readModelTables(shadow)) await pool.query(sql);
   const swap = async (client: PoolClient) => {
+    // Projectors of other processes that cached anything about the live schema start over from the shadow's checkpoints.
+    await client.query(
+      `UPDATE ${shadow}.projection_state s SET generation = GREATEST(s.generation, (SELECT max(generation) FROM ${READ_MODEL_SCHEMA}.projection_state)) + 1`,
+    );
     // An event dead-lettered before that the shadow now holds (a replay after a fix) is resolved with the swap.
     await resolveApplied(client, COST_PROJECTION, shadow);
     await client.query(`ALTER SCHEMA ${READ_MODEL_SCHEMA} RENAME TO ${retired}`);
@@ -80,14 +87,15 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
     });
     total = cut.eventsApplied;
     const liveFacts = `${READ_MODEL_SCHEMA}.cost_facts`;
-    // Most of what the live projector committed meanwhile is merged while it runs on; the rest, paused.
-    let merged = cut.position;
+    // Most of what the live projectors committed meanwhile is merged while they run on; the rest, under the gate.
+    // Each partition is merged from where it was cut (or last merged) up to its own checkpoint.
+    let merged = cut.positions;
     const mergeUpTo = async (client: Pool | PoolClient) => {
-      const head = (await readCheckpoint(client, READ_MODEL_SCHEMA))!;
-      if (comparePositions(head.position, merged) === 0) return;
+      const head = await readPartitionPositions(client, READ_MODEL_SCHEMA, merged.length);
+      if (head.every((p, i) => comparePositions(p, merged[i]) === 0)) return;
       await adoptModelNames(client, shadow, READ_MODEL_SCHEMA, catalog);
-      await mergeFacts(client, shadow, liveFacts, merged, head.position);
-      merged = head.position;
+      await mergeFacts(client, shadow, liveFacts, merged, head);
+      merged = head;
     };
     // Moving the facts waits for reads in flight, and reads queue behind the move: it waits briefly, and
     // lets the live projector run on between attempts, rather than hold reads for long.
@@ -99,12 +107,13 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
       try {
         report('swapping', total);
         await inTransaction(pool, async (client) => {
+          // No batch of any process runs from here to the commit: none writes into the schema this retires.
+          await takeGateExclusive(client);
           await deps.fence?.(client);
           await mergeUpTo(client);
-          const { rows } = await client.query<{ events: string }>(
-            `UPDATE ${shadow}.checkpoint s SET commit_pos = l.commit_pos, prepare_pos = l.prepare_pos, events_applied = l.events_applied, updated_at = now()
-             FROM ${READ_MODEL_SCHEMA}.checkpoint l WHERE s.projection = l.projection RETURNING s.events_applied::text AS events`,
-          );
+          await client.query(`DELETE FROM ${shadow}.partition_checkpoints`);
+          await client.query(`INSERT INTO ${shadow}.partition_checkpoints SELECT * FROM ${READ_MODEL_SCHEMA}.partition_checkpoints`);
+          const { rows } = await client.query<{ events: string }>(`SELECT events_applied::text AS events FROM ${shadow}.checkpoint`);
           total = Number(rows[0].events);
           // The facts are the same whatever the prices: the live table, with its keys and indexes, moves to the shadow.
           await client.query(`DROP TABLE ${shadow}.cost_facts CASCADE`);
@@ -126,13 +135,14 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
   } else {
     const loaded = await bulkLoad(deps.store, pool, shadow, catalog, {
       batchSize: deps.batchSize,
+      partitions: deps.partitions,
       onProgress: (p) => {
         total = p.total ?? total;
         report(p.step === 'facts' ? 'loading' : 'indexing', p.events);
       },
     });
     // Events appended during the load are applied incrementally, like the live projection does.
-    const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog });
+    const projector = new CostProjector(deps.store, pool, { schema: shadow, batchSize: deps.batchSize, catalog: () => catalog, partitions: deps.partitions });
     const done = () => loaded.eventsApplied + projector.current.eventsApplied;
     await deps.live.stop();
     try {
@@ -140,6 +150,7 @@ export async function blueGreenRebuild(id: number, catalog: PriceCatalog, deps: 
       await projector.catchUp();
       report('swapping', done());
       await inTransaction(pool, async (client) => {
+        await takeGateExclusive(client);
         await deps.fence?.(client);
         await swap(client);
       });

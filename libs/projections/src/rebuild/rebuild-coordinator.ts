@@ -15,6 +15,8 @@ export interface RebuildCoordinatorDeps {
   readonly live: { stop(): Promise<void>; start(): void };
   readonly catalog: () => Promise<PriceCatalog>;
   readonly batchSize: number;
+  /** LEDGER_PROJECTION_PARTITIONS: how many partitions a replayed read model's checkpoints are. */
+  readonly partitions?: number;
   /** Whether a catalog change recorded during a rebuild queues the next one (LEDGER_AUTO_REBUILD). */
   readonly autoRebuild: boolean;
   readonly log: (message: string) => void;
@@ -101,7 +103,7 @@ export class RebuildCoordinator {
         const held = await db.query(`SELECT 1 FROM projection_rebuilds WHERE id = $1 AND owner = $2 AND state = 'running' FOR UPDATE`, [id, owner]);
         if (!held.rowCount) throw new Error(`rebuild ${id} was taken over by another projector instance; not swapping`);
       };
-      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence, source });
+      await blueGreenRebuild(id, catalog, { store: this.deps.store, pool, live: this.deps.live, batchSize: this.deps.batchSize, onProgress, fence, source, partitions: this.deps.partitions });
       // A change made meanwhile was measured against the live read model, which may not have held the usage
       // it restates (an initial load's live model is empty; the catch-up's tail is in the shadow only). The
       // next rebuild is queued before this one is marked done, so no one sees a quiet queue in between.
