@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { PgEventStore } from '@ledger/event-store';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
+import { partitionLeaseKey } from '../../libs/projections/src/partitions/partition-leases';
 import { findLeaseHolder } from '../../libs/projections/src/projector-lease';
 import { LedgerProcess, startLedgerProcess } from './support/ledger-process';
 
@@ -23,9 +24,9 @@ async function appendSession(store: PgEventStore, session: string, count: number
 }
 
 /**
- * Two projector processes of the real service on one database: exactly one
+ * Two projector processes of the real service on one database with one partition (ADR 0026): exactly one
  * projects, the other stands by, and when the active one is killed the standby
- * takes over within seconds with exact totals.
+ * takes over within seconds with exact totals. (partition-failover.e2e.spec.ts shares partitions.)
  */
 describe('projector failover across two processes', () => {
   let db: TestDatabase;
@@ -60,7 +61,7 @@ describe('projector failover across two processes', () => {
       const url = new URL(db.url);
       // Tags every connection of the process, so pg_stat_activity tells which one holds the lease.
       url.searchParams.set('application_name', name);
-      return startLedgerProcess(name, { LEDGER_ROLE: 'projector', DATABASE_URL: url.toString(), LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '100' });
+      return startLedgerProcess(name, { LEDGER_ROLE: 'projector', DATABASE_URL: url.toString(), LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '100', LEDGER_PROJECTION_PARTITIONS: '1' });
     };
     procs = await Promise.all([start('projector-a'), start('projector-b')]);
     await Promise.all(procs.map((p) => p.waitHealthy(40_000)));
@@ -81,9 +82,9 @@ describe('projector failover across two processes', () => {
     add(await appendSession(store, 's1', 120));
     expect(await projected(expected)).toEqual({ facts: expected.events, events: expected.events, input: expected.input });
 
-    // The lease holder is the active one. (Without a lease there is none: freezing
+    // The holder of the one partition's lease is the active one. (Without a lease there is none: freezing
     // either process must then show that the other one projects as well.)
-    const holder = await until('a process holding the projector lease', () => findLeaseHolder(db.pool), (h) => h !== undefined, 5000).catch(() => undefined);
+    const holder = await until('a process holding the partition', () => findLeaseHolder(db.pool, partitionLeaseKey(0)), (h) => h !== undefined, 5000).catch(() => undefined);
     const active = procs.find((p) => p.name === holder?.applicationName) ?? procs[0];
     const standby = procs.find((p) => p !== active)!;
 
@@ -106,6 +107,7 @@ describe('projector failover across two processes', () => {
     await projected(expected);
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs).toBeLessThan(5000);
+    expect((await findLeaseHolder(db.pool, partitionLeaseKey(0)))?.applicationName).toBe(standby.name);
     expect((await findLeaseHolder(db.pool))?.applicationName).toBe(standby.name);
 
     add(await appendSession(store, 's3', 50));
