@@ -164,10 +164,10 @@ executions AS (
 )
 , checkpoint AS (
 
-  INSERT INTO read_model.checkpoint AS c (projection, commit_pos, prepare_pos, events_applied, pricing_version, updated_at)
-  VALUES ('costs', $2, $3, $4, $5, now())
-  ON CONFLICT (projection) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos,
-    events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()
+  UPDATE read_model.partition_checkpoints c SET commit_pos = v.commit_pos, prepare_pos = v.prepare_pos,
+    events_applied = c.events_applied + v.events, updated_at = now()
+  FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::bigint[]) AS v(partition, commit_pos, prepare_pos, events)
+  WHERE c.partition = v.partition
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM facts)::int AS inserted;

@@ -4,15 +4,28 @@
 CREATE SCHEMA read_model;
 
 -- readModel('read_model')[1]
-CREATE TABLE read_model.checkpoint (
+CREATE TABLE read_model.projection_state (
        projection text PRIMARY KEY,
+       pricing_version bigint NOT NULL DEFAULT 0,
+       partitions integer NOT NULL,
+       generation bigint NOT NULL DEFAULT 0);
+
+-- readModel('read_model')[2]
+CREATE TABLE read_model.partition_checkpoints (
+       partition integer PRIMARY KEY,
        commit_pos numeric NOT NULL,
        prepare_pos numeric NOT NULL,
        events_applied bigint NOT NULL DEFAULT 0,
-       pricing_version bigint NOT NULL DEFAULT 0,
-       updated_at timestamptz NOT NULL DEFAULT now());
+       updated_at timestamptz NOT NULL DEFAULT now()) WITH (fillfactor = 50);
 
--- readModel('read_model')[2]
+-- readModel('read_model')[3]
+CREATE VIEW read_model.checkpoint AS
+       SELECT st.projection, lo.commit_pos, lo.prepare_pos, t.events_applied, st.pricing_version, t.updated_at
+       FROM read_model.projection_state st
+       CROSS JOIN LATERAL (SELECT commit_pos, prepare_pos FROM read_model.partition_checkpoints ORDER BY commit_pos, prepare_pos LIMIT 1) lo
+       CROSS JOIN LATERAL (SELECT sum(events_applied)::bigint AS events_applied, max(updated_at) AS updated_at FROM read_model.partition_checkpoints) t;
+
+-- readModel('read_model')[4]
 CREATE TABLE read_model.cost_facts (
        workspace_id text COLLATE "C" NOT NULL,
        event_id text COLLATE "C" NOT NULL,
@@ -50,7 +63,7 @@ CREATE TABLE read_model.cost_facts (
        commit_pos numeric NOT NULL,
        prepare_pos numeric NOT NULL);
 
--- readModel('read_model')[3]
+-- readModel('read_model')[5]
 CREATE TABLE read_model.session_costs (
        workspace_id text COLLATE "C" NOT NULL,
        session_id text COLLATE "C" NOT NULL,
@@ -80,13 +93,13 @@ CREATE TABLE read_model.session_costs (
        completed_at timestamptz,
        last_event_at timestamptz NOT NULL) WITH (fillfactor = 70);
 
--- readModel('read_model')[4]
+-- readModel('read_model')[6]
 CREATE TABLE read_model.execution_index (
        workspace_id text COLLATE "C" NOT NULL,
        execution_id text COLLATE "C" NOT NULL,
        started_at timestamptz NOT NULL) WITH (fillfactor = 70);
 
--- readModel('read_model')[5]
+-- readModel('read_model')[7]
 CREATE TABLE read_model.hourly_costs (
        workspace_id text COLLATE "C" NOT NULL,
        hour timestamptz NOT NULL,
@@ -102,20 +115,20 @@ CREATE TABLE read_model.hourly_costs (
        tool_calls integer NOT NULL DEFAULT 0,
        unpriced_calls integer NOT NULL DEFAULT 0) WITH (fillfactor = 70);
 
--- readModel('read_model')[6]
+-- readModel('read_model')[8]
 CREATE TABLE read_model.daily_costs (LIKE read_model.hourly_costs INCLUDING DEFAULTS) WITH (fillfactor = 70);
 
--- readModel('read_model')[7]
+-- readModel('read_model')[9]
 ALTER TABLE read_model.daily_costs RENAME COLUMN hour TO day;
 
--- readModel('read_model')[8]
+-- readModel('read_model')[10]
 CREATE TABLE read_model.model_names (
        provider text COLLATE "C" NOT NULL,
        name text COLLATE "C" NOT NULL,
        model text COLLATE "C",
        PRIMARY KEY (name, provider));
 
--- readModel('read_model')[9]
+-- readModel('read_model')[11]
 CREATE TABLE read_model.model_prices (
        provider text COLLATE "C" NOT NULL,
        name text COLLATE "C" NOT NULL,
@@ -136,7 +149,7 @@ CREATE TABLE read_model.model_prices (
        cache_read numeric NOT NULL,
        web_search numeric);
 
--- readModel('read_model')[10]
+-- readModel('read_model')[12]
 CREATE TABLE read_model.tool_prices (
        tool text COLLATE "C" NOT NULL,
        valid_from timestamptz NOT NULL,
@@ -144,7 +157,7 @@ CREATE TABLE read_model.tool_prices (
        per_call numeric NOT NULL,
        per_second numeric NOT NULL);
 
--- readModel('read_model')[11]
+-- readModel('read_model')[13]
 CREATE VIEW read_model.priced_facts AS
   SELECT f.*, CASE WHEN m.name IS NOT NULL THEN trim_scale(CASE WHEN f.reasoning_tokens = 0 AND f.cache_creation_1h_tokens = 0 AND f.web_search_requests = 0 AND (m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL)) THEN (m.input * f.input_tokens + m.output * f.output_tokens + m.cache_creation * f.cache_creation_tokens + m.cache_read * f.cache_read_tokens) * 0.000001 ELSE CASE WHEN m.modifiers IS NULL OR (f.service_tier IS NULL AND f.speed IS NULL AND f.inference_geo IS NULL) THEN (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 ELSE (m.input * (f.input_tokens) + m.output * (f.output_tokens - f.reasoning_tokens) + m.reasoning * (f.reasoning_tokens) + m.cache_creation * (f.cache_creation_tokens - f.cache_creation_1h_tokens) + m.cache_creation_1h * (f.cache_creation_1h_tokens) + m.cache_read * (f.cache_read_tokens)) * 0.000001 * COALESCE((m.modifiers->'service_tier'->>f.service_tier)::numeric, 1) * COALESCE((m.modifiers->'speed'->>f.speed)::numeric, 1) * COALESCE((m.modifiers->'inference_geo'->>f.inference_geo)::numeric, 1) END + (COALESCE(m.web_search, 0) * (f.web_search_requests)) * 0.001 END) END AS token_cost,
     f.event_type = 'TokenUsed' AND (m.name IS NULL OR (f.web_search_requests > 0 AND m.web_search IS NULL)) AS unpriced,
@@ -164,47 +177,47 @@ CREATE VIEW read_model.priced_facts AS
     AND (m.workspace_id = f.workspace_id OR (m.workspace_id IS NULL AND f.workspace_id <> ALL (m.overridden_in)))
   LEFT JOIN read_model.tool_prices tp ON f.event_type = 'ToolCalled' AND f.reported_compute_cost IS NULL AND tp.tool = f.tool_name COLLATE "C" AND f.occurred_at >= tp.valid_from AND f.occurred_at < tp.valid_to;
 
--- readModel('read_model')[12]
+-- readModel('read_model')[14]
 ALTER TABLE read_model.cost_facts ADD PRIMARY KEY (event_id, workspace_id);
 
--- readModel('read_model')[13]
+-- readModel('read_model')[15]
 ALTER TABLE read_model.session_costs ADD PRIMARY KEY (session_id, workspace_id);
 
--- readModel('read_model')[14]
+-- readModel('read_model')[16]
 ALTER TABLE read_model.execution_index ADD PRIMARY KEY (execution_id, workspace_id);
 
--- readModel('read_model')[15]
+-- readModel('read_model')[17]
 ALTER TABLE read_model.hourly_costs ADD PRIMARY KEY (workspace_id, dimension, hour, key);
 
--- readModel('read_model')[16]
+-- readModel('read_model')[18]
 ALTER TABLE read_model.daily_costs ADD PRIMARY KEY (workspace_id, dimension, day, key);
 
--- readModel('read_model')[17]
+-- readModel('read_model')[19]
 CREATE INDEX ON read_model.cost_facts (execution_id, workspace_id, occurred_at, event_id) WHERE execution_id IS NOT NULL;
 
--- readModel('read_model')[18]
+-- readModel('read_model')[20]
 CREATE INDEX ON read_model.cost_facts (workspace_id, occurred_at);
 
--- readModel('read_model')[19]
+-- readModel('read_model')[21]
 CREATE INDEX ON read_model.cost_facts (session_id, workspace_id);
 
--- readModel('read_model')[20]
+-- readModel('read_model')[22]
 CREATE INDEX ON read_model.hourly_costs (workspace_id, key, hour) WHERE dimension = 'execution';
 
--- readModel('read_model')[21]
+-- readModel('read_model')[23]
 CREATE INDEX ON read_model.session_costs (workspace_id, started_at DESC, session_id DESC);
 
--- readModel('read_model')[22]
+-- readModel('read_model')[24]
 CREATE INDEX ON read_model.session_costs (started_at DESC, workspace_id DESC, session_id DESC);
 
--- readModel('read_model')[23]
+-- readModel('read_model')[25]
 CREATE INDEX ON read_model.session_costs (execution_id, workspace_id) WHERE execution_id IS NOT NULL;
 
--- readModel('read_model')[24]
+-- readModel('read_model')[26]
 CREATE INDEX ON read_model.session_costs (workspace_id, total_cost DESC, session_id);
 
--- readModel('read_model')[25]
+-- readModel('read_model')[27]
 CREATE INDEX ON read_model.execution_index (workspace_id, started_at DESC, execution_id DESC);
 
--- readModel('read_model')[26]
+-- readModel('read_model')[28]
 CREATE INDEX ON read_model.execution_index (started_at DESC, workspace_id DESC, execution_id DESC);

@@ -154,6 +154,8 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
       });
       if (token !== this.holding) return;
       if (!cold) return this.projector.start();
+      // The coordinator may have looked before the log had usage: it runs whatever is queued.
+      await this.queueInitialLoad().catch((err: Error) => this.logger.error(`could not queue the initial load: ${err.message}`));
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -172,16 +174,20 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
     void this.needsInitialLoad()
       .then(async (cold) => {
         if (generation !== this.generation) return;
-        if (cold && !(await this.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) {
-          const id = await requestRebuild(this.pool, 'initial load: the read model is empty and the log is not', 'log');
-          this.logger.log(`read model is empty: loading it in bulk (rebuild ${id})`);
-        }
+        if (cold) await this.queueInitialLoad();
         this.rebuilds.start();
       })
       .catch((err: Error) => {
         this.logger.error(`could not check the read model: ${err.message}`);
         if (generation === this.generation) this.rebuilds.start();
       });
+  }
+
+  /** Queues the initial load unless a rebuild is queued or running already (it fills the read model too). */
+  private async queueInitialLoad(): Promise<void> {
+    if ((await this.pool.query(`SELECT 1 FROM projection_rebuilds WHERE state IN ('pending', 'running')`)).rowCount) return;
+    const id = await requestRebuild(this.pool, 'initial load: the read model is empty and the log is not', 'log');
+    this.logger.log(`read model is empty: loading it in bulk (rebuild ${id})`);
   }
 
   private async needsInitialLoad(): Promise<boolean> {

@@ -3,14 +3,16 @@ import { inTransaction, READ_MODEL_SCHEMA } from '@ledger/database';
 import type { EventStore } from '@ledger/event-store';
 import type { PriceCatalog } from '@ledger/pricing';
 import { ConflictError } from '@ledger/http';
-import { applyLateEvents, COST_PROJECTION, modelNamesIn, resolveModelNames } from '../cost.projection';
+import { applyLateEvents, modelNamesIn, resolveModelNames } from '../cost.projection';
+import { readProjectionState, takeGateShared } from '../partitions/partition-checkpoints';
+import { partitionOf } from '../partitions/partition-of';
 import { DeadLetter, DEAD_LETTERS, findDeadLetter, isDataError, recordDeadLetters } from './dead-letters';
 
 /**
  * Taken by a retry for its transaction, and by a restatement once between marking itself running and
  * cutting the live read model: a retry either commits before the cut (which then holds its fact) or
  * sees the rebuild running and waits for it, so no fact lands in the live table without its aggregates
- * reaching the shadow. 7231001 is the migration lock, 7231002 the projector lease.
+ * reaching the shadow. 7231001 is the migration lock, 7231002 the coordinator's lease, 7231005 the projection gate.
  */
 export const DEAD_LETTER_RETRY_LOCK = 7231003n;
 
@@ -40,15 +42,16 @@ export async function retryDeadLetter(
         if ((await client.query(`SELECT 1 FROM projection_rebuilds WHERE state = 'running'`)).rowCount) {
           throw new ConflictError('a rebuild is running: retry dead letters once it is done (GET /v1/admin/projections)');
         }
-        // As a batch would: a price change measuring recorded usage waits for this, or this for it (ADR 0008).
-        const { rows } = await client.query<{ version: number }>(
-          `SELECT pricing_version::int AS version FROM ${READ_MODEL_SCHEMA}.checkpoint WHERE projection = $1 FOR UPDATE`,
-          [COST_PROJECTION],
-        );
-        await resolveModelNames(client, READ_MODEL_SCHEMA, modelNamesIn([event]), () => catalogAt(rows[0]?.version ?? 0));
+        // As a batch would (ADR 0026): no swap or catalog adoption meanwhile, and its partition's checkpoint row
+        // written, so a price change measuring recorded usage waits for this, or this for it (ADR 0008).
+        await takeGateShared(client);
+        const state = await readProjectionState(client, READ_MODEL_SCHEMA);
+        const partition = partitionOf(String((event.data as { workspace_id?: unknown }).workspace_id ?? ''), state?.partitions ?? 1);
+        await client.query(`SELECT 1 FROM ${READ_MODEL_SCHEMA}.partition_checkpoints WHERE partition = $1 FOR UPDATE`, [partition]);
+        await resolveModelNames(client, READ_MODEL_SCHEMA, modelNamesIn([event]), () => catalogAt(state?.pricingVersion ?? 0));
         const inserted = await applyLateEvents(client, READ_MODEL_SCHEMA, [event]);
-        await client.query(`UPDATE ${READ_MODEL_SCHEMA}.checkpoint SET events_applied = events_applied + $2 WHERE projection = $1`, [
-          COST_PROJECTION,
+        await client.query(`UPDATE ${READ_MODEL_SCHEMA}.partition_checkpoints SET events_applied = events_applied + $2 WHERE partition = $1`, [
+          partition,
           inserted,
         ]);
         await client.query(`UPDATE ${DEAD_LETTERS} SET resolved_at = now() WHERE id = $1`, [id]);

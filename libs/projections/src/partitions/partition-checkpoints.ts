@@ -11,7 +11,7 @@ const PROJECTION = 'costs';
  * half before and half after it) and a catalog adoption (no batch may be summed at prices the schema then
  * leaves). In the lock manager only: batches of many processes share it without writing anything.
  */
-export const PROJECTION_GATE_KEY = 7231003n;
+export const PROJECTION_GATE_KEY = 7231005n;
 
 /** What the whole schema shares (one row, written only when it moves). */
 export interface ProjectionState {

@@ -4,7 +4,7 @@ import { allPartitions } from './partition-of';
 
 /** Advisory-lock key every projector process holds shared while it is a member: how many there are is how many hold it. */
 export const PROJECTOR_MEMBER_KEY = 7231004n;
-/** Partition p's lease is the advisory lock PARTITION_LEASE_BASE + p (7231001 is the migration lock, 7231002 the coordinator's, 7231003 the gate). */
+/** Partition p's lease is the advisory lock PARTITION_LEASE_BASE + p (7231001: migrations, 7231002: the coordinator, 7231003: dead-letter retries, 7231005: the gate). */
 export const PARTITION_LEASE_BASE = 7231100n;
 
 export const partitionLeaseKey = (partition: number): bigint => PARTITION_LEASE_BASE + BigInt(partition);
