@@ -67,6 +67,10 @@ export interface AppConfig {
   /** Set means: EventStoreDB is the event store; otherwise the PostgreSQL log. */
   readonly eventStoreConnectionString?: string;
   readonly role: LedgerRole;
+  /**
+   * LEDGER_PROJECTOR_BATCH: the events a live batch holds once the projector has caught up. While it is behind,
+   * each full batch doubles the next, up to 8 times this; the first short batch brings it back (ADR 0025).
+   */
   readonly projectorBatchSize: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
