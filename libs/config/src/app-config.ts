@@ -55,6 +55,12 @@ class LedgerEnvironment {
 
   @IsOptional() @IsString() @MinLength(16, { message: 'LEDGER_METRICS_TOKEN must be at least 16 characters' })
   LEDGER_METRICS_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_READ_POOL_SIZE must be an integer' }) @Min(1) @Max(1000)
+  LEDGER_READ_POOL_SIZE = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_READ_TIMEOUT_MS must be an integer' }) @Min(100) @Max(600000)
+  LEDGER_READ_TIMEOUT_MS = 5000;
 }
 
 export interface AppConfig {
@@ -83,6 +89,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** A bearer token that may read `/metrics` (besides the admin key), so that a scraper needs no admin key. */
   readonly metricsToken?: string;
+  /** The read pool (ADR 0027): its connections, and how long a read may run or wait for one before it is answered 503. */
+  readonly readPool: { readonly size: number; readonly timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -125,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
     logLevel: parsed.LOG_LEVEL,
     metricsToken: parsed.LEDGER_METRICS_TOKEN,
+    readPool: { size: parsed.LEDGER_READ_POOL_SIZE, timeoutMs: parsed.LEDGER_READ_TIMEOUT_MS },
   };
 }
