@@ -163,11 +163,10 @@ executions AS (
   RETURNING 1
 )
 , checkpoint AS (
-
   UPDATE read_model.partition_checkpoints c SET commit_pos = v.commit_pos, prepare_pos = v.prepare_pos,
     events_applied = c.events_applied + v.events, updated_at = now()
   FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::bigint[]) AS v(partition, commit_pos, prepare_pos, events)
   WHERE c.partition = v.partition
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM facts)::int AS inserted;
+SELECT (SELECT count(*) FROM facts)::int AS inserted, (SELECT count(*) FROM raw)::int AS events;

@@ -1,10 +1,18 @@
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ledger/database';
-import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
+import { comparePositions, EventStore, formatPosition, LOG_START, LogCondition, LogPosition, maxPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, writePriceTable } from '@ledger/pricing';
-import { batched } from './batched';
-import { applyCostBatch, COST_PROJECTION, modelNamesIn, repricesRecordedUsage, resolveModelNames } from './cost.projection';
+import { AdaptiveBatchSize, batched } from './batched';
+import {
+  applyCostBatch,
+  applyLogBatch,
+  choosePage,
+  COST_PROJECTION,
+  modelNamesIn,
+  repricesRecordedUsage,
+  resolveModelNames,
+} from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 import {
   beginPartitionBatch,
@@ -18,7 +26,7 @@ import {
   setPricingVersion,
   takeGateExclusive,
 } from './partitions/partition-checkpoints';
-import { allPartitions, DEFAULT_PARTITIONS, partitionOf } from './partitions/partition-of';
+import { allPartitions, DEFAULT_PARTITIONS, partitionOf, partitionOfSql } from './partitions/partition-of';
 
 const nameKey = (n: ModelName) => `${n.provider}\u0000${n.name}`;
 
@@ -27,6 +35,7 @@ export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'Ses
 export interface ProjectorOptions {
   /** The read-model schema this projector writes (live, or a rebuild's shadow). */
   readonly schema: string;
+  /** Events a batch holds when the projector is live; more while it is behind (`AdaptiveBatchSize`). */
   readonly batchSize: number;
   /** The catalog to price with; asked once per batch so a new version applies from the next batch. */
   readonly catalog: () => PriceCatalog | Promise<PriceCatalog>;
@@ -41,10 +50,10 @@ export interface ProjectorOptions {
    * none yet gets this many, and one with another count is not projected into (ADR 0026).
    */
   readonly partitions?: number;
-  /** How long a live batch waits for more events. */
+  /** How long a live batch read through a subscription waits for more events. */
   readonly lingerMs?: number;
   /** Test seam: runs after a batch's rows are written and before its commit. */
-  readonly beforeCommit?: (batch: readonly RecordedEvent[]) => Promise<void>;
+  readonly beforeCommit?: (batch: BatchRange) => Promise<void>;
   readonly log?: (message: string) => void;
   /** Hears each failure of a stalled projector, and undefined once when it reads the log again. */
   readonly onStall?: (stall: ProjectorFailure | undefined) => void;
@@ -69,6 +78,33 @@ export interface ProjectorBatch {
   readonly seconds: number;
 }
 
+/** A batch's place in the log: the events after `after` up to and including `position`, `events` of them. */
+export interface BatchRange {
+  readonly after: LogPosition;
+  readonly position: LogPosition;
+  readonly events: number;
+}
+
+/**
+ * What a batch applies: events read into Node (a log elsewhere, EventStoreDB), or a page of the log in the read
+ * model's own database, applied where it lies, with the model names its calls use that the schema had not resolved.
+ */
+type Batch =
+  | (BatchRange & { readonly kind: 'events'; readonly read: readonly RecordedEvent[] })
+  | (BatchRange & { readonly kind: 'log'; readonly unseen: readonly ModelName[]; readonly only?: LogCondition });
+
+/** Where a log that is a table of the read model's database is paged and waited on. */
+type LogInDatabase = Required<Pick<EventStore, 'scanSql' | 'pageSql' | 'watchAppends'>>;
+
+function logInDatabase(store: EventStore): LogInDatabase | undefined {
+  const { scanSql, pageSql, watchAppends } = store;
+  if (!scanSql || !pageSql || !watchAppends) return undefined;
+  return { scanSql: scanSql.bind(store), pageSql: pageSql.bind(store), watchAppends: watchAppends.bind(store) };
+}
+
+/** How long a caught-up projector waits for an append it did not hear of: one can commit while an older writer still holds the horizon back. */
+const IDLE_POLL_MS = 200;
+
 export interface ProjectorProgress {
   readonly position: LogPosition;
   readonly eventsApplied: number;
@@ -79,7 +115,9 @@ export interface ProjectorProgress {
  * Reads the log in order and applies it to the cost read model in batches,
  * each in one transaction with its checkpoint. A crash at any point leaves the
  * last committed checkpoint, and the read side's dedupe by (workspace, event_id)
- * makes re-applying a batch harmless.
+ * makes re-applying a batch harmless. A log in the read model's own database is
+ * projected where it lies (ADR 0025): a batch is a range of it, chosen and applied
+ * in SQL, and its events never travel through Node.
  */
 export class CostProjector {
   private readonly events = new EventEmitter();
@@ -95,6 +133,7 @@ export class CostProjector {
   private deferred?: number;
   /** The (provider, name) pairs the schema had resolved at the last commit: a batch of only these looks nothing up. */
   private resolvedNames = new Set<string>();
+  private readonly log?: LogInDatabase;
   /** The partitions this projector applies (`hold`); all of them when unset. */
   private held?: readonly number[];
   /** Each held partition's committed checkpoint: what a batch expects to find, and moves. */
@@ -110,6 +149,7 @@ export class CostProjector {
     private readonly options: ProjectorOptions,
   ) {
     this.events.setMaxListeners(0);
+    this.log = logInDatabase(store);
   }
 
   get current(): ProjectorProgress {
@@ -189,6 +229,7 @@ export class CostProjector {
     }
   }
 
+  /** Reads from the least checkpoint of the held partitions; a partition ahead of it skips what it has applied. */
   private async consumeOnce(untilCaughtUp: boolean): Promise<void> {
     const { schema } = this.options;
     const state = await readProjectionState(this.pool, schema);
@@ -200,29 +241,9 @@ export class CostProjector {
     this.deferred = undefined;
     // Forgotten on every (re)start: a rebuild's swap replaces the schema under a stopped projector.
     this.resolvedNames = new Set();
-    const from = leastPosition([...this.positions.values()]);
-    this.progress = { ...this.progress, position: from };
-    const subscription = this.store.subscribeToAll({ from, filter: USAGE_EVENT_FILTER });
-    this.closeSubscription = () => subscription.close();
-    try {
-      for await (const batch of batched(subscription, this.options.batchSize, this.options.lingerMs ?? 20)) {
-        if (this.stopRequested) break;
-        // Holding every partition at one position (a single projector process), every event is the projector's.
-        const events = this.filtering() ? batch.events.filter((e) => this.isNew(e)) : batch.events;
-        if (events.length || [...this.positions.values()].some((p) => comparePositions(batch.position, p) > 0)) {
-          await this.apply(events, batch.position);
-        }
-        // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
-        if (this.stallReported) this.options.onStall?.(undefined);
-        this.stallReported = false;
-        this.failing = undefined;
-        this.progress = { ...this.progress, caughtUp: batch.caughtUp };
-        this.events.emit('progress', this.progress);
-        if (untilCaughtUp && batch.caughtUp) break;
-      }
-    } finally {
-      await subscription.close();
-    }
+    this.progress = { ...this.progress, position: leastPosition([...this.positions.values()]) };
+    if (this.log) await this.consumeLog(this.log, untilCaughtUp);
+    else await this.consumeSubscription(untilCaughtUp);
   }
 
   /** Whether events must be sorted by partition: some are not held, or some held partitions are ahead of others. */
@@ -233,7 +254,7 @@ export class CostProjector {
     return false;
   }
 
-  private partitionOfEvent(e: RecordedEvent): number {
+  private partitionOfEvent(e: Pick<RecordedEvent, 'data'>): number {
     const workspace = String((e.data as { workspace_id?: unknown }).workspace_id ?? '');
     let p = this.partitionCache.get(workspace);
     if (p === undefined) {
@@ -249,18 +270,104 @@ export class CostProjector {
     return at !== undefined && comparePositions(e.position, at) > 0;
   }
 
-  /** Each held partition moved to `position`, with the events of `applied` that are its own. */
-  private advances(applied: readonly RecordedEvent[], position: LogPosition): PartitionAdvance[] {
+  /**
+   * `isNew` in SQL, over event_log's rows: each held partition's position, by partition, in two array parameters
+   * (NULL for a partition not held, which no row passes). The text is the same whatever the positions.
+   */
+  private onlyNew(): LogCondition {
+    const at = (part: 'commit' | 'prepare') =>
+      allPartitions(this.partitions).map((p) => {
+        const pos = this.positions.get(p);
+        return pos === undefined ? null : String(pos[part]);
+      });
+    const [commits, prepares] = [at('commit'), at('prepare')];
+    const partitions = this.partitions;
+    return (values) => {
+      values.push(commits, prepares);
+      const index = `${partitionOfSql(`(data->>'workspace_id')`, partitions)} + 1`;
+      return `(transaction_id::text::numeric, global_position::numeric) > (($${values.length - 1}::numeric[])[${index}], ($${values.length}::numeric[])[${index}])`;
+    };
+  }
+
+  /**
+   * Each held partition moved to `position`. Its events: counted from `applied` (events in Node), or, for a page
+   * applied where it lies, `unfiltered` (the page's count, on the first partition: every partition was read, and
+   * the sum is what readers read) or counted in SQL (`logBatchSql`'s `countBy`).
+   */
+  private advances(position: LogPosition, applied: readonly RecordedEvent[] | { unfiltered: number } | undefined): PartitionAdvance[] {
     const counts = new Map<number, number>();
-    for (const e of applied) {
-      const p = this.partitionOfEvent(e);
-      counts.set(p, (counts.get(p) ?? 0) + 1);
-    }
+    if (Array.isArray(applied)) {
+      for (const e of applied) counts.set(this.partitionOfEvent(e), (counts.get(this.partitionOfEvent(e)) ?? 0) + 1);
+    } else if (applied) counts.set(Math.min(...this.positions.keys()), (applied as { unfiltered: number }).unfiltered);
     return [...this.positions].map(([partition, at]) => ({
       partition,
       position: comparePositions(position, at) > 0 ? position : at,
       events: counts.get(partition) ?? 0,
     }));
+  }
+
+  /**
+   * Pages through a log in the read model's database. A page is chosen in one statement: up to the batch
+   * size of usage events after the checkpoint, all committed below the readers' horizon, so a later
+   * commit can never sort among them; a short page reaches the head of the same snapshot, past a filtered
+   * gap. The batch statement then reads that range where it lies. Caught up, it waits for an append.
+   */
+  private async consumeLog(log: LogInDatabase, untilCaughtUp: boolean): Promise<void> {
+    const watch = log.watchAppends();
+    this.closeSubscription = async () => watch.close();
+    const size = new AdaptiveBatchSize(this.options.batchSize);
+    try {
+      while (!this.stopRequested) {
+        const after = this.progress.position;
+        const limit = size.size;
+        // Holding every partition at one position (a single projector process), the page needs no condition at all.
+        const only = this.filtering() ? this.onlyNew() : undefined;
+        const page = await choosePage(this.pool, this.options.schema, log.pageSql(USAGE_EVENT_FILTER, after, limit, only));
+        const caughtUp = page.events < limit;
+        size.update(!caughtUp);
+        const position = caughtUp ? [page.last, page.head].reduce<LogPosition>((a, b) => (b ? maxPosition(a, b) : a), after) : page.last!;
+        if (this.stopRequested) break;
+        if ([...this.positions.values()].some((p) => comparePositions(position, p) > 0)) {
+          await this.apply({ kind: 'log', after, position, events: page.events, unseen: page.unseen, only });
+        }
+        this.settled(caughtUp);
+        if (!caughtUp) continue;
+        if (untilCaughtUp) break;
+        await watch.next(IDLE_POLL_MS);
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async consumeSubscription(untilCaughtUp: boolean): Promise<void> {
+    const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
+    this.closeSubscription = () => subscription.close();
+    const size = new AdaptiveBatchSize(this.options.batchSize);
+    try {
+      for await (const batch of batched(subscription, () => size.size, this.options.lingerMs ?? 20)) {
+        if (this.stopRequested) break;
+        size.update(batch.events.length >= size.size);
+        const after = this.progress.position;
+        const events = this.filtering() ? batch.events.filter((e) => this.isNew(e)) : batch.events;
+        if (events.length || [...this.positions.values()].some((p) => comparePositions(batch.position, p) > 0)) {
+          await this.apply({ kind: 'events', after, position: batch.position, events: events.length, read: events });
+        }
+        this.settled(batch.caughtUp);
+        if (untilCaughtUp && batch.caughtUp) break;
+      }
+    } finally {
+      await subscription.close();
+    }
+  }
+
+  /** After each read of the log, applied or empty: a projector that reads the log again is no longer stalled. */
+  private settled(caughtUp: boolean): void {
+    if (this.stallReported) this.options.onStall?.(undefined);
+    this.stallReported = false;
+    this.failing = undefined;
+    this.progress = { ...this.progress, caughtUp };
+    this.events.emit('progress', this.progress);
   }
 
   private noteFailure(err: Error): void {
@@ -286,7 +393,7 @@ export class CostProjector {
    * every other event is applied, and each one that fails alone is skipped and dead-lettered in the
    * same transaction as the checkpoint (ADR 0014). The happy path pays nothing for this.
    */
-  private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
+  private async apply(batch: Batch): Promise<void> {
     const started = performance.now();
     let catalog = await this.options.catalog();
     let isolating = false;
@@ -294,10 +401,10 @@ export class CostProjector {
     for (;;) {
       if (this.pricedWith === undefined || (catalog.version !== this.pricedWith && catalog.version !== this.deferred)) await this.adopt(catalog);
       try {
-        outcome = await this.applyPricedWith(catalog, events, position, isolating);
+        outcome = await this.applyPricedWith(catalog, batch, isolating);
       } catch (err) {
         if (isolating || !isDataError(err)) throw err;
-        this.options.log?.(`projector ${this.options.schema}: the batch up to ${formatPosition(position)} failed (${(err as Error).message}); isolating the events it cannot apply`);
+        this.options.log?.(`projector ${this.options.schema}: the batch up to ${formatPosition(batch.position)} failed (${(err as Error).message}); isolating the events it cannot apply`);
         isolating = true;
         continue;
       }
@@ -306,7 +413,7 @@ export class CostProjector {
     }
     this.pricedWith = outcome.version;
     for (const a of outcome.advances) this.positions.set(a.partition, a.position);
-    const applied = events.length - outcome.poisoned;
+    const applied = batch.events - outcome.poisoned;
     this.progress = { position: leastPosition([...this.positions.values()]), eventsApplied: this.progress.eventsApplied + applied, caughtUp: false };
     this.events.emit('batch', { events: applied, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
   }
@@ -338,8 +445,28 @@ export class CostProjector {
     });
   }
 
-  /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered; answers those. */
-  private async applyIsolating(client: PoolClient, events: readonly RecordedEvent[]): Promise<PoisonedEvent[]> {
+  /** The batch's events in Node: a page of the log in the database is read for the isolating path only. */
+  private async eventsOf(batch: Batch): Promise<readonly RecordedEvent[]> {
+    if (batch.kind === 'events') return batch.read;
+    // The page is below the horizon it was chosen under: these are its events, whatever committed since.
+    const events: RecordedEvent[] = [];
+    for (let from = batch.after, more = true; more; ) {
+      const read = await this.store.readAll({ from, maxCount: 5000, filter: USAGE_EVENT_FILTER });
+      for (const e of read) {
+        if (comparePositions(e.position, batch.position) > 0) break;
+        if (!batch.only || this.isNew(e)) events.push(e);
+      }
+      more = read.length === 5000 && comparePositions(read[read.length - 1].position, batch.position) < 0;
+      if (read.length) from = read[read.length - 1].position;
+    }
+    if (events.length !== batch.events) {
+      throw new Error(`the log after ${formatPosition(batch.after)} no longer reads as the page of ${batch.events} events up to ${formatPosition(batch.position)}`);
+    }
+    return events;
+  }
+
+  /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered, then moves the checkpoints as `advances` says. */
+  private async applyIsolating(client: PoolClient, events: readonly RecordedEvent[], position: LogPosition): Promise<{ poisoned: PoisonedEvent[]; advances: PartitionAdvance[] }> {
     const { schema } = this.options;
     const poisoned = await isolatePoison(events, async (slice) => {
       await client.query('SAVEPOINT isolate');
@@ -351,50 +478,64 @@ export class CostProjector {
         throw err;
       }
     });
+    const skipped = new Set(poisoned.map((p) => p.event));
+    const advances = this.advances(position, events.filter((e) => !skipped.has(e)));
+    await applyCostBatch(client, schema, [], advances);
     await recordDeadLetters(client, COST_PROJECTION, poisoned);
     for (const { event, error } of poisoned) {
       this.options.log?.(`projector ${schema}: skipped event ${event.id} at ${formatPosition(event.position)} (dead-lettered): ${error.message}`);
     }
-    return poisoned;
+    return { poisoned, advances };
   }
 
   /**
-   * Applies the batch priced with the schema's price table, at the version the schema's state names, and
-   * moves the checkpoints of the held partitions. The batch holds the gate shared, so no adoption or swap
-   * runs meanwhile, and it finds its partitions' checkpoints where it left them, or starts over
-   * (`beginPartitionBatch`). Answers the version the batch was priced with, or false (the batch rolled back)
-   * when the catalog moved on meanwhile. A price change measures the usage it restates under a share lock on
-   * the checkpoint tables (PricingChanges), which waits for the batch's checkpoint write and which that
-   * write waits for: so a change either saw this batch's facts, or was recorded before the check below,
-   * which then prices the batch again rather than commit costs the change would never restate.
+   * Applies the batch priced with the schema's price table, which takes `catalog` first when that
+   * reprices none of the usage the schema holds; a version that does waits for the rebuild it needs
+   * (ADR 0013: per-call costs are priced when read, so the table may never run ahead of the sums).
+   * Answers the version the batch was priced with, or false (the batch rolled back) when the catalog
+   * moved on meanwhile. A price change measures the usage it restates under a share lock on the
+   * checkpoint table (PricingChanges), which waits for the batch's checkpoint write and which that
+   * write waits for: so a change either saw this batch's facts, or was recorded before the check
+   * below, which then prices the batch again rather than commit costs the change would never restate.
    */
   private async applyPricedWith(
     catalog: PriceCatalog,
-    events: readonly RecordedEvent[],
-    position: LogPosition,
+    batch: Batch,
     isolating: boolean,
   ): Promise<{ version: number; poisoned: number; advances: PartitionAdvance[] } | false> {
     const moved = new Error('the catalog moved while the batch was priced');
     const { schema } = this.options;
+    // Read before the transaction: the isolating path is rare, and the page's events are settled.
+    const events = isolating ? await this.eventsOf(batch) : undefined;
     try {
       return await inTransaction(this.pool, async (client) => {
+        // The schema's version is fixed from here to the commit: adoption takes the gate exclusive.
         const state = await beginPartitionBatch(client, schema, this.partitions, this.positions, this.generation);
         this.generation = state.generation;
         const version = state.pricingVersion;
-        const names = modelNamesIn(events).filter((n) => !this.resolvedNames.has(nameKey(n)));
+        // A page's unseen names were looked up outside this transaction: resolveModelNames looks again.
+        const names = batch.kind === 'log' ? batch.unseen : modelNamesIn(batch.read).filter((n) => !this.resolvedNames.has(nameKey(n)));
         await resolveModelNames(client, schema, names, async () => (version === catalog.version ? catalog : this.catalogAt(version)));
-        let applied = events;
         let poisoned = 0;
-        if (isolating) {
-          const skipped = new Set((await this.applyIsolating(client, events)).map((p) => p.event));
-          poisoned = skipped.size;
-          applied = events.filter((e) => !skipped.has(e));
+        let advances: PartitionAdvance[];
+        if (events) {
+          const isolated = await this.applyIsolating(client, events, batch.position);
+          poisoned = isolated.poisoned.length;
+          advances = isolated.advances;
+        } else if (batch.kind === 'events') {
+          advances = this.advances(batch.position, batch.read);
+          await applyCostBatch(client, schema, batch.read, advances);
+        } else {
+          const scan = this.log!.scanSql(USAGE_EVENT_FILTER, batch.position, undefined, batch.after, batch.only);
+          advances = this.advances(batch.position, batch.only ? undefined : { unfiltered: batch.events });
+          const applied = await applyLogBatch(client, schema, scan, advances, batch.only ? this.partitions : undefined);
+          if (applied.events !== batch.events) {
+            throw new Error(`the log after ${formatPosition(batch.after)} up to ${formatPosition(batch.position)} read ${applied.events} events, its page ${batch.events}`);
+          }
         }
-        const advances = this.advances(applied, position);
-        await applyCostBatch(client, schema, isolating ? [] : events, advances);
-        await this.options.beforeCommit?.(events);
+        await this.options.beforeCommit?.({ after: batch.after, position: batch.position, events: batch.events });
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
-        return { version, poisoned, names, advances };
+        return { version, poisoned, advances, names: batch.kind === 'events' ? names : [] };
       }).then(({ names, ...outcome }) => {
         for (const n of names) this.resolvedNames.add(nameKey(n));
         return outcome;

@@ -1,4 +1,4 @@
-import type { LogPosition, RecordedEvent } from '@ledger/event-store';
+import type { LogPageSql, LogPosition, LogScan, RecordedEvent } from '@ledger/event-store';
 import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
 import {
   addModelNames,
@@ -18,6 +18,7 @@ import {
   writePriceTable,
 } from '@ledger/pricing';
 import { PartitionAdvance, upToPartitionPositions, writeCheckpoints } from './partitions/partition-checkpoints';
+import { partitionOfSql } from './partitions/partition-of';
 
 export const COST_PROJECTION = 'costs';
 
@@ -245,17 +246,17 @@ ${tail}`;
 }
 
 /**
- * One statement applies a whole batch: facts are inserted with the read-side
- * dedupe `(workspace_id, event_id)`, and only the rows actually inserted are
- * merged into the aggregates. A session's stored facts move to the execution it
- * adopts (the statement's snapshot does not see the facts it inserts). The checkpoint
- * is written by the same statement, so it commits with the rows or not at all.
+ * One statement applies a whole batch of `events` (a relation as `factRows` takes it): facts are inserted
+ * with the read-side dedupe `(workspace_id, event_id)`, and only the rows actually inserted are merged into
+ * the aggregates. A session's stored facts move to the execution it adopts (the statement's snapshot does
+ * not see the facts it inserts). `checkpoint` (`partitionCheckpointsUpdate`) moves the checkpoints of the batch's
+ * partitions in the same statement, so they commit with the rows or not at all. Answers the facts inserted, and the events read.
  */
-export const batchSql = (schema: string, withCheckpoint = true) =>
+const eventsBatchSql = (schema: string, events: string, checkpoint?: string) =>
   mergeSql(
     schema,
     {
-      raw: factRows(EVENTS_FROM_JSON),
+      raw: factRows(events),
       facts: `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${attributedRows('raw', 'session_executions')}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *`,
@@ -263,12 +264,50 @@ export const batchSql = (schema: string, withCheckpoint = true) =>
   WHERE a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id
   RETURNING f.*`,
     },
-    `${withCheckpoint ? `, checkpoint AS (
-  ${partitionCheckpointsUpdate(schema)}
+    `${checkpoint ? `, checkpoint AS (
+  ${checkpoint}
   RETURNING 1
 )` : ''}
-SELECT (SELECT count(*) FROM facts)::int AS inserted`,
+SELECT (SELECT count(*) FROM facts)::int AS inserted, (SELECT count(*) FROM raw)::int AS events`,
   );
+
+/** The batch of events sent from Node (`EVENTS_FROM_JSON`, $1); its partitions' checkpoints `$2` to `$5` (`PartitionAdvance`s). */
+export const batchSql = (schema: string, withCheckpoint = true) =>
+  eventsBatchSql(schema, EVENTS_FROM_JSON, withCheckpoint ? partitionCheckpointsUpdate(schema, 2) : undefined);
+
+/**
+ * The batch of events `scan` reads where they lie (the log in the read model's database): no event
+ * crosses into Node. Its partitions' checkpoints follow the scan's values. With `countBy` (the partition
+ * count), each partition's events are counted from the batch in SQL (a page of some partitions, whose events
+ * Node never sees); without, the advances carry the counts.
+ */
+export const logBatchSql = (schema: string, scan: LogScan, countBy?: number) =>
+  eventsBatchSql(schema, `(${scan.text}) e`, partitionCheckpointsUpdate(schema, scan.values.length + 1, countBy));
+
+/**
+ * Moves the checkpoints of the partitions a batch applied, from the parameters at `first` on: their partitions,
+ * positions (commit, prepare) and events. With `countBy`, the events are those of `raw` in each partition.
+ */
+const partitionCheckpointsUpdate = (schema: string, first: number, countBy?: number) => {
+  const [partitions, commits, prepares, events] = [0, 1, 2, 3].map((i) => `$${first + i}`);
+  const advances = `unnest(${partitions}::int[], ${commits}::numeric[], ${prepares}::numeric[], ${events}::bigint[]) AS a(partition, commit_pos, prepare_pos, events)`;
+  const source = countBy
+    ? `(SELECT a.partition, a.commit_pos, a.prepare_pos, COALESCE(n.events, 0) AS events FROM ${advances} LEFT JOIN (
+        SELECT ${partitionOfSql('workspace_id', countBy)} AS partition, count(*) AS events FROM raw GROUP BY 1) n ON n.partition = a.partition) v`
+    : advances.replace(/ AS a\(/, ' AS v(');
+  return `UPDATE ${schema}.partition_checkpoints c SET commit_pos = v.commit_pos, prepare_pos = v.prepare_pos,
+    events_applied = c.events_applied + v.events, updated_at = now()
+  FROM ${source}
+  WHERE c.partition = v.partition`;
+};
+
+/** A batch's `PartitionAdvance`s as the four array parameters `partitionCheckpointsUpdate` takes. */
+const advanceParams = (advances: readonly PartitionAdvance[]) => [
+  advances.map((a) => a.partition),
+  advances.map((a) => String(a.position.commit)),
+  advances.map((a) => String(a.position.prepare)),
+  advances.map((a) => a.events),
+];
 
 /**
  * Merges into the aggregates of `schema` the facts of `factsTable` after positions `after` up to `upTo`, each
@@ -308,13 +347,6 @@ export const mergeFactsSql = (
     'SELECT (SELECT count(*) FROM facts)::int AS merged',
   );
 };
-
-/** Moves the checkpoints of the partitions a batch applied: `$2` partitions, `$3`, `$4` their positions, `$5` their events. */
-const partitionCheckpointsUpdate = (schema: string) => `
-  UPDATE ${schema}.partition_checkpoints c SET commit_pos = v.commit_pos, prepare_pos = v.prepare_pos,
-    events_applied = c.events_applied + v.events, updated_at = now()
-  FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::bigint[]) AS v(partition, commit_pos, prepare_pos, events)
-  WHERE c.partition = v.partition`;
 
 /**
  * The bulk statements that derive every aggregate of `schema` from all of its facts at once, with
@@ -467,23 +499,77 @@ export async function adoptModelNames(db: SqlRunner, schema: string, from: strin
 }
 
 const statements = new Map<string, string>();
+const cached = (key: string, render: () => string) => {
+  let sql = statements.get(key);
+  if (!sql) statements.set(key, (sql = render()));
+  return sql;
+};
 
 /**
  * Applies a batch of events and moves the checkpoints of its partitions as `advances` says (a partition's
- * position may lie past its last event: a filtered gap). The schema's price table must hold the catalog of its
- * `pricing_version`. Returns how many facts were new.
+ * position may lie past its last event: a filtered gap). The schema's price table must hold the catalog its
+ * state names. Returns how many facts were new.
  */
 export async function applyCostBatch(db: SqlRunner, schema: string, events: readonly RecordedEvent[], advances: readonly PartitionAdvance[]): Promise<number> {
-  let sql = statements.get(schema);
-  if (!sql) statements.set(schema, (sql = batchSql(schema)));
-  const { rows } = await db.query<{ inserted: number }>(sql, [
-    eventsJson(events),
-    advances.map((a) => a.partition),
-    advances.map((a) => String(a.position.commit)),
-    advances.map((a) => String(a.position.prepare)),
-    advances.map((a) => a.events),
-  ]);
+  const { rows } = await db.query<{ inserted: number }>(cached(schema, () => batchSql(schema)), [eventsJson(events), ...advanceParams(advances)]);
   return rows[0].inserted;
+}
+
+/**
+ * A page of the log as the live projector chooses it (`LogPageSql`), read in one statement: how many
+ * events, the last one's position, the head of the log in the same snapshot (none for an empty log), and
+ * the (provider, name) pairs of its calls that `schema` had not resolved when the statement ran.
+ */
+export interface LogPage {
+  readonly events: number;
+  readonly last?: LogPosition;
+  readonly head?: LogPosition;
+  readonly unseen: readonly ModelName[];
+}
+
+/** `choosePage`'s statement: only the page's positions and its calls' names are read out of the events. */
+export const choosePageSql = (schema: string, page: Pick<LogPageSql, 'text' | 'head'>) => `
+WITH page AS MATERIALIZED (
+  SELECT e.event_type, e.commit_pos, e.prepare_pos, ${token('model')} AS name, COALESCE(${token('provider')}, '') AS provider FROM (${page.text}) e),
+last AS (SELECT commit_pos, prepare_pos FROM page ORDER BY commit_pos DESC, prepare_pos DESC LIMIT 1),
+head AS (${page.head})
+SELECT (SELECT count(*) FROM page)::int AS events,
+  (SELECT commit_pos::text FROM last) AS last_commit, (SELECT prepare_pos::text FROM last) AS last_prepare,
+  (SELECT commit_pos::text FROM head) AS head_commit, (SELECT prepare_pos::text FROM head) AS head_prepare,
+  (SELECT json_agg(n) FROM (SELECT DISTINCT provider, name FROM page WHERE event_type = 'TokenUsed') n
+    WHERE NOT EXISTS (SELECT 1 FROM ${schema}.model_names s WHERE s.name = n.name COLLATE "C" AND s.provider = n.provider COLLATE "C")) AS unseen`;
+
+export async function choosePage(db: SqlRunner, schema: string, page: LogPageSql): Promise<LogPage> {
+  const { rows } = await db.query<{
+    events: number;
+    last_commit: string | null;
+    last_prepare: string | null;
+    head_commit: string | null;
+    head_prepare: string | null;
+    unseen: ModelName[] | null;
+  }>(cached(`page\u0000${schema}\u0000${page.text}`, () => choosePageSql(schema, page)), [...page.values]);
+  const [r] = rows;
+  const at = (commit: string | null, prepare: string | null) => (commit === null ? undefined : { commit: BigInt(commit), prepare: BigInt(prepare!) });
+  return { events: r.events, last: at(r.last_commit, r.last_prepare), head: at(r.head_commit, r.head_prepare), unseen: r.unseen ?? [] };
+}
+
+/**
+ * Applies the events `scan` reads (`logBatchSql`) and moves the checkpoints of its partitions as `advances`
+ * says, their events counted in SQL with `countBy` (the partition count). The schema's price table must hold
+ * the catalog its state names. Returns how many facts were new and how many events were read.
+ */
+export async function applyLogBatch(
+  db: SqlRunner,
+  schema: string,
+  scan: LogScan,
+  advances: readonly PartitionAdvance[],
+  countBy?: number,
+): Promise<{ inserted: number; events: number }> {
+  const { rows } = await db.query<{ inserted: number; events: number }>(
+    cached(`log\u0000${schema}\u0000${countBy ?? 0}\u0000${scan.text}`, () => logBatchSql(schema, scan, countBy)),
+    [...scan.values, ...advanceParams(advances)],
+  );
+  return rows[0];
 }
 
 /**
