@@ -55,6 +55,8 @@ async function main(): Promise<number> {
             ceilingEvents: 1_000_000,
             liveEvents: index === 0 ? options.liveEvents : 0,
             liveOnly: options.liveOnly,
+            liveTopologies: options.liveTopologies,
+            liveBaseline: options.liveBaseline,
             logDir,
             cpuProfileDir: options.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
           },

@@ -47,6 +47,9 @@ export interface ServiceOptions {
   /** Set: write a V8 CPU profile of the service to this directory when it stops. */
   readonly cpuProfileDir?: string;
   readonly env?: Record<string, string>;
+  /** Another build's entry point and the folder it runs from (the live phase's baseline commit); default: this checkout's. */
+  readonly main?: string;
+  readonly cwd?: string;
 }
 
 /**
@@ -76,8 +79,8 @@ export class ServiceProcess {
       ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=ledger-${options.role}-${Date.now()}.cpuprofile`]
       : [];
     const startedAt = now();
-    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, [...nodeArgs, options.main ?? MAIN], {
+      cwd: options.cwd ?? REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
