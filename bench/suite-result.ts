@@ -68,6 +68,6 @@ export interface LiveRun {
   readonly build?: { readonly ref: string; readonly sha: string; readonly buildMs: number; readonly cached: boolean; readonly lastBuildMs?: number };
   /** Event fields the baseline's contract does not have, left out of the events it was sent. */
   readonly droppedFields?: readonly string[];
-  /** Each process's peak RSS (kB), api first. */
-  readonly processes?: readonly { readonly role: string; readonly peakRssKb?: number }[];
+  /** Each process's peak RSS (kB) and CPU seconds during the live phase (boot and checks excluded), api first: a projector that stood by used little. */
+  readonly processes?: readonly { readonly role: string; readonly peakRssKb?: number; readonly cpuS?: number }[];
 }

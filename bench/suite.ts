@@ -323,9 +323,14 @@ async function runLiveDeployment(
       url: api.url,
       peakRssKb: () => services.reduce<number | undefined>((sum, s) => (s.peakRssKb() === undefined ? sum : (sum ?? 0) + s.peakRssKb()!), undefined),
     };
+    const cpuBefore = services.map((s) => s.cpuSeconds());
     result = await progress.step(`sustained live (${label}): ${data.events.toLocaleString('en-US')} events, ${options.clients} clients`, (tick) =>
       runSustainedLive(target, databaseUrl, data, keys, options.clients, tick),
     );
+    processes = services.map((s, i) => {
+      const [before, after] = [cpuBefore[i], s.cpuSeconds()];
+      return { role: s.role, peakRssKb: s.peakRssKb(), cpuS: before === undefined || after === undefined ? undefined : after - before };
+    });
     const live = result;
     checks.push(
       check(`live (${label}): ingest answered no 5xx`, live.serverErrors === 0, live.serverErrors ? `${live.serverErrors} × 5xx (retried)` : 'none'),
@@ -351,7 +356,7 @@ async function runLiveDeployment(
     error = (err as Error).message;
     checks.push(check(`sustained live phase ran (${label})`, false, error));
   } finally {
-    processes = services.map((s) => ({ role: s.role, peakRssKb: s.peakRssKb() }));
+    processes ??= services.map((s) => ({ role: s.role, peakRssKb: s.peakRssKb() }));
     await Promise.all(services.map((s) => s.stop()));
     await pg.query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   }

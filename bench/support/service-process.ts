@@ -18,6 +18,9 @@ const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
+/** USER_HZ: Linux reports a process's CPU time in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 /** Server-error lines kept per service: enough for the stacks of the first few dozen 5xx. */
 const SERVER_ERROR_LINES = 2000;
 
@@ -130,6 +133,17 @@ export class ServiceProcess {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** CPU seconds the process used so far (user + system), or undefined where /proc is missing. */
+  cpuSeconds(): number | undefined {
+    try {
+      // Fields after the command name, which may hold spaces: state is the 3rd field, utime and stime the 14th and 15th.
+      const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       return undefined;
     }
