@@ -12,7 +12,7 @@ export interface LagSample {
   readonly atS: number;
   /** Events answered accepted so far. */
   readonly accepted: number;
-  /** `read_model.checkpoint.events_applied` (summed over partitions: see APPLIED_SQL). */
+  /** `read_model.checkpoint.events_applied` (see APPLIED_SQL). */
   readonly applied: number;
 }
 
@@ -51,13 +51,10 @@ export interface LiveTarget {
 }
 
 /**
- * Events the costs projection applied. Read so that it holds for the code of any commit the phase runs: one
- * `costs` row per schema (the single projector), or one row per partition named after it (`costs…`), summed.
+ * Events the costs projection applied, read so that it holds for the code of any commit the phase runs: one
+ * `checkpoint` row per schema (the single projector), or a `checkpoint` view summing the partitions' rows (ADR 0026).
  */
-const APPLIED_SQL = `SELECT CASE WHEN bool_or(projection LIKE 'costs_%')
-            THEN sum(events_applied) FILTER (WHERE projection LIKE 'costs_%')
-            ELSE max(events_applied) FILTER (WHERE projection = 'costs') END::text AS n
-       FROM read_model.checkpoint`;
+const APPLIED_SQL = `SELECT coalesce(sum(events_applied), 0)::text AS n FROM read_model.checkpoint WHERE projection = 'costs'`;
 
 const SAMPLE_MS = 1000;
 const DRAIN_POLL_MS = 20;
@@ -87,7 +84,7 @@ export async function runSustainedLive(
   const http = new HttpJson(service.url, clients);
   const readers = new HttpJson(service.url, 4);
   const applied = async () =>
-    Number((await db.query<{ n: string | null }>(APPLIED_SQL)).rows[0].n ?? 0);
+    Number((await db.query<{ n: string }>(APPLIED_SQL)).rows[0].n);
   const posted: number[] = [];
   const lag: LagSample[] = [];
   const sessionMs: number[] = [];

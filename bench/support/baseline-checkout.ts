@@ -94,6 +94,7 @@ function run(command: string, args: readonly string[], cwd: string): Promise<str
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${(err || out).trim().slice(-2000)}`))));
+    // 'close', not 'exit': the output may still be unread when the process exits.
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${(err || out).trim().slice(-2000)}`))));
   });
 }
