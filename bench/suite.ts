@@ -316,9 +316,11 @@ async function runLiveDeployment(
       services.push(service);
       return service;
     };
-    const api = await start(topology === 'all' ? 'all' : 'api');
-    if (topology !== 'all') for (let k = 1; k <= topology; k++) await start('projector', String(k));
-    const keys = await issueKeys(api, adminKey, data.workspaces);
+    const { api, keys } = await progress.step(`start ${label} on a fresh database, and issue keys`, async () => {
+      const first = await start(topology === 'all' ? 'all' : 'api');
+      if (topology !== 'all') for (let k = 1; k <= topology; k++) await start('projector', String(k));
+      return { api: first, keys: await issueKeys(first, adminKey, data.workspaces) };
+    });
     const target = {
       url: api.url,
       peakRssKb: () => services.reduce<number | undefined>((sum, s) => (s.peakRssKb() === undefined ? sum : (sum ?? 0) + s.peakRssKb()!), undefined),
@@ -341,12 +343,14 @@ async function runLiveDeployment(
       const after = `after the live drain (${label})`;
       // Another commit prices with its own catalog: its tokens and counts against the generator, its costs against
       // its own replay of the log.
-      const totals = run.build
-        ? [
-            ...(await checkTotals(http, data, keys, adminKey, after, { cost: false })),
-            ...(await checkAgainstReplay(http, data, keys, adminKey, after, () => runRebuild({ progress, adminKey }, http, data.events, 'log'))),
-          ]
-        : await checkTotals(http, data, keys, adminKey, after);
+      const totals = await progress.step(`check the totals after the drain (${label})`, async () =>
+        run.build
+          ? [
+              ...(await checkTotals(http, data, keys, adminKey, after, { cost: false })),
+              ...(await checkAgainstReplay(http, data, keys, adminKey, after, () => runRebuild({ progress, adminKey }, http, data.events, 'log'))),
+            ]
+          : checkTotals(http, data, keys, adminKey, after),
+      );
       checks.push(...totals);
       totalsExact = totals.every((c) => c.ok);
     } finally {
