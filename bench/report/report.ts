@@ -126,7 +126,7 @@ function liveTable(s: SuiteResult): Table | undefined {
     ['reads during the load', ...cell((x) => `${x.session.latency.count + x.summary.latency.count} (${x.session.notFound} × 404)`), `${first.result?.readsPerS ?? 20}/s offered, sessions and the summary in turn; a 404 is a session not projected yet`],
     ['CPU seconds during the phase, by process', ...runs.map((r) => perProcess(r, (p) => (p.cpuS === undefined ? 'n/a' : p.cpuS.toFixed(1))) || 'n/a'), 'a projector that stood by used little'],
     ['peak RSS', ...runs.map((r) => (r.processes && r.processes.length > 1 ? `${fmtMb(r.result?.peakRssKb)} (${perProcess(r, (p) => fmtMb(p.peakRssKb))})` : fmtMb(r.result?.peakRssKb))), 'each process its own peak, summed'],
-    ['totals after the drain', ...runs.map((r) => (r.totalsExact === undefined ? 'not checked' : r.totalsExact ? 'exact' : 'MISMATCH (see the checks)')), r0Totals(runs)],
+    ['totals after the drain', ...runs.map((r) => (r.totalsExact === undefined ? 'not checked' : r.totalsExact ? 'exact' : 'MISMATCH (see the checks)')), totalsMeaning(runs)],
     ['lag over time (events)', ...cell(lagOverTime), ''],
   );
   const notes: string[] = [];
@@ -148,7 +148,7 @@ function liveTable(s: SuiteResult): Table | undefined {
 }
 
 /** What "exact" means per kind of run. */
-function r0Totals(runs: readonly LiveRun[]): string {
+function totalsMeaning(runs: readonly LiveRun[]): string {
   return runs.some((r) => r.code === 'baseline')
     ? "this checkout: every /costs/summary equals the generator's; the baseline: its tokens and counts, and its costs equal its own replay of the log"
     : "every /costs/summary equals the generator's";
