@@ -52,8 +52,8 @@ export const USAGE = `npm run bench -- [options]
   --live-only       run the sustained live phase alone (with the COPY ceiling on its events unless --skip-peers)
   --live-projectors LIST  the live phase's deployments, side by side: "all" (one process, role all) and K
                     (an api process + K projector processes, LEDGER_PROJECTION_PARTITIONS=8); default all,2, quick all
-  --live-baseline REF  also run the live phase on REF's service (built once into .bench-cache/<sha>, role all);
-                    default ${DEFAULT_LIVE_BASELINE}, quick none; none: skip it`;
+  --live-baseline REF  also run the live phase on REF's service, role all (built once per machine into
+                    ~/.cache/cost-ledger-bench/<sha>, or $LEDGER_BENCH_CACHE); default ${DEFAULT_LIVE_BASELINE}, quick none; none: skip it`;
 
 export class UsageError extends Error {}
 

@@ -17,7 +17,7 @@ import { runRebuild } from './phases/rebuild.phase';
 import { Check, check, checkAgainstReplay, checkTotals } from './phases/smoke.check';
 import { LiveTopology } from './bench-options';
 import { LiveRun, SuiteResult } from './suite-result';
-import { BaselineBuild, buildAtRef, cachedBuildMs, currentCommit, fieldsUnknownAt } from './support/baseline-checkout';
+import { BaselineBuild, BENCH_CACHE, buildAtRef, cachedBuildMs, currentCommit, fieldsUnknownAt } from './support/baseline-checkout';
 import { HttpJson } from './support/http-json';
 import { BenchPostgres } from './support/postgres';
 import { Progress } from './support/progress';
@@ -248,7 +248,7 @@ async function runLivePhase(
     const ref = options.liveBaseline;
     let build: BaselineBuild | undefined;
     try {
-      build = await progress.step(`build the live baseline ${ref} (once, into .bench-cache)`, () => buildAtRef(ref, (l) => progress.line(`  ${l}`)));
+      build = await progress.step(`build the live baseline ${ref} (once per machine, into ${BENCH_CACHE})`, () => buildAtRef(ref, (l) => progress.line(`  ${l}`)));
       if (build.cached) progress.line(`  reused the build of ${build.sha.slice(0, 12)} from an earlier run`);
     } catch (err) {
       const error = (err as Error).message;

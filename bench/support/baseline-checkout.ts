@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { elapsedSince, now } from './stats';
 import { REPO_ROOT } from './service-process';
 
-/** Builds of other commits, outside the source tree's build and ignored by git (see .gitignore). */
-export const BENCH_CACHE = path.join(REPO_ROOT, '.bench-cache');
+/**
+ * Builds of other commits, outside the repository: inside it, `eslint .` would lint an old tree by today's rules.
+ * Keyed by commit, so every checkout on the machine shares one build of it.
+ */
+export const BENCH_CACHE = process.env.LEDGER_BENCH_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'cost-ledger-bench');
 
 export interface BaselineBuild {
   readonly ref: string;
@@ -22,7 +26,7 @@ export interface BaselineBuild {
 const BUILT_MARK = '.bench-built';
 
 /**
- * The service of another commit, built once into `.bench-cache/<sha>` with this checkout's node_modules, so that the
+ * The service of another commit, built once into `<BENCH_CACHE>/<sha>` with this checkout's node_modules, so that the
  * bench can run it beside today's code on the same server (issue 17: "run side by side"). The tree comes from
  * `git archive`, which needs nothing but the commit in this clone's history (a shallow CI clone may lack it: the
  * error says so) and leaves the repository's worktree list alone.
@@ -37,14 +41,20 @@ export async function buildAtRef(ref: string, onLine?: (line: string) => void): 
   }
   const root = path.join(BENCH_CACHE, sha);
   const main = path.join(root, 'dist/apps/ledger/src/main.js');
-  if (existsSync(path.join(root, BUILT_MARK)) && existsSync(main)) return { ref, sha, main, root, buildMs: 0, cached: true };
+  const modules = path.join(root, 'node_modules');
+  if (existsSync(path.join(root, BUILT_MARK)) && existsSync(main)) {
+    // The service runs on this checkout's node_modules, whichever checkout built it.
+    await rm(modules, { force: true });
+    await symlink(realpathSync(path.join(REPO_ROOT, 'node_modules')), modules, 'dir');
+    return { ref, sha, main, root, buildMs: 0, cached: true };
+  }
   const start = now();
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
-  onLine?.(`extracting ${sha.slice(0, 12)} into ${path.relative(REPO_ROOT, root)}`);
+  onLine?.(`extracting ${sha.slice(0, 12)} into ${root}`);
   await run('sh', ['-c', `git archive --format=tar ${sha} | tar -x -C "${root}"`], REPO_ROOT);
   // Today's node_modules: the commit's own lock may name other versions, which the report states by naming the commit only.
-  await symlink(realpathSync(path.join(REPO_ROOT, 'node_modules')), path.join(root, 'node_modules'), 'dir');
+  await symlink(realpathSync(path.join(REPO_ROOT, 'node_modules')), modules, 'dir');
   onLine?.(`building ${sha.slice(0, 12)} (nest build)`);
   await run(process.execPath, [path.join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], root);
   if (!existsSync(main)) throw new Error(`building ${ref} (${sha}) wrote no ${path.relative(root, main)}`);
