@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import { GetCostSummary } from './cost-summary/get-cost-summary.query';
 import { GetExecutionCost } from './execution-cost/get-execution-cost.query';
 import { ListExecutionCosts } from './execution-cost/list-execution-costs.query';
+import { DEFAULT_EXECUTION_SORT, EXECUTION_SORTS, ExecutionSort, ListExecutionCostsSorted } from './execution-cost/list-execution-costs-sorted.query';
 import { GetSessionCost } from './session-cost/get-session-cost.query';
 import { ListSessionCosts } from './session-cost/list-session-costs.query';
 import { decodeCursor } from './shared/cursor';
@@ -35,7 +36,14 @@ export class ExecutionParams extends BreakdownParams {
 }
 
 @FastApiQuery()
-export class ListExecutionsParams extends PageParams {}
+export class ListExecutionsParams extends PageParams {
+  @OneOfParam({
+    values: EXECUTION_SORTS,
+    default: DEFAULT_EXECUTION_SORT,
+    description: 'Extension: the order, `-` for descending: by start (`-started_at`, newest first, the default) or by total cost (`-total_cost_usd`, costliest first); ties by workspace and execution id. A cursor pages only the sort it came from.',
+  })
+  sort: ExecutionSort = DEFAULT_EXECUTION_SORT;
+}
 
 @FastApiQuery()
 export class SummaryParams extends ReadParams {}
@@ -79,10 +87,14 @@ export class CostsController {
   }
 
   @Get('executions')
-  @ApiOperation({ summary: 'Execution (workflow run) costs, newest first; the next page is in the Link header' })
+  @ApiOperation({ summary: 'Execution (workflow run) costs, newest first or as `sort` says; the next page is in the Link header' })
   @ApiOkResponse({ type: [ExecutionCostDoc] })
   async listExecutions(@Query() q: ListExecutionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const page = await this.queries.execute(new ListExecutionCosts(readScope(p, q.workspace_id), q.limit, decodeCursor(q.cursor)));
+    const scope = readScope(p, q.workspace_id);
+    const page =
+      q.sort === DEFAULT_EXECUTION_SORT
+        ? await this.queries.execute(new ListExecutionCosts(scope, q.limit, decodeCursor(q.cursor)))
+        : await this.queries.execute(new ListExecutionCostsSorted(scope, q.sort, q.limit, q.cursor));
     return linkNext(req, res, page);
   }
 
