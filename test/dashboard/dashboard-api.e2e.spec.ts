@@ -202,4 +202,23 @@ describe('the API the dashboard reads', () => {
       expect((await admin('/v1/admin/workspaces?cursor=bm9wZQ')).status).toBe(400);
     });
   });
+
+  describe('GET /v1/admin/projections/rebuilds', () => {
+    it('lists every rebuild newest first, a page at a time', async () => {
+      const queued: number[] = [];
+      for (const reason of ['dash history 1', 'dash history 2', 'dash history 3']) {
+        const res = await t.http.post('/v1/admin/projections/rebuild').set('x-api-key', ADMIN_KEY).send({ reason });
+        expect(res.status).toBe(202);
+        queued.push(res.body.data.rebuild_id);
+      }
+      const page1 = await t.http.get('/v1/admin/projections/rebuilds?limit=2').set('x-api-key', ADMIN_KEY);
+      expect(page1.status).toBe(200);
+      expect(page1.body.data.map((r: { id: number; reason: string }) => [r.id, r.reason])).toEqual([[queued[2], 'dash history 3'], [queued[1], 'dash history 2']]);
+      expect(page1.body.next_cursor).toBe(String(queued[1]));
+      const page2 = await t.http.get(`/v1/admin/projections/rebuilds?limit=2&cursor=${page1.body.next_cursor}`).set('x-api-key', ADMIN_KEY);
+      expect(page2.body.data[0]).toMatchObject({ id: queued[0], reason: 'dash history 1', source: 'facts' });
+      expect((await t.http.get('/v1/admin/projections/rebuilds').set('x-api-key', keys[A])).status).toBe(403);
+      expect((await t.http.get('/v1/admin/projections/rebuilds?cursor=x').set('x-api-key', ADMIN_KEY)).status).toBe(400);
+    });
+  });
 });

@@ -70,27 +70,29 @@ export class DashboardStatic implements OnModuleInit {
     const { dir } = this.options;
     const index = path.join(dir, 'index.html');
     if (!existsSync(index)) this.logger.warn(`no dashboard build in ${dir}: / explains how to build it (npm run build)`);
-    const app = this.adapterHost.httpAdapter.getInstance<Express>();
+    // A router of its own: the application's route table stays the API's (the OpenAPI spec compares the two).
+    const router = express.Router();
     const assets = express.static(dir, {
       index: false,
       dotfiles: 'ignore',
       redirect: false,
       setHeaders: (res) => res.setHeader('Cache-Control', ASSET_CACHE),
     });
-    app.get('/assets/*file', (req: Request, res: Response, next: NextFunction) => {
+    router.get('/assets/*file', (req: Request, res: Response, next: NextFunction) => {
       withSecurityHeaders(res);
       assets(req, res, next);
     });
     // Checked per request, so that a build made while the service runs is served without a restart.
-    app.get(['/', '/index.html'], (_req: Request, res: Response, next: NextFunction) => {
+    router.get(['/', '/index.html'], (_req: Request, res: Response, next: NextFunction) => {
       withSecurityHeaders(res);
       res.setHeader('Cache-Control', 'no-cache');
       if (!existsSync(index)) {
-        res.status(503).type('html').send(NOT_BUILT_PAGE);
+        res.status(404).type('html').send(NOT_BUILT_PAGE);
         return;
       }
       res.sendFile(index, { dotfiles: 'deny', lastModified: true }, (err) => err && next(err));
     });
+    this.adapterHost.httpAdapter.getInstance<Express>().use(router);
   }
 }
 
