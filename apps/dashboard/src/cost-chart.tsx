@@ -10,21 +10,38 @@ const OTHER = 'other';
 
 export interface Series {
   label: string;
+  /** Some of its usage has no price: its cost is the priced part, and the legend says so. */
+  unpriced: boolean;
   color: string;
   total: string;
   /** Exact cost per bucket. */
   values: string[];
 }
 
-/** The groups of every bucket as series, costliest first; past MAX_SERIES the rest are summed into one "other". */
+/**
+ * The groups of every bucket as series, costliest first; past MAX_SERIES the rest are summed into one "other".
+ * The group without a key is left out when it has no LLM cost: grouping by model, it is the tool calls, whose
+ * compute cost the chart does not plot.
+ */
 export function toSeries(buckets: Bucket[], emptyKey: string): Series[] {
   const totals = new Map<string, string>();
-  for (const b of buckets) for (const g of b.groups) totals.set(g.key ?? emptyKey, addDecimals(totals.get(g.key ?? emptyKey) ?? '0', g.costUsdExact ?? '0'));
+  const unpriced = new Set<string>();
+  const nullCost = { seen: false };
+  for (const b of buckets) {
+    for (const g of b.groups) {
+      const k = g.key ?? emptyKey;
+      totals.set(k, addDecimals(totals.get(k) ?? '0', g.costUsdExact ?? '0'));
+      if (g.unpricedCalls > 0) unpriced.add(k);
+      if (g.key === null && g.costUsdExact !== null && compareDecimals(g.costUsdExact, '0') !== 0) nullCost.seen = true;
+    }
+  }
+  if (!nullCost.seen) totals.delete(emptyKey);
   const keys = [...totals.entries()].sort(([ka, a], [kb, b]) => compareDecimals(b, a) || ka.localeCompare(kb)).map(([k]) => k);
   const shown = keys.length > MAX_SERIES ? keys.slice(0, MAX_SERIES - 1) : keys;
   const rest = new Set(keys.slice(shown.length));
   const series: Series[] = shown.map((k, i) => ({
     label: k,
+    unpriced: unpriced.has(k),
     color: PALETTE[i % PALETTE.length],
     total: totals.get(k)!,
     values: buckets.map((b) => b.groups.filter((g) => (g.key ?? emptyKey) === k).reduce((acc, g) => addDecimals(acc, g.costUsdExact ?? '0'), '0')),
@@ -32,6 +49,7 @@ export function toSeries(buckets: Bucket[], emptyKey: string): Series[] {
   if (rest.size) {
     series.push({
       label: OTHER,
+      unpriced: [...rest].some((k) => unpriced.has(k)),
       color: '#9ca3af',
       total: [...rest].reduce((acc, k) => addDecimals(acc, totals.get(k)!), '0'),
       values: buckets.map((b) => b.groups.filter((g) => rest.has(g.key ?? emptyKey)).reduce((acc, g) => addDecimals(acc, g.costUsdExact ?? '0'), '0')),
@@ -81,6 +99,7 @@ export function CostChart({ buckets, series, tz, label }: { buckets: Bucket[]; s
             <li key={s.label} data-testid="chart-series" data-label={s.label}>
               <span class="swatch" style={{ background: s.color }} aria-hidden="true" />
               <span class="legend-label">{s.label}</span> <Usd value={s.total} />
+              {s.unpriced && <span class="tag">{compareDecimals(s.total, '0') === 0 ? 'unpriced' : 'partly unpriced'}</span>}
             </li>
           ))}
         </ul>

@@ -141,7 +141,8 @@ function RebuildProgress({ applied, onSwapped }: { applied: Applied; onSwapped: 
   );
 }
 
-function WhatIf({ model, detail, workspaces, version, onApplied }: { model: string; detail: ModelPrices | null; workspaces: string[]; version: number; onApplied: () => void }) {
+function WhatIf(props: { model: string; detail: ModelPrices | null; workspaces: string[]; version: number; onApplied: () => void; onSwapped: () => void }) {
+  const { model, detail, workspaces, version, onApplied } = props;
   const { principal } = useApp();
   const row = detail ? currentRow(detail.rows) : undefined;
   const [scope, setScope] = useState('');
@@ -171,6 +172,7 @@ function WhatIf({ model, detail, workspaces, version, onApplied }: { model: stri
     setError(null);
     setApplied(null);
     setRestated(null);
+    setReason('');
     try {
       setPreview((await send<{ data: Preview }>('POST', '/v1/pricing/preview', { action: 'set', model, ...(scope && { workspace_id: scope }), price: price() })).data);
     } catch (err) {
@@ -199,6 +201,7 @@ function WhatIf({ model, detail, workspaces, version, onApplied }: { model: stri
   };
   const onSwapped = async () => {
     if (applied) setRestated(await totals([...applied.before.keys()]));
+    props.onSwapped();
   };
   const focusWs = applied && (principal.workspace && applied.before.has(principal.workspace) ? principal.workspace : [...applied.before.keys()][0]);
 
@@ -446,7 +449,20 @@ function ModelDetail({ model, workspaces, version, onChanged }: { model: string;
           </table>
         )}
       </div>
-      {!detail.loading && d !== undefined && <WhatIf key={`${model}/${d?.version}`} model={model} detail={d} workspaces={workspaces} version={d?.version ?? version} onApplied={onChanged} />}
+      {d !== undefined && (
+        <WhatIf
+          key={model}
+          model={model}
+          detail={d}
+          workspaces={workspaces}
+          version={d?.version ?? version}
+          onApplied={onChanged}
+          onSwapped={() => {
+            detail.reload();
+            overrides.reload();
+          }}
+        />
+      )}
     </div>
   );
 }
