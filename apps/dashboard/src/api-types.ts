@@ -272,8 +272,6 @@ export interface ProjectionStatus {
   catalog_version: number;
   pending_rebuilds: number;
   rebuild: Rebuild | null;
-  /** API-NEEDS.md §4. */
-  recent_rebuilds?: Rebuild[];
   dead_letters: number;
   stall: { position: string; error: string; sqlstate: string | null; since: string; attempts: number } | null;
 }

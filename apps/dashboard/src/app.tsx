@@ -43,11 +43,29 @@ async function identify(key: string): Promise<Identity> {
   return { isAdmin: false, ownWorkspace: body.data.workspaceId };
 }
 
-/** The workspaces the admin key can pick: those any key was issued for (API-NEEDS.md §3 asks for a list of its own). */
+const MAX_PAGES = 20;
+
+/**
+ * The workspaces the admin key can pick: `GET /v1/admin/workspaces` (most recently active first), or, on a server
+ * without it, those any key was issued for.
+ */
 async function knownWorkspaces(): Promise<string[]> {
-  const seen = new Set<string>();
   let cursor: string | null = null;
-  for (let page = 0; page < 20; page++) {
+  try {
+    const found: string[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data: { workspaces: Array<{ workspace_id: string }>; next_cursor: string | null } = (await request<{ data: { workspaces: Array<{ workspace_id: string }>; next_cursor: string | null } }>('GET', '/v1/admin/workspaces', { query: { limit: 1000, cursor } })).body.data;
+      found.push(...data.workspaces.map((w) => w.workspace_id));
+      cursor = data.next_cursor;
+      if (!cursor) break;
+    }
+    return found;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 404)) throw e;
+  }
+  const seen = new Set<string>();
+  cursor = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
     const res: { data: ApiKey[]; next_cursor: string | null } = (await request<{ data: ApiKey[]; next_cursor: string | null }>('GET', '/v1/admin/api-keys', { query: { limit: 200, cursor } })).body;
     res.data.forEach((k) => seen.add(k.workspace_id));
     cursor = res.next_cursor;

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { getData, request, send } from '../api-client';
+import { ApiError, getData, request, send } from '../api-client';
 import { useApp } from '../app-context';
 import type { ApiKey, DeadLetter, IssuedKey, ProjectionStatus, Rebuild } from '../api-types';
 import { formatDuration, formatInstant } from '../time-range';
@@ -40,7 +40,18 @@ function Projections({ tz }: { tz: string }) {
   const [error, setError] = useState<unknown>(null);
   const [reason, setReason] = useState('');
   const [queued, setQueued] = useState<string | null>(null);
-  useInterval(() => getData<ProjectionStatus[]>('/v1/admin/projections').then((s) => (setStatus(s), setError(null)), setError), POLL_MS);
+  // null: a server without the history route (API-NEEDS.md §4), which shows the latest rebuild only.
+  const [history, setHistory] = useState<Rebuild[] | null>(null);
+  const [historyRoute, setHistoryRoute] = useState(true);
+  useInterval(() => {
+    getData<ProjectionStatus[]>('/v1/admin/projections').then((s) => (setStatus(s), setError(null)), setError);
+    if (historyRoute) {
+      getData<Rebuild[]>('/v1/admin/projections/rebuilds', { limit: 10 }).then(setHistory, (e) => {
+        if (e instanceof ApiError && e.status === 404) setHistoryRoute(false);
+        else setError(e);
+      });
+    }
+  }, POLL_MS);
   const rebuild = async (source: 'facts' | 'log') => {
     try {
       const r = (await send<{ data: { rebuild_id: number } }>('POST', '/v1/admin/projections/rebuild', { reason: reason.trim() || undefined, source })).data;
@@ -57,7 +68,7 @@ function Projections({ tz }: { tz: string }) {
         <Loading />
       ) : (
         status.map((p) => {
-          const rebuilds = p.recent_rebuilds ?? (p.rebuild ? [p.rebuild] : []);
+          const rebuilds = history ?? (p.rebuild ? [p.rebuild] : []);
           return (
             <div key={p.name} data-testid="projection" data-state={p.state}>
               <dl class="facts">
@@ -75,7 +86,7 @@ function Projections({ tz }: { tz: string }) {
                 </p>
               )}
               <h3>Rebuilds</h3>
-              {!p.recent_rebuilds && <p class="muted small">The latest one (a history needs the API extension in API-NEEDS.md).</p>}
+              <p class="muted small">{history ? 'The latest ten.' : 'The latest one (a history needs the API extension in API-NEEDS.md).'}</p>
               {rebuilds.length === 0 ? (
                 <p class="muted">None yet.</p>
               ) : (
