@@ -176,7 +176,7 @@ describe('the dashboard in a real browser', () => {
     expect(labels).toEqual(Object.values(MODELS).sort());
     expect(await chart.getAttribute('data-series')).toBe('4');
     await shot('overview');
-    if (README_IMAGES) await page.screenshot({ path: path.join(README_IMAGES, 'dashboard-overview.png') });
+    if (README_IMAGES) await page.screenshot({ path: path.join(README_IMAGES, 'dashboard-overview.png'), fullPage: true });
   });
 
   it('drills down from the executions, sorted by cost, to an execution, a session and its calls', async () => {
