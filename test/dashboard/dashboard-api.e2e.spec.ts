@@ -107,6 +107,28 @@ describe('the API the dashboard reads', () => {
     });
   });
 
+  describe('GET /costs/sessions?sort=', () => {
+    const sessions = (body: { session_id: string; total_cost_usd: string }[]) => body.map((x) => [x.session_id, x.total_cost_usd]);
+
+    it('orders by total cost or start, either way, and pages each order through its own cursor', async () => {
+      expect(sessions((await get('/costs/sessions?sort=-total_cost_usd', keys[A])).body)).toEqual([
+        ['sess_a2', '0.045'], ['sess_a1', '0.00875'], ['sess_a4', '0.00025'], ['sess_a3', '0.00025'],
+      ]);
+      expect(sessions((await get('/costs/sessions?sort=total_cost_usd', keys[A])).body).map(([id]) => id)).toEqual(['sess_a3', 'sess_a4', 'sess_a1', 'sess_a2']);
+      expect(sessions((await get('/costs/sessions?sort=started_at', keys[A])).body).map(([id]) => id)).toEqual(['sess_a1', 'sess_a2', 'sess_a3', 'sess_a4']);
+      const page1 = await get('/costs/sessions?sort=-total_cost_usd&limit=3', keys[A]);
+      const next = /^<([^>]+)>; rel="next"$/.exec(page1.headers.link)![1];
+      expect(sessions((await t.http.get(next).set('x-api-key', keys[A])).body)).toEqual([['sess_a3', '0.00025']]);
+      const cursor = new URL(`http://x${next}`).searchParams.get('cursor')!;
+      expect((await get(`/costs/sessions?cursor=${cursor}`, keys[A])).status).toBe(422);
+    });
+
+    it('keeps the execution filter and the workspace', async () => {
+      expect(sessions((await get('/costs/sessions?sort=-total_cost_usd&execution_id=run_1', keys[A])).body)).toEqual([['sess_a1', '0.00875']]);
+      expect(sessions((await get('/costs/sessions?sort=-total_cost_usd', keys[B])).body)).toEqual([['sess_a1', '2.5']]);
+    });
+  });
+
   describe('GET /v1/sessions/{id}/calls', () => {
     it('lists the calls oldest first with cost, reported cost and drift, each exact', async () => {
       const res = await get('/v1/sessions/sess_a1/calls', keys[A]);

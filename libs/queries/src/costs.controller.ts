@@ -8,9 +8,11 @@ import type { Request, Response } from 'express';
 import { GetCostSummary } from './cost-summary/get-cost-summary.query';
 import { GetExecutionCost } from './execution-cost/get-execution-cost.query';
 import { ListExecutionCosts } from './execution-cost/list-execution-costs.query';
-import { DEFAULT_EXECUTION_SORT, EXECUTION_SORTS, ExecutionSort, ListExecutionCostsSorted } from './execution-cost/list-execution-costs-sorted.query';
+import { ListExecutionCostsSorted } from './execution-cost/list-execution-costs-sorted.query';
+import { DEFAULT_LIST_SORT, LIST_SORTS, ListSort, SORT_DESCRIPTION } from './shared/list-sort';
 import { GetSessionCost } from './session-cost/get-session-cost.query';
 import { ListSessionCosts } from './session-cost/list-session-costs.query';
+import { ListSessionCostsSorted } from './session-cost/list-session-costs-sorted.query';
 import { decodeCursor } from './shared/cursor';
 import { Page } from './shared/page';
 import { BooleanParam, BreakdownParams, OneOfParam, PageParams, ReadParams, StringParam } from './shared/query-params';
@@ -21,6 +23,9 @@ import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 export class ListSessionsParams extends PageParams {
   @StringParam({ maxLength: 128, emptyIsAbsent: true, description: 'Filter by execution ID; empty means no filter' })
   execution_id?: string;
+
+  @OneOfParam({ values: LIST_SORTS, default: DEFAULT_LIST_SORT, description: SORT_DESCRIPTION })
+  sort: ListSort = DEFAULT_LIST_SORT;
 }
 
 @FastApiQuery()
@@ -37,12 +42,8 @@ export class ExecutionParams extends BreakdownParams {
 
 @FastApiQuery()
 export class ListExecutionsParams extends PageParams {
-  @OneOfParam({
-    values: EXECUTION_SORTS,
-    default: DEFAULT_EXECUTION_SORT,
-    description: 'Extension: the order, `-` for descending: by start (`-started_at`, newest first, the default) or by total cost (`-total_cost_usd`, costliest first); ties by workspace and execution id. A cursor pages only the sort it came from.',
-  })
-  sort: ExecutionSort = DEFAULT_EXECUTION_SORT;
+  @OneOfParam({ values: LIST_SORTS, default: DEFAULT_LIST_SORT, description: SORT_DESCRIPTION })
+  sort: ListSort = DEFAULT_LIST_SORT;
 }
 
 @FastApiQuery()
@@ -71,10 +72,14 @@ export class CostsController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('sessions')
-  @ApiOperation({ summary: 'Session costs, newest first; the next page is in the Link header' })
+  @ApiOperation({ summary: 'Session costs, newest first or as `sort` says; the next page is in the Link header' })
   @ApiOkResponse({ type: [SessionCostDoc] })
   async listSessions(@Query() q: ListSessionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const page = await this.queries.execute(new ListSessionCosts(readScope(p, q.workspace_id), q.execution_id, q.limit, decodeCursor(q.cursor)));
+    const scope = readScope(p, q.workspace_id);
+    const page =
+      q.sort === DEFAULT_LIST_SORT
+        ? await this.queries.execute(new ListSessionCosts(scope, q.execution_id, q.limit, decodeCursor(q.cursor)))
+        : await this.queries.execute(new ListSessionCostsSorted(scope, q.execution_id, q.sort, q.limit, q.cursor));
     return linkNext(req, res, page);
   }
 
@@ -92,7 +97,7 @@ export class CostsController {
   async listExecutions(@Query() q: ListExecutionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const scope = readScope(p, q.workspace_id);
     const page =
-      q.sort === DEFAULT_EXECUTION_SORT
+      q.sort === DEFAULT_LIST_SORT
         ? await this.queries.execute(new ListExecutionCosts(scope, q.limit, decodeCursor(q.cursor)))
         : await this.queries.execute(new ListExecutionCostsSorted(scope, q.sort, q.limit, q.cursor));
     return linkNext(req, res, page);

@@ -9,6 +9,7 @@ import { ListExecutionCostsHandler } from './execution-cost/list-execution-costs
 import { ListExecutionCostsSortedHandler } from './execution-cost/list-execution-costs-sorted.query';
 import { SessionCallsController } from './session-calls/session-calls.controller';
 import { GetSessionCallsHandler } from './session-calls/get-session-calls.query';
+import { ListSessionCostsSortedHandler } from './session-cost/list-session-costs-sorted.query';
 import { GetSessionCostHandler } from './session-cost/get-session-cost.query';
 import { ListSessionCostsHandler } from './session-cost/list-session-costs.query';
 import { GetCostReconciliationHandler } from './reconciliation/get-cost-reconciliation.query';
@@ -22,7 +23,7 @@ import { GetWorkflowRunCostHandler } from './workflow-run-cost/get-workflow-run-
     GetSessionCostHandler, ListSessionCostsHandler, GetExecutionCostHandler, ListExecutionCostsHandler, GetCostSummaryHandler,
     GetWorkflowRunCostHandler, GetCostRangeSummaryHandler, GetCostTimeseriesHandler,
     GetCostReconciliationHandler,
-    ListExecutionCostsSortedHandler, GetSessionCallsHandler,
+    ListExecutionCostsSortedHandler, ListSessionCostsSortedHandler, GetSessionCallsHandler,
   ],
 })
 export class QueriesModule {}
