@@ -143,6 +143,7 @@ export function OverviewPage() {
         <div class="panel">
           <h2>Top models</h2>
           {s ? (
+            <div class="table-wrap">
             <table class="table compact" data-testid="top-models">
               <thead>
                 <tr><th scope="col">Model</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Calls</th></tr>
@@ -157,6 +158,7 @@ export function OverviewPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : <Loading />}
           <p class="muted small">In the range.</p>
         </div>
