@@ -107,6 +107,7 @@ export function OverviewPage() {
               buckets={series.data.buckets}
               series={chartSeries}
               tz={choice.tz}
+              granularity={series.data.granularity}
               label={`Stacked bars of LLM cost per ${granularity} by ${groupBy.replace('_', ' ')}, ${series.data.buckets.length} periods in ${choice.tz}; the table below has the figures.`}
             />
             <details>
