@@ -12,7 +12,7 @@ import { PricingPage } from './pages/pricing.page';
 import { ReconciliationPage } from './pages/reconciliation.page';
 import { SessionPage } from './pages/session.page';
 import { UnpricedPage } from './pages/unpriced.page';
-import { Page } from './ui';
+import { Page, PageBoundary } from './ui';
 
 const LABELS: Record<(typeof PAGES)[number], string> = {
   overview: 'Overview',
@@ -232,7 +232,9 @@ function Shell({ app }: { app: AppState }) {
           </button>
         </div>
       </header>
-      <main id="main">{content}</main>
+      <main id="main">
+        <PageBoundary resetKey={`${route.page}/${route.id ?? ''}/${principal.workspace ?? ''}`}>{content}</PageBoundary>
+      </main>
     </>
   );
 }
