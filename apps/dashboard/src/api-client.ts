@@ -22,6 +22,8 @@ export const session = {
   },
 };
 
+export const UNAUTHORIZED = 'ledger:unauthorized';
+
 /** An answer other than 2xx, with the message each API family puts in its own error shape. */
 export class ApiError extends Error {
   constructor(
@@ -75,6 +77,8 @@ export async function request<T>(method: string, path: string, options: { query?
   }
   if (!res.ok) {
     const { message, code } = messageOf(res.status, body);
+    // A key revoked or rotated away while the tab is open: the app returns to sign-in rather than fail page by page.
+    if (res.status === 401 && !options.key) dispatchEvent(new CustomEvent(UNAUTHORIZED, { detail: message }));
     throw new ApiError(res.status, message, code);
   }
   return { body: body as T, headers: res.headers };

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, request, session } from './api-client';
+import { ApiError, request, session, UNAUTHORIZED } from './api-client';
 import { AppContext, type AppState } from './app-context';
 import type { ApiKey } from './api-types';
 import { href, PAGES, useRoute } from './router';
@@ -12,7 +12,7 @@ import { PricingPage } from './pages/pricing.page';
 import { ReconciliationPage } from './pages/reconciliation.page';
 import { SessionPage } from './pages/session.page';
 import { UnpricedPage } from './pages/unpriced.page';
-import { Page } from './ui';
+import { Page, PageBoundary } from './ui';
 
 const LABELS: Record<(typeof PAGES)[number], string> = {
   overview: 'Overview',
@@ -74,9 +74,9 @@ async function knownWorkspaces(): Promise<string[]> {
   return [...seen].sort();
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (key: string, who: Identity) => void }) {
+function SignIn({ onSignedIn, notice }: { onSignedIn: (key: string, who: Identity) => void; notice: string | null }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(notice);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -232,7 +232,9 @@ function Shell({ app }: { app: AppState }) {
           </button>
         </div>
       </header>
-      <main id="main">{content}</main>
+      <main id="main">
+        <PageBoundary resetKey={`${route.page}/${route.id ?? ''}/${principal.workspace ?? ''}`}>{content}</PageBoundary>
+      </main>
     </>
   );
 }
@@ -273,6 +275,17 @@ export function App() {
     location.hash = '#/overview';
   }, []);
 
+  useEffect(() => {
+    const onUnauthorized = (e: Event) => {
+      session.signOut();
+      setKey(null);
+      setIdentity(null);
+      setIdentifyError(`Signed out: ${(e as CustomEvent<string>).detail}`);
+    };
+    addEventListener(UNAUTHORIZED, onUnauthorized);
+    return () => removeEventListener(UNAUTHORIZED, onUnauthorized);
+  }, []);
+
   const app = useMemo<AppState | null>(() => {
     if (!identity) return null;
     return {
@@ -303,6 +316,7 @@ export function App() {
   if (!key || identifyError) {
     return (
       <SignIn
+        notice={identifyError}
         onSignedIn={(k, who) => {
           session.signIn(k);
           setIdentifyError(null);

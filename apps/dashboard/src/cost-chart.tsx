@@ -62,7 +62,15 @@ export function toSeries(buckets: Bucket[], emptyKey: string): Series[] {
  * Stacked bars of cost per period. uPlot does not stack: each series is drawn as the running sum of the ones
  * below it, tallest first, so that each visible band is one series.
  */
-export function CostChart({ buckets, series, tz, label }: { buckets: Bucket[]; series: Series[]; tz: string; label: string }) {
+const TICK_FORMAT: Record<string, Intl.DateTimeFormatOptions> = {
+  hour: { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' },
+  day: { month: 'short', day: 'numeric' },
+  week: { month: 'short', day: 'numeric' },
+  month: { year: 'numeric', month: 'short' },
+};
+const MAX_TICKS = 12;
+
+export function CostChart({ buckets, series, tz, label, granularity }: { buckets: Bucket[]; series: Series[]; tz: string; label: string; granularity: string }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const host = el.current;
@@ -72,6 +80,10 @@ export function CostChart({ buckets, series, tz, label }: { buckets: Bucket[]; s
     series.forEach((s, i) => running.push(s.values.map((v, j) => decimalForPlot(v) + (i ? running[i - 1][j] : 0))));
     const order = series.map((_, i) => i).reverse();
     const bars = uPlot.paths.bars!({ size: [0.7, 64], align: 1 });
+    // Ticks at period starts, labelled as the period is named in the viewer's zone (uPlot's own ticks fall on hours).
+    const every = Math.ceil(xs.length / MAX_TICKS);
+    const ticks = xs.filter((_, i) => i % every === 0);
+    const fmt = new Intl.DateTimeFormat(undefined, { timeZone: tz, ...TICK_FORMAT[granularity] });
     const opts: uPlot.Options = {
       width: Math.max(280, host.clientWidth),
       height: 280,
@@ -79,7 +91,10 @@ export function CostChart({ buckets, series, tz, label }: { buckets: Bucket[]; s
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
-      axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`), size: 64 }],
+      axes: [
+        { splits: () => ticks, values: (_u, vs) => vs.map((t) => fmt.format(new Date(t * 1000))) },
+        { values: (_u, vs) => vs.map((t) => `$${t}`), size: 64 },
+      ],
       series: [{}, ...order.map((i) => ({ label: series[i].label, stroke: series[i].color, fill: series[i].color, width: 0, paths: bars, points: { show: false } }))],
     };
     const plot = new uPlot(opts, [xs, ...order.map((i) => running[i])], host);
@@ -89,7 +104,7 @@ export function CostChart({ buckets, series, tz, label }: { buckets: Bucket[]; s
       resize.disconnect();
       plot.destroy();
     };
-  }, [buckets, series, tz]);
+  }, [buckets, series, tz, granularity]);
   return (
     <figure class="chart" data-testid="cost-chart" data-series={series.length}>
       <div ref={el} class="chart-canvas" role="img" aria-label={label} />

@@ -91,3 +91,15 @@ export function decimalForPlot(value: string | null | undefined): number {
 export function sumCounts(...values: Array<number | string | null | undefined>): bigint {
   return values.reduce<bigint>((acc, v) => acc + BigInt(v ?? 0), 0n);
 }
+
+/** A ratio's decimal string (`driftRatio`, 6 places) as a signed percentage to 2 places, truncated: the point moves, no float. */
+export function formatRatioPercent(ratio: string | null): string {
+  if (ratio === null) return '—';
+  const neg = ratio.startsWith('-');
+  const [int, frac = ''] = ratio.replace('-', '').split('.');
+  const f = frac.padEnd(2, '0');
+  const whole = (int + f.slice(0, 2)).replace(/^0+(?=\d)/, '');
+  const rest = f.slice(2, 4).replace(/0+$/, '');
+  const zero = /^0*$/.test(int + frac);
+  return `${zero ? '' : neg ? '−' : '+'}${whole}${rest ? `.${rest}` : ''}%`;
+}

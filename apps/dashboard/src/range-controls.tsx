@@ -17,13 +17,12 @@ export function RangeControls() {
   return (
     <fieldset class="range-controls">
       <legend class="sr-only">Time range</legend>
-      <div class="presets" role="radiogroup" aria-label="Range">
+      <div class="presets" role="group" aria-label="Range">
         {[...PRESETS.map((p) => ({ id: p.id, label: p.id })), { id: 'custom' as Preset, label: 'custom' }].map((p) => (
           <button
             key={p.id}
             type="button"
-            role="radio"
-            aria-checked={range.preset === p.id}
+            aria-pressed={range.preset === p.id}
             data-testid={`range-${p.id}`}
             title={PRESETS.find((x) => x.id === p.id)?.label ?? 'A range of your own'}
             onClick={() => pick(p.id)}

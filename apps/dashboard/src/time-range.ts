@@ -85,3 +85,8 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(m / 60);
   return h < 48 ? `${h}h ${m % 60}m` : `${Math.floor(h / 24)}d ${h % 24}h`;
 }
+
+/** Time of day with seconds, for rows of one session whose date is in its header. */
+export function formatClock(iso: string, tz: string): string {
+  return new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+}

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import { ApiError } from './api-client';
 import { compareDecimals, formatCompact, formatCount, formatUsd, isNegative } from './decimal';
 import type { MoneyMap } from './api-types';
@@ -129,4 +129,25 @@ export function Pager({ onPrev, onNext, page }: { onPrev?: () => void; onNext?: 
 
 export function Status({ state }: { state: string }) {
   return <span class={`status status-${state}`}>{state}</span>;
+}
+
+/** A page that fails to render shows why, and the rest of the app (navigation, sign-out) keeps working. */
+export class PageBoundary extends Component<{ children: ComponentChildren; resetKey: string }, { error: Error | null; key: string }> {
+  state = { error: null as Error | null, key: '' };
+  static getDerivedStateFromProps(props: { resetKey: string }, state: { key: string }) {
+    return props.resetKey === state.key ? null : { error: null, key: props.resetKey };
+  }
+  componentDidCatch(error: Error) {
+    this.setState({ error });
+  }
+  render() {
+    if (this.state.error) {
+      return (
+        <Page title="Something went wrong">
+          <Problem error={this.state.error} />
+        </Page>
+      );
+    }
+    return this.props.children;
+  }
 }

@@ -34,11 +34,13 @@ export function TokenClasses({ v }: { v: { input_tokens: number; output_tokens: 
   );
 }
 
+const SESSIONS_LIMIT = 200;
+
 export function ExecutionPage({ id }: { id: string }) {
   const { principal, range } = useApp();
   const scope = useScope();
   const exec = useAsync(() => get<ExecutionCost>(`/costs/executions/${encodeURIComponent(id)}`, { ...scope, include_session_ids: true }), [id, principal.workspace]);
-  const sessions = useAsync(() => get<SessionCost[]>('/costs/sessions', { ...scope, execution_id: id, limit: 200 }), [id, principal.workspace]);
+  const sessions = useAsync(() => get<SessionCost[]>('/costs/sessions', { ...scope, execution_id: id, limit: SESSIONS_LIMIT }), [id, principal.workspace]);
   const e = exec.data;
   return (
     <Page title={<>Execution <code>{id}</code></>}>
@@ -77,6 +79,7 @@ export function ExecutionPage({ id }: { id: string }) {
       )}
       <div class="panel">
         <h2>Sessions</h2>
+        {sessions.data?.length === SESSIONS_LIMIT && <p class="note">The newest {SESSIONS_LIMIT} of {e?.session_count ?? 'its'} sessions.</p>}
         <Problem error={sessions.error} />
         {sessions.data ? (
           <div class="table-wrap">

@@ -65,18 +65,18 @@ export function ExecutionsPage() {
           <thead>
             <tr>
               <th scope="col">Execution</th>
-              <th scope="col">Workflow</th>
+              <th scope="col" class="hide-narrow">Workflow</th>
               <th scope="col" aria-sort={ariaSort('started_at')}>
                 <SortButton label="Started" k="started_at" sort={sort} setSort={setSort} />
               </th>
-              <th scope="col" class="num">Sessions</th>
-              <th scope="col" class="num">Tokens</th>
+              <th scope="col" class="num hide-narrow">Sessions</th>
+              <th scope="col" class="num hide-narrow">Tokens</th>
               <th scope="col" class="num" aria-sort={ariaSort('total_cost_usd')}>
                 <SortButton label="Cost" k="total_cost_usd" sort={sort} setSort={setSort} />
               </th>
               <th scope="col" class="num hide-narrow">Drift</th>
               <th scope="col" class="hide-narrow">Duration</th>
-              <th scope="col">Status</th>
+              <th scope="col" class="hide-narrow">Status</th>
             </tr>
           </thead>
           <tbody>
@@ -85,17 +85,17 @@ export function ExecutionsPage() {
                 <th scope="row" class="ellipsis">
                   <a href={href.execution(e.execution_id)}>{e.execution_id}</a>
                 </th>
-                <td>{e.workflow_id ?? <span class="muted">—</span>}</td>
-                <td>{formatInstant(e.started_at, range.tz)}</td>
-                <td class="num"><Count value={e.session_count} /></td>
-                <td class="num"><Count value={e.total_tokens} compact /></td>
+                <td class="hide-narrow">{e.workflow_id ?? <span class="muted">—</span>}</td>
+                <td class="nowrap">{formatInstant(e.started_at, range.tz)}</td>
+                <td class="num hide-narrow"><Count value={e.session_count} /></td>
+                <td class="num hide-narrow"><Count value={e.total_tokens} compact /></td>
                 <td class="num">
                   <Usd value={e.total_cost_usd} />
                   {e.pricing_status === 'partial' && <span class="tag" title={`Unpriced: ${e.unpriced_models.join(', ')}`}>partial</span>}
                 </td>
                 <td class="num hide-narrow">{e.cost_drift_usd === null ? <span class="muted">—</span> : <Usd value={e.cost_drift_usd} signed />}</td>
                 <td class="hide-narrow">{formatDuration(e.duration_ms)}</td>
-                <td><Status state={e.is_complete ? 'complete' : 'running'} /></td>
+                <td class="hide-narrow"><Status state={e.is_complete ? 'complete' : 'running'} /></td>
               </tr>
             ))}
           </tbody>

@@ -107,6 +107,7 @@ export function OverviewPage() {
               buckets={series.data.buckets}
               series={chartSeries}
               tz={choice.tz}
+              granularity={series.data.granularity}
               label={`Stacked bars of LLM cost per ${granularity} by ${groupBy.replace('_', ' ')}, ${series.data.buckets.length} periods in ${choice.tz}; the table below has the figures.`}
             />
             <details>
@@ -143,6 +144,7 @@ export function OverviewPage() {
         <div class="panel">
           <h2>Top models</h2>
           {s ? (
+            <div class="table-wrap">
             <table class="table compact" data-testid="top-models">
               <thead>
                 <tr><th scope="col">Model</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Calls</th></tr>
@@ -157,6 +159,7 @@ export function OverviewPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : <Loading />}
           <p class="muted small">In the range.</p>
         </div>

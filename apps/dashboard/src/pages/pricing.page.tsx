@@ -221,10 +221,20 @@ function WhatIf(props: { model: string; detail: ModelPrices | null; workspaces: 
               ))}
             </select>
           </label>
-          <label>
-            Effective from (UTC, ISO-8601)
-            <input data-testid="price-effective-from" value={effectiveFrom} onInput={(e) => setEffectiveFrom((e.target as HTMLInputElement).value)} required />
-          </label>
+          <div class="field">
+            <label for="price-effective-from">Effective from (UTC, ISO-8601)</label>
+            <input id="price-effective-from" data-testid="price-effective-from" value={effectiveFrom} onInput={(e) => setEffectiveFrom((e.target as HTMLInputElement).value)} required />
+            <span class="hint-buttons">
+              {row && (
+                <button type="button" class="link" onClick={() => setEffectiveFrom(row.effective_from)}>
+                  the current row's start
+                </button>
+              )}
+              <button type="button" class="link" onClick={() => setEffectiveFrom(new Date().toISOString())}>
+                now
+              </button>
+            </span>
+          </div>
           {CLASSES.map(([k, l]) => (
             <label key={k}>
               {l} {k === 'web_search' ? '' : '(per 1M tokens)'}
@@ -357,7 +367,7 @@ function WhatIf(props: { model: string; detail: ModelPrices | null; workspaces: 
   );
 }
 
-function ModelDetail({ model, workspaces, version, onChanged }: { model: string; workspaces: string[]; version: number; onChanged: () => void }) {
+function ModelDetail({ model, workspaces, version, onSwapped }: { model: string; workspaces: string[]; version: number; onSwapped: () => void }) {
   const detail = useAsync(async () => {
     try {
       return await getData<ModelPrices>(`/v1/pricing/models/${encodeURIComponent(model)}`);
@@ -456,10 +466,11 @@ function ModelDetail({ model, workspaces, version, onChanged }: { model: string;
           detail={d}
           workspaces={workspaces}
           version={d?.version ?? version}
-          onApplied={onChanged}
+          onApplied={() => undefined}
           onSwapped={() => {
             detail.reload();
             overrides.reload();
+            onSwapped();
           }}
         />
       )}
@@ -485,7 +496,7 @@ export function PricingPage() {
         <div class="pricing">
           <ModelSearch catalog={catalog.data} selected={selected} onSelect={setSelected} />
           {selected ? (
-            <ModelDetail model={selected} workspaces={principal.workspaces} version={catalog.data.version} onChanged={() => undefined} />
+            <ModelDetail model={selected} workspaces={principal.workspaces} version={catalog.data.version} onSwapped={catalog.reload} />
           ) : (
             <p class="muted">Pick a model to see its prices and try a change.</p>
           )}

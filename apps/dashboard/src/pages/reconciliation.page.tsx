@@ -2,23 +2,12 @@ import { useState } from 'preact/hooks';
 import { getData } from '../api-client';
 import { useApp, useScope } from '../app-context';
 import type { Reconciliation, ReconciliationFigures } from '../api-types';
+import { formatRatioPercent as ratioPercent } from '../decimal';
 import { RangeControls, useResolvedRange } from '../range-controls';
 import { href } from '../router';
 import { formatInstant } from '../time-range';
 import { Card, Count, Loading, Page, Problem, Usd } from '../ui';
 import { useAsync } from '../use-async';
-
-/** driftRatio is a decimal string with 6 places: shown as a percentage by moving the point, never through a float. */
-function ratioPercent(ratio: string | null): string {
-  if (ratio === null) return '—';
-  const neg = ratio.startsWith('-');
-  const [int, frac = ''] = ratio.replace('-', '').split('.');
-  const f = frac.padEnd(2, '0');
-  const whole = (int + f.slice(0, 2)).replace(/^0+(?=\d)/, '');
-  const rest = f.slice(2, 4).replace(/0+$/, '');
-  const zero = /^0*$/.test(int + frac);
-  return `${zero ? '' : neg ? '−' : '+'}${whole}${rest ? `.${rest}` : ''}%`;
-}
 
 function FiguresRow({ g, label }: { g: ReconciliationFigures; label: string }) {
   return (

@@ -3,7 +3,7 @@ import { useApp, useScope } from '../app-context';
 import type { RunCall, RunCost, SessionCalls, SessionCost } from '../api-types';
 import { subtractDecimals } from '../decimal';
 import { href } from '../router';
-import { formatDuration, formatInstant } from '../time-range';
+import { formatClock, formatDuration, formatInstant } from '../time-range';
 import { Card, CostMapTable, Count, Loading, Page, Problem, Status, Usd } from '../ui';
 import { useAsync } from '../use-async';
 import { TokenClasses } from './execution.page';
@@ -48,6 +48,14 @@ export function SessionPage({ id }: { id: string }) {
   const sess = useAsync(() => get<SessionCost>(`/costs/sessions/${encodeURIComponent(id)}`, scope), [id, principal.workspace]);
   const calls = useAsync(() => (sess.data ? loadCalls(sess.data, scope) : new Promise<never>(() => {})), [sess.data]);
   const s = sess.data;
+  // A token class no call used gets no column, so that the figures that matter fit a laptop's width.
+  const list = calls.data?.calls ?? [];
+  const used = {
+    reasoning: list.some((c) => c.reasoningTokens > 0),
+    cacheWrite: list.some((c) => c.cacheCreationTokens > 0),
+    cacheRead: list.some((c) => c.cacheReadTokens > 0),
+    webSearch: list.some((c) => c.webSearchRequests > 0),
+  };
   return (
     <Page title={<>Session <code>{id}</code></>}>
       <p class="crumbs">
@@ -91,9 +99,10 @@ export function SessionPage({ id }: { id: string }) {
                       <th scope="col">Model</th>
                       <th scope="col" class="num">Input</th>
                       <th scope="col" class="num">Output</th>
-                      <th scope="col" class="num hide-narrow">Reasoning</th>
-                      <th scope="col" class="num hide-narrow">Cache write</th>
-                      <th scope="col" class="num hide-narrow">Cache read</th>
+                      {used.reasoning && <th scope="col" class="num hide-narrow">Reasoning</th>}
+                      {used.cacheWrite && <th scope="col" class="num hide-narrow">Cache write</th>}
+                      {used.cacheRead && <th scope="col" class="num hide-narrow">Cache read</th>}
+                      {used.webSearch && <th scope="col" class="num hide-narrow">Searches</th>}
                       <th scope="col" class="num">Cost</th>
                       <th scope="col" class="num">Reported</th>
                       <th scope="col" class="num">Drift</th>
@@ -105,17 +114,18 @@ export function SessionPage({ id }: { id: string }) {
                       return (
                         <tr key={c.eventId} data-testid="call-row" data-id={c.eventId}>
                           <td>{i + 1}</td>
-                          <td>{formatInstant(c.createdAt, range.tz, true)}</td>
-                          <td>{c.stepName ?? '—'}</td>
+                          <td class="nowrap" title={formatInstant(c.createdAt, range.tz, true)}>{formatClock(c.createdAt, range.tz)}</td>
+                          <td class="nowrap">{c.stepName ?? '—'}</td>
                           <th scope="row" class="ellipsis" title={c.priceRef ? `priced by ${c.priceRef}` : 'no price'}>
                             {c.model}
                             {[c.serviceTier, c.speed, c.inferenceGeo].filter(Boolean).map((m) => <span key={m} class="tag">{m}</span>)}
                           </th>
                           <td class="num"><Count value={c.inputTokens} /></td>
                           <td class="num"><Count value={c.outputTokens} /></td>
-                          <td class="num hide-narrow"><Count value={c.reasoningTokens} /></td>
-                          <td class="num hide-narrow"><Count value={c.cacheCreationTokens} /></td>
-                          <td class="num hide-narrow"><Count value={c.cacheReadTokens} /></td>
+                          {used.reasoning && <td class="num hide-narrow"><Count value={c.reasoningTokens} /></td>}
+                          {used.cacheWrite && <td class="num hide-narrow"><Count value={c.cacheCreationTokens} />{c.cacheCreation1hTokens > 0 && <div class="muted small">1h <Count value={c.cacheCreation1hTokens} /></div>}</td>}
+                          {used.cacheRead && <td class="num hide-narrow"><Count value={c.cacheReadTokens} /></td>}
+                          {used.webSearch && <td class="num hide-narrow"><Count value={c.webSearchRequests} /></td>}
                           <td class="num">
                             {c.costUsdExact === null ? <a href={href.page('unpriced')} class="tag">unpriced</a> : <Usd value={c.costUsdExact} />}
                             {c.pricingStatus === 'partial' && <span class="tag">partial</span>}
