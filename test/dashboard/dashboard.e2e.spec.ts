@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Big from 'big.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -20,13 +21,14 @@ declare const localStorage: Record<string, string>;
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUTPUT = path.join(ROOT, 'test-output', 'dashboard');
-const BUILD = path.join(OUTPUT, 'build');
+/** Outside the checkout, where the linter would read the bundle as source. */
+const BUILD = path.join(tmpdir(), `ledger-dashboard-build-${process.pid}`);
 const README_IMAGES = process.env.DASHBOARD_README_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'images') : undefined;
 
 /** Debian's chromium: CHROMIUM_PATH, else the first on PATH. Missing is a failure that says how to install it, never a skip. */
 function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, ...['chromium', 'chromium-browser'].map((c) => spawnSync('which', [c], { encoding: 'utf8' }).stdout.trim())];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  const onPath = (process.env.PATH ?? '').split(path.delimiter).flatMap((dir) => ['chromium', 'chromium-browser'].map((name) => path.join(dir, name)));
+  const found = [process.env.CHROMIUM_PATH, ...onPath].find((c): c is string => !!c && existsSync(c));
   if (!found) {
     throw new Error(
       'the dashboard browser tests need Chromium: install Debian\'s package (sudo apt-get install -y chromium; .ci/run does it) ' +
@@ -150,6 +152,7 @@ describe('the dashboard in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await s?.close();
+    rmSync(BUILD, { recursive: true, force: true });
   });
 
   it('signs in with a workspace key, and the overview shows the API’s exact totals', async () => {
