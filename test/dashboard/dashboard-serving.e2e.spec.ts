@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ADMIN_KEY } from '@ledger/testing';
+import { ADMIN_KEY, createTestDatabase } from '@ledger/testing';
 import request from 'supertest';
+import { startLedgerProcess } from '../deployment/support/ledger-process';
 import { DashboardService, startDashboardService } from './support/dashboard-service';
 
 /**
@@ -101,6 +102,30 @@ describe('the dashboard by role', () => {
     } finally {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the dashboard of a real process', () => {
+  it('is dist/dashboard of the checkout, announced at start-up', async () => {
+    const db = await createTestDatabase();
+    const ledger = await startLedgerProcess('dashboard', { DATABASE_URL: db.url, LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_ROLE: 'api' });
+    try {
+      await ledger.waitHealthy(60_000);
+      expect(ledger.output()).toContain(`dashboard: http://127.0.0.1:${ledger.port}/ (sign in with an API key)`);
+      const res = await fetch(`http://127.0.0.1:${ledger.port}/`);
+      // Whatever this checkout's dist/ holds: its build (after npm run build, as in CI), else the page saying how to build it.
+      const index = path.resolve(__dirname, '../../dist/dashboard/index.html');
+      if (existsSync(index)) {
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe(readFileSync(index, 'utf8'));
+      } else {
+        expect(res.status).toBe(404);
+        expect(await res.text()).toContain('Run <code>npm run build</code>');
+      }
+    } finally {
+      await ledger.stop();
+      await db.drop();
     }
   });
 });
