@@ -163,4 +163,4 @@ executions AS (
   RETURNING 1
 )
 
-SELECT (SELECT count(*) FROM facts)::int AS inserted;
+SELECT (SELECT count(*) FROM facts)::int AS inserted, (SELECT count(*) FROM raw)::int AS events;

@@ -170,4 +170,4 @@ executions AS (
     events_applied = c.events_applied + excluded.events_applied, pricing_version = excluded.pricing_version, updated_at = now()
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM facts)::int AS inserted;
+SELECT (SELECT count(*) FROM facts)::int AS inserted, (SELECT count(*) FROM raw)::int AS events;

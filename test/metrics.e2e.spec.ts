@@ -142,11 +142,15 @@ describe('GET /metrics', () => {
     expect([sample(idle, 'ledger_rebuild_events_done'), sample(idle, 'ledger_rebuild_events_total')]).toEqual([0, 0]);
   });
 
-  it('reports both database pools and the process', async () => {
+  it('reports each database pool (writes, reads, migrations) and the process', async () => {
+    expect((await t.http.get('/costs/summary').set('x-api-key', key)).status).toBe(200);
     const text = await scrape();
+    expect(labelValues(text, 'ledger_db_pool_connections', 'pool').sort()).toEqual(['pg', 'read', 'typeorm']);
     expect(sample(text, 'ledger_db_pool_connections', { pool: 'pg' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ledger_db_pool_connections', { pool: 'read' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ledger_db_pool_connections', { pool: 'typeorm' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ledger_db_pool_waiting_clients', { pool: 'pg' })).toBe(0);
+    expect(sample(text, 'ledger_db_pool_waiting_clients', { pool: 'read' })).toBe(0);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });

@@ -13,9 +13,12 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { READ_MODEL_SCHEMA } from '@ledger/database';
 import { pricedFactsView } from '@ledger/pricing';
+import { LOG_START, PgEventStore } from '@ledger/event-store';
 import {
   attributeToSessionsSql,
   batchSql,
+  choosePageSql,
+  logBatchSql,
   bulkAggregateSql,
   bulkExecutionsSql,
   mergeFactsSql,
@@ -24,6 +27,7 @@ import {
   sessionShapeRows,
 } from '../libs/projections/src/cost.projection';
 import { readModel } from '../libs/projections/src/read-model.schema';
+import { USAGE_EVENT_FILTER } from '../libs/projections/src/cost-projector';
 import { ROLLUP, RUNS } from '../libs/queries/src/cost-range-summary/rollup-range';
 import { ALL_WORKSPACES, IN_WORKSPACE } from '../libs/queries/src/cost-summary/get-cost-summary.query';
 import { EXECUTION, HOLDING as EXECUTION_HOLDING } from '../libs/queries/src/execution-cost/get-execution-cost.query';
@@ -42,6 +46,8 @@ const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const LIVE = READ_MODEL_SCHEMA;
 const SHADOW = `${READ_MODEL_SCHEMA}_rebuild_1`;
 const LIVE_FACTS = `${LIVE}.cost_facts`;
+/** The PostgreSQL log's SQL, which needs no connection to render. */
+const PG_LOG = new PgEventStore({} as Pool);
 
 /** One statement of a golden file: what renders it (its comment line) and its text. */
 type Rendered = readonly [renderer: string, sql: string];
@@ -75,6 +81,16 @@ const GOLDEN: Record<string, Golden> = {
   'live-batch.sql': {
     source: PROJECTION,
     render: async () => [[`batchSql('${LIVE}'): applyCostBatch`, batchSql(LIVE)]],
+  },
+  'live-batch-from-log.sql': {
+    source: PROJECTION,
+    render: async () => [
+      [`choosePageSql('${LIVE}', pageSql(USAGE_EVENT_FILTER, ...)): choosePage`, choosePageSql(LIVE, PG_LOG.pageSql(USAGE_EVENT_FILTER, LOG_START, 5000))],
+      [
+        `logBatchSql('${LIVE}', scanSql(USAGE_EVENT_FILTER, <the page's end>, no slice, <the checkpoint>)): applyLogBatch`,
+        logBatchSql(LIVE, PG_LOG.scanSql(USAGE_EVENT_FILTER, LOG_START, undefined, LOG_START)),
+      ],
+    ],
   },
   'late-events.sql': {
     source: PROJECTION,

@@ -31,7 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot({ url: databaseUrl, readPool: serves ? config.readPool : undefined }),
         ObservabilityModule.forRoot({ logLevel: config.logLevel, metricsToken: config.metricsToken }),
         EventStoreModule.forRoot(config.eventStoreConnectionString),
         CqrsModule.forRoot(),

@@ -55,6 +55,12 @@ class LedgerEnvironment {
 
   @IsOptional() @IsString() @MinLength(16, { message: 'LEDGER_METRICS_TOKEN must be at least 16 characters' })
   LEDGER_METRICS_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_READ_POOL_SIZE must be an integer' }) @Min(1) @Max(1000)
+  LEDGER_READ_POOL_SIZE = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_READ_TIMEOUT_MS must be an integer' }) @Min(100) @Max(600000)
+  LEDGER_READ_TIMEOUT_MS = 5000;
 }
 
 export interface AppConfig {
@@ -67,6 +73,10 @@ export interface AppConfig {
   /** Set means: EventStoreDB is the event store; otherwise the PostgreSQL log. */
   readonly eventStoreConnectionString?: string;
   readonly role: LedgerRole;
+  /**
+   * LEDGER_PROJECTOR_BATCH: the events a live batch holds once the projector has caught up. While it is behind,
+   * each full batch doubles the next, up to 8 times this; the first short batch brings it back (ADR 0025).
+   */
   readonly projectorBatchSize: number;
   /** Restate history automatically when a price change touches recorded usage. */
   readonly autoRebuild: boolean;
@@ -79,6 +89,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** A bearer token that may read `/metrics` (besides the admin key), so that a scraper needs no admin key. */
   readonly metricsToken?: string;
+  /** The read pool (ADR 0027): its connections, and how long a read may run or wait for one before it is answered 503. */
+  readonly readPool: { readonly size: number; readonly timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -121,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
     logLevel: parsed.LOG_LEVEL,
     metricsToken: parsed.LEDGER_METRICS_TOKEN,
+    readPool: { size: parsed.LEDGER_READ_POOL_SIZE, timeoutMs: parsed.LEDGER_READ_TIMEOUT_MS },
   };
 }

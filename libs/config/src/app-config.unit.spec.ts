@@ -72,3 +72,15 @@ describe('loadConfig: observability variables', () => {
     expect(problems).toHaveLength(2);
   });
 });
+
+describe('loadConfig: the read pool', () => {
+  it('reads LEDGER_READ_POOL_SIZE (default 10) and LEDGER_READ_TIMEOUT_MS (default 5 s)', () => {
+    expect(loadConfig(base).readPool).toEqual({ size: 10, timeoutMs: 5000 });
+    expect(loadConfig({ ...base, LEDGER_READ_POOL_SIZE: '4', LEDGER_READ_TIMEOUT_MS: '250' }).readPool).toEqual({ size: 4, timeoutMs: 250 });
+  });
+
+  it('refuses an empty pool and a time limit under 100 ms, naming each', () => {
+    const problems = problemsOf({ ...base, LEDGER_READ_POOL_SIZE: '0', LEDGER_READ_TIMEOUT_MS: '5' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['LEDGER_READ_POOL_SIZE', 'LEDGER_READ_TIMEOUT_MS']);
+  });
+});

@@ -153,6 +153,24 @@ export interface LogScan {
   readonly values: readonly unknown[];
 }
 
+/**
+ * A page of the log chosen in SQL: `text` gives its events as `LogScan` rows, in log order; `head`, SQL of one row of
+ * `commit_pos, prepare_pos` (none for an empty log), the last position of the whole log (any type) readers may pass in
+ * the same statement's snapshot. Both use `values`; run in one statement, a page shorter than asked for holds every
+ * matching event up to that head.
+ */
+export interface LogPageSql extends LogScan {
+  readonly head: string;
+}
+
+/** Hears the log's appends, as a latch: one heard since the last `next` is not missed. */
+export interface AppendWatch {
+  /** Resolves once an append was heard since the previous call returned (at once if one was), after `ms` at the latest. */
+  next(ms: number): Promise<void>;
+  /** Stops listening; a pending `next` resolves. */
+  close(): void;
+}
+
 export interface EventStore {
   /**
    * Appends to one or more streams. Events whose id is already in the store are
@@ -189,10 +207,21 @@ export interface EventStore {
   /**
    * Only where the log is a table of the read model's own PostgreSQL database: the events matching
    * `filter` from the start of the log up to and including `to` (a position `headPosition` gave),
-   * with `prepare` in `[slice.from, slice.to)` when a slice is given, as SQL the read side can run
+   * with `prepare` in `[slice.from, slice.to)` when a slice is given and only after `after` when that is, as SQL the read side can run
    * set-based. An EventStoreDB log has none: its events are read through `subscribeToAll`.
    */
-  scanSql?(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }): LogScan;
+  scanSql?(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }, after?: LogPosition): LogScan;
+
+  /**
+   * Only where `scanSql` is: the first `maxCount` events matching `filter` after `after` that are committed below the
+   * readers' horizon (so no append still in flight can later sort among them), as SQL, with the head of the same
+   * snapshot. Its last event, or the head when the page is short, is a `to` for `scanSql`: everything up to it has
+   * committed. A live projector chooses its batch with it and applies the batch where the events lie.
+   */
+  pageSql?(filter: EventFilter, after: LogPosition, maxCount: number): LogPageSql;
+
+  /** Only where `pageSql` is: a watch on appends, for a reader of pages to wait on when it has caught up. */
+  watchAppends?(): AppendWatch;
 
   close(): Promise<void>;
 }

@@ -32,3 +32,30 @@ export function isConnectionFailure(err: unknown, depth = 0): boolean {
   if (e.driverError && isConnectionFailure(e.driverError, depth + 1)) return true;
   return Array.isArray(e.errors) && e.errors.some((inner) => isConnectionFailure(inner, depth + 1));
 }
+
+/** pg-pool's error when no connection came free within `connectionTimeoutMillis` (the read pool sets it). */
+const POOL_TIMEOUT = /^timeout exceeded when trying to connect/;
+
+/** The driver's error under TypeORM's wrapper, or the error itself. */
+const driverErrorOf = (err: unknown): MaybeConnectionError | undefined => {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as MaybeConnectionError;
+  return typeof e.driverError === 'object' && e.driverError !== null ? (e.driverError as MaybeConnectionError) : e;
+};
+
+/**
+ * Why a request could not be served by a database that is there but did not answer it, or is not there: the
+ * message of a 503 UNAVAILABLE (with Retry-After), or undefined when `err` is not such a failure. SQLSTATE 57014 is
+ * a statement the server cancelled: a read past the read pool's `statement_timeout` (ADR 0027), or an operator's
+ * `pg_cancel_backend`; nothing was changed, so the request can be sent again.
+ */
+export function unavailableReason(err: unknown): string | undefined {
+  const e = driverErrorOf(err);
+  if (e?.code === '57014') {
+    return typeof e.message === 'string' && e.message.includes('statement timeout')
+      ? 'the query ran past the time limit for reads and was cancelled: the database is busy, or the request reads too much; retry shortly'
+      : 'the query was cancelled by the database server; retry shortly';
+  }
+  if (typeof e?.message === 'string' && POOL_TIMEOUT.test(e.message)) return 'no database connection came free in time: the service is busy; retry shortly';
+  return isConnectionFailure(err) ? 'the database is unreachable; retry shortly' : undefined;
+}

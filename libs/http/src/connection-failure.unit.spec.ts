@@ -1,6 +1,6 @@
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
-import { isConnectionFailure } from './connection-failure';
+import { isConnectionFailure, unavailableReason } from './connection-failure';
 
 const serverError = (code: string, message: string) => Object.assign(new DatabaseError(message, 0, 'error'), { code });
 const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code });
@@ -32,5 +32,28 @@ describe('isConnectionFailure', () => {
     ['nothing', undefined],
   ])('is false for %s', (_, err) => {
     expect(isConnectionFailure(err)).toBe(false);
+  });
+});
+
+describe('unavailableReason', () => {
+  it.each([
+    ['a read past its statement_timeout (57014)', serverError('57014', 'canceling statement due to statement timeout'),
+      'the query ran past the time limit for reads and was cancelled: the database is busy, or the request reads too much; retry shortly'],
+    ['the same under TypeORM', new QueryFailedError('SELECT 1', [], serverError('57014', 'canceling statement due to statement timeout')),
+      'the query ran past the time limit for reads and was cancelled: the database is busy, or the request reads too much; retry shortly'],
+    ['an operator cancelling the statement (57014)', serverError('57014', 'canceling statement due to user request'), 'the query was cancelled by the database server; retry shortly'],
+    ['no pooled connection free within the time limit', new Error('timeout exceeded when trying to connect'), 'no database connection came free in time: the service is busy; retry shortly'],
+    ['a refused connection', socketError('ECONNREFUSED'), 'the database is unreachable; retry shortly'],
+  ])('names %s', (_, err, reason) => {
+    expect(unavailableReason(err)).toBe(reason);
+  });
+
+  it.each([
+    ['a unique violation', serverError('23505', 'duplicate key value violates unique constraint')],
+    ['a lock not available (55P03)', serverError('55P03', 'canceling statement due to lock timeout')],
+    ['a plain error', new Error('something else')],
+    ['nothing', undefined],
+  ])('is undefined for %s', (_, err) => {
+    expect(unavailableReason(err)).toBeUndefined();
   });
 });

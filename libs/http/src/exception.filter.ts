@@ -12,7 +12,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './ledger-errors';
-import { isConnectionFailure } from './connection-failure';
+import { unavailableReason } from './connection-failure';
 
 /** An error raised by Express's body parser (http-errors), or by the router decoding a path, before any route runs. */
 interface BodyParserError {
@@ -118,7 +118,8 @@ const wantsProtobuf = (req: Request) => /^application\/x-protobuf\s*(;|$)/i.test
 
 function asLedgerError(exception: unknown, req: Request): LedgerError | undefined {
   if (exception instanceof LedgerError) return exception;
-  if (isConnectionFailure(exception)) return new UnavailableError('the database is unreachable; retry shortly');
+  const unavailable = unavailableReason(exception);
+  if (unavailable) return new UnavailableError(unavailable);
   const clientError = typeof exception === 'object' && exception !== null ? clientRequestError(exception as BodyParserError, req) : undefined;
   if (clientError) return clientError;
   if (exception instanceof HttpException) {
@@ -168,7 +169,7 @@ export function respond(exception: unknown, req: Request, res: Response, logger:
   }
   if (res.headersSent) return;
   if (known instanceof RateLimitedError) res.setHeader('Retry-After', String(known.retryAfterSeconds));
-  // The database comes back by itself (or the embedded one is restarted) within seconds.
+  // The database comes back by itself (or the embedded one is restarted) within seconds; a read cut off by its time limit may pass on a second try.
   if (known instanceof UnavailableError) res.setHeader('Retry-After', '2');
   if (family === 'otlp' && wantsProtobuf(req)) {
     res.status(rendered.status).type('application/x-protobuf').send(Buffer.from(RPC_STATUS.encode(RPC_STATUS.create(rendered.body as object)).finish()));

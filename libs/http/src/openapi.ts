@@ -108,11 +108,18 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'Body in a charset other than UTF-8, or in a content-encoding other than gzip, deflate or br.',
   429: 'The key spent its request budget (per-key rate limiting, off unless configured); see `Retry-After`.',
   422: 'Invalid query or path parameter.',
+  503: 'The database did not answer: unreachable, or a read cut off at its time limit (`LEDGER_READ_TIMEOUT_MS`); retry after `Retry-After`.',
 };
+
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
 /** Documents `/v1` error responses. */
 export const ApiV1Errors = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, type: V1ErrorBody, description: ERROR_DESCRIPTIONS[status] })));
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, type: V1ErrorBody, description: ERROR_DESCRIPTIONS[status], ...(status === 503 && { headers: RETRY_AFTER }) }),
+    ),
+  );
 
 const OTLP_ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The body does not decode as the signal\'s OTLP request (protobuf or OTLP/JSON); `message` names what is wrong. Not retried.',
@@ -134,7 +141,7 @@ export const ApiOtlpErrors = (...statuses: number[]) =>
           'application/json': { schema: { $ref: `#/components/schemas/${OtlpStatusBody.name}` } },
           'application/x-protobuf': { schema: { type: 'string', format: 'binary', description: 'google.rpc.Status' } },
         },
-        ...(status === 503 && { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } }),
+        ...(status === 503 && { headers: RETRY_AFTER }),
       }),
     ),
   );
@@ -143,6 +150,11 @@ export const ApiOtlpErrors = (...statuses: number[]) =>
 export const ApiSyntropicErrors = (...statuses: number[]) =>
   applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({ status, type: status === 422 ? SyntropicValidationErrorBody : SyntropicErrorBody, description: ERROR_DESCRIPTIONS[status] }),
+      ApiResponse({
+        status,
+        type: status === 422 ? SyntropicValidationErrorBody : SyntropicErrorBody,
+        description: ERROR_DESCRIPTIONS[status],
+        ...(status === 503 && { headers: RETRY_AFTER }),
+      }),
     ),
   );

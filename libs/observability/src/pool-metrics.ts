@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@ledger/database';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { PG_POOL, READ_POOL } from '@ledger/database';
 import type { Pool } from 'pg';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -8,14 +8,21 @@ import { MetricsRegistry } from './metrics-registry';
 type PoolCounts = Pick<Pool, 'totalCount' | 'idleCount' | 'waitingCount'>;
 
 /**
- * Connections of the process's two pools: `pg` (the event log, the projector, rebuilds)
- * and `typeorm` (reads and migrations). Waiting clients above zero mean the pool is the bottleneck.
+ * Connections of the process's pools, by `pool`: `pg` (ingest, the event log, the projector, rebuilds, admin
+ * writes), `read` (the cost views, ADR 0027; absent in a projector-only process) and `typeorm` (migrations at
+ * boot). Waiting clients above zero mean that pool is the bottleneck.
  */
 @Injectable()
 export class PoolMetrics {
-  constructor(metrics: MetricsRegistry, @Inject(PG_POOL) pool: Pool, dataSource: DataSource) {
+  constructor(
+    metrics: MetricsRegistry,
+    @Inject(PG_POOL) pool: Pool,
+    dataSource: DataSource,
+    @Optional() @Inject(READ_POOL) readPool?: Pool,
+  ) {
     const pools: Record<string, () => PoolCounts | undefined> = {
       pg: () => pool,
+      ...(readPool ? { read: () => readPool } : {}),
       typeorm: () => (dataSource.driver as { master?: PoolCounts }).master,
     };
     const gauge = (name: string, help: string, read: (p: PoolCounts) => number) =>

@@ -15,7 +15,8 @@ const LINGER = Symbol('linger');
  * is full or the reader reports it has caught up; once live, it also closes
  * after `lingerMs` without a new event, so a trickle is applied promptly.
  */
-export async function* batched(subscription: Subscription, maxEvents: number, lingerMs: number): AsyncGenerator<EventBatch> {
+export async function* batched(subscription: Subscription, maxEvents: number | (() => number), lingerMs: number): AsyncGenerator<EventBatch> {
+  const limit = typeof maxEvents === 'number' ? () => maxEvents : maxEvents;
   const it = subscription[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<SubscriptionItem>> | undefined;
   let live = false;
@@ -25,8 +26,9 @@ export async function* batched(subscription: Subscription, maxEvents: number, li
     let caughtUp = false;
     let deadline: Promise<typeof LINGER> | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const max = limit();
     try {
-      while (events.length < maxEvents) {
+      while (events.length < max) {
         const next = pending ?? it.next();
         pending = undefined;
         let result: IteratorResult<SubscriptionItem> | typeof LINGER;
@@ -62,5 +64,31 @@ export async function* batched(subscription: Subscription, maxEvents: number, li
       if (timer) clearTimeout(timer);
     }
     if (position) yield { events, position, caughtUp };
+  }
+}
+
+/** How far past the configured size a batch may grow while the projector is behind. */
+export const MAX_BATCH_GROWTH = 8;
+
+/**
+ * Batch sizes that follow the lag. A batch pays a fixed cost (its statement, its COMMIT) besides its
+ * events': while the projector is behind, each full batch doubles the next, up to `MAX_BATCH_GROWTH`
+ * times the configured size, so the fixed cost is spread over more events; the first short batch (the
+ * projector has caught up) brings it back to the configured size, so a live write commits promptly.
+ */
+export class AdaptiveBatchSize {
+  private current: number;
+
+  constructor(private readonly configured: number) {
+    this.current = configured;
+  }
+
+  get size(): number {
+    return this.current;
+  }
+
+  /** Hears the batch just read: `full` when it held `size` events. */
+  update(full: boolean): void {
+    this.current = full ? Math.min(this.current * 2, this.configured * MAX_BATCH_GROWTH) : this.configured;
   }
 }

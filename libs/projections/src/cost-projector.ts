@@ -1,10 +1,19 @@
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '@ledger/database';
-import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, RecordedEvent } from '@ledger/event-store';
+import { comparePositions, EventStore, formatPosition, LOG_START, LogPosition, maxPosition, RecordedEvent } from '@ledger/event-store';
 import { compilePriceTable, ModelName, modelNamesOf, PriceCatalog, writePriceTable } from '@ledger/pricing';
-import { batched } from './batched';
-import { applyCostBatch, COST_PROJECTION, modelNamesIn, readCheckpoint, repricesRecordedUsage, resolveModelNames } from './cost.projection';
+import { AdaptiveBatchSize, batched } from './batched';
+import {
+  applyCostBatch,
+  applyLogBatch,
+  choosePage,
+  COST_PROJECTION,
+  modelNamesIn,
+  readCheckpoint,
+  repricesRecordedUsage,
+  resolveModelNames,
+} from './cost.projection';
 import { isDataError, isolatePoison, PoisonedEvent, recordDeadLetters } from './dead-letters/dead-letters';
 
 const nameKey = (n: ModelName) => `${n.provider}\u0000${n.name}`;
@@ -14,6 +23,7 @@ export const USAGE_EVENT_FILTER = { eventTypes: ['TokenUsed', 'ToolCalled', 'Ses
 export interface ProjectorOptions {
   /** The read-model schema this projector writes (live, or a rebuild's shadow). */
   readonly schema: string;
+  /** Events a batch holds when the projector is live; more while it is behind (`AdaptiveBatchSize`). */
   readonly batchSize: number;
   /** The catalog to price with; asked once per batch so a new version applies from the next batch. */
   readonly catalog: () => PriceCatalog | Promise<PriceCatalog>;
@@ -23,10 +33,10 @@ export interface ProjectorOptions {
    * latest version (a rebuild's shadow, priced with one catalog throughout).
    */
   readonly catalogAt?: (version: number) => Promise<PriceCatalog>;
-  /** How long a live batch waits for more events. */
+  /** How long a live batch read through a subscription waits for more events. */
   readonly lingerMs?: number;
   /** Test seam: runs after a batch's rows are written and before its commit. */
-  readonly beforeCommit?: (batch: readonly RecordedEvent[]) => Promise<void>;
+  readonly beforeCommit?: (batch: BatchRange) => Promise<void>;
   readonly log?: (message: string) => void;
   /** Hears each failure of a stalled projector, and undefined once when it reads the log again. */
   readonly onStall?: (stall: ProjectorFailure | undefined) => void;
@@ -51,6 +61,33 @@ export interface ProjectorBatch {
   readonly seconds: number;
 }
 
+/** A batch's place in the log: the events after `after` up to and including `position`, `events` of them. */
+export interface BatchRange {
+  readonly after: LogPosition;
+  readonly position: LogPosition;
+  readonly events: number;
+}
+
+/**
+ * What a batch applies: events read into Node (a log elsewhere, EventStoreDB), or a page of the log in the read
+ * model's own database, applied where it lies, with the model names its calls use that the schema had not resolved.
+ */
+type Batch =
+  | (BatchRange & { readonly kind: 'events'; readonly read: readonly RecordedEvent[] })
+  | (BatchRange & { readonly kind: 'log'; readonly unseen: readonly ModelName[] });
+
+/** Where a log that is a table of the read model's database is paged and waited on. */
+type LogInDatabase = Required<Pick<EventStore, 'scanSql' | 'pageSql' | 'watchAppends'>>;
+
+function logInDatabase(store: EventStore): LogInDatabase | undefined {
+  const { scanSql, pageSql, watchAppends } = store;
+  if (!scanSql || !pageSql || !watchAppends) return undefined;
+  return { scanSql: scanSql.bind(store), pageSql: pageSql.bind(store), watchAppends: watchAppends.bind(store) };
+}
+
+/** How long a caught-up projector waits for an append it did not hear of: one can commit while an older writer still holds the horizon back. */
+const IDLE_POLL_MS = 200;
+
 export interface ProjectorProgress {
   readonly position: LogPosition;
   readonly eventsApplied: number;
@@ -61,7 +98,9 @@ export interface ProjectorProgress {
  * Reads the log in order and applies it to the cost read model in batches,
  * each in one transaction with its checkpoint. A crash at any point leaves the
  * last committed checkpoint, and the read side's dedupe by (workspace, event_id)
- * makes re-applying a batch harmless.
+ * makes re-applying a batch harmless. A log in the read model's own database is
+ * projected where it lies (ADR 0025): a batch is a range of it, chosen and applied
+ * in SQL, and its events never travel through Node.
  */
 export class CostProjector {
   private readonly events = new EventEmitter();
@@ -77,6 +116,7 @@ export class CostProjector {
   private deferred?: number;
   /** The (provider, name) pairs the schema had resolved at the last commit: a batch of only these looks nothing up. */
   private resolvedNames = new Set<string>();
+  private readonly log?: LogInDatabase;
 
   constructor(
     private readonly store: EventStore,
@@ -84,6 +124,7 @@ export class CostProjector {
     private readonly options: ProjectorOptions,
   ) {
     this.events.setMaxListeners(0);
+    this.log = logInDatabase(store);
   }
 
   get current(): ProjectorProgress {
@@ -145,25 +186,67 @@ export class CostProjector {
     this.deferred = undefined;
     // Forgotten on every (re)start: a rebuild's swap replaces the schema under a stopped projector.
     this.resolvedNames = new Set();
+    if (this.log) await this.consumeLog(this.log, untilCaughtUp);
+    else await this.consumeSubscription(untilCaughtUp);
+  }
+
+  /**
+   * Pages through a log in the read model's database. A page is chosen in one statement: up to the batch
+   * size of usage events after the checkpoint, all committed below the readers' horizon, so a later
+   * commit can never sort among them; a short page reaches the head of the same snapshot, past a filtered
+   * gap. The batch statement then reads that range where it lies. Caught up, it waits for an append.
+   */
+  private async consumeLog(log: LogInDatabase, untilCaughtUp: boolean): Promise<void> {
+    const watch = log.watchAppends();
+    this.closeSubscription = async () => watch.close();
+    const size = new AdaptiveBatchSize(this.options.batchSize);
+    try {
+      while (!this.stopRequested) {
+        const after = this.progress.position;
+        const limit = size.size;
+        const page = await choosePage(this.pool, this.options.schema, log.pageSql(USAGE_EVENT_FILTER, after, limit));
+        const caughtUp = page.events < limit;
+        size.update(!caughtUp);
+        const position = caughtUp ? [page.last, page.head].reduce<LogPosition>((a, b) => (b ? maxPosition(a, b) : a), after) : page.last!;
+        if (this.stopRequested) break;
+        if (comparePositions(position, after) > 0) await this.apply({ kind: 'log', after, position, events: page.events, unseen: page.unseen });
+        this.settled(caughtUp);
+        if (!caughtUp) continue;
+        if (untilCaughtUp) break;
+        await watch.next(IDLE_POLL_MS);
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async consumeSubscription(untilCaughtUp: boolean): Promise<void> {
     const subscription = this.store.subscribeToAll({ from: this.progress.position, filter: USAGE_EVENT_FILTER });
     this.closeSubscription = () => subscription.close();
+    const size = new AdaptiveBatchSize(this.options.batchSize);
     try {
-      for await (const batch of batched(subscription, this.options.batchSize, this.options.lingerMs ?? 20)) {
+      for await (const batch of batched(subscription, () => size.size, this.options.lingerMs ?? 20)) {
         if (this.stopRequested) break;
-        if (batch.events.length || comparePositions(batch.position, this.progress.position) > 0) {
-          await this.apply(batch.events, batch.position);
+        size.update(batch.events.length >= size.size);
+        const after = this.progress.position;
+        if (batch.events.length || comparePositions(batch.position, after) > 0) {
+          await this.apply({ kind: 'events', after, position: batch.position, events: batch.events.length, read: batch.events });
         }
-        // Also when there was nothing to apply: a projector that reads the log again is no longer stalled.
-        if (this.stallReported) this.options.onStall?.(undefined);
-        this.stallReported = false;
-        this.failing = undefined;
-        this.progress = { ...this.progress, caughtUp: batch.caughtUp };
-        this.events.emit('progress', this.progress);
+        this.settled(batch.caughtUp);
         if (untilCaughtUp && batch.caughtUp) break;
       }
     } finally {
       await subscription.close();
     }
+  }
+
+  /** After each read of the log, applied or empty: a projector that reads the log again is no longer stalled. */
+  private settled(caughtUp: boolean): void {
+    if (this.stallReported) this.options.onStall?.(undefined);
+    this.stallReported = false;
+    this.failing = undefined;
+    this.progress = { ...this.progress, caughtUp };
+    this.events.emit('progress', this.progress);
   }
 
   private noteFailure(err: Error): void {
@@ -189,17 +272,17 @@ export class CostProjector {
    * every other event is applied, and each one that fails alone is skipped and dead-lettered in the
    * same transaction as the checkpoint (ADR 0014). The happy path pays nothing for this.
    */
-  private async apply(events: readonly RecordedEvent[], position: LogPosition): Promise<void> {
+  private async apply(batch: Batch): Promise<void> {
     const started = performance.now();
     let catalog = await this.options.catalog();
     let isolating = false;
     let outcome: { version: number; poisoned: number } | false;
     for (;;) {
       try {
-        outcome = await this.applyPricedWith(catalog, events, position, isolating);
+        outcome = await this.applyPricedWith(catalog, batch, isolating);
       } catch (err) {
         if (isolating || !isDataError(err)) throw err;
-        this.options.log?.(`projector ${this.options.schema}: the batch up to ${formatPosition(position)} failed (${(err as Error).message}); isolating the events it cannot apply`);
+        this.options.log?.(`projector ${this.options.schema}: the batch up to ${formatPosition(batch.position)} failed (${(err as Error).message}); isolating the events it cannot apply`);
         isolating = true;
         continue;
       }
@@ -207,8 +290,20 @@ export class CostProjector {
       catalog = await this.options.catalog();
     }
     this.pricedWith = outcome.version;
-    this.progress = { position, eventsApplied: this.progress.eventsApplied + events.length - outcome.poisoned, caughtUp: false };
-    this.events.emit('batch', { events: events.length - outcome.poisoned, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
+    const applied = batch.events - outcome.poisoned;
+    this.progress = { position: batch.position, eventsApplied: this.progress.eventsApplied + applied, caughtUp: false };
+    this.events.emit('batch', { events: applied, seconds: (performance.now() - started) / 1000 } satisfies ProjectorBatch);
+  }
+
+  /** The batch's events in Node: a page of the log in the database is read for the isolating path only. */
+  private async eventsOf(batch: Batch): Promise<readonly RecordedEvent[]> {
+    if (batch.kind === 'events') return batch.read;
+    // The page is below the horizon it was chosen under: these are its events, whatever committed since.
+    const events = await this.store.readAll({ from: batch.after, maxCount: batch.events, filter: USAGE_EVENT_FILTER });
+    if (events.length !== batch.events || (events.length && comparePositions(events[events.length - 1].position, batch.position) > 0)) {
+      throw new Error(`the log after ${formatPosition(batch.after)} no longer reads as the page of ${batch.events} events up to ${formatPosition(batch.position)}`);
+    }
+    return events;
   }
 
   /** Applies `events` with those PostgreSQL refuses skipped and dead-lettered, then moves the checkpoint to `position`. */
@@ -247,14 +342,11 @@ export class CostProjector {
    * write waits for: so a change either saw this batch's facts, or was recorded before the check
    * below, which then prices the batch again rather than commit costs the change would never restate.
    */
-  private async applyPricedWith(
-    catalog: PriceCatalog,
-    events: readonly RecordedEvent[],
-    position: LogPosition,
-    isolating: boolean,
-  ): Promise<{ version: number; poisoned: number } | false> {
+  private async applyPricedWith(catalog: PriceCatalog, batch: Batch, isolating: boolean): Promise<{ version: number; poisoned: number } | false> {
     const moved = new Error('the catalog moved while the batch was priced');
     const { schema } = this.options;
+    // Read before the transaction: the isolating path is rare, and the page's events are settled.
+    const events = isolating ? await this.eventsOf(batch) : undefined;
     try {
       return await inTransaction(this.pool, async (client) => {
         let version = this.pricedWith;
@@ -269,14 +361,22 @@ export class CostProjector {
             version = catalog.version;
           }
         }
-        const names = modelNamesIn(events).filter((n) => !this.resolvedNames.has(nameKey(n)));
+        // A page's unseen names were looked up outside this transaction: resolveModelNames looks again.
+        const names = batch.kind === 'log' ? batch.unseen : modelNamesIn(batch.read).filter((n) => !this.resolvedNames.has(nameKey(n)));
         await resolveModelNames(client, schema, names, async () => (version === catalog.version ? catalog : this.catalogAt(version)));
         let poisoned = 0;
-        if (isolating) poisoned = (await this.applyIsolating(client, events, position, version)).length;
-        else await applyCostBatch(client, schema, events, position, version);
-        await this.options.beforeCommit?.(events);
+        if (events) poisoned = (await this.applyIsolating(client, events, batch.position, version)).length;
+        else if (batch.kind === 'events') await applyCostBatch(client, schema, batch.read, batch.position, version);
+        else {
+          const scan = this.log!.scanSql(USAGE_EVENT_FILTER, batch.position, undefined, batch.after);
+          const applied = await applyLogBatch(client, schema, scan, batch.position, version);
+          if (applied.events !== batch.events) {
+            throw new Error(`the log after ${formatPosition(batch.after)} up to ${formatPosition(batch.position)} read ${applied.events} events, its page ${batch.events}`);
+          }
+        }
+        await this.options.beforeCommit?.({ after: batch.after, position: batch.position, events: batch.events });
         if ((await this.options.catalog()).version !== catalog.version) throw moved;
-        return { version, poisoned, names };
+        return { version, poisoned, names: batch.kind === 'events' ? names : [] };
       }).then(({ names, ...outcome }) => {
         for (const n of names) this.resolvedNames.add(nameKey(n));
         return outcome;

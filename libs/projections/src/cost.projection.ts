@@ -1,4 +1,4 @@
-import type { LogPosition, RecordedEvent } from '@ledger/event-store';
+import type { LogPageSql, LogPosition, LogScan, RecordedEvent } from '@ledger/event-store';
 import type { SessionFinalized, TokenUsed, ToolCalled } from '@ledger/ingest';
 import {
   addModelNames,
@@ -244,17 +244,17 @@ ${tail}`;
 }
 
 /**
- * One statement applies a whole batch: facts are inserted with the read-side
- * dedupe `(workspace_id, event_id)`, and only the rows actually inserted are
- * merged into the aggregates. A session's stored facts move to the execution it
- * adopts (the statement's snapshot does not see the facts it inserts). The checkpoint
- * is written by the same statement, so it commits with the rows or not at all.
+ * One statement applies a whole batch of `events` (a relation as `factRows` takes it): facts are inserted
+ * with the read-side dedupe `(workspace_id, event_id)`, and only the rows actually inserted are merged into
+ * the aggregates. A session's stored facts move to the execution it adopts (the statement's snapshot does
+ * not see the facts it inserts). `checkpoint`, the values `checkpointUpsert` takes, moves the checkpoint in
+ * the same statement, so it commits with the rows or not at all. Answers the facts inserted, and the events read.
  */
-export const batchSql = (schema: string, withCheckpoint = true) =>
+const eventsBatchSql = (schema: string, events: string, checkpoint?: string) =>
   mergeSql(
     schema,
     {
-      raw: factRows(EVENTS_FROM_JSON),
+      raw: factRows(events),
       facts: `INSERT INTO ${schema}.cost_facts (${COST_FACT_COLUMNS})${attributedRows('raw', 'session_executions')}
   ON CONFLICT (workspace_id, event_id) DO NOTHING
   RETURNING *`,
@@ -262,12 +262,24 @@ export const batchSql = (schema: string, withCheckpoint = true) =>
   WHERE a.adopts AND f.session_id = a.session_id AND f.workspace_id = a.workspace_id
   RETURNING f.*`,
     },
-    `${withCheckpoint ? `, checkpoint AS (
-  ${checkpointUpsert(schema, '$2, $3, $4, $5')}
+    `${checkpoint ? `, checkpoint AS (
+  ${checkpointUpsert(schema, checkpoint)}
   RETURNING 1
 )` : ''}
-SELECT (SELECT count(*) FROM facts)::int AS inserted`,
+SELECT (SELECT count(*) FROM facts)::int AS inserted, (SELECT count(*) FROM raw)::int AS events`,
   );
+
+/** The batch of events sent from Node (`EVENTS_FROM_JSON`, $1); the checkpoint's values are `$2, $3, $4, $5`. */
+export const batchSql = (schema: string, withCheckpoint = true) => eventsBatchSql(schema, EVENTS_FROM_JSON, withCheckpoint ? '$2, $3, $4, $5' : undefined);
+
+/**
+ * The batch of events `scan` reads where they lie (the log in the read model's database): no event
+ * crosses into Node. The checkpoint's values follow the scan's: its position, then the version.
+ */
+export const logBatchSql = (schema: string, scan: LogScan) => {
+  const n = scan.values.length;
+  return eventsBatchSql(schema, `(${scan.text}) e`, `$${n + 1}, $${n + 2}, (SELECT count(*) FROM raw), $${n + 3}`);
+};
 
 /**
  * Merges into the aggregates of `schema` the facts of `factsTable` after log position `after` up to `upTo`.
@@ -448,6 +460,11 @@ export async function adoptModelNames(db: SqlRunner, schema: string, from: strin
 }
 
 const statements = new Map<string, string>();
+const cached = (key: string, render: () => string) => {
+  let sql = statements.get(key);
+  if (!sql) statements.set(key, (sql = render()));
+  return sql;
+};
 
 /**
  * Applies a batch of events and moves the checkpoint to `position`, which may lie
@@ -461,9 +478,7 @@ export async function applyCostBatch(
   position: LogPosition,
   pricingVersion: number,
 ): Promise<number> {
-  let sql = statements.get(schema);
-  if (!sql) statements.set(schema, (sql = batchSql(schema)));
-  const { rows } = await db.query<{ inserted: number }>(sql, [
+  const { rows } = await db.query<{ inserted: number }>(cached(schema, () => batchSql(schema)), [
     eventsJson(events),
     String(position.commit),
     String(position.prepare),
@@ -471,6 +486,64 @@ export async function applyCostBatch(
     pricingVersion,
   ]);
   return rows[0].inserted;
+}
+
+/**
+ * A page of the log as the live projector chooses it (`LogPageSql`), read in one statement: how many
+ * events, the last one's position, the head of the log in the same snapshot (none for an empty log), and
+ * the (provider, name) pairs of its calls that `schema` had not resolved when the statement ran.
+ */
+export interface LogPage {
+  readonly events: number;
+  readonly last?: LogPosition;
+  readonly head?: LogPosition;
+  readonly unseen: readonly ModelName[];
+}
+
+/** `choosePage`'s statement: only the page's positions and its calls' names are read out of the events. */
+export const choosePageSql = (schema: string, page: Pick<LogPageSql, 'text' | 'head'>) => `
+WITH page AS MATERIALIZED (
+  SELECT e.event_type, e.commit_pos, e.prepare_pos, ${token('model')} AS name, COALESCE(${token('provider')}, '') AS provider FROM (${page.text}) e),
+last AS (SELECT commit_pos, prepare_pos FROM page ORDER BY commit_pos DESC, prepare_pos DESC LIMIT 1),
+head AS (${page.head})
+SELECT (SELECT count(*) FROM page)::int AS events,
+  (SELECT commit_pos::text FROM last) AS last_commit, (SELECT prepare_pos::text FROM last) AS last_prepare,
+  (SELECT commit_pos::text FROM head) AS head_commit, (SELECT prepare_pos::text FROM head) AS head_prepare,
+  (SELECT json_agg(n) FROM (SELECT DISTINCT provider, name FROM page WHERE event_type = 'TokenUsed') n
+    WHERE NOT EXISTS (SELECT 1 FROM ${schema}.model_names s WHERE s.name = n.name COLLATE "C" AND s.provider = n.provider COLLATE "C")) AS unseen`;
+
+export async function choosePage(db: SqlRunner, schema: string, page: LogPageSql): Promise<LogPage> {
+  const { rows } = await db.query<{
+    events: number;
+    last_commit: string | null;
+    last_prepare: string | null;
+    head_commit: string | null;
+    head_prepare: string | null;
+    unseen: ModelName[] | null;
+  }>(cached(`page\u0000${schema}\u0000${page.text}`, () => choosePageSql(schema, page)), [...page.values]);
+  const [r] = rows;
+  const at = (commit: string | null, prepare: string | null) => (commit === null ? undefined : { commit: BigInt(commit), prepare: BigInt(prepare!) });
+  return { events: r.events, last: at(r.last_commit, r.last_prepare), head: at(r.head_commit, r.head_prepare), unseen: r.unseen ?? [] };
+}
+
+/**
+ * Applies the events `scan` reads (`logBatchSql`) and moves the checkpoint to `position`, the scan's end.
+ * The schema's price table must hold the catalog of `pricingVersion`. Returns how many facts were new and how many events were read.
+ */
+export async function applyLogBatch(
+  db: SqlRunner,
+  schema: string,
+  scan: LogScan,
+  position: LogPosition,
+  pricingVersion: number,
+): Promise<{ inserted: number; events: number }> {
+  const { rows } = await db.query<{ inserted: number; events: number }>(cached(`log\u0000${schema}\u0000${scan.text}`, () => logBatchSql(schema, scan)), [
+    ...scan.values,
+    String(position.commit),
+    String(position.prepare),
+    pricingVersion,
+  ]);
+  return rows[0];
 }
 
 /**

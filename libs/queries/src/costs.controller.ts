@@ -65,7 +65,7 @@ function linkNext<T>(req: Request, res: Response, page: Page<T>): T[] {
  * CLI asks unless told `SYN_NO_PREFIX=1`.
  */
 @ApiTags('syntropic137')
-@ApiSyntropicErrors(401, 403, 422)
+@ApiSyntropicErrors(401, 403, 422, 503)
 @Controller(['costs', 'api/v1/costs'])
 @UseInterceptors(ReadYourWritesInterceptor)
 export class CostsController {

@@ -70,7 +70,7 @@ export class CostReconciliationParams extends CostRangeParams {
  * which rides along as a `…Exact` decimal string.
  */
 @ApiTags('stevora')
-@ApiV1Errors(400, 401)
+@ApiV1Errors(400, 401, 503)
 @Controller('v1')
 @UseInterceptors(ReadYourWritesInterceptor)
 export class V1CostsController {

@@ -2,14 +2,15 @@ import { EventEmitter } from 'node:events';
 import { Pool, PoolClient } from 'pg';
 import {
   AppendResult,
+  AppendWatch,
   comparePositions,
-
   EventFilter,
   EventRef,
   EventStore,
   ExpectedRevision,
   JsonObject,
   LOG_START,
+  LogPageSql,
   LogPosition,
   LogScan,
   ReadAllOptions,
@@ -256,7 +257,7 @@ export class PgEventStore implements EventStore {
     const params: unknown[] = [from.commit < 0n ? '0' : String(from.commit), String(from.prepare), options.maxCount ?? null];
     const where = [
       '(transaction_id, global_position) > ($1::text::xid8, $2::bigint)',
-      'transaction_id < pg_snapshot_xmin(pg_current_snapshot())',
+      `transaction_id < ${HORIZON}`,
       ...filterClauses(options.filter, params),
     ];
     const { rows } = await db.query<EventRow>(
@@ -280,13 +281,13 @@ export class PgEventStore implements EventStore {
   private async head(db: Pool | PoolClient): Promise<LogPosition> {
     const { rows } = await db.query<{ tx: string; pos: string }>(
       `SELECT transaction_id::text AS tx, global_position::text AS pos FROM event_log
-       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       WHERE transaction_id < ${HORIZON}
        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
     );
     return rows.length ? { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].pos) } : LOG_START;
   }
 
-  scanSql(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }): LogScan {
+  scanSql(filter: EventFilter, to: LogPosition, slice?: { readonly from: bigint; readonly to: bigint }, after?: LogPosition): LogScan {
     // Everything up to a head position is below the horizon it was read under: all of it has committed.
     const values: unknown[] = [String(to.commit), String(to.prepare)];
     const where = ['(transaction_id, global_position) <= ($1::text::xid8, $2::bigint)', ...filterClauses(filter, values)];
@@ -294,10 +295,50 @@ export class PgEventStore implements EventStore {
       values.push(String(slice.from), String(slice.to));
       where.push(`global_position >= $${values.length - 1}::bigint AND global_position < $${values.length}::bigint`);
     }
+    if (after) where.push(afterClause(after, values));
+    return { text: `SELECT ${SCAN_COLUMNS} FROM event_log WHERE ${where.join(' AND ')}`, values };
+  }
+
+  pageSql(filter: EventFilter, after: LogPosition, maxCount: number): LogPageSql {
+    const values: unknown[] = [];
+    const where = [afterClause(after, values), `transaction_id < ${HORIZON}`, ...filterClauses(filter, values)];
+    values.push(maxCount);
     return {
-      text: `SELECT event_type, data, transaction_id::text::numeric AS commit_pos, global_position::numeric AS prepare_pos
-             FROM event_log WHERE ${where.join(' AND ')}`,
+      text: `SELECT ${SCAN_COLUMNS} FROM event_log WHERE ${where.join(' AND ')} ORDER BY transaction_id, global_position LIMIT $${values.length}`,
+      head: `SELECT ${POSITION_COLUMNS} FROM event_log
+        WHERE transaction_id < ${HORIZON} ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
       values,
+    };
+  }
+
+  watchAppends(): AppendWatch {
+    let heard = false;
+    let wake: (() => void) | undefined;
+    const onAppend = () => {
+      heard = true;
+      wake?.();
+    };
+    let closed = false;
+    void this.listen().then(() => closed || this.appended.on('appended', onAppend), () => undefined);
+    return {
+      next: async (ms) => {
+        if (!heard && !closed && !this.closed) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+        heard = false;
+      },
+      close: () => {
+        closed = true;
+        this.appended.off('appended', onAppend);
+        wake?.();
+      },
     };
   }
 
@@ -412,6 +453,18 @@ function assertExpected(streamId: string, expected: ExpectedRevision, actual: bi
     (expected === 'stream_exists' && actual !== undefined) ||
     (typeof expected === 'bigint' && actual === expected);
   if (!ok) throw new WrongExpectedVersionError(streamId, expected, actual ?? 'no_stream');
+}
+
+/** The readers' horizon: every transaction id below it has committed or aborted, in any snapshot taken later. */
+const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+const POSITION_COLUMNS = 'transaction_id::text::numeric AS commit_pos, global_position::numeric AS prepare_pos';
+/** The rows `scanSql` and `pageSql` give. */
+const SCAN_COLUMNS = `event_type, data, ${POSITION_COLUMNS}`;
+
+/** Strictly after `after` in log order; LOG_START's commit half is below every transaction id. */
+function afterClause(after: LogPosition, params: unknown[]): string {
+  params.push(after.commit < 0n ? '0' : String(after.commit), String(after.prepare));
+  return `(transaction_id, global_position) > ($${params.length - 1}::text::xid8, $${params.length}::bigint)`;
 }
 
 function filterClauses(filter: EventFilter | undefined, params: unknown[]): string[] {

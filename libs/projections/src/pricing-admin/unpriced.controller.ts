@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentPrincipal, Principal, readScope } from '@ledger/auth';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { ApiV1Errors, ValidationError } from '@ledger/http';
 import { DateTime } from 'luxon';
 import type { Pool } from 'pg';
@@ -23,9 +23,9 @@ const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toI
  * catalog import), which then restates those calls as any price change does.
  */
 @Controller('v1')
-@ApiV1Errors(400, 401)
+@ApiV1Errors(400, 401, 503)
 export class UnpricedController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   @Get('pricing/unpriced')
   @AdminOnly()

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL } from '@ledger/database';
+import { READ_POOL } from '@ledger/database';
 import { ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { figures, SeriesGroup } from '../cost-timeseries/get-cost-timeseries.query';
@@ -85,7 +85,7 @@ function modelCost(model: string, f: Figures): ModelCost {
  */
 @QueryHandler(GetCostRangeSummary)
 export class GetCostRangeSummaryHandler implements IQueryHandler<GetCostRangeSummary, CostRangeSummaryView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, from, to, groupBy }: GetCostRangeSummary): Promise<CostRangeSummaryView> {
     const range = parseInclusiveRange(from, to);

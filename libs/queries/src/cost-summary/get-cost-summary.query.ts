@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { TOTAL_FIELDS } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { money } from '../session-cost/session-cost.view';
@@ -53,7 +53,7 @@ export const ALL_WORKSPACES = new Statement(summarySql('true'));
 /** All-time totals of a workspace (every workspace for the admin key), from the daily rollup. */
 @QueryHandler(GetCostSummary)
 export class GetCostSummaryHandler implements IQueryHandler<GetCostSummary, CostSummaryView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope }: GetCostSummary): Promise<CostSummaryView> {
     const [row] = scope === undefined ? await ALL_WORKSPACES.rows(this.pool, []) : await IN_WORKSPACE.rows(this.pool, [scope]);

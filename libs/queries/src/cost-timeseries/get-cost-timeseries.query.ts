@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL } from '@ledger/database';
+import { READ_POOL } from '@ledger/database';
 import { FieldProblem, ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { Figures, GroupDimension, isUnpriced, planRange, readRollup } from '../cost-range-summary/rollup-range';
@@ -122,7 +122,7 @@ function validate(q: GetCostTimeseries): { from: number; to: number; boundaries:
  */
 @QueryHandler(GetCostTimeseries)
 export class GetCostTimeseriesHandler implements IQueryHandler<GetCostTimeseries, CostTimeseriesView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute(q: GetCostTimeseries): Promise<CostTimeseriesView> {
     const { from, to, boundaries } = validate(q);

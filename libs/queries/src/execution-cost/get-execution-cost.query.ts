@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { EXECUTION_IDS, resolveIdPrefix } from '../shared/id-prefix';
@@ -24,7 +24,7 @@ export const EXECUTION = new Statement(executionAggregate('$1', '$2'));
 
 @QueryHandler(GetExecutionCost)
 export class GetExecutionCostHandler implements IQueryHandler<GetExecutionCost, ExecutionView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, executionId, includeBreakdown, includeSessionIds }: GetExecutionCost): Promise<ExecutionView> {
     const read = async (id: string) => {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import type { Pool } from 'pg';
 import { encodeCursor, PageKey } from '../shared/cursor';
 import { Page } from '../shared/page';
@@ -29,7 +29,7 @@ export const PAGES = new Statements(
 /** Newest first by the execution's first event; each row aggregates its sessions. */
 @QueryHandler(ListExecutionCosts)
 export class ListExecutionCostsHandler implements IQueryHandler<ListExecutionCosts, Page<ExecutionView>> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, limit, after }: ListExecutionCosts): Promise<Page<ExecutionView>> {
     const rows = await PAGES.rows<ExecutionRow & { cursor_started_at: Date }>(this.pool, [limit + 1], [

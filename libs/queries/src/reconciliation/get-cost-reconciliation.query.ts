@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { ValidationError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { isoUtc, parseInclusiveRange } from '../cost-range-summary/instant';
@@ -186,7 +186,7 @@ const worstCall = (r: WorstRow): WorstCall => ({
  */
 @QueryHandler(GetCostReconciliation)
 export class GetCostReconciliationHandler implements IQueryHandler<GetCostReconciliation, CostReconciliationView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, from, to, groupBy }: GetCostReconciliation): Promise<CostReconciliationView> {
     const range = parseInclusiveRange(from, to);

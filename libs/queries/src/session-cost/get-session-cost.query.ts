@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { resolveIdPrefix, SESSION_IDS } from '../shared/id-prefix';
@@ -42,7 +42,7 @@ export const HOLDING = workspacesHolding(`${READ_MODEL_SCHEMA}.session_costs`, '
 
 @QueryHandler(GetSessionCost)
 export class GetSessionCostHandler implements IQueryHandler<GetSessionCost, SessionView & { breakdown?: SessionBreakdownEntry[] }> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sessionId, includeBreakdown, groupBy }: GetSessionCost): Promise<SessionView & { breakdown?: SessionBreakdownEntry[] }> {
     const read = async (id: string) => {

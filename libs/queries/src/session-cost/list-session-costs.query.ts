@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import type { Pool } from 'pg';
 import { encodeCursor, PageKey } from '../shared/cursor';
 import { Page, PRICING_VERSION_SQL } from '../shared/page';
@@ -29,7 +29,7 @@ export const PAGES = new Statements(
 /** Newest first, by (started_at, workspace_id, session_id) descending: a stable keyset order. */
 @QueryHandler(ListSessionCosts)
 export class ListSessionCostsHandler implements IQueryHandler<ListSessionCosts, Page<SessionView>> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, executionId, limit, after }: ListSessionCosts): Promise<Page<SessionView>> {
     const rows = await PAGES.rows<SessionRow & { pricing_version: string | null }>(this.pool, [limit + 1], [

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { NotFoundError, unstorableText, ValidationError } from '@ledger/http';
 import type { ModifierField, UsageField } from '@ledger/pricing';
 import type { Pool } from 'pg';
@@ -214,7 +214,7 @@ GROUP BY c.key`);
 /** `GET /v1/workflow-runs/:id/cost`: a run's LLM cost with its calls, oldest first, a page at a time. */
 @QueryHandler(GetWorkflowRunCost)
 export class GetWorkflowRunCostHandler implements IQueryHandler<GetWorkflowRunCost, WorkflowRunCostView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, runId, callsLimit, callsCursor, groupBy }: GetWorkflowRunCost): Promise<WorkflowRunCostView> {
     const after = decodeCallsCursor(callsCursor);
