@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { AdminOnly } from '@ledger/auth';
-import { PG_POOL } from '@ledger/database';
+import { READ_POOL } from '@ledger/database';
 import { ApiV1Errors } from '@ledger/http';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -44,7 +44,7 @@ class WorkspacePageResponse {
 @Controller('v1/admin/workspaces')
 @AdminOnly()
 export class WorkspacesController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   @Get()
   @ApiOperation({ summary: 'Every workspace that recorded usage or holds a key, with its activity and keys (admin key only)' })

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import type { Pool } from 'pg';
 import { decodeSortedCursor, encodeSortedCursor, OtherListSort, SORT_KEYS } from '../shared/list-sort';
 import { Page } from '../shared/page';
@@ -59,7 +59,7 @@ const PLANS = {
 
 @QueryHandler(ListExecutionCostsSorted)
 export class ListExecutionCostsSortedHandler implements IQueryHandler<ListExecutionCostsSorted, Page<ExecutionView>> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sort, limit, cursor }: ListExecutionCostsSorted): Promise<Page<ExecutionView>> {
     const after = decodeSortedCursor(cursor, sort);

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import { NotFoundError } from '@ledger/http';
 import type { Pool } from 'pg';
 import { RECONCILED } from '../reconciliation/reconciled-calls';
@@ -70,7 +70,7 @@ type SessionCallRow = CallRow & { reported_cost: string | null; cost_drift: stri
 /** `GET /v1/sessions/:id/calls`: a session's model calls, oldest first, each with its cost, reported cost and drift. */
 @QueryHandler(GetSessionCalls)
 export class GetSessionCallsHandler implements IQueryHandler<GetSessionCalls, SessionCallsView> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, sessionId, callsLimit, callsCursor }: GetSessionCalls): Promise<SessionCallsView> {
     const after = decodeCallsCursor(callsCursor);

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { PG_POOL, READ_MODEL_SCHEMA } from '@ledger/database';
+import { READ_MODEL_SCHEMA, READ_POOL } from '@ledger/database';
 import type { Pool } from 'pg';
 import { decodeSortedCursor, encodeSortedCursor, OtherListSort, SORT_KEYS } from '../shared/list-sort';
 import { Page, PRICING_VERSION_SQL } from '../shared/page';
@@ -48,7 +48,7 @@ export const SORTED_PAGES: Record<OtherListSort, Statements> = {
 /** `GET /costs/sessions?sort=` other than the seed's newest-first order. */
 @QueryHandler(ListSessionCostsSorted)
 export class ListSessionCostsSortedHandler implements IQueryHandler<ListSessionCostsSorted, Page<SessionView>> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_POOL) private readonly pool: Pool) {}
 
   async execute({ scope, executionId, sort, limit, cursor }: ListSessionCostsSorted): Promise<Page<SessionView>> {
     const after = decodeSortedCursor(cursor, sort);
