@@ -38,7 +38,7 @@ export class AppModule {
         // A projector-only process serves health and metrics, nothing else.
         AuthModule.forRoot(adminKey, config.rateLimit, serves),
         ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, partitions: config.projectionPartitions, autoRebuild: config.autoRebuild, routes: serves }),
-        ...(serves ? [IngestModule, OtlpModule, QueriesModule, DashboardModule.forRoot({ dir: dashboardDir })] : []),
+        ...(serves ? [IngestModule.forRoot({ concurrency: config.ingestConcurrency }), OtlpModule, QueriesModule, DashboardModule.forRoot({ dir: dashboardDir })] : []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [

@@ -64,6 +64,9 @@ class LedgerEnvironment {
 
   @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_READ_TIMEOUT_MS must be an integer' }) @Min(100) @Max(600000)
   LEDGER_READ_TIMEOUT_MS = 5000;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_INGEST_CONCURRENCY must be an integer' }) @Min(1) @Max(1000)
+  LEDGER_INGEST_CONCURRENCY = 4;
 }
 
 export interface AppConfig {
@@ -99,6 +102,8 @@ export interface AppConfig {
   readonly metricsToken?: string;
   /** The read pool (ADR 0027): its connections, and how long a read may run or wait for one before it is answered 503. */
   readonly readPool: { readonly size: number; readonly timeoutMs: number };
+  /** Batches (of `POST /v1/events` and OTLP requests alike) this process records at once; the others wait their turn. */
+  readonly ingestConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -143,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL,
     metricsToken: parsed.LEDGER_METRICS_TOKEN,
     readPool: { size: parsed.LEDGER_READ_POOL_SIZE, timeoutMs: parsed.LEDGER_READ_TIMEOUT_MS },
+    ingestConcurrency: parsed.LEDGER_INGEST_CONCURRENCY,
   };
 }

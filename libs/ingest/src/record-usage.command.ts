@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   EVENT_STORE,
@@ -14,6 +14,7 @@ import { ConflictError, IdempotencyConflictError } from '@ledger/http';
 import { decideRecording, ExecutionConflict } from './record-usage.decider';
 import { ProjectedSessionExecutions, SessionExecutionLookup } from './record-usage.session-executions';
 import { IngestMetrics } from './ingest.metrics';
+import { INGEST_SLOTS, IngestSlots } from './ingest-slots';
 import { storeEventId } from './store-event-id';
 import { sessionStream, UsageEvent } from './usage-events';
 
@@ -54,10 +55,15 @@ export class RecordUsageEventsHandler implements ICommandHandler<RecordUsageEven
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(ProjectedSessionExecutions) private readonly sessions: SessionExecutionLookup,
-    private readonly metrics?: IngestMetrics,
+    @Optional() private readonly metrics?: IngestMetrics,
+    @Optional() @Inject(INGEST_SLOTS) private readonly slots?: IngestSlots,
   ) {}
 
-  async execute({ workspaceId, events }: RecordUsageEvents): Promise<RecordUsageResult> {
+  execute(command: RecordUsageEvents): Promise<RecordUsageResult> {
+    return this.slots ? this.slots.run(() => this.record(command)) : this.record(command);
+  }
+
+  private async record({ workspaceId, events }: RecordUsageEvents): Promise<RecordUsageResult> {
     const refs = events.map((e) => ({ streamId: sessionStream(workspaceId, e.data.session_id), id: storeEventId(workspaceId, e.data.event_id) }));
     // Only events naming an execution can conflict with their session's: most batches need no look-up.
     const naming = [...new Set(events.filter((e) => e.data.execution_id !== undefined).map((e) => e.data.session_id))];

@@ -2,6 +2,7 @@ import { withEventLog } from '@ledger/testing';
 import type { EventStore } from '@ledger/event-store';
 import { IdempotencyConflictError } from '@ledger/http';
 import { tokenUsed } from '../testing/usage-events';
+import { IngestSlots } from './ingest-slots';
 import { RecordUsageEvents, RecordUsageEventsHandler } from './record-usage.command';
 import { UsageEvent } from './usage-events';
 
@@ -38,5 +39,37 @@ describe('RecordUsageEventsHandler', () => {
     const answer = record(racedBy([tokenUsed('c1', 99)]), [tokenUsed('c1', 1), tokenUsed('c2', 2)]);
     await expect(answer).rejects.toBeInstanceOf(IdempotencyConflictError);
     await expect(answer).rejects.toMatchObject({ details: [{ index: 0, field: 'event_id' }] });
+  });
+});
+
+describe('RecordUsageEventsHandler under IngestSlots', () => {
+  const log = withEventLog();
+  const unprojected = { executionsOf: async () => new Map<string, string>() };
+
+  it('given 6 batches sent at once and 2 slots, then at most 2 are recorded at a time and every event is stored once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counted: EventStore = {
+      ...log.store,
+      findEvents: async (refs) => {
+        most = Math.max(most, ++inFlight);
+        return log.store.findEvents(refs);
+      },
+      append: async (appends) => {
+        try {
+          return await log.store.append(appends);
+        } finally {
+          inFlight--;
+        }
+      },
+      readStream: (id, o) => log.store.readStream(id, o),
+    };
+    const handler = new RecordUsageEventsHandler(counted, unprojected, undefined, new IngestSlots(2));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, b) => handler.execute(new RecordUsageEvents('ws', [tokenUsed(`slot-${b}-a`, 1), tokenUsed(`slot-${b}-b`, 2)]))),
+    );
+    expect(results.map((r) => r.accepted)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(most).toBe(2);
+    expect((await log.store.readStream('session-ws/s1')).length).toBe(12);
   });
 });
