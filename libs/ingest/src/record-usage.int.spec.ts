@@ -49,8 +49,7 @@ describe('RecordUsageEventsHandler under IngestSlots', () => {
   it('given 6 batches sent at once and 2 slots, then at most 2 are recorded at a time and every event is stored once', async () => {
     let inFlight = 0;
     let most = 0;
-    const counted: EventStore = {
-      ...log.store,
+    const counted: EventStore = Object.assign(Object.create(log.store) as EventStore, {
       findEvents: async (refs) => {
         most = Math.max(most, ++inFlight);
         return log.store.findEvents(refs);
@@ -62,8 +61,7 @@ describe('RecordUsageEventsHandler under IngestSlots', () => {
           inFlight--;
         }
       },
-      readStream: (id, o) => log.store.readStream(id, o),
-    };
+    } satisfies Partial<EventStore>);
     const handler = new RecordUsageEventsHandler(counted, unprojected, undefined, new IngestSlots(2));
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, b) => handler.execute(new RecordUsageEvents('ws', [tokenUsed(`slot-${b}-a`, 1), tokenUsed(`slot-${b}-b`, 2)]))),
