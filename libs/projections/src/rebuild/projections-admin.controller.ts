@@ -91,7 +91,7 @@ class ProjectionStatusDoc {
   stall: ProjectorStallDoc | null;
   @ApiProperty({
     type: [PartitionStatusDoc],
-    description: 'The live projection by partition (LEDGER_PROJECTION_PARTITIONS, ADR 0026): position, lag and holder. position and lag_events above are the least partition\'s and the sum.',
+    description: 'The live projection by partition (LEDGER_PROJECTION_PARTITIONS, ADR 0026): position, lag and holder. position above is the least partition\'s, and lag_events counts every usage event after it (some of which partitions ahead of it have applied).',
   })
   partitions: PartitionStatusDoc[];
 }
