@@ -19,7 +19,19 @@ export interface BenchOptions {
   readonly liveEvents: number;
   /** Only the sustained live phase (and the COPY ceiling on its events unless --skip-peers). */
   readonly liveOnly: boolean;
+  /**
+   * The live phase's deployments of this checkout, in order: `all` (one process, role all) or K (one api process
+   * and K projector processes on the same database).
+   */
+  readonly liveTopologies: readonly LiveTopology[];
+  /** A commit whose service runs the same live phase after this checkout's, role all; undefined: none. */
+  readonly liveBaseline?: string;
 }
+
+export type LiveTopology = 'all' | number;
+
+/** Issue 17 compares the live path with this commit's ("today's code" when the issue was filed). */
+export const DEFAULT_LIVE_BASELINE = 'ae78b07';
 
 export const USAGE = `npm run bench -- [options]
   --events N        distinct events to generate (default 1000000)
@@ -37,7 +49,11 @@ export const USAGE = `npm run bench -- [options]
   --peer-budget S   seconds each peer may run before it is stopped (default 30, quick 8)
   --clients N       concurrent ingest clients and peer writers (default 8)
   --live-events N   events of the sustained live phase (default 300000, quick 20000; 0: none)
-  --live-only       run the sustained live phase alone (with the COPY ceiling on its events unless --skip-peers)`;
+  --live-only       run the sustained live phase alone (with the COPY ceiling on its events unless --skip-peers)
+  --live-projectors LIST  the live phase's deployments, side by side: "all" (one process, role all) and K
+                    (an api process + K projector processes, LEDGER_PROJECTION_PARTITIONS=8); default all,2, quick all
+  --live-baseline REF  also run the live phase on REF's service, role all (built once per machine into
+                    ~/.cache/cost-ledger-bench/<sha>, or $LEDGER_BENCH_CACHE); default ${DEFAULT_LIVE_BASELINE}, quick none; none: skip it`;
 
 export class UsageError extends Error {}
 
@@ -45,7 +61,7 @@ export class UsageError extends Error {}
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Set<string>();
   const values = new Map<string, string>();
-  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements', '--live-events'];
+  const valued = ['--events', '--seed', '--query-seconds', '--peer-events', '--peer-budget', '--clients', '--log-statements', '--live-events', '--live-projectors', '--live-baseline'];
   const plain = ['--quick', '--smoke', '--growth', '--huge', '--skip-peers', '--profile', '--help', '--live-only', '--explain'];
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -70,6 +86,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const events = int('--events', quick ? 100_000 : 1_000_000);
   const sizes = growth ? [100_000, 1_000_000, ...(flags.has('--huge') ? [5_000_000] : [])] : [events];
   if (sizes.some((n) => n < 1000)) throw new UsageError('--events must be at least 1000');
+  const topologies = (values.get('--live-projectors') ?? (quick ? 'all' : 'all,2')).split(',').map((t): LiveTopology => {
+    const k = Number(t.trim());
+    if (t.trim() === 'all') return 'all';
+    if (!Number.isInteger(k) || k < 1 || k > 8) throw new UsageError(`--live-projectors takes "all" or a projector count from 1 to 8, not "${t}"`);
+    return k;
+  });
+  if (new Set(topologies).size !== topologies.length) throw new UsageError('--live-projectors names a deployment twice');
+  // The smoke run stays fast and needs no history: the baseline's build and run are asked for, never defaulted.
+  const baseline = values.get('--live-baseline') ?? (quick ? 'none' : DEFAULT_LIVE_BASELINE);
+  if (baseline !== 'none' && !/^[\w./~^@{}-]+$/.test(baseline)) throw new UsageError(`--live-baseline takes a git ref or none, not "${baseline}"`);
   return {
     sizes,
     seed: values.get('--seed') ?? 'cost-ledger',
@@ -86,5 +112,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     clients: int('--clients', 8),
     liveEvents: int('--live-events', quick ? 20_000 : 300_000),
     liveOnly: flags.has('--live-only'),
+    liveTopologies: topologies,
+    liveBaseline: baseline === 'none' ? undefined : baseline,
   };
 }

@@ -5,6 +5,7 @@ import { BenchOptions, parseOptions, USAGE, UsageError } from './bench-options';
 import { renderText, RunReport, writeReport } from './report/report';
 import { runSuite } from './suite';
 import { SuiteResult } from './suite-result';
+import { currentCommit } from './support/baseline-checkout';
 import { machineFacts } from './support/machine';
 import { BenchPostgres, startBenchPostgres } from './support/postgres';
 import { Progress } from './support/progress';
@@ -55,6 +56,8 @@ async function main(): Promise<number> {
             ceilingEvents: 1_000_000,
             liveEvents: index === 0 ? options.liveEvents : 0,
             liveOnly: options.liveOnly,
+            liveTopologies: options.liveTopologies,
+            liveBaseline: options.liveBaseline,
             logDir,
             cpuProfileDir: options.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
           },
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
         ),
       );
     }
-    const report: RunReport = { date: new Date().toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, suites };
+    const report: RunReport = { date: new Date().toISOString(), commit: await currentCommit(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), machine, suites };
     process.stdout.write(`${renderText(report)}\n`);
     const label = options.liveOnly ? `live-${options.liveEvents}` : options.sizes.length > 1 ? 'growth' : options.quick ? 'quick' : options.sizes[0] === 1_000_000 ? 'default' : `${options.sizes[0]}-events`;
     await writeReport(RESULTS_DIR, report, label);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { DataSet, distinctEvents } from './data/data-set';
+import { DataSet, distinctEvents, eventFields, withoutFields } from './data/data-set';
 import { generateOtlpUsage, OtlpDataSet } from './data/otlp-usage.generator';
 import { generateUsage } from './data/usage.generator';
 import { runCopyCeiling } from './peers/copy-ceiling.peer';
@@ -14,8 +14,10 @@ import { ProjectorResult, runProjectorCatchUp } from './phases/projector.phase';
 import { runQueries } from './phases/queries.phase';
 import { runReadYourWrites } from './phases/read-your-writes.phase';
 import { runRebuild } from './phases/rebuild.phase';
-import { Check, check, checkTotals } from './phases/smoke.check';
-import { SuiteResult } from './suite-result';
+import { Check, check, checkAgainstReplay, checkTotals } from './phases/smoke.check';
+import { LiveTopology } from './bench-options';
+import { LiveRun, SuiteResult } from './suite-result';
+import { BaselineBuild, BENCH_CACHE, buildAtRef, cachedBuildMs, currentCommit, fieldsUnknownAt } from './support/baseline-checkout';
 import { HttpJson } from './support/http-json';
 import { BenchPostgres } from './support/postgres';
 import { Progress } from './support/progress';
@@ -38,6 +40,8 @@ export interface SuiteOptions {
   readonly cpuProfileDir?: string;
   readonly liveEvents: number;
   readonly liveOnly: boolean;
+  readonly liveTopologies: readonly LiveTopology[];
+  readonly liveBaseline?: string;
 }
 
 /** Runs every phase and peer at one size, on fresh databases of the shared server. */
@@ -180,7 +184,7 @@ export async function runSuite(pg: BenchPostgres, options: SuiteOptions, progres
   }
 
   const live = await runLivePhase(pg, options, adminKey, progress, checks);
-  if (live) result = { ...result, live: live.live };
+  if (live) result = { ...result, live: live.live, liveRuns: live.runs };
 
   const peers = await runPeers(pg, data, options, progress).catch((err: Error) => {
     errors.push(`peers: ${err.message}`);
@@ -209,6 +213,7 @@ async function runLiveSuite(pg: BenchPostgres, options: SuiteOptions, progress: 
     generation: { elapsedMs: live?.generationMs ?? 0, sent: data?.sent ?? 0, batches: data?.batches.length ?? 0, stats: data?.stats ?? ({} as SuiteResult['generation']['stats']) },
     queries: [],
     live: live?.live,
+    liveRuns: live?.runs,
     peers: { skipped: options.skipPeers, sample, budgetS: options.peerBudgetS, ceiling },
     checks,
     errors,
@@ -217,8 +222,9 @@ async function runLiveSuite(pg: BenchPostgres, options: SuiteOptions, progress: 
 }
 
 /**
- * The sustained live phase on a database and a data set of its own (role all: the live projector in process), then
- * every total after the drain against the generator's oracle. A broken phase is a failed check; the run goes on.
+ * The sustained live phase on a data set of its own, once per deployment of this checkout and then on the baseline
+ * commit's service, one after the other, each on a fresh database with the same data, clients and batches; then
+ * every total after the drain against the generator's oracle. A broken run is a failed check; the others go on.
  */
 async function runLivePhase(
   pg: BenchPostgres,
@@ -226,47 +232,139 @@ async function runLivePhase(
   adminKey: string,
   progress: Progress,
   checks: Check[],
-): Promise<{ live?: LiveResult; data: DataSet; generationMs: number } | undefined> {
+): Promise<{ live?: LiveResult; runs: LiveRun[]; data: DataSet; generationMs: number } | undefined> {
   if (!options.liveEvents) return undefined;
   const genStart = now();
   const data = await progress.step(`generate ${options.liveEvents.toLocaleString('en-US')} events for the sustained live phase`, async () =>
     generateUsage({ events: options.liveEvents, seed: options.seed }),
   );
   const generationMs = elapsedSince(genStart);
-  const database = `ledger_live_${options.liveEvents}`;
-  let service: ServiceProcess | undefined;
+  const commit = await currentCommit();
+  const runs: LiveRun[] = [];
+  for (const topology of options.liveTopologies) {
+    runs.push(await runLiveDeployment(pg, options, data, adminKey, progress, checks, { code: 'current', commit, topology }, runs.length));
+  }
+  if (options.liveBaseline) {
+    const ref = options.liveBaseline;
+    let build: BaselineBuild | undefined;
+    try {
+      build = await progress.step(`build the live baseline ${ref} (once per machine, into ${BENCH_CACHE})`, () => buildAtRef(ref, (l) => progress.line(`  ${l}`)));
+      if (build.cached) progress.line(`  reused the build of ${build.sha.slice(0, 12)} from an earlier run`);
+    } catch (err) {
+      const error = (err as Error).message;
+      checks.push(check(`live (${ref}): the baseline built`, false, error));
+      runs.push({ label: `${ref}, role all`, code: 'baseline', commit: ref, topology: 'all', error });
+    }
+    if (build) {
+      const sha = build.sha.slice(0, 7);
+      // The same events in the contract that commit accepts: fields it never had are left out (they are subsets or
+      // price modifiers of a call, so its tokens and counts stay the generator's).
+      const dropped = await fieldsUnknownAt(build.sha, eventFields(data));
+      if (dropped.length) progress.line(`  ${sha}'s ingest has no ${dropped.join(', ')}: its events are sent without them`);
+      const run = await runLiveDeployment(pg, options, withoutFields(data, dropped), adminKey, progress, checks, { code: 'baseline', commit: sha, topology: 'all', build }, runs.length);
+      runs.push({
+        ...run,
+        droppedFields: dropped,
+        build: { ref, sha: build.sha, buildMs: build.buildMs, cached: build.cached, lastBuildMs: build.cached ? cachedBuildMs(build.sha) : undefined },
+      });
+    }
+  }
+  return { live: runs.find((r) => r.code === 'current')?.result, runs, data, generationMs };
+}
+
+/** Projector partitions given to a deployment of several processes (issue 17 §3: K projectors over P partitions). */
+const LIVE_PARTITIONS = 8;
+
+/**
+ * One deployment on a fresh database: role all, or an api process with K projector processes on the same
+ * database (started one after the other, api first, so that one of them migrates and the rest find it done; a
+ * projector that holds no lease stands by, which the phase does not mind).
+ */
+async function runLiveDeployment(
+  pg: BenchPostgres,
+  options: SuiteOptions,
+  data: DataSet,
+  adminKey: string,
+  progress: Progress,
+  checks: Check[],
+  run: { code: LiveRun['code']; commit: string; topology: LiveTopology; build?: BaselineBuild },
+  index: number,
+): Promise<LiveRun> {
+  const { topology } = run;
+  const partitions = topology === 'all' ? undefined : LIVE_PARTITIONS;
+  const deployment = topology === 'all' ? 'role all' : `api + ${topology} projector${topology > 1 ? 's' : ''}, P=${partitions}`;
+  const label = `${run.commit}, ${deployment}`;
+  const database = `ledger_live_${options.liveEvents}_${index}`;
+  const services: ServiceProcess[] = [];
+  let result: LiveResult | undefined;
+  let totalsExact: boolean | undefined;
+  let error: string | undefined;
+  let processes: LiveRun['processes'];
   try {
     const databaseUrl = await pg.createDatabase(database);
-    service = await ServiceProcess.start({
-      databaseUrl,
-      adminKey,
-      role: 'all',
-      logFile: path.join(options.logDir, `ledger-live-${options.liveEvents}-all.log`),
-      cpuProfileDir: options.cpuProfileDir,
+    const start = async (role: LedgerRole, n = '') => {
+      const service = await ServiceProcess.start({
+        databaseUrl,
+        adminKey,
+        role,
+        logFile: path.join(options.logDir, `ledger-live-${options.liveEvents}-${run.commit}-${topology}-${role}${n}.log`),
+        cpuProfileDir: options.cpuProfileDir,
+        env: partitions ? { LEDGER_PROJECTION_PARTITIONS: String(partitions) } : undefined,
+        main: run.build?.main,
+        cwd: run.build?.root,
+      });
+      services.push(service);
+      return service;
+    };
+    const { api, keys } = await progress.step(`start ${label} on a fresh database, and issue keys`, async () => {
+      const first = await start(topology === 'all' ? 'all' : 'api');
+      if (topology !== 'all') for (let k = 1; k <= topology; k++) await start('projector', String(k));
+      return { api: first, keys: await issueKeys(first, adminKey, data.workspaces) };
     });
-    const keys = await issueKeys(service, adminKey, data.workspaces);
-    const running = service;
-    const live = await progress.step(`sustained live: ${data.events.toLocaleString('en-US')} events, ${options.clients} clients, role all`, (tick) =>
-      runSustainedLive(running, databaseUrl, data, keys, options.clients, tick),
+    const target = {
+      url: api.url,
+      peakRssKb: () => services.reduce<number | undefined>((sum, s) => (s.peakRssKb() === undefined ? sum : (sum ?? 0) + s.peakRssKb()!), undefined),
+    };
+    const cpuBefore = services.map((s) => s.cpuSeconds());
+    result = await progress.step(`sustained live (${label}): ${data.events.toLocaleString('en-US')} events, ${options.clients} clients`, (tick) =>
+      runSustainedLive(target, databaseUrl, data, keys, options.clients, tick),
     );
+    processes = services.map((s, i) => {
+      const [before, after] = [cpuBefore[i], s.cpuSeconds()];
+      return { role: s.role, peakRssKb: s.peakRssKb(), cpuS: before === undefined || after === undefined ? undefined : after - before };
+    });
+    const live = result;
     checks.push(
-      check('live: ingest answered no 5xx', live.serverErrors === 0, live.serverErrors ? `${live.serverErrors} × 5xx (retried)` : 'none'),
-      check('live: reads under load answered 200 or 404', live.session.errors + live.summary.errors === 0, `${live.session.errors + live.summary.errors} errors`),
+      check(`live (${label}): ingest answered no 5xx`, live.serverErrors === 0, live.serverErrors ? `${live.serverErrors} × 5xx (retried)` : 'none'),
+      check(`live (${label}): reads under load answered 200 or 404`, live.session.errors + live.summary.errors === 0, `${live.session.errors + live.summary.errors} errors`),
     );
-    const http = new HttpJson(service.url, 2);
+    const http = new HttpJson(api.url, 2);
     try {
-      checks.push(...(await checkTotals(http, data, keys, adminKey, 'after the live drain')));
+      const after = `after the live drain (${label})`;
+      // Another commit prices with its own catalog: its tokens and counts against the generator, its costs against
+      // its own replay of the log.
+      const totals = await progress.step(`check the totals after the drain (${label})`, async () =>
+        run.build
+          ? [
+              ...(await checkTotals(http, data, keys, adminKey, after, { cost: false })),
+              ...(await checkAgainstReplay(http, data, keys, adminKey, after, () => runRebuild({ progress, adminKey }, http, data.events, 'log'))),
+            ]
+          : checkTotals(http, data, keys, adminKey, after),
+      );
+      checks.push(...totals);
+      totalsExact = totals.every((c) => c.ok);
     } finally {
       http.close();
     }
-    return { live, data, generationMs };
   } catch (err) {
-    checks.push(check('sustained live phase ran', false, (err as Error).message));
-    return { data, generationMs };
+    error = (err as Error).message;
+    checks.push(check(`sustained live phase ran (${label})`, false, error));
   } finally {
-    await service?.stop();
+    processes ??= services.map((s) => ({ role: s.role, peakRssKb: s.peakRssKb() }));
+    await Promise.all(services.map((s) => s.stop()));
     await pg.query('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   }
+  return { label, code: run.code, commit: run.commit, topology, partitions, result, error, totalsExact, processes };
 }
 
 /**

@@ -15,11 +15,16 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.sources.sha256');
 const entry = path.join(root, 'dist', 'apps', 'ledger', 'src', 'main.js');
+/** The dashboard's Vite project: every file of it is a source (pages, styles, html, images), and its build must exist too. */
+const dashboard = path.join('apps', 'dashboard');
+const dashboardEntry = path.join(root, 'dist', 'dashboard', 'index.html');
 /** What tsconfig.build.json and the packages' tsconfigs compile (specs and test helpers are not built), and what steers the build. */
 const sourceDirs = ['apps', 'libs', 'bench', 'packages'];
 const configFiles = ['package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'];
 const isSource = (file) =>
-  (file.endsWith('.ts') && !file.endsWith('.spec.ts')) || (file.endsWith('.json') && !file.startsWith(path.join('bench', 'results')));
+  (file.endsWith('.ts') && !file.endsWith('.spec.ts')) ||
+  (file.endsWith('.json') && !file.startsWith(path.join('bench', 'results'))) ||
+  (file.startsWith(dashboard + path.sep) && !/\.(md|spec\.tsx?)$/.test(file));
 
 function* filesUnder(dir) {
   for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
@@ -39,13 +44,16 @@ function sourcesHash() {
   return hash.digest('hex');
 }
 
+/** A `nest build` alone (no dashboard) is not a build to start from. */
+const built = () => existsSync(entry) && (!existsSync(path.join(root, dashboard)) || existsSync(dashboardEntry));
+
 const current = sourcesHash();
 if (process.argv.includes('--record')) {
   writeFileSync(stamp, `${current}\n`);
-} else if (existsSync(entry) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === current) {
+} else if (built() && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === current) {
   console.log('dist/ is up to date with the sources: starting without a build');
 } else {
-  console.log(existsSync(entry) ? 'the sources changed since the last build: building' : 'no build yet: building');
+  console.log(built() ? 'the sources changed since the last build: building' : 'no build yet: building');
   const build = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   process.exit(build.status ?? 1);
 }

@@ -88,3 +88,26 @@ export function* distinctEvents(data: DataSet, limit = Infinity): Generator<{ wo
     }
   }
 }
+
+/** Every field name the data set's events carry, in first-seen order. */
+export function eventFields(data: DataSet): string[] {
+  const fields = new Set<string>();
+  for (const batch of data.batches) {
+    for (const event of (JSON.parse(batch.body.toString('utf8')) as { events: WireEvent[] }).events) for (const k of Object.keys(event)) fields.add(k);
+  }
+  return [...fields];
+}
+
+/**
+ * The same batches with `fields` taken out of every event: the data set as an older event contract accepts it
+ * (the live phase's baseline commit refuses fields it never had). Ids, order, re-sends and retries are unchanged.
+ */
+export function withoutFields(data: DataSet, fields: readonly string[]): DataSet {
+  if (!fields.length) return data;
+  const batches = data.batches.map((batch) => {
+    const body = JSON.parse(batch.body.toString('utf8')) as { events: Record<string, unknown>[] };
+    for (const event of body.events) for (const f of fields) delete event[f];
+    return { ...batch, body: Buffer.from(JSON.stringify(body)) };
+  });
+  return { ...data, batches };
+}

@@ -2,7 +2,6 @@ import { Client } from 'pg';
 import { DataSet } from '../data/data-set';
 import { HttpJson } from '../support/http-json';
 import { Random } from '../support/random';
-import { ServiceProcess } from '../support/service-process';
 import { elapsedSince, Latency, latency, now, sleep } from '../support/stats';
 import { sendBatches } from './ingest.phase';
 import { PhaseOutcome } from './phase-context';
@@ -13,7 +12,7 @@ export interface LagSample {
   readonly atS: number;
   /** Events answered accepted so far. */
   readonly accepted: number;
-  /** `read_model.checkpoint.events_applied`. */
+  /** `read_model.checkpoint.events_applied` (see APPLIED_SQL). */
   readonly applied: number;
 }
 
@@ -44,19 +43,34 @@ export interface LiveResult extends PhaseOutcome {
   readonly serverErrors: number;
 }
 
+/** Where the phase sends its requests, and what it reports as the deployment's memory. */
+export interface LiveTarget {
+  readonly url: string;
+  /** Peak RSS of the deployment's processes together, in kB. */
+  peakRssKb(): number | undefined;
+}
+
+/**
+ * Events the costs projection applied, read so that it holds for the code of any commit the phase runs: one
+ * `checkpoint` row per schema (the single projector), or a `checkpoint` view summing the partitions' rows (ADR 0026).
+ */
+const APPLIED_SQL = `SELECT coalesce(sum(events_applied), 0)::text AS n FROM read_model.checkpoint WHERE projection = 'costs'`;
+
 const SAMPLE_MS = 1000;
 const DRAIN_POLL_MS = 20;
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 const SESSION_ID = /"session_id":"([^"]+)"/;
 
 /**
- * The sustained live phase (issue 17): `clients` clients post the data set to a role=all service, whose live
- * projector applies it while they post, while a reader loop asks for sessions already posted and for the 30-day
- * summary at `readsPerS`. The projector's checkpoint is sampled every second; once the clients are done, the
- * lag left is timed until it drains. The database must be fresh (the projector runs live from an empty log).
+ * The sustained live phase (issue 17): `clients` clients post the data set to the service, whose live projector
+ * applies it while they post, while a reader loop asks for sessions already posted and for the 30-day summary at
+ * `readsPerS`. The projector's checkpoint is sampled every second; once the clients are done, the lag left is timed
+ * until it drains. The database must be fresh (the projector runs live from an empty log). The service is one
+ * role=all process or an api process with projector processes beside it: the phase speaks HTTP to `service.url`
+ * and reads the checkpoint, nothing else.
  */
 export async function runSustainedLive(
-  service: ServiceProcess,
+  service: LiveTarget,
   databaseUrl: string,
   data: DataSet,
   keys: ReadonlyMap<string, string>,
@@ -70,7 +84,7 @@ export async function runSustainedLive(
   const http = new HttpJson(service.url, clients);
   const readers = new HttpJson(service.url, 4);
   const applied = async () =>
-    Number((await db.query<{ n: string }>(`SELECT coalesce(max(events_applied), 0)::text AS n FROM read_model.checkpoint WHERE projection = 'costs'`)).rows[0].n);
+    Number((await db.query<{ n: string }>(APPLIED_SQL)).rows[0].n);
   const posted: number[] = [];
   const lag: LagSample[] = [];
   const sessionMs: number[] = [];

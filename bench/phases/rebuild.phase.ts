@@ -30,7 +30,7 @@ const TIMEOUT_MS = 20 * 60_000;
  * `source` is what it restates from: the read model's facts (a price change's
  * rebuild), or the log replayed from its start (a repair).
  */
-export async function runRebuild(ctx: PhaseContext, http: HttpJson, logEvents: number, source: 'facts' | 'log'): Promise<RebuildResult> {
+export async function runRebuild(ctx: Pick<PhaseContext, 'progress' | 'adminKey'>, http: HttpJson, logEvents: number, source: 'facts' | 'log'): Promise<RebuildResult> {
   return ctx.progress.step(`full rebuild from the ${source} via POST /v1/admin/projections/rebuild`, async (tick) => {
     const start = now();
     const res = await http.post('/v1/admin/projections/rebuild', ctx.adminKey, { reason: 'benchmark', source });

@@ -1,18 +1,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SuiteResult } from '../suite-result';
+import { LiveResult } from '../phases/live.phase';
+import { LiveRun, SuiteResult } from '../suite-result';
 import { MachineFacts } from '../support/machine';
 import { fmtInt, fmtMb, fmtMs, fmtRatio } from '../support/stats';
-import { ratios, targets } from './targets';
+import { liveBaseline, ratios, targets } from './targets';
 
 interface Table {
   readonly title: string;
   readonly headers: readonly string[];
   readonly rows: readonly (readonly string[])[];
+  /** Printed under the table. */
+  readonly notes?: readonly string[];
 }
 
 export interface RunReport {
   readonly date: string;
+  /** The commit of the checkout that ran (`+changes` when its tree differed). */
+  readonly commit?: string;
   readonly command: string;
   readonly machine: MachineFacts;
   readonly suites: readonly SuiteResult[];
@@ -59,34 +64,94 @@ function otlpRow(s: SuiteResult): string[] {
   ];
 }
 
-/** Issue 17's table: the live path at fleet load, the steady state beside the bulk figures. */
-function liveTable(s: SuiteResult): Table | undefined {
-  const l = s.live;
-  if (!l) return undefined;
-  const r = ratios(s);
-  const read = (x: typeof l.session) => `${fmtMs(x.latency.p50)} / ${fmtMs(x.latency.p99)} ms`;
-  const readDetail = (x: typeof l.session) => `${x.latency.count} reads (${x.notFound} × 404, not projected yet), p95 ${fmtMs(x.latency.p95)} ms`;
-  // A few samples of the lag, evenly spread over the ingest, and the last one after the drain.
+/** A few samples of the lag, evenly spread over the ingest, and the last one after the drain. */
+function lagOverTime(l: LiveResult): string {
   const during = l.lag.slice(0, -1);
   const step = Math.max(1, Math.ceil(during.length / 6));
   const picked = [...during.filter((_, i) => i % step === step - 1), l.lag[l.lag.length - 1]].filter(Boolean);
-  const lagOverTime = picked.map((p) => `${p.atS.toFixed(0)} s: ${fmtInt(p.accepted - p.applied)}`).join(', ');
+  return picked.map((p) => `${p.atS.toFixed(0)} s: ${fmtInt(p.accepted - p.applied)}`).join(', ');
+}
+
+const deploymentOf = (r: LiveRun) =>
+  r.topology === 'all' ? 'one process, role all' : `api + ${r.topology} × projector (LEDGER_PROJECTION_PARTITIONS=${r.partitions})`;
+
+const codeOf = (r: LiveRun) => {
+  if (r.code === 'current') return `${r.commit} (this checkout)`;
+  const b = r.build;
+  if (!b) return `${r.commit} (--live-baseline)`;
+  const built = b.cached ? `build reused${b.lastBuildMs ? ` (${secs(b.lastBuildMs)} when made)` : ''}` : `built in ${secs(b.buildMs)}`;
+  return `${b.sha.slice(0, 7)} (--live-baseline ${b.ref}; ${built})`;
+};
+
+/**
+ * Issue 17's table: the live path at fleet load, the steady state beside the bulk figures, one column per run of the
+ * phase (this checkout's deployments, then the baseline commit's), all on the same events in the same run.
+ */
+function liveTable(s: SuiteResult): Table | undefined {
+  const l = s.live;
+  const runs: readonly LiveRun[] = s.liveRuns ?? (l ? [{ label: 'role all', code: 'current', commit: '', topology: 'all', result: l }] : []);
+  if (!runs.length) return undefined;
+  const ceiling = s.peers.ceiling && !s.peers.ceiling.error ? s.peers.ceiling.eventsPerS : undefined;
+  const baseline = liveBaseline(s);
+  const first = runs.find((r) => r.result) ?? runs[0];
+  const cell = (f: (x: LiveResult) => string) => runs.map((r) => (r.result ? f(r.result) : 'n/a'));
+  const read = (x: LiveResult['session']) => `${fmtMs(x.latency.p50)} / ${fmtMs(x.latency.p99)} ms`;
+  const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+  const perProcess = (r: LiveRun, f: (p: NonNullable<LiveRun['processes']>[number]) => string) => (r.processes ?? []).map((p) => `${p.role} ${f(p)}`).join(', ');
+  const rows: string[][] = [
+    ['code', ...runs.map(codeOf), 'the commit each service was built from'],
+    ['deployment', ...runs.map(deploymentOf), 'processes on the one embedded PostgreSQL, each on a fresh database'],
+    ...(runs.some((r) => r.error) ? [['error', ...runs.map((r) => (r.error ? r.error.slice(0, 160) : '')), 'that run stopped; the others went on']] : []),
+    ['ingest accepted', ...cell((x) => `${fmtInt(x.ingestPerS)} events/s`), 'events accepted ÷ seconds from the first post to the last answer'],
+    ['ingest time', ...cell((x) => secs(x.ingestMs)), ''],
+    ['live projection during ingest', ...cell((x) => `${fmtInt(x.projectionPerS)} events/s`), "the checkpoint's events_applied when ingest stopped ÷ the same seconds"],
+    ['projection ÷ ingest', ...cell((x) => (x.projectionPerS / x.ingestPerS).toFixed(2)), 'target ≥ 0.95'],
+    ['lag, max during ingest', ...cell((x) => `${fmtInt(Math.max(0, ...x.lag.slice(0, -1).map((p) => p.accepted - p.applied)))} events`), 'sampled every second'],
+    ['lag when ingest stopped', ...cell((x) => `${fmtInt(x.lagAtStop)} events`), ''],
+    ['time to drain it', ...cell((x) => secs(x.drainMs)), 'target ≤ 2 s'],
+    ['end-to-end (all events visible in the views)', ...cell((x) => `${fmtInt(x.endToEndPerS)} events/s`), 'distinct events ÷ seconds from the first post until the checkpoint held them all'],
+    ['end-to-end ÷ COPY ceiling', ...cell((x) => pct(ceiling ? x.endToEndPerS / ceiling : undefined)), ceiling ? `COPY ceiling ${fmtInt(ceiling)} rows/s in this run; target ≥ 20%` : 'no COPY ceiling in this run (--skip-peers)'],
+  ];
+  if (baseline?.result) {
+    const b = baseline.result.endToEndPerS;
+    rows.push([`end-to-end ÷ ${baseline.commit}'s`, ...cell((x) => fmtRatio(x.endToEndPerS / b)), `target ≥ 3× for ${first.label}`]);
+  }
+  if (runs.length > 1 && first.result) {
+    const f = first.result.endToEndPerS;
+    rows.push([`end-to-end ÷ ${first.label}'s`, ...cell((x) => fmtRatio(x.endToEndPerS / f)), '']);
+  }
+  rows.push(
+    ['GET /costs/sessions/:id during the load, p50 / p99', ...cell((x) => read(x.session)), 'target p99 ≤ 50 ms'],
+    ['GET /v1/cost/summary (30 days) during the load, p50 / p99', ...cell((x) => read(x.summary)), 'target p99 ≤ 100 ms'],
+    ['reads during the load', ...cell((x) => `${x.session.latency.count + x.summary.latency.count} (${x.session.notFound} × 404)`), `${first.result?.readsPerS ?? 20}/s offered, sessions and the summary in turn; a 404 is a session not projected yet`],
+    ['CPU seconds during the phase, by process', ...runs.map((r) => perProcess(r, (p) => (p.cpuS === undefined ? 'n/a' : p.cpuS.toFixed(1))) || 'n/a'), 'a projector that stood by used little'],
+    ['peak RSS', ...runs.map((r) => (r.processes && r.processes.length > 1 ? `${fmtMb(r.result?.peakRssKb)} (${perProcess(r, (p) => fmtMb(p.peakRssKb))})` : fmtMb(r.result?.peakRssKb))), 'each process its own peak, summed'],
+    ['totals after the drain', ...runs.map((r) => (r.totalsExact === undefined ? 'not checked' : r.totalsExact ? 'exact' : 'MISMATCH (see the checks)')), totalsMeaning(runs)],
+    ['lag over time (events)', ...cell(lagOverTime), ''],
+  );
+  const notes: string[] = [];
+  if (baseline?.droppedFields?.length) {
+    notes.push(
+      `${baseline.commit} was sent the same events without ${baseline.droppedFields.join(', ')}, fields its ingest never had (reasoning and 1-hour cache tokens are parts of ` +
+        'output and cache-creation tokens; the others are price modifiers). It prices with its own catalog, so its tokens and counts are checked against the generator and its costs against its own replay of the log.',
+    );
+  }
+  if (runs.some((r) => r.topology !== 'all')) {
+    notes.push('With several projector processes, code that partitions the projection shares the partitions among them; code with one active projector (ADR 0005) projects in one and keeps the others standing by.');
+  }
   return {
-    title: `Sustained live: ${fmtInt(l.events)} events, ${l.clients} clients × 500-event batches, role all, reads at ${l.readsPerS}/s during the load`,
-    headers: ['measure', 'value', 'detail'],
-    rows: [
-      ['ingest accepted', `${fmtInt(l.ingestPerS)} events/s`, `${secs(l.ingestMs)} from the first post to the last answer`],
-      ['live projection during ingest', `${fmtInt(l.projectionPerS)} events/s`, "the projector's checkpoint (events_applied) when ingest stopped ÷ the same seconds"],
-      ['projection ÷ ingest', (r.liveProjectionVsIngest ?? NaN).toFixed(2), ''],
-      ['lag over time (events)', `${fmtInt(Math.max(0, ...during.map((p) => p.accepted - p.applied)))} max`, lagOverTime],
-      ['lag when ingest stopped', `${fmtInt(l.lagAtStop)} events`, ''],
-      ['time to drain it', secs(l.drainMs), ''],
-      ['end-to-end (all events visible in the views)', `${fmtInt(l.endToEndPerS)} events/s`, `${r.liveEndToEndVsCeiling === undefined ? 'no COPY ceiling in this run' : `${(r.liveEndToEndVsCeiling * 100).toFixed(1)}% of the COPY ceiling`}; ${secs(l.ingestMs + l.drainMs)} from the first post`],
-      ['GET /costs/sessions/:id during the load, p50 / p99', read(l.session), readDetail(l.session)],
-      ['GET /v1/cost/summary (30 days) during the load, p50 / p99', read(l.summary), readDetail(l.summary)],
-      ['peak RSS of the service', fmtMb(l.peakRssKb), ''],
-    ],
+    title: `Sustained live (the steady state): ${fmtInt(first.result?.events ?? s.events)} events, ${first.result?.clients ?? ''} clients × 500-event batches, reads during the load${ceiling ? `; COPY ceiling ${fmtInt(ceiling)} rows/s` : ''}`,
+    headers: ['measure', ...runs.map((r) => r.label), 'how'],
+    rows,
+    notes,
   };
+}
+
+/** What "exact" means per kind of run. */
+function totalsMeaning(runs: readonly LiveRun[]): string {
+  return runs.some((r) => r.code === 'baseline')
+    ? "this checkout: every /costs/summary equals the generator's; the baseline: its tokens and counts, and its costs equal its own replay of the log"
+    : "every /costs/summary equals the generator's";
 }
 
 function queryTable(s: SuiteResult): Table {
@@ -140,6 +205,8 @@ function ratioTable(s: SuiteResult): Table {
       ['rebuild ÷ COPY ceiling', pct(r.rebuildVsCeiling)],
       ['sustained live: projection ÷ ingest', r.liveProjectionVsIngest === undefined ? 'n/a' : r.liveProjectionVsIngest.toFixed(2)],
       ['sustained live: end-to-end ÷ COPY ceiling', pct(r.liveEndToEndVsCeiling)],
+      [`sustained live: end-to-end ÷ ${liveBaseline(s)?.commit ?? 'the baseline'}'s`, fmtRatio(r.liveEndToEndVsBaseline)],
+      ...Object.entries(r.liveDeploymentsVsFirst ?? {}).map(([label, v]) => [`sustained live: end-to-end of ${label} ÷ the first deployment's`, fmtRatio(v)]),
     ],
   };
 }
@@ -190,7 +257,7 @@ function tablesOf(report: RunReport): Table[] {
 const header = (r: RunReport) => {
   const m = r.machine;
   return [
-    `Cost Ledger benchmark, ${r.date}`,
+    `Cost Ledger benchmark, ${r.date}${r.commit ? `, commit ${r.commit}` : ''}`,
     `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres} (embedded); load at start ${m.loadAtStart}`,
     `command: ${r.command}`,
   ];
@@ -205,7 +272,7 @@ export function renderText(report: RunReport): string {
     }
     const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: readonly string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-    out.push(t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), '');
+    out.push(t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.notes ?? []).map((n) => `* ${n}`), '');
   }
   return out.join('\n');
 }
@@ -218,6 +285,7 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`## ${t.title}`, '');
     if (!t.rows.length) continue;
     out.push(`| ${t.headers.map(esc).join(' | ')} |`, `|${t.headers.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`), '');
+    for (const n of t.notes ?? []) out.push(n, '');
   }
   return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import { SuiteResult } from '../suite-result';
+import { LiveRun, SuiteResult } from '../suite-result';
 import { fmtInt, fmtMs, fmtRatio } from '../support/stats';
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a';
@@ -30,7 +30,14 @@ export interface Ratios {
   /** Sustained live phase: projection during ingest ÷ ingest, and end-to-end ÷ the COPY ceiling. */
   readonly liveProjectionVsIngest?: number;
   readonly liveEndToEndVsCeiling?: number;
+  /** This checkout's end-to-end (its first deployment, `live`) ÷ the baseline commit's, run side by side. */
+  readonly liveEndToEndVsBaseline?: number;
+  /** Each other deployment of this checkout (api + K projectors): its end-to-end ÷ the first deployment's. */
+  readonly liveDeploymentsVsFirst?: Readonly<Record<string, number | undefined>>;
 }
+
+/** The baseline commit's live run, if it ran. */
+export const liveBaseline = (s: SuiteResult): LiveRun | undefined => s.liveRuns?.find((r) => r.code === 'baseline');
 
 export function ratios(s: SuiteResult): Ratios {
   const ingest = rate(s.ingest);
@@ -46,6 +53,10 @@ export function ratios(s: SuiteResult): Ratios {
     rebuildVsCeiling: ratio(rate(s.rebuild), rate(s.peers.ceiling)),
     liveProjectionVsIngest: ratio(s.live?.projectionPerS, s.live?.ingestPerS),
     liveEndToEndVsCeiling: ratio(s.live?.endToEndPerS, rate(s.peers.ceiling)),
+    liveEndToEndVsBaseline: ratio(s.live?.endToEndPerS, liveBaseline(s)?.result?.endToEndPerS),
+    liveDeploymentsVsFirst: Object.fromEntries(
+      (s.liveRuns ?? []).filter((r) => r.code === 'current' && r.result !== s.live).map((r) => [r.label, ratio(r.result?.endToEndPerS, s.live?.endToEndPerS)]),
+    ),
   };
 }
 
@@ -66,12 +77,22 @@ export function targets(s: SuiteResult): TargetRow[] {
     return `${fmtMs(w.latency!.p99)} ms (${w.name}; ${routes.length} route${routes.length > 1 ? 's' : ''})`;
   };
   const live = s.live;
+  const baseline = liveBaseline(s);
   const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const liveRows: TargetRow[] = live
     ? [
         { target: 'live: projection ÷ ingest ≥ 0.95 during sustained ingest', measured: `${(r.liveProjectionVsIngest ?? NaN).toFixed(2)} (${fmtInt(live.projectionPerS)} ÷ ${fmtInt(live.ingestPerS)} events/s)`, verdict: verdict(r.liveProjectionVsIngest, (v) => v >= 0.95) },
         { target: 'live: the lag when ingest stops drains in ≤ 2 s', measured: `${(live.drainMs / 1000).toFixed(1)} s (${fmtInt(live.lagAtStop)} events)`, verdict: verdict(live.drainMs, (v) => v <= 2000) },
         { target: 'live: end-to-end ≥ 20% of the COPY ceiling', measured: `${pct(r.liveEndToEndVsCeiling)} (${fmtInt(live.endToEndPerS)} events/s)`, verdict: verdict(r.liveEndToEndVsCeiling, (v) => v >= 0.2) },
+        {
+          target: `live: end-to-end ≥ 3× ${baseline?.build?.ref ?? 'ae78b07'}'s, run side by side`,
+          measured: !baseline
+            ? 'n/a (no baseline in this run: --live-baseline)'
+            : !baseline.result
+              ? `n/a (${(baseline.error ?? 'did not run').slice(0, 100)})`
+              : `${fmtRatio(r.liveEndToEndVsBaseline)} (${fmtInt(live.endToEndPerS)} ÷ ${fmtInt(baseline.result.endToEndPerS)} events/s)`,
+          verdict: verdict(r.liveEndToEndVsBaseline, (v) => v >= 3),
+        },
         { target: 'live: GET /costs/sessions/:id p99 ≤ 50 ms during the load', measured: `${fmtMs(live.session.latency.p99)} ms`, verdict: verdict(live.session.latency.p99, (v) => v <= 50) },
         { target: 'live: GET /v1/cost/summary (30 days) p99 ≤ 100 ms during the load', measured: `${fmtMs(live.summary.latency.p99)} ms`, verdict: verdict(live.summary.latency.p99, (v) => v <= 100) },
       ]

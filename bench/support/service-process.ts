@@ -18,6 +18,9 @@ const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export type LedgerRole = 'api' | 'projector' | 'all';
 
+/** USER_HZ: Linux reports a process's CPU time in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 /** Server-error lines kept per service: enough for the stacks of the first few dozen 5xx. */
 const SERVER_ERROR_LINES = 2000;
 
@@ -47,6 +50,9 @@ export interface ServiceOptions {
   /** Set: write a V8 CPU profile of the service to this directory when it stops. */
   readonly cpuProfileDir?: string;
   readonly env?: Record<string, string>;
+  /** Another build's entry point and the folder it runs from (the live phase's baseline commit); default: this checkout's. */
+  readonly main?: string;
+  readonly cwd?: string;
 }
 
 /**
@@ -76,8 +82,8 @@ export class ServiceProcess {
       ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=ledger-${options.role}-${Date.now()}.cpuprofile`]
       : [];
     const startedAt = now();
-    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, [...nodeArgs, options.main ?? MAIN], {
+      cwd: options.cwd ?? REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
@@ -127,6 +133,17 @@ export class ServiceProcess {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** CPU seconds the process used so far (user + system), or undefined where /proc is missing. */
+  cpuSeconds(): number | undefined {
+    try {
+      // Fields after the command name, which may hold spaces: state is the 3rd field, utime and stime the 14th and 15th.
+      const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       return undefined;
     }

@@ -5,7 +5,7 @@ import { AuthModule } from '@ledger/auth';
 import { AppConfig } from '@ledger/config';
 import { DatabaseModule } from '@ledger/database';
 import { EventStoreModule } from '@ledger/event-store';
-import { LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
+import { DashboardModule, defaultDashboardDir, LedgerExceptionFilter, LedgerValidationPipe } from '@ledger/http';
 import { IngestModule } from '@ledger/ingest';
 import { ObservabilityModule } from '@ledger/observability';
 import { OtlpModule } from '@ledger/otlp';
@@ -20,11 +20,13 @@ export interface AppModuleOptions {
   readonly databaseUrl: string;
   /** LEDGER_ADMIN_KEY, or the one generated for the embedded mode. */
   readonly adminKey: string;
+  /** The dashboard's build; by default dist/dashboard of this checkout. */
+  readonly dashboardDir?: string;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, adminKey }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, adminKey, dashboardDir = defaultDashboardDir() }: AppModuleOptions): DynamicModule {
     const serves = config.role !== 'projector';
     return {
       module: AppModule,
@@ -36,7 +38,7 @@ export class AppModule {
         // A projector-only process serves health and metrics, nothing else.
         AuthModule.forRoot(adminKey, config.rateLimit, serves),
         ProjectionsModule.forRoot({ runProjector: config.role !== 'api', batchSize: config.projectorBatchSize, partitions: config.projectionPartitions, autoRebuild: config.autoRebuild, routes: serves }),
-        ...(serves ? [IngestModule, OtlpModule, QueriesModule] : []),
+        ...(serves ? [IngestModule, OtlpModule, QueriesModule, DashboardModule.forRoot({ dir: dashboardDir })] : []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [

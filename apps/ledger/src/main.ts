@@ -91,6 +91,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
   const bound = (app.getHttpServer() as Server).address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   logger.log(`Cost Ledger (${config.role}) listening on http://${host}:${bound.port}`);
+  if (config.role !== 'projector') logger.log(`dashboard: http://${host}:${bound.port}/ (sign in with an API key)`);
   if (infra.adminKeyFile) logger.log(`admin key: read it from ${infra.adminKeyFile} (set LEDGER_ADMIN_KEY to choose your own)`);
 }
 

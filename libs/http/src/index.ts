@@ -19,3 +19,5 @@ export { ApiOtlpErrors, ApiSyntropicErrors, ApiV1Errors, buildOpenApi, OtlpStatu
 export { jsonBody, JsonBodyLimit, ReadsOwnBody } from './json-body';
 export { unstorableText } from './unstorable-text';
 export { impossibleInstant, IsPossibleInstant } from './possible-instant';
+export { DASHBOARD_SECURITY_HEADERS, DashboardModule, defaultDashboardDir } from './dashboard-static';
+export type { DashboardOptions } from './dashboard-static';

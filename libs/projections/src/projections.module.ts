@@ -14,6 +14,8 @@ import { PRICING_OPTIONS, PricingChanges } from './pricing-admin/pricing-changes
 import { UnpricedController } from './pricing-admin/unpriced.controller';
 import { ProjectionsAdminController } from './rebuild/projections-admin.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { WorkspacesController } from './workspaces/workspaces.controller';
+import { RebuildHistoryController } from './rebuild/rebuild-history.controller';
 import { ProjectionHealth, recordStall } from './projection-health';
 import { RebuildCoordinator } from './rebuild/rebuild-coordinator';
 import { ensureReadModel } from './read-model.schema';
@@ -207,7 +209,7 @@ export class ProjectionsModule {
     return {
       module: ProjectionsModule,
       imports: [PricingModule, ProjectionWatermarkModule],
-      controllers: options.routes ? [ProjectionsAdminController, PricingController, DeadLettersController, UnpricedController] : [],
+      controllers: options.routes ? [ProjectionsAdminController, PricingController, DeadLettersController, UnpricedController, WorkspacesController, RebuildHistoryController] : [],
       providers: [
         ReadModelReady,
         { provide: OPTIONS, useValue: options },

@@ -8,8 +8,11 @@ import type { Request, Response } from 'express';
 import { GetCostSummary } from './cost-summary/get-cost-summary.query';
 import { GetExecutionCost } from './execution-cost/get-execution-cost.query';
 import { ListExecutionCosts } from './execution-cost/list-execution-costs.query';
+import { ListExecutionCostsSorted } from './execution-cost/list-execution-costs-sorted.query';
+import { DEFAULT_LIST_SORT, LIST_SORTS, ListSort, SORT_DESCRIPTION } from './shared/list-sort';
 import { GetSessionCost } from './session-cost/get-session-cost.query';
 import { ListSessionCosts } from './session-cost/list-session-costs.query';
+import { ListSessionCostsSorted } from './session-cost/list-session-costs-sorted.query';
 import { decodeCursor } from './shared/cursor';
 import { Page } from './shared/page';
 import { BooleanParam, BreakdownParams, OneOfParam, PageParams, ReadParams, StringParam } from './shared/query-params';
@@ -20,6 +23,9 @@ import { CALL_GROUP_BY, CallGroupBy } from './workflow-run-cost/call-breakdown';
 export class ListSessionsParams extends PageParams {
   @StringParam({ maxLength: 128, emptyIsAbsent: true, description: 'Filter by execution ID; empty means no filter' })
   execution_id?: string;
+
+  @OneOfParam({ values: LIST_SORTS, default: DEFAULT_LIST_SORT, description: SORT_DESCRIPTION })
+  sort: ListSort = DEFAULT_LIST_SORT;
 }
 
 @FastApiQuery()
@@ -35,7 +41,10 @@ export class ExecutionParams extends BreakdownParams {
 }
 
 @FastApiQuery()
-export class ListExecutionsParams extends PageParams {}
+export class ListExecutionsParams extends PageParams {
+  @OneOfParam({ values: LIST_SORTS, default: DEFAULT_LIST_SORT, description: SORT_DESCRIPTION })
+  sort: ListSort = DEFAULT_LIST_SORT;
+}
 
 @FastApiQuery()
 export class SummaryParams extends ReadParams {}
@@ -63,10 +72,14 @@ export class CostsController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get('sessions')
-  @ApiOperation({ summary: 'Session costs, newest first; the next page is in the Link header' })
+  @ApiOperation({ summary: 'Session costs, newest first or as `sort` says; the next page is in the Link header' })
   @ApiOkResponse({ type: [SessionCostDoc] })
   async listSessions(@Query() q: ListSessionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const page = await this.queries.execute(new ListSessionCosts(readScope(p, q.workspace_id), q.execution_id, q.limit, decodeCursor(q.cursor)));
+    const scope = readScope(p, q.workspace_id);
+    const page =
+      q.sort === DEFAULT_LIST_SORT
+        ? await this.queries.execute(new ListSessionCosts(scope, q.execution_id, q.limit, decodeCursor(q.cursor)))
+        : await this.queries.execute(new ListSessionCostsSorted(scope, q.execution_id, q.sort, q.limit, q.cursor));
     return linkNext(req, res, page);
   }
 
@@ -79,10 +92,14 @@ export class CostsController {
   }
 
   @Get('executions')
-  @ApiOperation({ summary: 'Execution (workflow run) costs, newest first; the next page is in the Link header' })
+  @ApiOperation({ summary: 'Execution (workflow run) costs, newest first or as `sort` says; the next page is in the Link header' })
   @ApiOkResponse({ type: [ExecutionCostDoc] })
   async listExecutions(@Query() q: ListExecutionsParams, @CurrentPrincipal() p: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const page = await this.queries.execute(new ListExecutionCosts(readScope(p, q.workspace_id), q.limit, decodeCursor(q.cursor)));
+    const scope = readScope(p, q.workspace_id);
+    const page =
+      q.sort === DEFAULT_LIST_SORT
+        ? await this.queries.execute(new ListExecutionCosts(scope, q.limit, decodeCursor(q.cursor)))
+        : await this.queries.execute(new ListExecutionCostsSorted(scope, q.sort, q.limit, q.cursor));
     return linkNext(req, res, page);
   }
 

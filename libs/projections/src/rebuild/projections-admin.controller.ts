@@ -25,7 +25,7 @@ export class RebuildBody {
   source?: RebuildSource;
 }
 
-class RebuildDoc {
+export class RebuildDoc {
   @ApiProperty() id: number;
   @ApiProperty() reason: string;
   @ApiProperty({ enum: ['facts', 'log'], description: 'What it restates from (a merged request that asked for the log makes the rebuild replay it).' }) source: string;

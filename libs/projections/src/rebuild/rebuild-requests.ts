@@ -27,14 +27,14 @@ export async function requestRebuild(db: SqlRunner, reason: string, source: Rebu
   return Number(rows[0].id);
 }
 
-/** The most recent rebuilds, newest first, with their rate and ETA. */
-export async function recentRebuilds(db: SqlRunner, limit = 10): Promise<RebuildRecord[]> {
+/** The most recent rebuilds (before id `beforeId`, when given), newest first, with their rate and ETA. */
+export async function recentRebuilds(db: SqlRunner, limit = 10, beforeId?: number): Promise<RebuildRecord[]> {
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT id::int, reason, source, state, requested_at, started_at, finished_at, catalog_version::int, events_done::bigint::text AS done,
             events_total::text AS total, merged_into::int, error,
             EXTRACT(EPOCH FROM (COALESCE(finished_at, now()) - started_at))::float8 AS elapsed_s
-     FROM projection_rebuilds ORDER BY id DESC LIMIT $1`,
-    [limit],
+     FROM projection_rebuilds ${beforeId === undefined ? '' : 'WHERE id < $2'} ORDER BY id DESC LIMIT $1`,
+    beforeId === undefined ? [limit] : [limit, beforeId],
   );
   return rows.map((r) => {
     const done = Number(r.done);

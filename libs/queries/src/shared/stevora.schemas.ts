@@ -8,7 +8,7 @@ const usd = (description = 'USD as a JSON number (the seed mandates it), convert
   ApiProperty({ type: 'number', nullable: true, description });
 const exact = () => ApiProperty({ type: 'string', nullable: true, description: 'The exact decimal behind the number.' });
 
-class RunCallDoc {
+export class RunCallDoc {
   @ApiProperty({ type: 'string', nullable: true, description: 'step_name, else phase_id, else null.' }) stepName: string | null;
   @ApiProperty({ description: 'The model name as the call sent it.' }) model: string;
   @ApiProperty({ type: 'string', nullable: true, description: 'Extension: the provider the call named; null when it named none.' }) provider: string | null;

@@ -102,9 +102,9 @@ interface CallKey {
   readonly eventId: string;
 }
 
-const encodeCallsCursor = (key: CallKey) => Buffer.from(JSON.stringify([key.at, key.eventId])).toString('base64url');
+export const encodeCallsCursor = (key: CallKey) => Buffer.from(JSON.stringify([key.at, key.eventId])).toString('base64url');
 
-function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
+export function decodeCallsCursor(cursor: string | undefined): CallKey | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [at, eventId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
@@ -154,7 +154,7 @@ CROSS JOIN LATERAL (
 WHERE e.execution_id = $1 AND e.workspace_id = $2`);
 export const HOLDING = workspacesHolding(`${S}.execution_index`, 'execution_id');
 
-type CallRow = Record<UsageField, string> & Record<ModifierField, string | null> & {
+export type CallRow = Record<UsageField, string> & Record<ModifierField, string | null> & {
   event_id: string;
   session_id: string;
   step_name: string | null;
@@ -183,7 +183,7 @@ LIMIT $3`);
 export const FIRST_CALLS = callsSql(false);
 export const CALLS_AFTER = callsSql(true);
 
-const toCall = (r: CallRow): RunCall => ({
+export const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,
   model: r.model,
   provider: r.provider,
