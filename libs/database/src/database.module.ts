@@ -48,7 +48,7 @@ export class DatabaseModule implements OnApplicationShutdown {
         // Depends on DataSource so that migrations have run before anyone writes or reads.
         { provide: PG_POOL, useFactory: () => createPool('write', url, WRITE_POOL_SIZE), inject: [DataSource] },
         ...(readPool
-          ? [{ provide: READ_POOL, useFactory: () => createPool('read', url, readPool.size, readPool.timeoutMs), inject: [DataSource] }]
+          ? [{ provide: READ_POOL, useFactory: () => openReadPool(url, readPool), inject: [DataSource] }]
           : []),
       ],
       exports: [DataSource, PG_POOL, ...(readPool ? [READ_POOL] : [])],
@@ -59,6 +59,17 @@ export class DatabaseModule implements OnApplicationShutdown {
     await Promise.all([this.pool.end(), this.readPool?.end()]);
     await this.dataSource.destroy();
   }
+}
+
+/**
+ * The read pool, its connections opening as the service starts: opened by the first reads instead, under write load,
+ * each took up to 400 ms (connecting, the SETs, the first PREPAREs) inside a read (ADR 0027). They stay open (no idle
+ * timeout). Not awaited: a connection that fails now is opened again by the read that needs it.
+ */
+function openReadPool(url: string, { size, timeoutMs }: ReadPoolOptions): Pool {
+  const pool = createPool('read', url, size, timeoutMs);
+  for (let i = 0; i < size; i++) pool.connect().then((c) => c.release(), () => undefined);
+  return pool;
 }
 
 /**
@@ -104,7 +115,14 @@ function createPool(name: string, url: string, max: number, timeoutMs?: number):
       }
     }
   }
-  const pool = new Pool({ connectionString: url, max, Client: SetUpClient, ...(timeoutMs ? { connectionTimeoutMillis: timeoutMs } : {}) });
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    Client: SetUpClient,
+    // Reads come in bursts: a connection closed after 10 idle seconds (pg-pool's default) would be opened, set up
+    // and have its statements prepared again inside the next burst's reads.
+    ...(timeoutMs ? { connectionTimeoutMillis: timeoutMs, idleTimeoutMillis: 0 } : {}),
+  });
   pool.on('error', (err) => logger.warn(`an idle database connection of the ${name} pool ended: ${err.message}`));
   return pool;
 }
