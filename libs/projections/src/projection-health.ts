@@ -1,10 +1,13 @@
 import { READ_MODEL_SCHEMA } from '@ledger/database';
-import { EventStore, formatPosition } from '@ledger/event-store';
+import { comparePositions, EventStore, formatPosition } from '@ledger/event-store';
 import type { Pool } from 'pg';
 import type { SqlRunner } from '@ledger/pricing';
 import { COST_PROJECTION, readCheckpoint } from './cost.projection';
 import { ProjectorFailure, USAGE_EVENT_FILTER } from './cost-projector';
 import { DeadLetter, unresolvedDeadLetters } from './dead-letters/dead-letters';
+import { readPartitionCheckpoints, readProjectionState } from './partitions/partition-checkpoints';
+import { partitionHolders } from './partitions/partition-leases';
+import { partitionOf } from './partitions/partition-of';
 
 export interface ProjectorStall {
   /** The checkpoint the projector resumes from, and fails at, each time. */
@@ -24,6 +27,19 @@ export interface ProjectionLag {
   readonly lag_seconds: number;
   /** The catalog version the read model is priced with. */
   readonly pricing_version: number;
+}
+
+/** One partition of the live projection (ADR 0026): where it is, how far behind, and which process projects it. */
+export interface PartitionLag {
+  readonly partition: number;
+  readonly position: string;
+  /** Events its batches applied (where one process holds every partition, its batches count on the first). */
+  readonly events_applied: number;
+  /** Usage events of its workspaces after its checkpoint, among the first `limit` after the least checkpoint. */
+  readonly lag_events: number;
+  readonly lag_seconds: number;
+  /** The process holding its lease: its session's application_name and backend pid; null while no one does. */
+  readonly holder: { readonly application_name: string; readonly pid: number; readonly client_addr: string | null } | null;
 }
 
 /** A stall recorded longer ago than this is a dead projector's: its successor records its own. */
@@ -99,6 +115,32 @@ export class ProjectionHealth {
       lag_seconds: behind.length && meta ? Math.max(0, (Date.now() - meta.updated_at.getTime()) / 1000) : 0,
       pricing_version: checkpoint?.pricingVersion ?? 0,
     };
+  }
+
+  /** Every partition's position, lag and holder, counting at most `limit` events behind the least checkpoint. */
+  async partitions(limit: number): Promise<PartitionLag[]> {
+    const state = await readProjectionState(this.pool, READ_MODEL_SCHEMA);
+    if (!state) return [];
+    const [checkpoints, holders] = await Promise.all([readPartitionCheckpoints(this.pool, READ_MODEL_SCHEMA), partitionHolders(this.pool, state.partitions)]);
+    const least = checkpoints.map((c) => c.position).sort(comparePositions)[0];
+    const behind = await this.store.readAll({ from: least, maxCount: limit, filter: USAGE_EVENT_FILTER });
+    const lag = new Map<number, number>();
+    for (const e of behind) {
+      const p = partitionOf(String((e.data as { workspace_id?: unknown }).workspace_id ?? ''), state.partitions);
+      if (comparePositions(e.position, checkpoints[p]?.position ?? least) > 0) lag.set(p, (lag.get(p) ?? 0) + 1);
+    }
+    return checkpoints.map((c) => {
+      const holder = holders.find((h) => h.partition === c.partition);
+      const events = lag.get(c.partition) ?? 0;
+      return {
+        partition: c.partition,
+        position: formatPosition(c.position),
+        events_applied: c.eventsApplied,
+        lag_events: events,
+        lag_seconds: events ? Math.max(0, (Date.now() - c.updatedAt.getTime()) / 1000) : 0,
+        holder: holder ? { application_name: holder.applicationName, pid: holder.pid, client_addr: holder.clientAddr } : null,
+      };
+    });
   }
 
   async rebuildRunning(): Promise<boolean> {

@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@ledger/observability';
 import { PricingCatalog } from '@ledger/pricing';
 import type { Pool } from 'pg';
 import { Gauge, Histogram } from 'prom-client';
-import { ProjectionHealth } from './projection-health';
+import { PartitionLag, ProjectionHealth } from './projection-health';
 import { ProjectorRunner } from './projections.module';
 
 /** As GET /v1/admin/projections: lag is counted up to this many events, so that a scrape stays cheap over any backlog. */
@@ -22,6 +22,7 @@ interface Snapshot {
   readonly rebuildTotal: number;
   readonly deadLetters: number;
   readonly stalled: number;
+  readonly partitions: readonly PartitionLag[];
 }
 
 /**
@@ -38,7 +39,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
   constructor(
     metrics: MetricsRegistry,
     // projections.module.ts imports this file: the class is looked up when injected, not at load.
-    @Inject(forwardRef(() => ProjectorRunner)) runner: Pick<ProjectorRunner, 'projector'>,
+    @Inject(forwardRef(() => ProjectorRunner)) runner: Pick<ProjectorRunner, 'projector' | 'partitionLeases'>,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly health: ProjectionHealth,
     private readonly catalog: PricingCatalog,
@@ -82,6 +83,25 @@ export class ProjectionMetrics implements OnModuleDestroy {
     gauge('ledger_rebuild_events_total', 'Events the running rebuild restates; 0 when none runs.', (s) => s.rebuildTotal);
     gauge('ledger_projection_dead_letters', 'Events the projection set aside as unprojectable and no operator has resolved yet.', (s) => s.deadLetters);
     new Gauge({
+      name: 'ledger_projector_partition_lag_events',
+      help: `Usage events of a partition's workspaces its checkpoint has not passed (counted among the first ${LAG_SCAN_LIMIT} after the least checkpoint).`,
+      labelNames: ['partition'] as const,
+      registers,
+      async collect() {
+        const s = await read();
+        this.reset();
+        if (s) for (const p of s.partitions) this.set({ partition: String(p.partition) }, p.lag_events);
+      },
+    });
+    new Gauge({
+      name: 'ledger_projector_partitions_held',
+      help: 'Partitions of the live projection this process holds and projects (0 for an API-only process or a standby).',
+      registers,
+      collect() {
+        this.set(runner.partitionLeases.held.length);
+      },
+    });
+    new Gauge({
       name: 'ledger_rebuilds',
       help: 'Rebuild requests by state (pending: queued; running: one at most; merged: folded into a later one).',
       labelNames: ['state'] as const,
@@ -110,7 +130,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
 
   private async readSnapshot(): Promise<Snapshot> {
     // The same readings as /health and the projections' admin status (ProjectionHealth), so they always agree.
-    const [lag, rebuilds, deadLetters, stall, catalog] = await Promise.all([
+    const [lag, rebuilds, deadLetters, stall, catalog, partitions] = await Promise.all([
       this.health.lag(LAG_SCAN_LIMIT),
       this.pool.query<{ state: string; n: number; done: number | null; total: number | null }>(
         `SELECT state, count(*)::int AS n, max(events_done)::float8 AS done, max(events_total)::float8 AS total
@@ -119,6 +139,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
       this.health.deadLetters(0),
       this.health.stall(),
       this.catalog.refresh(),
+      this.health.partitions(LAG_SCAN_LIMIT),
     ]);
     const running = rebuilds.rows.find((r) => r.state === 'running');
     return {
@@ -131,6 +152,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
       rebuildTotal: running?.total ?? 0,
       deadLetters: deadLetters.count,
       stalled: stall ? 1 : 0,
+      partitions,
     };
   }
 }

@@ -135,7 +135,7 @@ export class ProjectorRunner implements OnApplicationBootstrap, OnApplicationShu
   /** Projects `held` from now on: the projector stops at a batch boundary, and starts again with them. */
   private project(held: readonly number[]): Promise<void> {
     const token = ++this.holding;
-    this.changes = this.changes.then(async () => {
+    this.changes = this.changes.catch(() => undefined).then(async () => {
       await this.projector.stop();
       this.projector.hold(held);
       if (held.length) void this.startWhenLoaded(token);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 
-/** Advisory-lock key of the live projector's lease; 7231001 is the migration lock. */
+/** Advisory-lock key of the coordinator's lease: its holder runs rebuilds and the initial load (ADR 0026; partitions have leases of their own). 7231001 is the migration lock. */
 export const PROJECTOR_LEASE_KEY = 7231002n;
 
 export interface ProjectorLeaseOptions {
@@ -91,10 +91,10 @@ export class ProjectorLease {
           if (rows[0].ok) {
             this.hold(candidate);
             candidate = undefined;
-            this.log('holding the projector lease: this instance projects');
+            this.log('holding the coordinator lease: this instance runs rebuilds and the initial load');
             return;
           }
-          if (!waiting) this.log('another instance holds the projector lease: standing by');
+          if (!waiting) this.log('another instance holds the coordinator lease: it runs rebuilds');
           waiting = true;
         } catch (err) {
           signal?.throwIfAborted();

@@ -142,15 +142,18 @@ export async function beginPartitionBatch(
 ): Promise<ProjectionState> {
   // First and alone: names in any later statement resolve after a swap that was waited for, never before it.
   await takeGateShared(db);
-  const state = await readProjectionState(db, schema);
-  if (!state) throw new PartitionsMoved(`${schema} has no projection state`);
-  if (state.partitions !== partitions) throw new PartitionCountMismatch(partitions, state.partitions);
-  if (generation !== undefined && state.generation !== generation) throw new PartitionsMoved(`${schema} was swapped (generation ${generation} -> ${state.generation})`);
-  const { rows } = await db.query<{ partition: number; commit_pos: string; prepare_pos: string }>(
-    `SELECT partition, commit_pos::text, prepare_pos::text FROM ${schema}.partition_checkpoints WHERE partition = ANY($1::int[]) ORDER BY partition FOR UPDATE`,
-    [[...expected.keys()]],
+  const { rows } = await db.query<{ partition: number; commit_pos: string; prepare_pos: string; pricing_version: string; partitions: number; generation: string }>(
+    `SELECT c.partition, c.commit_pos::text, c.prepare_pos::text, s.pricing_version::text, s.partitions, s.generation::text
+       FROM ${schema}.projection_state s JOIN ${schema}.partition_checkpoints c ON c.partition = ANY($2::int[])
+      WHERE s.projection = $1 ORDER BY c.partition FOR UPDATE OF c`,
+    [PROJECTION, [...expected.keys()]],
   );
+  const stored = rows[0] ? { pricingVersion: Number(rows[0].pricing_version), partitions: rows[0].partitions, generation: rows[0].generation } : await readProjectionState(db, schema);
+  if (!stored) throw new PartitionsMoved(`${schema} has no projection state`);
+  if (stored.partitions !== partitions) throw new PartitionCountMismatch(partitions, stored.partitions);
+  if (generation !== undefined && stored.generation !== generation) throw new PartitionsMoved(`${schema} was swapped (generation ${generation} -> ${stored.generation})`);
   if (rows.length !== expected.size) throw new PartitionsMoved(`${schema} lacks checkpoints of partitions ${[...expected.keys()].join(', ')}`);
+  const state: ProjectionState = stored;
   for (const r of rows) {
     if (comparePositions(position(r), expected.get(r.partition)!) !== 0) throw new PartitionsMoved(`partition ${r.partition} of ${schema} moved under this projector`);
   }

@@ -16,9 +16,10 @@ export function partitionOf(workspaceId: string, partitions: number): number {
 /**
  * `partitionOf` in SQL, for the text expression `workspace`. bit(32) cast to bigint is unsigned (only a cast
  * to a type of the same width takes the top bit as a sign), which the partition spec holds against Node's.
+ * `partitions` is a count, or an SQL expression of one.
  */
-export const partitionOfSql = (workspace: string, partitions: number): string =>
-  partitions === 1 ? '0' : `(('x' || left(md5(${workspace}), 8))::bit(32)::bigint % ${Math.trunc(partitions)})::int`;
+export const partitionOfSql = (workspace: string, partitions: number | string): string =>
+  partitions === 1 ? '0' : `(('x' || left(md5(${workspace}), 8))::bit(32)::bigint % ${typeof partitions === 'number' ? Math.trunc(partitions) : partitions})::int`;
 
 /** Every partition of a deployment of `partitions`. */
 export const allPartitions = (partitions: number): number[] => Array.from({ length: partitions }, (_, p) => p);

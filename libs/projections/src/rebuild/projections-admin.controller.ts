@@ -50,6 +50,25 @@ export class ProjectorStallDoc {
   @ApiProperty() attempts: number;
 }
 
+class PartitionHolderDoc {
+  @ApiProperty({ description: "The holding process's connection application_name (set it per process with ?application_name= in DATABASE_URL)." })
+  application_name: string;
+  @ApiProperty({ description: 'Its backend pid on the PostgreSQL server.' }) pid: number;
+  @ApiProperty({ type: 'string', nullable: true }) client_addr: string | null;
+}
+
+class PartitionStatusDoc {
+  @ApiProperty() partition: number;
+  @ApiProperty() position: string;
+  @ApiProperty({ description: 'Events its batches applied (where one process holds every partition, its batches count on the first).' })
+  events_applied: number;
+  @ApiProperty({ description: 'Usage events of its workspaces after its checkpoint, counted among the first 10,000 after the least checkpoint.' })
+  lag_events: number;
+  @ApiProperty() lag_seconds: number;
+  @ApiProperty({ type: PartitionHolderDoc, nullable: true, description: 'The projector process holding its lease; null while none does.' })
+  holder: PartitionHolderDoc | null;
+}
+
 class ProjectionStatusDoc {
   @ApiProperty({ example: 'costs' }) name: string;
   @ApiProperty({ enum: ['live', 'catching-up', 'rebuilding'] }) state: string;
@@ -70,6 +89,11 @@ class ProjectionStatusDoc {
   dead_letters: number;
   @ApiProperty({ type: ProjectorStallDoc, nullable: true, description: 'Set while the live projector fails the same batch again and again (as seen by the instance that runs it).' })
   stall: ProjectorStallDoc | null;
+  @ApiProperty({
+    type: [PartitionStatusDoc],
+    description: 'The live projection by partition (LEDGER_PROJECTION_PARTITIONS, ADR 0026): position, lag and holder. position above is the least partition\'s, and lag_events counts every usage event after it (some of which partitions ahead of it have applied).',
+  })
+  partitions: PartitionStatusDoc[];
 }
 
 class ProjectionsResponse {
@@ -119,6 +143,7 @@ export class ProjectionsAdminController {
           rebuild: running ?? rebuilds[0] ?? null,
           dead_letters: deadLetters,
           stall: await this.health.stall(),
+          partitions: await this.health.partitions(LAG_SCAN_LIMIT),
         },
       ],
     };

@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Principal } from '@ledger/auth';
 import { parsePosition } from '@ledger/event-store';
 import { ValidationError } from '@ledger/http';
 import { ProjectionWatermark } from '@ledger/projections';
@@ -24,7 +25,10 @@ export class ReadYourWritesInterceptor implements NestInterceptor {
     if (!position) {
       throw new ValidationError([{ field: 'after', location: 'query', message: 'after must be a position returned by POST /v1/events' }]);
     }
-    return from(this.watermark.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS)).pipe(
+    // A workspace key reads only its workspace: its partition having passed the write is enough (ADR 0026).
+    const principal = (req as { principal?: Principal }).principal;
+    const workspace = principal?.kind === 'workspace' ? principal.workspaceId : undefined;
+    return from(this.watermark.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS, workspace)).pipe(
       switchMap((reached) => {
         ctx.switchToHttp().getResponse<Response>().setHeader('Ledger-Consistency', reached ? 'consistent' : 'stale');
         return next.handle();
