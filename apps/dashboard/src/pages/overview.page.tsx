@@ -56,7 +56,7 @@ export function OverviewPage() {
       {s && s.unpricedCalls > 0 && (
         <p class="banner" role="status" data-testid="unpriced-banner">
           <strong>
-            <Count value={s.unpricedCalls} /> calls in this range have no price
+            <Count value={s.unpricedCalls} /> {s.unpricedCalls === 1 ? 'call in this range has' : 'calls in this range have'} no price
           </strong>{' '}
           (their tokens count, their cost is not invented). <a href={href.page('unpriced')}>See the unpriced models and how to price them</a>.
         </p>

@@ -407,7 +407,7 @@ function ModelDetail({ model, workspaces, version, onSwapped }: { model: string;
                 <tbody>
                   {d.rows.map((r) => (
                     <tr key={`${r.model}@${r.effective_from}`}>
-                      <td>{formatInstant(r.effective_from, 'UTC')}</td>
+                      <td>{r.effective_from.startsWith('1970-01-01T00:00:00') ? 'always' : formatInstant(r.effective_from, 'UTC')}</td>
                       <td>{r.effective_to ? formatInstant(r.effective_to, 'UTC') : 'now'}</td>
                       <td>
                         <RatesText rates={r.rates} />
