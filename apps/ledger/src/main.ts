@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigError, loadConfig } from '@ledger/config';
-import { createLogger, NestPinoLogger } from '@ledger/observability';
+import { createLogger, logsWritten, NestPinoLogger } from '@ledger/observability';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
@@ -53,13 +53,15 @@ class Lifecycle {
       await this.app?.close();
       await this.infra?.stop();
     })().then(
-      () => {
+      async () => {
         clearTimeout(deadline);
         logger.log('stopped');
+        await logsWritten();
         process.exit(exitCode);
       },
-      (err: Error) => {
+      async (err: Error) => {
         logger.error(`stopping failed: ${err.message}`);
+        await logsWritten();
         process.exit(1);
       },
     );

@@ -1,4 +1,4 @@
-export { createLogger, NestPinoLogger } from './logger';
+export { createLogger, logsWritten, NestPinoLogger } from './logger';
 export { MetricsRegistry } from './metrics-registry';
 export { OBSERVABILITY_OPTIONS, ObservabilityModule, REQUEST_LOGGER } from './observability.module';
 export type { ObservabilityOptions } from './observability.module';

@@ -34,6 +34,24 @@ function stdoutLines(): DestinationStream {
   return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
+/**
+ * Resolves once every line logged so far has been written (or after `ms`). Call it before `process.exit`: the
+ * exit hook writes what is buffered synchronously, which can overtake a write still in flight, and the
+ * process's last lines would come out of order.
+ */
+export function logsWritten(ms = 500): Promise<void> {
+  const out = stdout as (DestinationStream & { _writing?: boolean; once(event: 'drain', listener: () => void): unknown }) | undefined;
+  // sonic-boom says whether a write is in flight only through this field; without one there is nothing to wait for.
+  if (!out?._writing) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    out.once('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** On a terminal: `[Context] message`, and a request as `GET /costs/sessions/s1 200 3ms`, other fields inline. */
 const PRETTY = {
   colorize: true,
