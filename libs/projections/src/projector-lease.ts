@@ -231,7 +231,7 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 const ending = new WeakMap<Client, Promise<void>>();
 
 /** Ends a connection once, however often it is asked to, and never waits long for a dead one. */
-function endQuietly(client: Client | undefined): Promise<void> {
+export function endQuietly(client: Client | undefined): Promise<void> {
   if (!client) return Promise.resolve();
   let ended = ending.get(client);
   if (!ended) {

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import { allPartitions } from './partition-of';
+import { endQuietly } from '../projector-lease';
 
 /** Advisory-lock key every projector process holds shared while it is a member: how many there are is how many hold it. */
 export const PROJECTOR_MEMBER_KEY = 7231004n;
@@ -187,18 +187,6 @@ export class PartitionLeases {
 }
 
 const describe = (held: readonly number[]) => (held.length ? `partitions ${held.join(', ')}` : 'nothing');
-
-const ending = new WeakMap<Client, Promise<void>>();
-
-function endQuietly(client: Client | undefined): Promise<void> {
-  if (!client) return Promise.resolve();
-  let ended = ending.get(client);
-  if (!ended) {
-    ended = Promise.race([client.end().catch(() => undefined), sleep(1000, undefined, { ref: false })]);
-    ending.set(client, ended);
-  }
-  return ended;
-}
 
 export interface PartitionHolder {
   readonly partition: number;
