@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -66,7 +67,7 @@ class LedgerEnvironment {
   LEDGER_READ_TIMEOUT_MS = 5000;
 
   @IsOptional() @Transform(toInt) @IsInt({ message: 'LEDGER_INGEST_CONCURRENCY must be an integer' }) @Min(1) @Max(1000)
-  LEDGER_INGEST_CONCURRENCY = 4;
+  LEDGER_INGEST_CONCURRENCY = Math.max(2, availableParallelism());
 }
 
 export interface AppConfig {
