@@ -304,7 +304,10 @@ export class CostProjector {
   private advances(position: LogPosition, applied: readonly RecordedEvent[] | { unfiltered: number } | undefined): PartitionAdvance[] {
     const counts = new Map<number, number>();
     if (Array.isArray(applied)) {
-      for (const e of applied) counts.set(this.partitionOfEvent(e), (counts.get(this.partitionOfEvent(e)) ?? 0) + 1);
+      for (const e of applied) {
+        const p = this.partitionOfEvent(e);
+        counts.set(p, (counts.get(p) ?? 0) + 1);
+      }
     } else if (applied) counts.set(Math.min(...this.positions.keys()), (applied as { unfiltered: number }).unfiltered);
     return [...this.positions].map(([partition, at]) => ({
       partition,
