@@ -19,7 +19,8 @@ session_executions AS MATERIALIZED (
   SELECT n.workspace_id, n.session_id, COALESCE(s.execution_id, n.execution_id) AS execution_id,
     s.session_id IS NOT NULL AND s.execution_id IS NULL AND n.execution_id IS NOT NULL AS adopts
   FROM (SELECT workspace_id, session_id, (array_agg(named_execution_id ORDER BY commit_pos, prepare_pos) FILTER (WHERE named_execution_id IS NOT NULL))[1] AS execution_id FROM raw GROUP BY session_id, workspace_id) n
-  LEFT JOIN read_model.session_costs s ON s.session_id = n.session_id AND s.workspace_id = n.workspace_id),
+  LEFT JOIN LATERAL (SELECT s.session_id, s.execution_id FROM read_model.session_costs s
+    WHERE s.session_id = n.session_id AND s.workspace_id = n.workspace_id OFFSET 0) s ON true),
 facts AS (INSERT INTO read_model.cost_facts (workspace_id, event_id, event_type, session_id, execution_id, named_execution_id, workflow_id, phase_id, step_name,
   occurred_at, model, provider, input_tokens, output_tokens, reasoning_tokens, cache_creation_tokens, cache_creation_1h_tokens, cache_read_tokens, web_search_requests, service_tier, speed, inference_geo, tool_name, duration_ms,
   reported_compute_cost, status, num_turns, tool_tokens, reported_cost, commit_pos, prepare_pos)

@@ -12,6 +12,7 @@ import { OtlpModule } from '@ledger/otlp';
 import { ProjectionsModule } from '@ledger/projections';
 import { QueriesModule } from '@ledger/queries';
 import { HealthController } from './health.controller';
+import { IngestPacing } from './ingest-pacing';
 import { MetricsController } from './metrics.controller';
 
 export interface AppModuleOptions {
@@ -42,6 +43,7 @@ export class AppModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        ...(config.role === 'all' ? [IngestPacing] : []),
         { provide: APP_FILTER, useClass: LedgerExceptionFilter },
         { provide: APP_PIPE, useClass: LedgerValidationPipe },
       ],

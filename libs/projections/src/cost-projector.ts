@@ -519,7 +519,9 @@ export class CostProjector {
     const events = isolating ? await this.eventsOf(batch) : undefined;
     try {
       return await inTransaction(this.pool, async (client) => {
-        await client.query(`SELECT set_config('work_mem', $1, true)`, [BATCH_WORK_MEM]);
+        // Not waiting for the WAL flush is safe here: the batch and its checkpoint commit or are lost together,
+        // and a batch lost to a crash is applied again from the log, which ingest wrote durably (ADR 0029).
+        await client.query(`SELECT set_config('work_mem', $1, true), set_config('synchronous_commit', 'off', true)`, [BATCH_WORK_MEM]);
         // The schema's version is fixed from here to the commit: adoption takes the gate exclusive.
         const state = await beginPartitionBatch(client, schema, this.partitions, this.positions, this.generation);
         this.generation = state.generation;
