@@ -12,7 +12,6 @@ import { OtlpModule } from '@ledger/otlp';
 import { ProjectionsModule } from '@ledger/projections';
 import { QueriesModule } from '@ledger/queries';
 import { HealthController } from './health.controller';
-import { IngestPacing } from './ingest-pacing';
 import { MetricsController } from './metrics.controller';
 
 export interface AppModuleOptions {
@@ -43,7 +42,6 @@ export class AppModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
-        ...(config.role === 'all' ? [IngestPacing] : []),
         { provide: APP_FILTER, useClass: LedgerExceptionFilter },
         { provide: APP_PIPE, useClass: LedgerValidationPipe },
       ],

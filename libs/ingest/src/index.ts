@@ -1,5 +1,4 @@
 export { IngestModule } from './ingest.module';
-export { INGEST_SLOTS, IngestSlots } from './ingest-slots';
 export { MAX_BATCH, MAX_FUTURE_MS, parseUsageBatch, parseUsageEvent, toIsoUtc } from './parse-usage-batch';
 export { RecordUsageEvents } from './record-usage.command';
 export { storeEventId } from './store-event-id';

@@ -14,7 +14,6 @@ export class IngestModule {
       module: IngestModule,
       controllers: [EventsController],
       providers: [RecordUsageEventsHandler, ProjectedSessionExecutions, Clock, IngestMetrics, { provide: INGEST_SLOTS, useValue: new IngestSlots(concurrency) }],
-      exports: [INGEST_SLOTS],
     };
   }
 }
