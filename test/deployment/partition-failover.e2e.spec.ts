@@ -8,7 +8,7 @@ import { bulkLoad } from '../../libs/projections/src/bulk-load';
 import { readModelTables } from '../../libs/projections/src/read-model.schema';
 import { partitionHolders, PartitionHolder } from '../../libs/projections/src/partitions/partition-leases';
 import { partitionOf } from '../../libs/projections/src/partitions/partition-of';
-import { LedgerProcess, startLedgerProcess } from './support/ledger-process';
+import { LedgerProcess, pollUntil, startProjector } from './support/ledger-process';
 
 const ADMIN_KEY = 'partition-admin-key-0123456789';
 const PARTITIONS = 8;
@@ -46,15 +46,7 @@ describe('partitioned projection across three processes', () => {
   let store: PgEventStore;
   let procs: LedgerProcess[] = [];
 
-  const until = async <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms\n${procs.map((p) => p.output()).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number) => pollUntil(what, read, ok, timeoutMs, procs);
   const holders = () => partitionHolders(db.pool, PARTITIONS);
   const byProcess = (hs: readonly PartitionHolder[]) => {
     const out: Record<string, number[]> = {};
@@ -65,18 +57,8 @@ describe('partitioned projection across three processes', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     store = new PgEventStore(db.pool);
-    const start = (name: string) => {
-      const url = new URL(db.url);
-      url.searchParams.set('application_name', name);
-      return startLedgerProcess(name, {
-        LEDGER_ROLE: 'projector',
-        DATABASE_URL: url.toString(),
-        LEDGER_ADMIN_KEY: ADMIN_KEY,
-        LEDGER_PROJECTOR_BATCH: '200',
-        LEDGER_PROJECTION_PARTITIONS: String(PARTITIONS),
-      });
-    };
-    procs = await Promise.all(['projector-a', 'projector-b', 'projector-c'].map(start));
+    const env = { LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '200', LEDGER_PROJECTION_PARTITIONS: String(PARTITIONS) };
+    procs = await Promise.all(['projector-a', 'projector-b', 'projector-c'].map((name) => startProjector(name, db.url, env)));
     // Three processes start from the TypeScript sources at once: on a busy two-core machine that takes a while.
     await Promise.all(procs.map((p) => p.waitHealthy(100_000)));
   }, 120_000);

@@ -4,7 +4,7 @@ import { PgEventStore } from '@ledger/event-store';
 import { createTestDatabase, TestDatabase } from '@ledger/testing';
 import { partitionLeaseKey } from '../../libs/projections/src/partitions/partition-leases';
 import { findLeaseHolder } from '../../libs/projections/src/projector-lease';
-import { LedgerProcess, startLedgerProcess } from './support/ledger-process';
+import { LedgerProcess, pollUntil, startProjector } from './support/ledger-process';
 
 const ADMIN_KEY = 'failover-admin-key-0123456789';
 const WS = 'ws_failover';
@@ -42,28 +42,15 @@ describe('projector failover across two processes', () => {
         [WS],
       )
     ).rows[0];
-  const until = async <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms\n${procs.map((p) => p.output()).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number) => pollUntil(what, read, ok, timeoutMs, procs);
   const projected = (expected: { events: number; input: number }) =>
     until('the read model reaching the log', totals, (t) => t.facts >= expected.events && t.input >= expected.input, 10_000);
 
   beforeAll(async () => {
     db = await createTestDatabase();
     store = new PgEventStore(db.pool);
-    const start = (name: string) => {
-      const url = new URL(db.url);
-      // Tags every connection of the process, so pg_stat_activity tells which one holds the lease.
-      url.searchParams.set('application_name', name);
-      return startLedgerProcess(name, { LEDGER_ROLE: 'projector', DATABASE_URL: url.toString(), LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '100', LEDGER_PROJECTION_PARTITIONS: '1' });
-    };
-    procs = await Promise.all([start('projector-a'), start('projector-b')]);
+    const env = { LEDGER_ADMIN_KEY: ADMIN_KEY, LEDGER_PROJECTOR_BATCH: '100', LEDGER_PROJECTION_PARTITIONS: '1' };
+    procs = await Promise.all(['projector-a', 'projector-b'].map((name) => startProjector(name, db.url, env)));
     await Promise.all(procs.map((p) => p.waitHealthy(40_000)));
   }, 60_000);
 

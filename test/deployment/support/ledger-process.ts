@@ -91,3 +91,30 @@ export async function startLedgerProcess(name: string, env: Record<string, strin
     },
   };
 }
+
+/**
+ * A projector process on `databaseUrl`, every connection of it tagged with its name (`application_name`), so
+ * that pg_stat_activity and the lease holders tell the processes apart.
+ */
+export function startProjector(name: string, databaseUrl: string, env: Record<string, string>): Promise<LedgerProcess> {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', name);
+  return startLedgerProcess(name, { LEDGER_ROLE: 'projector', DATABASE_URL: url.toString(), ...env });
+}
+
+/** Reads every 50 ms until `ok`; past `timeoutMs` fails with the last value read and the processes' output. */
+export async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  procs: readonly LedgerProcess[],
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms\n${procs.map((p) => p.output()).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
