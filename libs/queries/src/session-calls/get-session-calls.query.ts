@@ -7,8 +7,7 @@ import type { Pool } from 'pg';
 import { RECONCILED } from '../reconciliation/reconciled-calls';
 import { soleWorkspace, workspacesHolding } from '../shared/scope';
 import { Statement } from '../shared/statement';
-import { MODIFIER_SELECT, usageSelect } from '../shared/usage-classes';
-import { CallRow, decodeCallsCursor, encodeCallsCursor, RunCall, toCall } from '../workflow-run-cost/get-workflow-run-cost.query';
+import { CallRow, callsSql, decodeCallsCursor, encodeCallsCursor, RunCall, toCall } from '../workflow-run-cost/get-workflow-run-cost.query';
 
 const S = READ_MODEL_SCHEMA;
 
@@ -48,22 +47,12 @@ export class GetSessionCalls extends Query<SessionCallsView> {
 export const SESSION = new Statement(`SELECT execution_id FROM ${S}.session_costs WHERE workspace_id = $1 AND session_id = $2`);
 export const HOLDING = workspacesHolding(`${S}.session_costs`, 'session_id');
 
-/** A page of the session's calls in `(occurred_at, event_id)` order, the run's order, read along the `(session_id, workspace_id)` index. */
-const callsSql = (after: boolean) =>
-  new Statement(`
-SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model, NULLIF(f.provider, '') AS provider, f.priced_model, f.price_ref,
-  ${usageSelect('f', (c) => `${c}::text`)}, ${MODIFIER_SELECT},
-  trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
+/** Each call's reported cost, and its drift from ours where the call is reconciled. */
+const REPORTED = `
   trim_scale(f.reported_cost)::text AS reported_cost,
-  CASE WHEN ${RECONCILED('f')} THEN trim_scale(f.token_cost - f.reported_cost)::text END AS cost_drift,
-  to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-FROM ${S}.priced_facts f
-WHERE f.workspace_id = $1 AND f.session_id = $2 AND f.event_type = 'TokenUsed'
-  ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
-ORDER BY f.occurred_at, f.event_id
-LIMIT $3`);
-export const FIRST_SESSION_CALLS = callsSql(false);
-export const SESSION_CALLS_AFTER = callsSql(true);
+  CASE WHEN ${RECONCILED('f')} THEN trim_scale(f.token_cost - f.reported_cost)::text END AS cost_drift,`;
+export const FIRST_SESSION_CALLS = callsSql('session_id', false, REPORTED);
+export const SESSION_CALLS_AFTER = callsSql('session_id', true, REPORTED);
 
 type SessionCallRow = CallRow & { reported_cost: string | null; cost_drift: string | null };
 

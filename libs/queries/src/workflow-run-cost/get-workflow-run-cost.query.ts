@@ -168,20 +168,24 @@ export type CallRow = Record<UsageField, string> & Record<ModifierField, string 
   cursor_at: string;
 };
 
-/** A page of calls in `(occurred_at, event_id)` order, read along the `(workspace_id, execution_id, occurred_at, event_id)` index. */
-const callsSql = (after: boolean) =>
+/**
+ * A page of the model calls of one execution (`by` execution_id, along the `(execution_id, workspace_id, occurred_at,
+ * event_id)` index) or one session (along `(session_id, workspace_id)`), in `(occurred_at, event_id)` order; `more`
+ * adds columns after the call's cost. Parameters: workspace, id, limit, and after a cursor its time and event id.
+ */
+export const callsSql = (by: 'execution_id' | 'session_id', after: boolean, more = '') =>
   new Statement(`
 SELECT f.event_id, f.session_id, COALESCE(f.step_name, f.phase_id) AS step_name, f.model, NULLIF(f.provider, '') AS provider, f.priced_model, f.price_ref,
   ${usageSelect('f', (c) => `${c}::text`)}, ${MODIFIER_SELECT},
-  trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,
+  trim_scale(f.token_cost)::text AS cost, f.unpriced, f.occurred_at,${more}
   to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
 FROM ${S}.priced_facts f
-WHERE f.workspace_id = $1 AND f.execution_id = $2 AND f.event_type = 'TokenUsed'
+WHERE f.workspace_id = $1 AND f.${by} = $2 AND f.event_type = 'TokenUsed'
   ${after ? 'AND (f.occurred_at, f.event_id) > ($4::timestamptz, $5::text)' : ''}
 ORDER BY f.occurred_at, f.event_id
 LIMIT $3`);
-export const FIRST_CALLS = callsSql(false);
-export const CALLS_AFTER = callsSql(true);
+export const FIRST_CALLS = callsSql('execution_id', false);
+export const CALLS_AFTER = callsSql('execution_id', true);
 
 export const toCall = (r: CallRow): RunCall => ({
   stepName: r.step_name,
